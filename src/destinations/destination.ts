@@ -1,0 +1,142 @@
+/**
+ * The one interface every destination implements. The engine talks to destinations only through this file.
+ *
+ * The contract that makes exactly-once hold (ARCHITECTURE law 1): `write` commits the rows, the stream's
+ * state and the schema changes they need in ONE transaction. If `write` throws, nothing of that batch is
+ * visible and the stored state still describes the data that is.
+ */
+
+/** Column types, in widening order per family: bigint → double → varchar; boolean → varchar; timestamp → varchar. */
+export type ColumnType = 'boolean' | 'bigint' | 'double' | 'timestamp' | 'varchar';
+
+export interface Column {
+  /** The column name exactly as it should appear (the engine has already normalised it). Always quoted. */
+  name: string;
+  type: ColumnType;
+}
+
+/** What a stream's table must look like. Columns are the union seen so far; the destination adds or widens. */
+export interface TableSpec {
+  stream: string;
+  primaryKey: string[];
+  columns: Column[];
+}
+
+/** A value as it reaches a destination. Timestamps are ISO-8601 UTC strings; arrays/objects arrive as JSON text. */
+export type Value = null | boolean | number | string;
+export type Row = Record<string, Value>;
+
+/** Stream state is opaque JSON to destinations. */
+export type StreamState = Record<string, unknown>;
+
+/** How rows land in the table. */
+export type WriteMode =
+  /** Upsert by primary key (the default). */
+  | 'upsert'
+  /** Build the stream into a side table; `finishReplace` swaps it in atomically. */
+  | 'replace';
+
+export interface WriteBatch {
+  runId: string;
+  stream: string;
+  /** The table as it must be after this batch (the destination adds/widens columns inside the transaction). */
+  table: TableSpec;
+  rows: Row[];
+  /** The stream's state after these rows. Committed in the same transaction. */
+  state: StreamState;
+  /** Set on every row as `_tributary_synced_at`. */
+  syncedAt: Date;
+  /**
+   * Full-refresh pass id. When set, every row written gets `_tributary_pass = passId` and
+   * `_tributary_deleted = false`, so `sweepDeleted` can find the rows this pass did not see.
+   */
+  passId?: string;
+  mode: WriteMode;
+}
+
+export interface SchemaChange {
+  stream: string;
+  kind: 'create_table' | 'add_column' | 'widen_column';
+  column?: string;
+  fromType?: ColumnType;
+  toType?: ColumnType;
+}
+
+export interface WriteResult {
+  rowsWritten: number;
+  schemaChanges: SchemaChange[];
+}
+
+export interface RunRecord {
+  runId: string;
+  connector: string;
+  startedAt: Date;
+  endedAt?: Date;
+  status: 'running' | 'succeeded' | 'failed';
+  recordsWritten?: number;
+  recordsDeleted?: number;
+  /** Redacted error message, if the run failed. */
+  error?: string;
+  /** Per-stream summary (JSON). */
+  summary?: unknown;
+}
+
+/** A destination for one connection: one schema (namespace) holding the stream tables and bookkeeping. */
+export interface Destination {
+  /** Short name for logs and summaries, e.g. `duckdb:./tributary.duckdb` (never a password). */
+  readonly description: string;
+
+  /** Open the database, create the namespace and the bookkeeping tables. Throws DestinationError. */
+  open(): Promise<void>;
+
+  /** All committed stream states for this connection. */
+  readStates(): Promise<Record<string, StreamState>>;
+
+  /** Upsert (or stage, in replace mode) rows, evolve the table and commit the state: one transaction. */
+  write(batch: WriteBatch): Promise<WriteResult>;
+
+  /**
+   * End of a completed full-refresh pass: in one transaction, mark rows whose `_tributary_pass` differs
+   * from `passId` as deleted, and commit `state`. Returns the number of rows newly marked deleted.
+   */
+  sweepDeleted(stream: string, passId: string, state: StreamState): Promise<number>;
+
+  /** End of a completed replace pass: atomically swap the staged table in and commit `state`. */
+  finishReplace(stream: string, table: TableSpec, state: StreamState): Promise<void>;
+
+  /** Delete stored state for the given streams (all when omitted). */
+  resetState(streams?: string[]): Promise<void>;
+
+  /** Bookkeeping: insert or update the run row in `_tributary_runs`. */
+  recordRun(run: RunRecord): Promise<void>;
+
+  close(): Promise<void>;
+}
+
+/** Options every destination factory receives. */
+export interface DestinationOptions {
+  /** The schema (namespace) for this connection; default is the connector name. */
+  namespace: string;
+  /** Connector name, recorded in `_tributary_runs`. */
+  connector: string;
+}
+
+/** System column names, shared by every destination. */
+export const SYSTEM_COLUMNS = {
+  syncedAt: '_tributary_synced_at',
+  deleted: '_tributary_deleted',
+  pass: '_tributary_pass',
+} as const;
+
+export const BOOKKEEPING_TABLES = {
+  state: '_tributary_state',
+  runs: '_tributary_runs',
+  schemaChanges: '_tributary_schema_changes',
+} as const;
+
+/** Widening: the narrowest type that holds values of both `a` and `b`. */
+export function widenType(a: ColumnType, b: ColumnType): ColumnType {
+  if (a === b) return a;
+  if ((a === 'bigint' && b === 'double') || (a === 'double' && b === 'bigint')) return 'double';
+  return 'varchar';
+}

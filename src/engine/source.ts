@@ -1,0 +1,59 @@
+/**
+ * The seam between sources and the engine. A source yields pages of already-transformed records, each with
+ * the checkpoint that becomes the stream's state once the page is committed. The Airbyte adapter, the
+ * engine and tests all consume this one interface.
+ */
+import type { ColumnType, StreamState } from '../destinations/destination.js';
+
+export type SyncMode = 'full_refresh' | 'incremental';
+
+/** A record after the source's transforms: flat or nested JSON values keyed by output field name. */
+export type SourceRecord = Record<string, unknown>;
+
+export interface Page {
+  records: SourceRecord[];
+  /** Stream state once this page (and every page before it) is committed. */
+  checkpoint: StreamState;
+  /** Approximate size of the page's body in bytes, for batch caps and metrics. */
+  bytes: number;
+}
+
+export interface StreamDescriptor {
+  name: string;
+  primaryKey: string[];
+  /** JSON Schema of an emitted record. */
+  jsonSchema: Record<string, unknown>;
+  /** Declared column types (after transforms), from the schema file. The engine infers the rest. */
+  declaredColumns: Record<string, ColumnType>;
+  supportedSyncModes: SyncMode[];
+  cursorField?: string;
+  /** Whether a full refresh can resume mid-stream from its checkpoint. */
+  resumable: boolean;
+}
+
+export interface ReadOptions {
+  syncMode: SyncMode;
+  /** The stream's committed state, or undefined on a first sync. */
+  state: StreamState | undefined;
+  signal?: AbortSignal;
+}
+
+/** Live counters a stream reports while it reads (requests, retries, 429s, budget waits). */
+export interface StreamMetrics {
+  requests: number;
+  retries: number;
+  http429: number;
+  budgetWaitMs: number;
+  bytes: number;
+}
+
+export interface Source {
+  readonly name: string;
+  streams(): StreamDescriptor[];
+  /** Probe the API with the configured credentials. Throws a typed error when it fails. */
+  check(): Promise<void>;
+  read(stream: string, opts: ReadOptions): AsyncIterable<Page>;
+  /** Per-stream request metrics since the source was built. */
+  metrics(stream: string): StreamMetrics;
+  close(): Promise<void>;
+}
