@@ -1,0 +1,70 @@
+/** `connectors`, `spec`, `check` and `discover`: what a connector offers and whether a config works. */
+import type { Command } from 'commander';
+import { configJsonSchema } from '../declarative/config-spec.js';
+import { listConnectors, loadConnector } from '../connectors/registry.js';
+import { buildSource, makeLogger, prepareConnector } from './common.js';
+
+export function registerConnectorCommands(program: Command): void {
+  program
+    .command('connectors')
+    .description('list the bundled connectors and their streams')
+    .option('--json', 'as JSON')
+    .action(async (o: { json?: boolean }) => {
+      const rows = [];
+      for (const name of listConnectors()) {
+        const c = await loadConnector(name);
+        rows.push({ name, title: c.manifest.title, streams: c.manifest.streams.map((s) => s.name) });
+      }
+      if (o.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      else for (const r of rows) process.stdout.write(`${r.name.padEnd(12)} ${r.title.padEnd(12)} ${r.streams.length} streams: ${r.streams.join(', ')}\n`);
+    });
+
+  program
+    .command('spec')
+    .description("print a connector's config spec as JSON Schema (secrets marked)")
+    .argument('<connector>')
+    .action(async (name: string) => {
+      const c = await loadConnector(name);
+      process.stdout.write(`${JSON.stringify(configJsonSchema(c.manifest.spec, c.manifest.title), null, 2)}\n`);
+    });
+
+  program
+    .command('check')
+    .description('validate a config and probe the API with its credentials')
+    .argument('<connector>')
+    .option('-c, --config <file>', 'connector config')
+    .option('--log-level <level>')
+    .action(async (name: string, o: { config?: string; logLevel?: string }) => {
+      const prepared = await prepareConnector(name, o.config);
+      const source = buildSource(prepared, makeLogger({ logLevel: o.logLevel ?? 'warn' }));
+      try {
+        await source.check();
+        process.stdout.write(`check succeeded: ${name} config is valid and the API accepted the credentials\n`);
+      } finally {
+        await source.close();
+      }
+    });
+
+  program
+    .command('discover')
+    .description('list the streams a config can read, with primary keys, sync modes and JSON schemas')
+    .argument('<connector>')
+    .option('-c, --config <file>', 'connector config')
+    .action(async (name: string, o: { config?: string }) => {
+      const prepared = await prepareConnector(name, o.config);
+      const source = buildSource(prepared, makeLogger({ logLevel: 'warn' }));
+      try {
+        const streams = source.streams().map((s) => ({
+          name: s.name,
+          primary_key: s.primaryKey,
+          supported_sync_modes: s.supportedSyncModes,
+          cursor_field: s.cursorField ?? null,
+          resumable: s.resumable,
+          json_schema: s.jsonSchema,
+        }));
+        process.stdout.write(`${JSON.stringify({ streams }, null, 2)}\n`);
+      } finally {
+        await source.close();
+      }
+    });
+}

@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+/** The `tributary` command line. Exit codes: 0 success, 1 sync failed, 2 bad config or usage. */
+import { Command, CommanderError } from 'commander';
+import { isTributaryError } from '../errors.js';
+import { globalRedactor } from '../util/redact.js';
+import { registerConnectorCommands } from './connector-commands.js';
+import { registerDemo } from './demo-command.js';
+import { registerManifestSchema } from './manifest-schema-command.js';
+import { registerSimulate } from './simulate-command.js';
+import { registerState } from './state-command.js';
+import { registerSync } from './sync-command.js';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('tributary')
+    .description('Declarative REST connectors and an exactly-once sync engine into DuckDB and PostgreSQL')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .exitOverride();
+  registerConnectorCommands(program);
+  registerSync(program);
+  registerState(program);
+  registerSimulate(program);
+  registerDemo(program);
+  registerManifestSchema(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit through here with code 0.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (isTributaryError(err)) {
+      process.stderr.write(`error [${err.code}]: ${globalRedactor.redact(err.message)}\n`);
+      return err.exitCode;
+    }
+    const e = err as Error;
+    process.stderr.write(`error [TRB_INTERNAL]: ${globalRedactor.redact(e?.stack ?? String(err))}\n`);
+    return 1;
+  }
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`fatal: ${globalRedactor.redact(String(err))}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,16 @@
+/** `tributary manifest-schema`: emit the manifest JSON Schema for editors, generated from the zod schema. */
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { manifestJsonSchema } from '../declarative/manifest-schema.js';
+
+export function registerManifestSchema(program: Command): void {
+  program
+    .command('manifest-schema')
+    .description('print (or write) the JSON Schema of connector manifests, generated from the zod schema')
+    .option('--out <file>', 'write to a file instead of stdout')
+    .action((o: { out?: string }) => {
+      const text = `${JSON.stringify(manifestJsonSchema(), null, 2)}\n`;
+      if (o.out) writeFileSync(o.out, text);
+      else process.stdout.write(text);
+    });
+}

@@ -1,0 +1,53 @@
+/** `tributary simulate <connector>`: run a connector's bundled API simulator on loopback until interrupted. */
+import type { Command } from 'commander';
+import { ConfigError } from '../errors.js';
+import { parseIntOption } from './common.js';
+
+interface SimulateOptions {
+  port?: number;
+  host?: string;
+  seed?: number;
+  records?: number;
+  token?: string;
+  latency?: number;
+  rateLimit?: number;
+  faultRate?: string;
+}
+
+export function registerSimulate(program: Command): void {
+  program
+    .command('simulate')
+    .description("run a connector's API simulator (a real HTTP server) on 127.0.0.1")
+    .argument('<connector>')
+    .option('--port <n>', 'port (0 = any free port)', parseIntOption('--port', 0, 65535), 0)
+    .option('--host <host>', 'bind address', '127.0.0.1')
+    .option('--seed <n>', 'data seed', parseIntOption('--seed', 0, 2 ** 31), 42)
+    .option('--records <n>', 'dataset size', parseIntOption('--records', 0, 50_000_000))
+    .option('--token <token>', 'the credential the simulator accepts')
+    .option('--latency <ms>', 'delay every response', parseIntOption('--latency', 0, 600_000))
+    .option('--rate-limit <n>', 'requests per minute per credential before 429 (0 = off)', parseIntOption('--rate-limit', 0, 10_000_000))
+    .option('--fault-rate <r>', 'share of list requests that fail (0–1)')
+    .action(async (connector: string, o: SimulateOptions) => {
+      const { serveSimulator } = await import('../simulator/serve.js');
+      const faultRate = o.faultRate === undefined ? undefined : Number(o.faultRate);
+      if (faultRate !== undefined && !(faultRate >= 0 && faultRate <= 1)) {
+        throw new ConfigError(`--fault-rate must be between 0 and 1, got ${o.faultRate}`, { code: 'TRB_USAGE' });
+      }
+      const handle = await serveSimulator(connector, {
+        port: o.port,
+        host: o.host,
+        seed: o.seed,
+        records: o.records,
+        token: o.token,
+        latencyMs: o.latency,
+        rateLimitPerMinute: o.rateLimit,
+        faults: faultRate ? { rate: faultRate } : undefined,
+      });
+      const stop = async () => {
+        await handle.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+}

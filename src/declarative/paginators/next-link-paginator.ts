@@ -1,0 +1,52 @@
+/**
+ * Next-link paging: follow the URL the body gives until there is none. The resume token is the next URL
+ * with the credentials removed (state never holds a secret); the HttpClient re-applies auth and refuses a
+ * link to another origin.
+ */
+import type { PaginationContext, Paginator, RawPage } from './paginator.js';
+import { getPath } from './paginator.js';
+
+export interface NextLinkOptions {
+  nextPath: string[];
+  pageSizeParam?: string;
+  pageSize?: number;
+  /** Query parameter that carries credentials, removed before a URL is stored in state. */
+  secretParam?: string;
+}
+
+export class NextLinkPaginator implements Paginator {
+  constructor(private readonly o: NextLinkOptions) {}
+
+  async *pages(ctx: PaginationContext): AsyncGenerator<RawPage> {
+    let url: URL;
+    if (ctx.state?.in_progress === true && typeof ctx.state.next === 'string') {
+      url = new URL(ctx.state.next);
+    } else {
+      url = new URL(ctx.baseUrl);
+      if (this.o.pageSizeParam && this.o.pageSize) url.searchParams.set(this.o.pageSizeParam, String(this.o.pageSize));
+    }
+    let page = 0;
+    let index = 0;
+    for (;;) {
+      const res = await ctx.fetch(url);
+      const next = res.endOfStream ? undefined : getPath(res.body, this.o.nextPath);
+      const last = typeof next !== 'string' || next === '' || res.records.length === 0;
+      let stored: string | undefined;
+      if (!last) {
+        const nextUrl = new URL(next as string, res.url);
+        const clean = new URL(nextUrl);
+        if (this.o.secretParam) clean.searchParams.delete(this.o.secretParam);
+        stored = clean.toString();
+        url = nextUrl;
+      }
+      yield {
+        records: res.records,
+        bytes: res.bytes,
+        checkpoint: last ? { in_progress: false } : { next: stored, in_progress: true },
+        position: { page: page++, firstIndex: index },
+      };
+      index += res.records.length;
+      if (last) return;
+    }
+  }
+}

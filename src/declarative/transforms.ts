@@ -1,0 +1,141 @@
+/**
+ * Record transforms: flatten nested objects, camelCase → snake_case, JSON-serialize arrays, UTC timestamps,
+ * renames and added fields. Each manifest list compiles once into one function applied per record; this is
+ * the CPU hot path of a sync, so it avoids per-record allocation where it can.
+ */
+import { ConfigError } from '../errors.js';
+import { getComponent } from './registry.js';
+import type { TransformDef } from './manifest-schema.js';
+import { resolve, type TemplateContext } from './template.js';
+
+export type Rec = Record<string, unknown>;
+export type RecordTransform = (record: Rec) => Rec;
+
+const snakeCache = new Map<string, string>();
+
+/** camelCase / PascalCase / kebab to snake_case: `postalCode` → `postal_code`, `HTTPStatus` → `http_status`. */
+export function toSnakeCase(name: string): string {
+  let s = snakeCache.get(name);
+  if (s === undefined) {
+    s = name
+      .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+      .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+      .replace(/[-\s]+/g, '_')
+      .toLowerCase();
+    if (snakeCache.size < 100_000) snakeCache.set(name, s);
+  }
+  return s;
+}
+
+function flatten(sep: string): RecordTransform {
+  const walk = (src: Rec, prefix: string, out: Rec) => {
+    for (const key in src) {
+      const v = src[key];
+      const name = prefix ? prefix + sep + key : key;
+      if (v !== null && typeof v === 'object' && !Array.isArray(v)) walk(v as Rec, name, out);
+      else out[name] = v;
+    }
+  };
+  return (r) => {
+    let nested = false;
+    for (const key in r) {
+      const v = r[key];
+      if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+        nested = true;
+        break;
+      }
+    }
+    if (!nested) return r;
+    const out: Rec = {};
+    walk(r, '', out);
+    return out;
+  };
+}
+
+const snakeCase: RecordTransform = (r) => {
+  const out: Rec = {};
+  for (const key in r) out[toSnakeCase(key)] = r[key];
+  return out;
+};
+
+const jsonArrays: RecordTransform = (r) => {
+  for (const key in r) {
+    const v = r[key];
+    if (Array.isArray(v)) r[key] = JSON.stringify(v);
+  }
+  return r;
+};
+
+/** Normalise parseable timestamps to ISO-8601 UTC (`...Z`); unparseable values are left as they are. */
+export function toUtcIso(v: unknown): unknown {
+  if (typeof v !== 'string' || v.length < 10) return v;
+  // Fast path: already UTC with Z and milliseconds.
+  if (v.length === 24 && v.charCodeAt(23) === 90 /* Z */ && v.charCodeAt(10) === 84 /* T */) return v;
+  if (!/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(v)) return v;
+  const t = Date.parse(v.replace(' ', 'T'));
+  return Number.isNaN(t) ? v : new Date(t).toISOString();
+}
+
+function utcTimestamps(fields: string[]): RecordTransform {
+  return (r) => {
+    for (const f of fields) if (f in r) r[f] = toUtcIso(r[f]);
+    return r;
+  };
+}
+
+function rename(map: Record<string, string>): RecordTransform {
+  const pairs = Object.entries(map);
+  return (r) => {
+    for (const [from, to] of pairs) {
+      if (from in r) {
+        r[to] = r[from];
+        delete r[from];
+      }
+    }
+    return r;
+  };
+}
+
+function addFields(fields: Record<string, string | number | boolean>, ctx: TemplateContext): RecordTransform {
+  const resolved = Object.entries(fields).map(([k, v]) => [k, resolve(v, ctx)] as const);
+  return (r) => {
+    for (const [k, v] of resolved) r[k] = v;
+    return r;
+  };
+}
+
+/** Compile a transform list into one function. `dateTimeFields` come from the stream's schema. */
+export function compileTransforms(defs: TransformDef[], ctx: TemplateContext, dateTimeFields: string[]): RecordTransform {
+  const fns: RecordTransform[] = defs.map((d) => {
+    switch (d.type) {
+      case 'flatten':
+        return flatten(d.separator);
+      case 'snake_case':
+        return snakeCase;
+      case 'json_arrays':
+        return jsonArrays;
+      case 'utc_timestamps':
+        return utcTimestamps(d.fields ?? dateTimeFields);
+      case 'rename':
+        return rename(d.fields);
+      case 'add_fields':
+        return addFields(d.fields, ctx);
+      case 'custom': {
+        const factory = getComponent('transform', d.component);
+        if (!factory) {
+          throw new ConfigError(`manifest: transform component "${d.component}" is not registered`, {
+            code: 'TRB_MANIFEST_INVALID',
+          });
+        }
+        return factory(ctx) as RecordTransform;
+      }
+    }
+  });
+  if (fns.length === 0) return (r) => r;
+  return (record) => {
+    // The first transform that may mutate works on a shallow copy, so the parsed body is never shared.
+    let r: Rec = { ...record };
+    for (const fn of fns) r = fn(r);
+    return r;
+  };
+}

@@ -1,0 +1,40 @@
+/**
+ * Turning a destination address into a Destination: `duckdb:PATH` (or a bare path ending in .duckdb/.db) for
+ * the embedded default, `postgres://…` / `postgresql://…` for PostgreSQL. Drivers load lazily so a DuckDB
+ * user never loads pg, and vice versa.
+ */
+import { ConfigError } from '../errors.js';
+import type { Destination, DestinationOptions } from './destination.js';
+
+export const DEFAULT_DESTINATION = 'duckdb:./tributary.duckdb';
+
+export interface DestinationSpec {
+  /** `duckdb:PATH` or `postgres://user@host:port/db`. */
+  url: string;
+  /** Schema (namespace) override. */
+  schema?: string;
+  /** PostgreSQL password, kept out of the URL so it is never printed. */
+  password?: string;
+}
+
+export async function createDestination(spec: DestinationSpec, opts: DestinationOptions): Promise<Destination> {
+  const url = spec.url.trim();
+  const namespace = spec.schema ?? opts.namespace;
+  if (!/^[^\u0000]{1,200}$/.test(namespace)) {
+    throw new ConfigError(`destination schema name ${JSON.stringify(namespace)} is empty or too long`, { details: { field: 'schema' } });
+  }
+  if (/^postgres(ql)?:\/\//i.test(url)) {
+    const { PostgresDestination } = await import('./postgres/postgres-destination.js');
+    return new PostgresDestination(url, { ...opts, namespace, schema: namespace, password: spec.password });
+  }
+  const path = url.startsWith('duckdb:') ? url.slice('duckdb:'.length) : url;
+  if (url.startsWith('duckdb:') || /\.(duckdb|db)$/i.test(url)) {
+    if (path === '') throw new ConfigError('destination duckdb: needs a file path, e.g. duckdb:./tributary.duckdb', { details: { field: 'destination' } });
+    const { DuckDbDestination } = await import('./duckdb/duckdb-destination.js');
+    return new DuckDbDestination(path, { ...opts, namespace });
+  }
+  throw new ConfigError(
+    `destination ${JSON.stringify(url.replace(/:\/\/[^@/]*@/, '://***@'))} is not understood: use duckdb:PATH or postgres://user@host:port/database`,
+    { details: { field: 'destination' } },
+  );
+}

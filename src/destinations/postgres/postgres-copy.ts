@@ -1,0 +1,240 @@
+/**
+ * The COPY bulk path: encode a batch's rows in PostgreSQL's text or binary COPY format, in bounded
+ * chunks, and stream them into a staging table with pg-copy-streams. Memory stays at a few chunks no
+ * matter how large the batch is (the rows themselves are the engine's, already in memory).
+ */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { ColumnType, Row, Value } from '../destination.js';
+import { quoteIdent } from './postgres-sql.js';
+import { parseTimestamp } from './postgres-types.js';
+
+/** `text` is PostgreSQL's tab-separated COPY format; `binary` sends values in their wire representation. */
+export type CopyFormat = 'text' | 'binary';
+
+/** A staged column: its PostgreSQL name, the row key it reads, and the type it is stored as. */
+export interface CopyColumn {
+  name: string;
+  source: string;
+  type: ColumnType;
+}
+
+/** What the encoder had to change to make the values storable. Never silent: the caller reports these. */
+export interface CopyStats {
+  rows: number;
+  /** String values that contained NUL characters (U+0000), which PostgreSQL text cannot hold; NULs removed. */
+  nulValues: number;
+  /** String values with unpaired UTF-16 surrogates, which have no UTF-8 form; replaced with U+FFFD. */
+  invalidUtf16Values: number;
+  /** The columns those values were in. */
+  columns: Set<string>;
+}
+
+export function emptyStats(): CopyStats {
+  return { rows: 0, nulValues: 0, invalidUtf16Values: 0, columns: new Set() };
+}
+
+/** Name of the staging column that carries each row's position in the batch (later rows win). */
+export const ORDINAL_COLUMN = '_tributary_ord';
+
+/** Target size of one chunk handed to the socket. */
+const CHUNK_BYTES = 256 * 1024;
+
+// ES2024 string methods, present in Node 20 but not in the ES2023 lib this project compiles against.
+interface WellFormed {
+  isWellFormed(): boolean;
+  toWellFormed(): string;
+}
+
+/** Make a string storable: drop NULs and replace lone surrogates, counting each value changed. */
+function storable(s: string, column: string, stats: CopyStats): string {
+  let out = s;
+  if (out.indexOf('\0') !== -1) {
+    out = out.replaceAll('\0', '');
+    stats.nulValues++;
+    stats.columns.add(column);
+  }
+  if (!(out as unknown as WellFormed).isWellFormed()) {
+    out = (out as unknown as WellFormed).toWellFormed();
+    stats.invalidUtf16Values++;
+    stats.columns.add(column);
+  }
+  return out;
+}
+
+/** The text a non-null value is stored as in a text column. */
+function asText(v: Exclude<Value, null>): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  // Not a Value by the contract, but never store "[object Object]".
+  return JSON.stringify(v);
+}
+
+const TEXT_SPECIAL = /[\\\n\r\t]/;
+const TEXT_SPECIAL_ALL = /[\\\n\r\t]/g;
+const TEXT_ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+function escapeText(s: string): string {
+  return TEXT_SPECIAL.test(s) ? s.replace(TEXT_SPECIAL_ALL, (ch) => TEXT_ESCAPES[ch] ?? ch) : s;
+}
+
+/** Encode rows in COPY text format: ordinal, then each column, tab-separated, `\N` for NULL. */
+export function* encodeText(columns: readonly CopyColumn[], rows: readonly Row[], stats: CopyStats): Generator<Buffer> {
+  let chunk = '';
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    let line = String(i);
+    for (const col of columns) {
+      const v = row[col.source];
+      if (v === null || v === undefined) {
+        line += '\t\\N';
+      } else if (col.type === 'boolean') {
+        line += v ? '\tt' : '\tf';
+      } else if (col.type === 'varchar') {
+        line += `\t${escapeText(storable(asText(v), col.name, stats))}`;
+      } else {
+        // bigint, double and timestamp values were checked to fit; their text forms need no escaping.
+        line += `\t${String(v)}`;
+      }
+    }
+    chunk += `${line}\n`;
+    stats.rows++;
+    if (chunk.length >= CHUNK_BYTES) {
+      yield Buffer.from(chunk, 'utf8');
+      chunk = '';
+    }
+  }
+  if (chunk.length > 0) yield Buffer.from(chunk, 'utf8');
+}
+
+const BINARY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+const TWO_POW_32 = 4294967296;
+/** Whole seconds within which seconds × 10^6 + micros stays an exact double (about ±285 years). */
+const EXACT_SECONDS = 9e9;
+
+/** Fills fixed-size chunks and hands full ones over; a value larger than a chunk gets its own. */
+class ChunkWriter {
+  buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  off = 0;
+  readonly ready: Buffer[] = [];
+
+  ensure(bytes: number): void {
+    if (this.off + bytes <= this.buf.length) return;
+    this.flush();
+    if (bytes > this.buf.length) this.buf = Buffer.allocUnsafe(bytes);
+  }
+
+  flush(): void {
+    if (this.off > 0) this.ready.push(this.buf.subarray(0, this.off));
+    this.buf = Buffer.allocUnsafe(CHUNK_BYTES);
+    this.off = 0;
+  }
+
+  /** An exact integer (|v| < 2^63) as int64, without BigInt. */
+  int64(v: number): void {
+    const hi = Math.floor(v / TWO_POW_32);
+    this.buf.writeInt32BE(hi, this.off);
+    this.buf.writeUInt32BE(v - hi * TWO_POW_32, this.off + 4);
+    this.off += 8;
+  }
+}
+
+/** Encode rows in COPY binary format: header, then per row a field count and length-prefixed values. */
+export function* encodeBinary(
+  columns: readonly CopyColumn[],
+  rows: readonly Row[],
+  stats: CopyStats,
+): Generator<Buffer> {
+  const w = new ChunkWriter();
+  w.ensure(BINARY_SIGNATURE.length + 8);
+  BINARY_SIGNATURE.copy(w.buf, 0);
+  w.buf.writeInt32BE(0, 11); // flags
+  w.buf.writeInt32BE(0, 15); // header extension length
+  w.off = 19;
+  const fieldCount = columns.length + 1;
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    w.ensure(2 + 12);
+    w.buf.writeInt16BE(fieldCount, w.off);
+    w.buf.writeInt32BE(8, w.off + 2);
+    w.off += 6;
+    w.int64(i);
+    for (const col of columns) {
+      const v = row[col.source];
+      if (v === null || v === undefined) {
+        w.ensure(4);
+        w.buf.writeInt32BE(-1, w.off);
+        w.off += 4;
+        continue;
+      }
+      switch (col.type) {
+        case 'boolean':
+          w.ensure(5);
+          w.buf.writeInt32BE(1, w.off);
+          w.buf[w.off + 4] = v ? 1 : 0;
+          w.off += 5;
+          break;
+        case 'bigint':
+          w.ensure(12);
+          w.buf.writeInt32BE(8, w.off);
+          w.off += 4;
+          w.int64(v as number);
+          break;
+        case 'double':
+          w.ensure(12);
+          w.buf.writeInt32BE(8, w.off);
+          w.buf.writeDoubleBE(v as number, w.off + 4);
+          w.off += 12;
+          break;
+        case 'timestamp': {
+          // Checked to parse before encoding; `!` documents that invariant.
+          const ts = parseTimestamp(v as string)!;
+          w.ensure(12);
+          w.buf.writeInt32BE(8, w.off);
+          w.off += 4;
+          if (Math.abs(ts.seconds) < EXACT_SECONDS) {
+            w.int64(ts.seconds * 1e6 + ts.micros);
+          } else {
+            w.buf.writeBigInt64BE(BigInt(ts.seconds) * 1_000_000n + BigInt(ts.micros), w.off);
+            w.off += 8;
+          }
+          break;
+        }
+        default: {
+          const s = storable(asText(v), col.name, stats);
+          // UTF-8 needs at most 3 bytes per UTF-16 code unit.
+          w.ensure(4 + s.length * 3);
+          const n = w.buf.write(s, w.off + 4, 'utf8');
+          w.buf.writeInt32BE(n, w.off);
+          w.off += 4 + n;
+        }
+      }
+    }
+    stats.rows++;
+    if (w.ready.length > 0) yield* w.ready.splice(0);
+  }
+  w.ensure(2);
+  w.buf.writeInt16BE(-1, w.off); // trailer
+  w.off += 2;
+  w.flush();
+  yield* w.ready.splice(0);
+}
+
+/** Stream `rows` into `table` (already created, with the ordinal column first) with COPY. */
+export async function copyRows(
+  client: PoolClient,
+  table: string,
+  columns: readonly CopyColumn[],
+  rows: readonly Row[],
+  format: CopyFormat,
+): Promise<CopyStats> {
+  const stats = emptyStats();
+  const columnList = [ORDINAL_COLUMN, ...columns.map((c) => c.name)].map(quoteIdent).join(', ');
+  const sql = `COPY ${table} (${columnList}) FROM STDIN (FORMAT ${format})`;
+  const encoded = format === 'binary' ? encodeBinary(columns, rows, stats) : encodeText(columns, rows, stats);
+  const sink = client.query(copyFrom(sql));
+  await pipeline(Readable.from(encoded, { objectMode: true, highWaterMark: 4 }), sink);
+  return stats;
+}

@@ -1,0 +1,230 @@
+/**
+ * Mapping of `pg` and socket errors to DestinationError: a stable code, a message that says what is
+ * wrong and where, exit code 2 for problems in what the user configured, and never a secret.
+ */
+import { DestinationError } from '../../errors.js';
+
+/** The parts of an error `pg` (or the socket beneath it) raises that the mapping looks at. */
+interface PgErrorLike {
+  message?: unknown;
+  code?: unknown;
+  detail?: unknown;
+  hint?: unknown;
+  where?: unknown;
+  column?: unknown;
+  table?: unknown;
+  schema?: unknown;
+  constraint?: unknown;
+}
+
+function fields(err: unknown): PgErrorLike {
+  return typeof err === 'object' && err !== null ? (err as PgErrorLike) : { message: String(err) };
+}
+
+/** The SQLSTATE (or Node error code) of an error, if it has one. */
+export function errorCode(err: unknown): string | undefined {
+  const code = fields(err).code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function rawMessage(err: unknown): string {
+  const message = fields(err).message;
+  return typeof message === 'string' && message.length > 0 ? message : String(err);
+}
+
+/** Removes every known secret from text that may reach a user, a log or a run table. */
+export class Redactor {
+  private readonly secrets: string[];
+
+  constructor(secrets: Array<string | undefined | null>) {
+    const all = new Set<string>();
+    for (const secret of secrets) {
+      if (!secret) continue;
+      all.add(secret);
+      all.add(encodeURIComponent(secret));
+    }
+    // Longest first, so a secret that contains another is removed whole.
+    this.secrets = [...all].sort((a, b) => b.length - a.length);
+  }
+
+  redact(text: string): string {
+    let out = text;
+    for (const secret of this.secrets) out = out.replaceAll(secret, '***');
+    // Belt and braces: any URL-style credential that slipped through.
+    return out.replace(/(postgres(?:ql)?:\/\/[^:/@\s]*):[^@/\s]*@/gi, '$1:***@');
+  }
+}
+
+/** Network-level failure codes: the connection is gone (or never came), the statement itself was fine. */
+const SOCKET_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EAI_AGAIN',
+]);
+
+const CONNECTION_MESSAGES = [
+  'Connection terminated',
+  'connection error',
+  'not queryable',
+  'timeout exceeded when trying to connect',
+  'Query read timeout',
+];
+
+/**
+ * True when the error means the session died, not that the statement was wrong: socket errors,
+ * SQLSTATE class 08 (connection exception) and 57P01-57P03 (server shutdown / backend terminated).
+ * A batch that failed this way can be retried on a fresh connection because it is one transaction.
+ */
+export function isConnectionError(err: unknown): boolean {
+  const code = errorCode(err);
+  if (code !== undefined) {
+    if (SOCKET_CODES.has(code)) return true;
+    if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03') return true;
+  }
+  const message = rawMessage(err);
+  return CONNECTION_MESSAGES.some((m) => message.includes(m));
+}
+
+/** Errors worth retrying the whole transaction for: a lost connection, a deadlock, a serialization failure. */
+export function isTransientError(err: unknown): boolean {
+  const code = errorCode(err);
+  return isConnectionError(err) || code === '40001' || code === '40P01';
+}
+
+/** Where the destination was trying to go, for messages (never includes the password). */
+export interface Target {
+  /** e.g. `postgres://user@host:5432/db` */
+  description: string;
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  schema: string;
+}
+
+const GRANTS_HINT =
+  'The user needs CONNECT and TEMPORARY on the database, and either CREATE on the database (to create the ' +
+  'schema) or USAGE and CREATE on an existing schema. See docs/destinations/postgres.md#permissions.';
+
+/** A message with the PostgreSQL detail/hint appended, redacted. */
+export function describePgError(err: unknown, redactor: Redactor): string {
+  const f = fields(err);
+  let text = rawMessage(err);
+  if (typeof f.detail === 'string' && f.detail.length > 0) text += ` (${f.detail})`;
+  if (typeof f.hint === 'string' && f.hint.length > 0) text += ` Hint: ${f.hint}`;
+  return redactor.redact(text);
+}
+
+function details(err: unknown, target: Target, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const code = errorCode(err);
+  return {
+    destination: target.description,
+    schema: target.schema,
+    ...(code === undefined ? {} : { pgCode: code }),
+    ...extra,
+  };
+}
+
+/**
+ * Map a failure while connecting or preparing the schema. Problems with what the user configured
+ * (host, port, database, credentials, privileges) exit with code 2.
+ */
+export function mapOpenError(err: unknown, target: Target, redactor: Redactor): DestinationError {
+  if (err instanceof DestinationError) return err;
+  const code = errorCode(err);
+  const where = `${target.host}:${target.port}`;
+  const base = { details: details(err, target), exitCode: 2 };
+  const say = (message: string, opts: { retryable?: boolean } = {}) =>
+    new DestinationError('TRB_DEST_OPEN', redactor.redact(message), { ...base, ...opts });
+
+  switch (code) {
+    case '28P01':
+    case '28000':
+      return say(
+        `PostgreSQL at ${where} rejected the login of user "${target.user}" to database "${target.database}": ` +
+          `${describePgError(err, redactor)}. Check the user and password in the destination config.`,
+      );
+    case '3D000':
+      return say(
+        `database "${target.database}" does not exist on PostgreSQL at ${where}. Create it ` +
+          `(CREATE DATABASE ...) or fix the database name in the destination URL.`,
+      );
+    case '42501':
+      return say(
+        `user "${target.user}" may not create the tributary tables in schema "${target.schema}" of database ` +
+          `"${target.database}": ${describePgError(err, redactor)}. ${GRANTS_HINT}`,
+      );
+    case 'ENOTFOUND':
+      return say(`unknown PostgreSQL host "${target.host}": the name does not resolve. Check the destination URL.`);
+    case 'EAI_AGAIN':
+      return say(`could not resolve PostgreSQL host "${target.host}" (DNS failure). Check the network and the URL.`, {
+        retryable: true,
+      });
+    case 'ECONNREFUSED':
+      return say(`nothing accepts connections at ${where}: is PostgreSQL running there? Check the host and port.`, {
+        retryable: true,
+      });
+    default:
+      break;
+  }
+  if (code === '53300' || code === '57P03') {
+    return say(`PostgreSQL at ${where} does not accept connections now: ${describePgError(err, redactor)}`, {
+      retryable: true,
+    });
+  }
+  if (isConnectionError(err)) {
+    return say(`could not connect to PostgreSQL at ${where}: ${describePgError(err, redactor)}`, { retryable: true });
+  }
+  return say(`could not open PostgreSQL destination ${target.description}: ${describePgError(err, redactor)}`);
+}
+
+/** Map a failure during a sync (write, sweep, swap, bookkeeping). `what` names the operation and stream. */
+export function mapWriteError(err: unknown, what: string, target: Target, redactor: Redactor): DestinationError {
+  if (err instanceof DestinationError) return err;
+  const code = errorCode(err) ?? '';
+  const f = fields(err);
+  const extra: Record<string, unknown> = {};
+  if (typeof f.table === 'string') extra.table = f.table;
+  if (typeof f.column === 'string') extra.column = f.column;
+  if (typeof f.constraint === 'string') extra.constraint = f.constraint;
+  const where = typeof f.where === 'string' && f.where.length > 0 ? ` [${f.where.split('\n')[0]}]` : '';
+  const message = `${describePgError(err, redactor)}${redactor.redact(where)}`;
+  const opts = { details: details(err, target, extra) };
+
+  if (isConnectionError(err)) {
+    return new DestinationError(
+      'TRB_DEST_CONNECTION',
+      `lost the connection to PostgreSQL ${target.description} while ${what}: ${message}. The transaction was ` +
+        'rolled back (or had fully committed); stored state matches the stored rows, so re-running the sync resumes safely.',
+      { ...opts, retryable: true },
+    );
+  }
+  if (code === '42501') {
+    return new DestinationError(
+      'TRB_DEST_SCHEMA',
+      `permission denied while ${what} in schema "${target.schema}": ${message}. ${GRANTS_HINT}`,
+      opts,
+    );
+  }
+  if (code.startsWith('42') || code === '2BP01' || code.startsWith('0A')) {
+    return new DestinationError('TRB_DEST_SCHEMA', `schema problem while ${what}: ${message}`, opts);
+  }
+  if (code.startsWith('53')) {
+    return new DestinationError(
+      'TRB_DEST_WRITE',
+      `PostgreSQL ran out of a resource while ${what}: ${message}. Nothing of this batch was committed.`,
+      { ...opts, retryable: true },
+    );
+  }
+  return new DestinationError(
+    'TRB_DEST_WRITE',
+    `PostgreSQL rejected the data while ${what}: ${message}. Nothing of this batch was committed.`,
+    { ...opts, retryable: isTransientError(err) },
+  );
+}

@@ -1,0 +1,87 @@
+/**
+ * Turning source records into destination rows: nested values become JSON text, and each stream's column
+ * set and types grow as values arrive (declared types first, then inference, then safe widening). This runs
+ * for every record, so it is written for speed.
+ */
+import { type Column, type ColumnType, type Row, type TableSpec, widenType } from '../destinations/destination.js';
+import type { SourceRecord } from './source.js';
+
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
+export class ColumnTracker {
+  private readonly types = new Map<string, ColumnType>();
+  private version = 0;
+  private cachedSpec: TableSpec | undefined;
+  private cachedVersion = -1;
+
+  constructor(
+    readonly stream: string,
+    readonly primaryKey: string[],
+    declared: Record<string, ColumnType>,
+  ) {
+    for (const k of primaryKey) if (!(k in declared)) this.types.set(k, 'varchar');
+    for (const [name, type] of Object.entries(declared)) this.types.set(name, type);
+  }
+
+  /** Convert a record to a row, widening column types as needed. */
+  toRow(record: SourceRecord): Row {
+    const row: Row = {};
+    for (const key in record) {
+      let v = record[key] as unknown;
+      if (v === undefined) continue;
+      if (v !== null && typeof v === 'object') v = JSON.stringify(v);
+      const value = v as Row[string];
+      row[key] = value;
+      if (value === null) {
+        if (!this.types.has(key)) this.setType(key, 'varchar', true);
+        continue;
+      }
+      const current = this.types.get(key);
+      const needed = valueType(value, current);
+      if (current === undefined) this.setType(key, needed, true);
+      else if (needed !== current) {
+        const widened = widenType(current, needed);
+        if (widened !== current) this.setType(key, widened, false);
+      }
+    }
+    return row;
+  }
+
+  private setType(name: string, type: ColumnType, _isNew: boolean): void {
+    this.types.set(name, type);
+    this.version++;
+  }
+
+  /** The table as it must be for every row converted so far. */
+  spec(): TableSpec {
+    if (this.cachedVersion !== this.version || !this.cachedSpec) {
+      const columns: Column[] = [];
+      for (const [name, type] of this.types) columns.push({ name, type });
+      this.cachedSpec = { stream: this.stream, primaryKey: this.primaryKey, columns };
+      this.cachedVersion = this.version;
+    }
+    return this.cachedSpec;
+  }
+
+  /** Take the types of an existing table into account (so a later sync never narrows). */
+  seed(columns: Column[]): void {
+    for (const c of columns) {
+      const cur = this.types.get(c.name);
+      this.setType(c.name, cur ? widenType(cur, c.type) : c.type, cur === undefined);
+    }
+  }
+}
+
+/** The column type a value needs, given the column's current type (so declared timestamps stay timestamps). */
+function valueType(v: string | number | boolean, current: ColumnType | undefined): ColumnType {
+  switch (typeof v) {
+    case 'boolean':
+      return 'boolean';
+    case 'number':
+      if (current === 'double') return 'double';
+      return Number.isSafeInteger(v) ? 'bigint' : 'double';
+    default:
+      if (current === 'timestamp') return ISO_UTC.test(v) ? 'timestamp' : 'varchar';
+      return 'varchar';
+  }
+}

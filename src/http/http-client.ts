@@ -1,0 +1,228 @@
+/**
+ * The one HTTP client every connector uses (ARCHITECTURE law 5): undici underneath, every request through
+ * the credential's rate budget, retries with backoff and Retry-After, an overall timeout per attempt,
+ * same-origin enforcement for redirects and next links, and redaction of every URL it prints.
+ */
+import { Agent, request } from 'undici';
+import { AuthError, RateLimitError, SourceError, TributaryError } from '../errors.js';
+import type { StreamMetrics } from '../engine/source.js';
+import { type Logger, silentLogger } from '../util/log.js';
+import { globalRedactor, type Redactor } from '../util/redact.js';
+import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, parseRetryAfter } from './backoff.js';
+import { classifyStatus, type ErrorPolicy } from './error-policy.js';
+import { type RateBudget, sleep, UnlimitedBudget } from './rate-budget.js';
+
+export interface HttpClientOptions {
+  /** Per-attempt timeout covering connect, headers and the whole body. */
+  timeoutMs: number;
+  /** Retries after the first attempt. */
+  maxRetries: number;
+  backoff?: BackoffOptions;
+  budget?: RateBudget;
+  policy?: ErrorPolicy;
+  /** Origins (scheme://host:port) requests may go to. Anything else is refused before a byte is sent. */
+  allowedOrigins: string[];
+  /** Adds credentials to a request (query param or header). Called for every attempt and redirect hop. */
+  authorize?: (url: URL, headers: Record<string, string>) => void;
+  redactor?: Redactor;
+  logger?: Logger;
+  maxRedirects?: number;
+  /** Max concurrent connections per origin. */
+  connections?: number;
+  /** Extra headers on every request. */
+  headers?: Record<string, string>;
+}
+
+export interface JsonResponse {
+  status: number;
+  /** The URL that finally answered (after redirects), unredacted: use `redactor` before printing it. */
+  url: URL;
+  body: unknown;
+  bytes: number;
+  /** True when the error policy says this status ends the stream (e.g. 404 past the last page). */
+  endOfStream: boolean;
+}
+
+export function emptyMetrics(): StreamMetrics {
+  return { requests: 0, retries: 0, http429: 0, budgetWaitMs: 0, bytes: 0 };
+}
+
+export class HttpClient {
+  private readonly agent: Agent;
+  private readonly opts: Required<Omit<HttpClientOptions, 'authorize' | 'headers'>> &
+    Pick<HttpClientOptions, 'authorize' | 'headers'>;
+
+  constructor(opts: HttpClientOptions) {
+    this.opts = {
+      backoff: DEFAULT_BACKOFF,
+      budget: new UnlimitedBudget(),
+      policy: { rules: [] },
+      redactor: globalRedactor,
+      logger: silentLogger,
+      maxRedirects: 5,
+      connections: 16,
+      ...opts,
+    };
+    this.agent = new Agent({
+      connections: this.opts.connections,
+      keepAliveTimeout: 10_000,
+      // The overall per-attempt deadline is enforced with an AbortSignal; these catch stalls early.
+      headersTimeout: opts.timeoutMs,
+      bodyTimeout: opts.timeoutMs,
+    });
+  }
+
+  get budget(): RateBudget {
+    return this.opts.budget;
+  }
+
+  /** GET a JSON document, retrying by policy. Throws typed errors; never returns a non-2xx except end-of-stream. */
+  async getJson(url: URL, metrics: StreamMetrics, signal?: AbortSignal): Promise<JsonResponse> {
+    const { maxRetries, backoff, redactor, logger } = this.opts;
+    let lastError: TributaryError | undefined;
+    for (let attempt = 0; attempt <= maxRetries; attempt++) {
+      if (attempt > 0) metrics.retries++;
+      try {
+        return await this.attempt(url, metrics, signal);
+      } catch (err) {
+        if (!(err instanceof TributaryError) || !err.retryable) throw err;
+        lastError = err;
+        if (attempt === maxRetries) break;
+        const retryAfter = err.details.retryAfterMs as number | undefined;
+        const delay = retryAfter ?? backoffDelay(attempt, backoff);
+        logger.warn(
+          { url: redactor.redact(url.toString()), code: err.code, attempt: attempt + 1, delayMs: delay },
+          `request failed (${err.message}); retry ${attempt + 1}/${maxRetries} in ${delay} ms`,
+        );
+        if (retryAfter === undefined) await sleep(delay, signal);
+        // With a Retry-After the budget itself was paused; the next acquire waits it out.
+      }
+    }
+    const e = lastError!;
+    const where = redactor.redact(url.toString());
+    if (e.code === 'TRB_RATE_LIMITED') {
+      throw new RateLimitError(`${where}: still rate limited (HTTP 429) after ${maxRetries} retries`, {
+        details: { url: where, attempts: maxRetries + 1 },
+      });
+    }
+    throw new SourceError(
+      e.code as 'TRB_SOURCE_HTTP',
+      `${e.message} (gave up after ${maxRetries + 1} attempts)`,
+      { details: { ...e.details, attempts: maxRetries + 1 }, cause: e },
+    );
+  }
+
+  private async attempt(startUrl: URL, metrics: StreamMetrics, signal?: AbortSignal): Promise<JsonResponse> {
+    const { redactor, budget, timeoutMs, policy } = this.opts;
+    let url = new URL(startUrl);
+    for (let hop = 0; ; hop++) {
+      this.assertAllowed(url);
+      const headers: Record<string, string> = { accept: 'application/json', ...this.opts.headers };
+      this.opts.authorize?.(url, headers);
+      metrics.budgetWaitMs += await budget.acquire(signal);
+      metrics.requests++;
+      const where = redactor.redact(url.toString());
+      const deadline = AbortSignal.timeout(timeoutMs);
+      const sig = signal ? AbortSignal.any([signal, deadline]) : deadline;
+      let status: number;
+      let text: string;
+      let location: string | undefined;
+      let retryAfterHeader: string | string[] | undefined;
+      let contentType = '';
+      try {
+        const res = await request(url, { method: 'GET', headers, dispatcher: this.agent, signal: sig });
+        status = res.statusCode;
+        location = first(res.headers.location);
+        retryAfterHeader = res.headers['retry-after'];
+        contentType = first(res.headers['content-type']) ?? '';
+        text = await res.body.text();
+      } catch (err) {
+        if (signal?.aborted) throw err;
+        if (deadline.aborted) {
+          throw new SourceError('TRB_SOURCE_TIMEOUT', `${where}: no complete response within ${timeoutMs} ms`, {
+            retryable: true,
+            details: { url: where, timeoutMs },
+          });
+        }
+        const e = err as { code?: string; message?: string };
+        throw new SourceError(
+          'TRB_SOURCE_NETWORK',
+          `${where}: network error ${e.code ?? ''} ${redactor.redact(e.message ?? String(err))}`.replace(/\s+/g, ' '),
+          { retryable: true, details: { url: where, errno: e.code } },
+        );
+      }
+      metrics.bytes += text.length;
+
+      if (status >= 300 && status < 400 && location) {
+        if (hop >= this.opts.maxRedirects) {
+          throw new SourceError('TRB_SOURCE_REDIRECT', `${where}: more than ${this.opts.maxRedirects} redirects`, {
+            details: { url: where },
+          });
+        }
+        url = new URL(location, url);
+        continue;
+      }
+
+      const action = classifyStatus(policy, status, text);
+      if (action === 'ok') {
+        let body: unknown;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          const kind = /html/i.test(contentType) || /^\s*</.test(text) ? 'an HTML page' : 'malformed JSON';
+          throw new SourceError(
+            'TRB_SOURCE_BAD_RESPONSE',
+            `${where}: HTTP ${status} but the body is ${kind} (${text.length} bytes, starts ${JSON.stringify(redactor.redact(text.slice(0, 60)))})`,
+            { retryable: true, details: { url: where, status } },
+          );
+        }
+        return { status, url, body, bytes: text.length, endOfStream: false };
+      }
+      if (action === 'end_of_stream') return { status, url, body: undefined, bytes: text.length, endOfStream: true };
+      const snippet = redactor.redact(text.slice(0, 200)).replace(/\s+/g, ' ');
+      if (action === 'auth') {
+        throw new AuthError(
+          `${where}: HTTP ${status} ${status === 401 ? 'Unauthorized: the API rejected the credentials' : 'Forbidden: the credentials lack access'} (${snippet})`,
+          { details: { url: where, status } },
+        );
+      }
+      if (action === 'retry') {
+        let retryAfterMs: number | undefined;
+        if (status === 429) {
+          metrics.http429++;
+          retryAfterMs = Math.min(parseRetryAfter(retryAfterHeader) ?? 0, this.opts.backoff.maxMs) || undefined;
+          // A 429 is a surprise: the proactive budget should have prevented it. Pause every request of
+          // this credential for Retry-After (or a backoff step when the server gave none).
+          budget.pause(retryAfterMs ?? backoffDelay(metrics.http429 - 1, this.opts.backoff));
+          this.opts.logger.warn({ url: where, retryAfterMs }, 'HTTP 429 despite the rate budget; pausing the budget');
+        }
+        throw new TributaryError(status === 429 ? 'TRB_RATE_LIMITED' : 'TRB_SOURCE_HTTP', `${where}: HTTP ${status} (${snippet})`, {
+          retryable: true,
+          details: { url: where, status, retryAfterMs: status === 429 ? (retryAfterMs ?? 0) : undefined },
+        });
+      }
+      throw new SourceError('TRB_SOURCE_HTTP', `${where}: HTTP ${status} (${snippet})`, {
+        details: { url: where, status },
+      });
+    }
+  }
+
+  private assertAllowed(url: URL): void {
+    if (!this.opts.allowedOrigins.includes(url.origin)) {
+      const shown = `${url.protocol}//${url.host}`;
+      throw new SourceError(
+        'TRB_SOURCE_REDIRECT',
+        `refusing to send a request to ${shown}: it is not the configured API origin (${this.opts.allowedOrigins.join(', ')}); credentials are only sent to the configured origin`,
+        { details: { origin: shown } },
+      );
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}
+
+function first(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}

@@ -1,0 +1,103 @@
+/**
+ * The public contract of every simulator: how it is started, and the handle tests, the demo and the
+ * benchmarks drive it through.
+ */
+
+/** One way a list request can go wrong on purpose. */
+export type FaultKind =
+  | '500'
+  | '502'
+  | '503'
+  | '429'
+  | '429-no-retry-after'
+  | 'reset'
+  | 'hang'
+  | 'truncated'
+  | 'malformed'
+  | 'slow'
+  | 'html';
+
+export interface FaultOptions {
+  /** Probability (0..1) that a list request gets a fault. */
+  rate?: number;
+  /** Kinds drawn from when `rate` fires. Default: every kind that answers quickly (all but hang and slow). */
+  kinds?: FaultKind[];
+  /** Retry-After sent with a '429' fault. Default 1. */
+  retryAfterSeconds?: number;
+  /** How long a 'hang' keeps the socket open before dropping it. Default 60000. */
+  hangMs?: number;
+  /** Drip speed of a 'slow' body. Default 4096. */
+  slowBytesPerSecond?: number;
+  /** Seed of the fault draw; defaults to the simulator's seed. */
+  seed?: number;
+}
+
+export interface SimulatorOptions {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1: a simulator is never meant to be reachable from another machine. */
+  host?: string;
+  /** Default 42. Same seed, same options: byte-identical data. */
+  seed?: number;
+  /** Dataset size knob; each simulator documents how it spreads it over streams. */
+  records?: number;
+  /** The credential the simulator accepts (a bearer token or an api key). */
+  token?: string;
+  /** Delay added to every response. */
+  latencyMs?: number;
+  faults?: FaultOptions;
+  /** Enforced per credential: 429 + Retry-After past it. 0 or undefined = off (Hellobaton defaults to 1000). */
+  rateLimitPerMinute?: number;
+}
+
+export interface RequestLogEntry {
+  method: string;
+  path: string;
+  /** Query parameters after decoding; a repeated parameter keeps its last value. */
+  query: Record<string, string>;
+  /** 0 when no response was sent (reset, hang, or the connection closed first). */
+  status: number;
+  stream?: string;
+  /** Arrival time, ms since the epoch. */
+  at: number;
+}
+
+/** What a mutation asks for. Counts are clamped to what exists. */
+export interface MutationRequest {
+  creates?: number;
+  updates?: number;
+  deletes?: number;
+  /** Default: the simulator's main stream (humaans: documents, hellobaton: tasks). */
+  stream?: string;
+  /** Picks which records change; defaults to a sequence derived from the simulator seed. */
+  seed?: number;
+}
+
+/** The primary keys touched by a mutation, in the order they were touched. */
+export interface MutationResult {
+  created: string[] | number[];
+  updated: string[] | number[];
+  deleted: string[] | number[];
+}
+
+export interface SimulatorHandle {
+  /** humaans: 'http://127.0.0.1:PORT/api'; hellobaton: 'http://127.0.0.1:PORT/api/'. */
+  baseUrl: string;
+  port: number;
+  /** Stops listening and destroys every open socket, hanging ones included. */
+  close(): Promise<void>;
+  /** The most recent requests (at most 100k), oldest first. */
+  requests(): RequestLogEntry[];
+  /** List requests served since the last reset, optionally for one stream; never trimmed. */
+  requestCount(stream?: string): number;
+  resetStats(): void;
+  setFaults(f: FaultOptions | undefined): void;
+  /** The next n list requests get this fault, before any drawn by rate. */
+  failNext(n: number, kind: FaultKind): void;
+  mutate(m: MutationRequest): MutationResult;
+  /** The live dataset of a stream in API shape and default order. Materialises: meant for small datasets. */
+  records(stream: string): Record<string, unknown>[];
+  streams(): string[];
+}
+
+export type SimulatorFactory = (opts?: SimulatorOptions) => Promise<SimulatorHandle>;

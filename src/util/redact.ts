@@ -1,0 +1,56 @@
+/**
+ * Secret redaction. Every secret value from a config is registered here; anything that may be printed
+ * (log lines, error messages, URLs, run rows) passes through `redact` first (ARCHITECTURE law 4).
+ */
+
+const MASK = '***';
+/** Query parameters whose values are always masked in printed URLs, whatever their value. */
+const SECRET_PARAMS = new Set(['api_key', 'apikey', 'token', 'access_token', 'key', 'password', 'secret']);
+
+export class Redactor {
+  private readonly secrets = new Set<string>();
+  private pattern: RegExp | undefined;
+
+  /** Register a secret value. Empty and very short values are ignored: masking "a" would mangle every line. */
+  add(secret: unknown): void {
+    if (typeof secret !== 'string' || secret.length < 3) return;
+    this.secrets.add(secret);
+    this.secrets.add(encodeURIComponent(secret));
+    const sorted = [...this.secrets].sort((a, b) => b.length - a.length);
+    this.pattern = new RegExp(sorted.map(escapeRegExp).join('|'), 'g');
+  }
+
+  get size(): number {
+    return this.secrets.size;
+  }
+
+  /** Mask every registered secret, and the values of well-known secret query parameters. */
+  redact(text: string): string {
+    let out = this.pattern ? text.replace(this.pattern, MASK) : text;
+    out = out.replace(/([?&])([A-Za-z_]+)=([^&#\s"']*)/g, (m, sep: string, name: string) =>
+      SECRET_PARAMS.has(name.toLowerCase()) ? `${sep}${name}=${MASK}` : m,
+    );
+    // userinfo in URLs: scheme://user:password@host
+    out = out.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*):[^@/\s]*@/gi, `$1:${MASK}@`);
+    return out;
+  }
+
+  /** Deep-redact any JSON-like value (strings are redacted; keys are kept). */
+  redactValue<T>(value: T): T {
+    if (typeof value === 'string') return this.redact(value) as T;
+    if (Array.isArray(value)) return value.map((v) => this.redactValue(v)) as T;
+    if (value && typeof value === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) out[k] = this.redactValue(v);
+      return out as T;
+    }
+    return value;
+  }
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The process-wide redactor: the CLI registers config secrets here before anything is logged. */
+export const globalRedactor = new Redactor();
