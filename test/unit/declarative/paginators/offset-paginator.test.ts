@@ -1,0 +1,251 @@
+import { describe, expect, it } from 'vitest';
+import { OffsetPaginator } from '../../../../src/declarative/paginators/offset-paginator.js';
+import type { PaginationContext, RawPage } from '../../../../src/declarative/paginators/paginator.js';
+import { BASE, FakeFeathers, type Item, items, ts, WINDOW } from './fake-feathers.js';
+
+const plain = (pageSize: number, totalPath?: string[]) =>
+  new OffsetPaginator({ limitParam: '$limit', offsetParam: '$skip', pageSize, totalPath });
+
+function ctxFor(api: FakeFeathers, opts: Partial<PaginationContext> = {}): PaginationContext {
+  return { baseUrl: new URL(BASE), fetch: api.fetch, state: undefined, ...opts };
+}
+
+async function collect(gen: AsyncGenerator<RawPage>, stopAfter = Number.POSITIVE_INFINITY): Promise<RawPage[]> {
+  const pages: RawPage[] = [];
+  for await (const p of gen) {
+    pages.push(p);
+    if (pages.length >= stopAfter) break;
+  }
+  return pages;
+}
+
+const ids = (pages: RawPage[]) => pages.flatMap((p) => p.records.map((r) => String(r.id)));
+const allIds = (list: Item[]) => list.map((r) => r.id).sort();
+
+/** A small seeded PRNG so the randomized tests are reproducible. */
+function mulberry32(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('OffsetPaginator, plain offsets', () => {
+  it('pages with $skip/$limit until a short page', async () => {
+    const api = new FakeFeathers(items([1, 2, 3, 4, 5, 6, 7]));
+    const pages = await collect(plain(3).pages(ctxFor(api)));
+    expect(ids(pages)).toEqual(allIds(api.items));
+    expect(api.requests.map((u) => [u.searchParams.get('$skip'), u.searchParams.get('$limit')])).toEqual([
+      ['0', '3'],
+      ['3', '3'],
+      ['6', '3'],
+    ]);
+    expect(pages.map((p) => p.checkpoint)).toEqual([
+      { skip: 3, in_progress: true },
+      { skip: 6, in_progress: true },
+      { skip: 7, in_progress: false },
+    ]);
+    expect(pages.map((p) => p.position)).toEqual([
+      { page: 0, firstIndex: 0 },
+      { page: 1, firstIndex: 3 },
+      { page: 2, firstIndex: 6 },
+    ]);
+  });
+
+  it('keeps the query parameters already on the base URL', async () => {
+    const api = new FakeFeathers(items([1]));
+    await collect(plain(3).pages(ctxFor(api, { baseUrl: new URL(`${BASE}?personId=p1`) })));
+    expect(api.requests[0]!.searchParams.get('personId')).toBe('p1');
+  });
+
+  it('needs one empty request to end an exact multiple without a total', async () => {
+    const api = new FakeFeathers(items([1, 2, 3, 4, 5, 6]));
+    const pages = await collect(plain(3).pages(ctxFor(api)));
+    expect(api.requests).toHaveLength(3);
+    expect(pages.at(-1)).toMatchObject({ records: [], checkpoint: { skip: 6, in_progress: false } });
+  });
+
+  it('stops on the total without an extra request', async () => {
+    const api = new FakeFeathers(items([1, 2, 3, 4, 5, 6]));
+    const pages = await collect(plain(3, ['total']).pages(ctxFor(api)));
+    expect(api.requests).toHaveLength(2);
+    expect(ids(pages)).toEqual(allIds(api.items));
+    expect(pages.at(-1)!.checkpoint).toEqual({ skip: 6, in_progress: false });
+  });
+
+  it('reads nothing more than one request for an empty list', async () => {
+    const api = new FakeFeathers([]);
+    const pages = await collect(plain(3, ['total']).pages(ctxFor(api)));
+    expect(api.requests).toHaveLength(1);
+    expect(pages).toEqual([{ records: [], bytes: expect.any(Number), checkpoint: { skip: 0, in_progress: false }, position: { page: 0, firstIndex: 0 } }]);
+  });
+
+  it('resumes from an in-progress checkpoint and ignores a finished one', async () => {
+    const api = new FakeFeathers(items([1, 2, 3, 4, 5, 6, 7]));
+    const resumed = await collect(plain(3).pages(ctxFor(api, { state: { skip: 6, in_progress: true } })));
+    expect(api.requests[0]!.searchParams.get('$skip')).toBe('6');
+    expect(ids(resumed)).toEqual(['r006']);
+    expect(resumed[0]!.position.firstIndex).toBe(6);
+
+    const api2 = new FakeFeathers(items([1, 2, 3, 4]));
+    await collect(plain(3).pages(ctxFor(api2, { state: { skip: 3, in_progress: false } })));
+    expect(api2.requests[0]!.searchParams.get('$skip')).toBe('0');
+  });
+
+  it('ends the stream when the fetcher says so', async () => {
+    const api = new FakeFeathers(items([1, 2, 3, 4, 5, 6]));
+    const fetch: PaginationContext['fetch'] = async (url) => {
+      const page = await api.fetch(url);
+      return Number(url.searchParams.get('$skip')) >= 3 ? { ...page, records: [], endOfStream: true } : page;
+    };
+    const pages = await collect(plain(3).pages({ baseUrl: new URL(BASE), fetch, state: undefined }));
+    expect(pages).toHaveLength(2);
+    expect(pages[1]!.checkpoint.in_progress).toBe(false);
+  });
+});
+
+describe('OffsetPaginator, keyset incremental mode', () => {
+  const keyset = (pageSize: number, totalPath?: string[]) => plain(pageSize, totalPath);
+  const inc = (startBound?: string) => ({ ...WINDOW, startBound });
+
+  it('filters on the bound, sorts by the cursor and reads every record', async () => {
+    const api = new FakeFeathers(items([5, 1, 9, 3, 7, 2, 8, 4, 6, 10]));
+    const pages = await collect(keyset(3).pages(ctxFor(api, { incremental: inc() })));
+    expect(new Set(ids(pages))).toEqual(new Set(allIds(api.items)));
+    expect(api.requests[0]!.searchParams.has('updatedAt[$gte]')).toBe(false);
+    for (const u of api.requests) expect(u.searchParams.get('$sort[updatedAt]')).toBe('1');
+    for (const u of api.requests.slice(1)) expect(u.searchParams.get('updatedAt[$gte]')).not.toBeNull();
+    expect(pages.at(-1)!.checkpoint).toEqual({ cursor: ts(10), in_progress: false });
+    for (const p of pages.slice(0, -1)) expect(p.checkpoint).toMatchObject({ cursor: expect.any(String), in_progress: true });
+  });
+
+  it('starts a pass at the start bound', async () => {
+    const api = new FakeFeathers(items([1, 2, 3, 4, 5, 6]));
+    const pages = await collect(keyset(10).pages(ctxFor(api, { incremental: inc(ts(4)) })));
+    expect(api.requests[0]!.searchParams.get('updatedAt[$gte]')).toBe(ts(4));
+    expect(ids(pages).sort()).toEqual(['r003', 'r004', 'r005']);
+  });
+
+  it('never loses a record when records share a timestamp across page boundaries', async () => {
+    const cases = [
+      [1, 2, 2, 2, 2, 3, 3, 4, 5, 5, 5, 6],
+      [1, 2, 2, 2, 2, 2, 2, 2, 3],
+      [7, 7, 7, 7, 7, 7],
+      [1, 1, 1, 2, 2, 2, 3, 3, 3],
+    ];
+    for (const cursors of cases) {
+      const api = new FakeFeathers(items(cursors));
+      const pages = await collect(keyset(3).pages(ctxFor(api, { incremental: inc() })));
+      expect(new Set(ids(pages)), JSON.stringify(cursors)).toEqual(new Set(allIds(api.items)));
+      expect(pages.at(-1)!.checkpoint).toEqual({ cursor: ts(Math.max(...cursors)), in_progress: false });
+      expect(api.requests.length).toBeLessThanOrEqual(cursors.length + 2);
+    }
+  });
+
+  it('does not skip a record when an already-read record is updated and moves to the end', async () => {
+    const api = new FakeFeathers(items([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
+    api.beforeAnswer = (i) => {
+      if (i === 2) api.update('r001', ts(50));
+    };
+    const pages = await collect(keyset(3).pages(ctxFor(api, { incremental: inc() })));
+    expect(new Set(ids(pages))).toEqual(new Set(allIds(api.items)));
+    const seenUpdated = pages.flatMap((p) => p.records).some((r) => r.id === 'r001' && r.version === 1);
+    expect(seenUpdated).toBe(true);
+    expect(pages.at(-1)!.checkpoint).toEqual({ cursor: ts(50), in_progress: false });
+  });
+
+  it('does not skip a record when a read record that shares the boundary timestamp is updated', async () => {
+    // Page 1 ends inside the group at minute 2 (r001, r002 read; r003, r004 not yet).
+    const api = new FakeFeathers(items([1, 2, 2, 2, 2, 3, 4, 5]));
+    api.beforeAnswer = (i) => {
+      if (i === 1) api.update('r001', ts(60));
+    };
+    const pages = await collect(keyset(3).pages(ctxFor(api, { incremental: inc() })));
+    expect(new Set(ids(pages))).toEqual(new Set(allIds(api.items)));
+  });
+
+  it('never loses a record under random updates while paging (ties smaller than a page)', async () => {
+    for (let seed = 1; seed <= 40; seed++) {
+      const rand = mulberry32(seed);
+      const cursors: number[] = [];
+      for (let minute = 0; cursors.length < 60; minute++) {
+        const n = Math.floor(rand() * 5);
+        for (let k = 0; k < n; k++) cursors.push(minute);
+      }
+      const api = new FakeFeathers(items(cursors));
+      const original = allIds(api.items);
+      let clock = 1000;
+      api.beforeAnswer = () => {
+        if (rand() < 0.5) {
+          const victim = api.items[Math.floor(rand() * api.items.length)]!;
+          api.update(victim.id, ts(clock++));
+        }
+      };
+      const pages = await collect(keyset(8).pages(ctxFor(api, { incremental: inc() })));
+      const seen = new Set(ids(pages));
+      const missing = original.filter((id) => !seen.has(id));
+      expect(missing, `seed ${seed}`).toEqual([]);
+    }
+  });
+
+  it('resumes from a mid-pass checkpoint and reads the rest', async () => {
+    const cursors = [1, 2, 2, 3, 4, 4, 4, 5, 6, 7, 8, 8, 9];
+    const api = new FakeFeathers(items(cursors));
+    const first = await collect(keyset(3).pages(ctxFor(api, { incremental: inc() })), 2);
+    const checkpoint = first.at(-1)!.checkpoint;
+    expect(checkpoint).toMatchObject({ cursor: expect.any(String), skip: expect.any(Number), in_progress: true });
+
+    const before = api.requests.length;
+    const rest = await collect(keyset(3).pages(ctxFor(api, { incremental: inc(ts(0)), state: checkpoint })));
+    const resumedFirst = api.requests[before]!;
+    expect(resumedFirst.searchParams.get('updatedAt[$gte]')).toBe(checkpoint.cursor);
+    expect(resumedFirst.searchParams.get('$skip')).toBe(String(checkpoint.skip));
+    expect(new Set([...ids(first), ...ids(rest)])).toEqual(new Set(allIds(api.items)));
+    expect(rest.at(-1)!.checkpoint).toEqual({ cursor: ts(9), in_progress: false });
+  });
+
+  it('resumes correctly when records changed while the sync was down', async () => {
+    const api = new FakeFeathers(items([1, 2, 2, 2, 3, 4, 5, 6, 7]));
+    const first = await collect(keyset(3).pages(ctxFor(api, { incremental: inc() })), 1);
+    api.update('r001', ts(40));
+    api.update('r005', ts(41));
+    const rest = await collect(keyset(3).pages(ctxFor(api, { incremental: inc(), state: first[0]!.checkpoint })));
+    expect(new Set([...ids(first), ...ids(rest)])).toEqual(new Set(allIds(api.items)));
+    expect(rest.at(-1)!.checkpoint).toEqual({ cursor: ts(41), in_progress: false });
+  });
+
+  it('never moves the committed cursor backwards on a pass that finds nothing newer', async () => {
+    const api = new FakeFeathers(items([1, 2, 3]));
+    const committed = ts(5);
+    const pages = await collect(keyset(3).pages(ctxFor(api, { incremental: inc(committed), state: { cursor: committed, in_progress: false } })));
+    expect(pages).toHaveLength(1);
+    expect(pages[0]!.records).toEqual([]);
+    expect(pages[0]!.checkpoint).toEqual({ cursor: committed, in_progress: false });
+  });
+
+  it('keeps the committed cursor when a lookback re-reads only older records', async () => {
+    const api = new FakeFeathers(items([1, 2, 3, 4]));
+    const pages = await collect(keyset(3).pages(ctxFor(api, { incremental: inc(ts(3)), state: { cursor: ts(6), in_progress: false } })));
+    expect(ids(pages).sort()).toEqual(['r002', 'r003']);
+    expect(pages.at(-1)!.checkpoint).toEqual({ cursor: ts(6), in_progress: false });
+  });
+
+  it('gives a null cursor on a first pass over an empty list', async () => {
+    const api = new FakeFeathers([]);
+    const pages = await collect(keyset(3).pages(ctxFor(api, { incremental: inc() })));
+    expect(pages.map((p) => p.checkpoint)).toEqual([{ cursor: null, in_progress: false }]);
+  });
+
+  it('stops on the total without requesting an empty page', async () => {
+    for (const n of [6, 7, 8, 9, 12]) {
+      const api = new FakeFeathers(items(Array.from({ length: n }, (_, i) => i + 1)));
+      const pages = await collect(keyset(3, ['total']).pages(ctxFor(api, { incremental: inc() })));
+      expect(new Set(ids(pages)), `n=${n}`).toEqual(new Set(allIds(api.items)));
+      for (const answered of api.answered) expect(answered.length, `n=${n}`).toBeGreaterThan(0);
+      expect(pages.at(-1)!.checkpoint).toEqual({ cursor: ts(n), in_progress: false });
+    }
+  });
+});

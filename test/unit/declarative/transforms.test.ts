@@ -1,0 +1,174 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { TransformDef } from '../../../src/declarative/manifest-schema.js';
+import { registerComponent } from '../../../src/declarative/registry.js';
+import type { TemplateContext } from '../../../src/declarative/template.js';
+import { compileTransforms, type Rec, toSnakeCase, toUtcIso } from '../../../src/declarative/transforms.js';
+import { ConfigError } from '../../../src/errors.js';
+
+const ctx: TemplateContext = { config: { company: 'acme', region_id: 7 }, now: '2024-05-01T12:00:00.000Z' };
+const run = (defs: TransformDef[], rec: Rec, dateTimeFields: string[] = []) => compileTransforms(defs, ctx, dateTimeFields)(rec);
+
+describe('toSnakeCase', () => {
+  it.each([
+    ['postalCode', 'postal_code'],
+    ['HTTPStatus', 'http_status'],
+    ['userID', 'user_id'],
+    ['PersonId', 'person_id'],
+    ['already_snake', 'already_snake'],
+    ['kebab-case-name', 'kebab_case_name'],
+    ['with space', 'with_space'],
+    ['address2Line', 'address2_line'],
+    ['getHTTPResponseCode', 'get_http_response_code'],
+    ['id', 'id'],
+  ])('%s → %s', (input, expected) => {
+    expect(toSnakeCase(input)).toBe(expected);
+  });
+});
+
+describe('toUtcIso', () => {
+  const savedTz = process.env.TZ;
+  afterEach(() => {
+    if (savedTz === undefined) delete process.env.TZ;
+    else process.env.TZ = savedTz;
+  });
+
+  it.each([
+    ['2024-03-01T10:00:00+02:00', '2024-03-01T08:00:00.000Z'],
+    ['2024-03-01T10:00:00-05:30', '2024-03-01T15:30:00.000Z'],
+    ['2024-03-01T10:00:00+0200', '2024-03-01T08:00:00.000Z'],
+    ['2024-03-01T10:00:00.250+01:00', '2024-03-01T09:00:00.250Z'],
+    ['2024-03-01T00:30:00+02:00', '2024-02-29T22:30:00.000Z'],
+    ['2024-03-01T10:00:00Z', '2024-03-01T10:00:00.000Z'],
+    ['2024-03-01T10:00:00.5Z', '2024-03-01T10:00:00.500Z'],
+    ['2024-03-01 10:00:00+00:00', '2024-03-01T10:00:00.000Z'],
+    ['2024-03-01T10:00:00.000Z', '2024-03-01T10:00:00.000Z'],
+  ])('%s → %s', (input, expected) => {
+    expect(toUtcIso(input)).toBe(expected);
+  });
+
+  it('reads a timestamp without an offset as UTC, whatever the machine time zone', () => {
+    for (const tz of ['UTC', 'America/New_York', 'Asia/Kolkata']) {
+      process.env.TZ = tz;
+      expect(toUtcIso('2024-03-01T10:00:00'), tz).toBe('2024-03-01T10:00:00.000Z');
+      expect(toUtcIso('2024-03-01 10:00:00.123'), tz).toBe('2024-03-01T10:00:00.123Z');
+    }
+  });
+
+  it('leaves values that are not timestamps alone', () => {
+    for (const v of ['2024-03-01', 'hello world', 'not-a-date-at-all', '2024-13-45T99:99:00', '', 'short']) {
+      expect(toUtcIso(v)).toBe(v);
+    }
+    expect(toUtcIso(1714564800000)).toBe(1714564800000);
+    expect(toUtcIso(null)).toBeNull();
+    expect(toUtcIso(undefined)).toBeUndefined();
+  });
+});
+
+describe('compileTransforms', () => {
+  it('is the identity for an empty list', () => {
+    const rec = { a: 1, b: { c: 2 } };
+    expect(run([], rec)).toEqual({ a: 1, b: { c: 2 } });
+  });
+
+  it('flattens nested objects at any depth, keeping arrays and nulls as values', () => {
+    const out = run([{ type: 'flatten', separator: '_' }], {
+      id: 1,
+      address: { city: 'Berlin', geo: { lat: 52.5, lng: 13.4 } },
+      tags: ['a', { b: 1 }],
+      manager: null,
+    });
+    expect(out).toEqual({ id: 1, address_city: 'Berlin', address_geo_lat: 52.5, address_geo_lng: 13.4, tags: ['a', { b: 1 }], manager: null });
+  });
+
+  it('flattens with a custom separator', () => {
+    expect(run([{ type: 'flatten', separator: '.' }], { a: { b: { c: 1 } } })).toEqual({ 'a.b.c': 1 });
+  });
+
+  it('snake_cases keys', () => {
+    expect(run([{ type: 'snake_case' }], { firstName: 'A', companyID: 'x', updated_at: 't' })).toEqual({
+      first_name: 'A',
+      company_id: 'x',
+      updated_at: 't',
+    });
+  });
+
+  it('flatten then snake_case gives snake_cased column names', () => {
+    const out = run([{ type: 'flatten', separator: '_' }, { type: 'snake_case' }], { homeAddress: { postalCode: '10115' } });
+    expect(out).toEqual({ home_address_postal_code: '10115' });
+  });
+
+  it('serialises arrays as JSON text and leaves other values', () => {
+    const out = run([{ type: 'json_arrays' }], { tags: ['x', 'y'], empty: [], nested: [[1], { a: 2 }], n: 3, s: 's', o: { k: 1 } });
+    expect(out).toEqual({ tags: '["x","y"]', empty: '[]', nested: '[[1],{"a":2}]', n: 3, s: 's', o: { k: 1 } });
+  });
+
+  it('normalises the listed timestamp fields to UTC and leaves others', () => {
+    const out = run([{ type: 'utc_timestamps', fields: ['created', 'updated'] }], {
+      created: '2024-03-01T10:00:00+02:00',
+      updated: null,
+      other: '2024-03-01T10:00:00+02:00',
+    });
+    expect(out).toEqual({ created: '2024-03-01T08:00:00.000Z', updated: null, other: '2024-03-01T10:00:00+02:00' });
+  });
+
+  it('normalises the schema date-time fields when the transform lists none', () => {
+    const out = run([{ type: 'utc_timestamps' }], { updated_at: '2024-03-01T10:00:00-01:00', name: '2024-03-01T10:00:00-01:00' }, ['updated_at']);
+    expect(out).toEqual({ updated_at: '2024-03-01T11:00:00.000Z', name: '2024-03-01T10:00:00-01:00' });
+  });
+
+  it('does not add a timestamp field that is absent', () => {
+    expect(run([{ type: 'utc_timestamps', fields: ['created'] }], { id: 1 })).toEqual({ id: 1 });
+  });
+
+  it('renames fields', () => {
+    expect(run([{ type: 'rename', fields: { _id: 'id', nm: 'name' } }], { _id: 'x1', nm: 'N', keep: 1 })).toEqual({ id: 'x1', name: 'N', keep: 1 });
+    expect(run([{ type: 'rename', fields: { absent: 'x' } }], { a: 1 })).toEqual({ a: 1 });
+  });
+
+  it('adds fields with literals and templates resolved once', () => {
+    const f = compileTransforms([{ type: 'add_fields', fields: { company: '{{ config.company }}', region: '{{ config.region_id }}', synced: '{{ now }}', v: 2 } }], ctx, []);
+    expect(f({ id: 1 })).toEqual({ id: 1, company: 'acme', region: 7, synced: ctx.now, v: 2 });
+    expect(f({ id: 2 })).toEqual({ id: 2, company: 'acme', region: 7, synced: ctx.now, v: 2 });
+  });
+
+  it('runs a registered custom component', () => {
+    registerComponent<TemplateContext>('transform', 'unit.upper_name', (c) => (r: Rec) => ({ ...r, name: String(r.name).toUpperCase(), co: c.config.company }));
+    expect(run([{ type: 'custom', component: 'unit.upper_name' }], { name: 'ada' })).toEqual({ name: 'ADA', co: 'acme' });
+  });
+
+  it('rejects an unregistered custom component', () => {
+    expect(() => compileTransforms([{ type: 'custom', component: 'unit.nope' }], ctx, [])).toThrow(ConfigError);
+    expect(() => compileTransforms([{ type: 'custom', component: 'unit.nope' }], ctx, [])).toThrow(/"unit.nope" is not registered/);
+  });
+
+  it('never mutates the input record, however the transforms combine', () => {
+    const defs: TransformDef[] = [
+      { type: 'json_arrays' },
+      { type: 'utc_timestamps', fields: ['at'] },
+      { type: 'rename', fields: { a: 'b' } },
+      { type: 'add_fields', fields: { x: 1 } },
+      { type: 'flatten', separator: '_' },
+      { type: 'snake_case' },
+    ];
+    const input = { a: 1, at: '2024-03-01T10:00:00+02:00', list: [1, 2], nested: { deepList: [3], camelCase: 'v' } };
+    const before = structuredClone(input);
+    const out = run(defs, input);
+    expect(input).toEqual(before);
+    expect(out).toEqual({ b: 1, at: '2024-03-01T08:00:00.000Z', list: '[1,2]', nested_deep_list: [3], nested_camel_case: 'v', x: 1 });
+  });
+
+  it('a full Humaans-like chain', () => {
+    const defs: TransformDef[] = [
+      { type: 'flatten', separator: '_' },
+      { type: 'snake_case' },
+      { type: 'json_arrays' },
+      { type: 'utc_timestamps' },
+    ];
+    const out = run(
+      defs,
+      { id: 'p1', firstName: 'Ada', updatedAt: '2024-03-01T10:00:00+02:00', address: { postalCode: '1' }, tags: ['a'] },
+      ['updated_at'],
+    );
+    expect(out).toEqual({ id: 'p1', first_name: 'Ada', updated_at: '2024-03-01T08:00:00.000Z', address_postal_code: '1', tags: '["a"]' });
+  });
+});
