@@ -5,6 +5,7 @@
  * overlaps with writing the current batch. Memory is bounded by streams × (prefetched pages + one batch).
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { ConfigError, isTributaryError, TributaryError } from '../errors.js';
 import type { Destination, Row, StreamState, WriteMode } from '../destinations/destination.js';
 import { type Logger, silentLogger } from '../util/log.js';
@@ -64,6 +65,8 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
   const writeLock = new Mutex();
   const abort = new AbortController();
   const signal = opts.signal ? AbortSignal.any([opts.signal, abort.signal]) : abort.signal;
+  // Every in-flight request and budget wait listens on this signal; dozens at once are expected.
+  setMaxListeners(0, signal);
   const summaries = selected.map((s) =>
     newStreamSummary(s.name, opts.fullRefresh || !s.supportedSyncModes.includes('incremental') ? 'full_refresh' : 'incremental'),
   );
