@@ -29,6 +29,10 @@ if (values.serve) {
   // Child mode: run the simulator and report its address to the parent.
   const sim = await startHumaansSimulator({ records, token: TOKEN });
   process.send?.({ baseUrl: sim.baseUrl });
+  process.on('message', (m) => {
+    // The parent asks for our CPU time at the end, so the report holds up on a shared machine.
+    if (m === 'cpu') process.send?.({ cpuMs: cpuMs(process.cpuUsage()) });
+  });
   process.on('disconnect', () => void sim.close().then(() => process.exit(0)));
 } else {
   await main();
@@ -38,7 +42,7 @@ async function main(): Promise<void> {
   const limit = Number(values.limit);
   const concurrency = Math.max(1, Number(values.concurrency));
   const t0 = performance.now();
-  const { baseUrl, stop } = values['in-process'] ? await inProcess() : await inChild();
+  const { baseUrl, stop, serverCpuMs } = values['in-process'] ? await inProcess() : await inChild();
   const startMs = performance.now() - t0;
 
   const url = new URL(baseUrl);
@@ -48,6 +52,8 @@ async function main(): Promise<void> {
   let bytes = 0;
   let next = 0;
   const t1 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const server0 = await serverCpuMs();
   const worker = async () => {
     for (let page = next++; page < pages; page = next++) {
       const res = await pool.request({
@@ -63,6 +69,8 @@ async function main(): Promise<void> {
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = (performance.now() - t1) / 1000;
+  const clientMs = cpuMs(process.cpuUsage(cpu0));
+  const serverMs = (await serverCpuMs()) - server0;
   await pool.close();
   await stop();
 
@@ -76,14 +84,32 @@ async function main(): Promise<void> {
     `  ${seconds.toFixed(2)} s, ${rate.toLocaleString('en-US')} records/s, ` +
       `${(bytes / seconds / 1e6).toFixed(0)} MB/s, startup ${startMs.toFixed(0)} ms`,
   );
+  if (!values['in-process']) {
+    // Wall time suffers when other work shares the cores; CPU time says what each side costs.
+    console.log(
+      `  cpu: server ${(serverMs / 1000).toFixed(2)} s (${((serverMs * 1000) / received).toFixed(2)} us/record), ` +
+        `client ${(clientMs / 1000).toFixed(2)} s (${((clientMs * 1000) / received).toFixed(2)} us/record); ` +
+        `server-bound ceiling ${Math.round(received / (serverMs / 1000)).toLocaleString('en-US')} records/s`,
+    );
+  }
 }
 
-async function inProcess(): Promise<{ baseUrl: string; stop: () => Promise<void> }> {
+function cpuMs(u: NodeJS.CpuUsage): number {
+  return (u.user + u.system) / 1000;
+}
+
+interface Served {
+  baseUrl: string;
+  stop: () => Promise<void>;
+  serverCpuMs: () => Promise<number>;
+}
+
+async function inProcess(): Promise<Served> {
   const sim: SimulatorHandle = await startHumaansSimulator({ records, token: TOKEN });
-  return { baseUrl: sim.baseUrl, stop: () => sim.close() };
+  return { baseUrl: sim.baseUrl, stop: () => sim.close(), serverCpuMs: async () => 0 };
 }
 
-async function inChild(): Promise<{ baseUrl: string; stop: () => Promise<void> }> {
+async function inChild(): Promise<Served> {
   const child = fork(fileURLToPath(import.meta.url), ['--serve', '--records', String(records)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -93,6 +119,11 @@ async function inChild(): Promise<{ baseUrl: string; stop: () => Promise<void> }
   });
   return {
     baseUrl,
+    serverCpuMs: () =>
+      new Promise<number>((resolve) => {
+        child.once('message', (m) => resolve((m as { cpuMs: number }).cpuMs));
+        child.send('cpu');
+      }),
     stop: async () => {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.disconnect();

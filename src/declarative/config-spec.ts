@@ -12,7 +12,7 @@ export function validateConfig(spec: ConfigSpecDef, raw: Record<string, unknown>
   const out: ResolvedConfig = {};
   const problems: string[] = [];
   for (const key of Object.keys(raw)) {
-    if (!(key in spec.properties)) {
+    if (!Object.hasOwn(spec.properties, key)) {
       problems.push(`unknown key "${key}" (allowed: ${Object.keys(spec.properties).join(', ')})`);
     }
   }
@@ -43,7 +43,7 @@ export function validateConfig(spec: ConfigSpecDef, raw: Record<string, unknown>
 /** Returns the coerced value, or a problem string prefixed with NUL. */
 function coerce(key: string, prop: ConfigPropertyDef, value: unknown): string | number | boolean {
   const bad = (why: string) => `\u0000"${key}" ${why}`;
-  const shown = prop.secret ? '(secret)' : JSON.stringify(value);
+  const shown = prop.secret ? '(secret)' : typeof value === 'number' ? String(value) : JSON.stringify(value);
   switch (prop.type) {
     case 'string': {
       if (typeof value !== 'string') return bad(`must be a string, got ${typeof value}`);
@@ -64,7 +64,7 @@ function coerce(key: string, prop: ConfigPropertyDef, value: unknown): string | 
     case 'integer':
     case 'number': {
       let n: number;
-      if (typeof value === 'number') n = value;
+      if (typeof value === 'number' && Number.isFinite(value)) n = value;
       else if (typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value)) n = Number(value);
       else return bad(`must be ${prop.type === 'integer' ? 'an integer' : 'a number'}${range(prop)}, got ${shown}`);
       if (prop.type === 'integer' && !Number.isInteger(n)) return bad(`must be an integer${range(prop)}, got ${shown}`);

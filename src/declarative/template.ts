@@ -11,8 +11,8 @@ export interface TemplateContext {
   now: string;
 }
 
-const WHOLE = /^\{\{\s*([a-z_.]+)\s*\}\}$/i;
-const PART = /\{\{\s*([a-z_.]+)\s*\}\}/gi;
+const WHOLE = /^\{\{\s*([a-z0-9_.]+)\s*\}\}$/i;
+const PART = /\{\{\s*([a-z0-9_.]+)\s*\}\}/gi;
 
 function lookup(expr: string, ctx: TemplateContext): string | number | boolean | undefined {
   if (expr === 'now') return ctx.now;

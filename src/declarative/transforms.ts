@@ -72,7 +72,8 @@ export function toUtcIso(v: unknown): unknown {
   // Fast path: already UTC with Z and milliseconds.
   if (v.length === 24 && v.charCodeAt(23) === 90 /* Z */ && v.charCodeAt(10) === 84 /* T */) return v;
   if (!/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(v)) return v;
-  const t = Date.parse(v.replace(' ', 'T'));
+  const s = v.replace(' ', 'T');
+  const t = Date.parse(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(s) ? `${s}Z` : s);
   return Number.isNaN(t) ? v : new Date(t).toISOString();
 }
 

@@ -172,14 +172,14 @@ export class HttpClient {
           const kind = /html/i.test(contentType) || /^\s*</.test(text) ? 'an HTML page' : 'malformed JSON';
           throw new SourceError(
             'TRB_SOURCE_BAD_RESPONSE',
-            `${where}: HTTP ${status} but the body is ${kind} (${text.length} bytes, starts ${JSON.stringify(redactor.redact(text.slice(0, 60)))})`,
+            `${where}: HTTP ${status} but the body is ${kind} (${text.length} bytes, starts ${JSON.stringify(redactor.redact(text).slice(0, 60))})`,
             { retryable: true, details: { url: where, status } },
           );
         }
         return { status, url, body, bytes: text.length, endOfStream: false };
       }
       if (action === 'end_of_stream') return { status, url, body: undefined, bytes: text.length, endOfStream: true };
-      const snippet = redactor.redact(text.slice(0, 200)).replace(/\s+/g, ' ');
+      const snippet = redactor.redact(text).slice(0, 200).replace(/\s+/g, ' ');
       if (action === 'auth') {
         throw new AuthError(
           `${where}: HTTP ${status} ${status === 401 ? 'Unauthorized: the API rejected the credentials' : 'Forbidden: the credentials lack access'} (${snippet})`,
@@ -187,18 +187,21 @@ export class HttpClient {
         );
       }
       if (action === 'retry') {
-        let retryAfterMs: number | undefined;
+        const retryAfterMs =
+          Math.min(parseRetryAfter(retryAfterHeader) ?? 0, this.opts.backoff.maxMs) || undefined;
         if (status === 429) {
           metrics.http429++;
-          retryAfterMs = Math.min(parseRetryAfter(retryAfterHeader) ?? 0, this.opts.backoff.maxMs) || undefined;
           // A 429 is a surprise: the proactive budget should have prevented it. Pause every request of
           // this credential for Retry-After (or a backoff step when the server gave none).
           budget.pause(retryAfterMs ?? backoffDelay(metrics.http429 - 1, this.opts.backoff));
           this.opts.logger.warn({ url: where, retryAfterMs }, 'HTTP 429 despite the rate budget; pausing the budget');
+        } else if (retryAfterMs !== undefined) {
+          // A 5xx with Retry-After (maintenance, overload): every request of this credential waits it out.
+          budget.pause(retryAfterMs);
         }
         throw new TributaryError(status === 429 ? 'TRB_RATE_LIMITED' : 'TRB_SOURCE_HTTP', `${where}: HTTP ${status} (${snippet})`, {
           retryable: true,
-          details: { url: where, status, retryAfterMs: status === 429 ? (retryAfterMs ?? 0) : undefined },
+          details: { url: where, status, retryAfterMs: status === 429 ? (retryAfterMs ?? 0) : retryAfterMs },
         });
       }
       throw new SourceError('TRB_SOURCE_HTTP', `${where}: HTTP ${status} (${snippet})`, {

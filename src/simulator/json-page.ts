@@ -8,11 +8,11 @@ export function jsonPage(head: string, records: readonly string[], tail: string)
   let size = head.length + tail.length + records.length;
   for (const r of records) size += r.length;
   const buf = Buffer.allocUnsafe(size);
-  let off = buf.latin1Write(head, 0);
+  let off = buf.write(head, 0, 'latin1');
   for (let i = 0; i < records.length; i++) {
     if (i > 0) buf[off++] = 0x2c; // ','
-    off += buf.latin1Write(records[i], off);
+    off += buf.write(records[i], off, 'latin1');
   }
-  off += buf.latin1Write(tail, off);
+  off += buf.write(tail, off, 'latin1');
   return buf.subarray(0, off);
 }

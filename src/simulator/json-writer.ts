@@ -53,6 +53,12 @@ export class JsonWriter {
     return this;
   }
 
+  /** A ready-made `,"key":value` fragment (or ''), as built by optional-field helpers; never the first field. */
+  append(fragment: string): this {
+    this.out += fragment;
+    return this;
+  }
+
   /** An array of trusted strings. */
   strs(k: string, v: readonly string[] | null): this {
     this.key(k);

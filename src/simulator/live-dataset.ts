@@ -18,6 +18,7 @@ export class LiveDataset {
   /** Written slots in order of their last write; Map keeps insertion order, and a rewrite re-inserts. */
   private readonly writeOrder = new Map<number, true>();
   private created = 0;
+  private changes = 0;
   private views: { byIndex: SlotSequence; byWrite: SlotSequence } | undefined;
 
   constructor(readonly base: BaseRecords) {}
@@ -25,6 +26,11 @@ export class LiveDataset {
   /** Number of slots ever allocated (base + created), deleted ones included. */
   get slotCount(): number {
     return this.base.size + this.created;
+  }
+
+  /** Bumped by every mutation: anything derived from the data (a prepared page) is valid for one version. */
+  get version(): number {
+    return this.changes;
   }
 
   /** Number of live records. */
@@ -66,6 +72,7 @@ export class LiveDataset {
     this.written.delete(slot);
     this.writeOrder.delete(slot);
     this.views = undefined;
+    this.changes++;
   }
 
   /** Live slots by slot number: base records in index order, then created ones in creation order. */
@@ -83,6 +90,7 @@ export class LiveDataset {
     this.writeOrder.delete(slot);
     this.writeOrder.set(slot, true);
     this.views = undefined;
+    this.changes++;
   }
 
   private buildViews(): { byIndex: SlotSequence; byWrite: SlotSequence } {

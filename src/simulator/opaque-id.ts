@@ -5,10 +5,20 @@
 import { hashInts, mix32, unmix32 } from './prng.js';
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-const TAIL = 6; // 62^6 > 2^32: any 32-bit index fits
-const HEAD = 18;
+/** Every two-character base-62 string, so a 32-bit number becomes six characters in three lookups. */
+const PAIRS: string[] = [];
+for (const a of ALPHABET) for (const b of ALPHABET) PAIRS.push(a + b);
+const PAIR_COUNT = 62 * 62;
 
-/** Mints and decodes the ids of one stream. */
+/** Six base-62 characters of a 32-bit number (62^6 > 2^32), most significant first. */
+function six(v: number): string {
+  const lo = v % PAIR_COUNT;
+  const rest = (v - lo) / PAIR_COUNT;
+  const mid = rest % PAIR_COUNT;
+  return PAIRS[(rest - mid) / PAIR_COUNT] + PAIRS[mid] + PAIRS[lo];
+}
+
+/** Mints and decodes the ids of one stream: 18 hashed characters, then 6 that encode the index. */
 export class OpaqueIds {
   private readonly salt: number;
 
@@ -21,30 +31,17 @@ export class OpaqueIds {
 
   /** The id of record `index`. */
   id(index: number): string {
-    let out = '';
-    let h = this.salt;
-    for (let i = 0; i < HEAD; i += 5) {
-      h = hashInts(h, this.seed, index, i);
-      let v = h;
-      for (let j = 0; j < 5 && i + j < HEAD; j++) {
-        out += ALPHABET[v % 62];
-        v = Math.floor(v / 62);
-      }
-    }
-    let tail = mix32((index ^ this.salt) >>> 0);
-    let t = '';
-    for (let j = 0; j < TAIL; j++) {
-      t = ALPHABET[tail % 62] + t;
-      tail = Math.floor(tail / 62);
-    }
-    return out + t;
+    const h = mix32(this.salt ^ mix32(index));
+    return (
+      six(h) + six(mix32(h ^ this.seed)) + six(mix32(h + 0x9e3779b9)) + six(mix32((index ^ this.salt) >>> 0))
+    );
   }
 
   /** The index an id was minted for, or undefined when the id is not one of ours. */
   index(id: string): number | undefined {
-    if (id.length !== HEAD + TAIL) return undefined;
+    if (id.length !== 24) return undefined;
     let v = 0;
-    for (let j = HEAD; j < id.length; j++) {
+    for (let j = 18; j < 24; j++) {
       const d = ALPHABET.indexOf(id[j]);
       if (d < 0) return undefined;
       v = v * 62 + d;

@@ -31,7 +31,10 @@ export class SlidingWindowLimiter {
     // The slot we would overwrite holds the oldest of the last `limit` accepted requests.
     const oldest = w.times[w.next];
     if (w.filled === this.limit && now - oldest < this.windowMs) {
-      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((oldest + this.windowMs - now) / 1000)) };
+      return {
+        allowed: false,
+        retryAfterSeconds: Math.max(1, Math.ceil((oldest + this.windowMs - now) / 1000)),
+      };
     }
     w.times[w.next] = now;
     w.next = (w.next + 1) % this.limit;

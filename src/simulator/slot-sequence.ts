@@ -64,8 +64,10 @@ export class SlotSequence {
 
   /** The part of the sequence whose keys lie within the bounds. Keys must not decrease along the sequence. */
   within(keys: SequenceKeys, lower?: Bound, upper?: Bound): SlotSequence {
-    const below = (k: number) => lower !== undefined && (lower.inclusive ? k < lower.value : k <= lower.value);
-    const above = (k: number) => upper !== undefined && (upper.inclusive ? k > upper.value : k >= upper.value);
+    const below = (k: number) =>
+      lower !== undefined && (lower.inclusive ? k < lower.value : k <= lower.value);
+    const above = (k: number) =>
+      upper !== undefined && (upper.inclusive ? k > upper.value : k >= upper.value);
     const out: Segment[] = [];
     for (const s of this.segments) {
       if (s.kind === 'list') {

@@ -16,6 +16,8 @@ export class Redactor {
     if (typeof secret !== 'string' || secret.length < 3) return;
     this.secrets.add(secret);
     this.secrets.add(encodeURIComponent(secret));
+    this.secrets.add(new URLSearchParams({ s: secret }).toString().slice(2));
+    this.secrets.add(JSON.stringify(secret).slice(1, -1));
     const sorted = [...this.secrets].sort((a, b) => b.length - a.length);
     this.pattern = new RegExp(sorted.map(escapeRegExp).join('|'), 'g');
   }

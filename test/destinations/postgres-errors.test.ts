@@ -9,7 +9,12 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresDestination } from '../../src/destinations/postgres/postgres-destination.js';
 import { Redactor } from '../../src/destinations/postgres/postgres-errors.js';
-import { advisoryLockKey, clipUtf8, pgIdentifier, quoteIdent } from '../../src/destinations/postgres/postgres-sql.js';
+import {
+  advisoryLockKey,
+  clipUtf8,
+  pgIdentifier,
+  quoteIdent,
+} from '../../src/destinations/postgres/postgres-sql.js';
 import { parseTimestamp } from '../../src/destinations/postgres/postgres-types.js';
 import { DestinationError } from '../../src/errors.js';
 
@@ -39,7 +44,13 @@ const describePg = available || CI ? describe : describe.skip;
 
 const SECRET = 'Sup3r-Secret_pw!';
 
-function urlWith(changes: { user?: string; password?: string; host?: string; port?: string; db?: string }): string {
+function urlWith(changes: {
+  user?: string;
+  password?: string;
+  host?: string;
+  port?: string;
+  db?: string;
+}): string {
   const url = new URL(PG_URL);
   if (changes.user !== undefined) url.username = changes.user;
   if (changes.password !== undefined) url.password = encodeURIComponent(changes.password);
@@ -62,7 +73,13 @@ async function openFails(d: PostgresDestination, code: string, secret = SECRET):
   expect(caught).toBeInstanceOf(DestinationError);
   const err = caught as DestinationError;
   expect(err.code).toBe(code);
-  for (const text of [err.message, JSON.stringify(err), inspect(err, { depth: 10 }), String(err.stack), d.description]) {
+  for (const text of [
+    err.message,
+    JSON.stringify(err),
+    inspect(err, { depth: 10 }),
+    String(err.stack),
+    d.description,
+  ]) {
     expect(text).not.toContain(secret);
     expect(text).not.toContain(encodeURIComponent(secret));
   }
@@ -75,7 +92,13 @@ function ident(name: string): string {
 
 describe('PostgreSQL destination helpers', () => {
   it('truncates identifiers to 63 bytes on a UTF-8 boundary, deterministically', () => {
-    const samples = ['a'.repeat(63), 'a'.repeat(64), 'é'.repeat(40), `x${'🚀'.repeat(20)}`, '日本語'.repeat(10)];
+    const samples = [
+      'a'.repeat(63),
+      'a'.repeat(64),
+      'é'.repeat(40),
+      `x${'🚀'.repeat(20)}`,
+      '日本語'.repeat(10),
+    ];
     for (const s of samples) {
       const id = pgIdentifier(s, 'column');
       expect(Buffer.byteLength(id.name)).toBeLessThanOrEqual(63);
@@ -195,7 +218,10 @@ describePg('PostgreSQL destination: bad input', () => {
   });
 
   it('an unknown user, with the password in the URL', async () => {
-    const err = await openFails(dest(urlWith({ user: 'no_such_user_trb', password: SECRET })), 'TRB_DEST_OPEN');
+    const err = await openFails(
+      dest(urlWith({ user: 'no_such_user_trb', password: SECRET })),
+      'TRB_DEST_OPEN',
+    );
     expect(err.exitCode).toBe(2);
     expect(err.message).toContain('rejected the login of user "no_such_user_trb"');
     expect(err.details.errorCode).toBe('28000');
@@ -261,7 +287,10 @@ describePg('PostgreSQL destination: bad input', () => {
   });
 
   it('an unknown host', async () => {
-    const err = await openFails(dest(urlWith({ host: 'no-such-host.invalid', password: SECRET })), 'TRB_DEST_OPEN');
+    const err = await openFails(
+      dest(urlWith({ host: 'no-such-host.invalid', password: SECRET })),
+      'TRB_DEST_OPEN',
+    );
     expect(err.exitCode).toBe(2);
     expect(err.message).toMatch(/PostgreSQL host "no-such-host\.invalid"/);
   });

@@ -60,7 +60,10 @@ function destination(schema: string, extra: Partial<PostgresDestinationOptions> 
   return d;
 }
 
-async function opened(schema: string, extra: Partial<PostgresDestinationOptions> = {}): Promise<PostgresDestination> {
+async function opened(
+  schema: string,
+  extra: Partial<PostgresDestinationOptions> = {},
+): Promise<PostgresDestination> {
   const d = destination(schema, extra);
   await d.open();
   return d;
@@ -149,8 +152,13 @@ describePg('PostgresDestination', () => {
           WHERE table_schema = $1 ORDER BY table_name, ordinal_position`,
         [schema],
       );
-      const of = (t: string) => cols.filter((c) => c.table_name === t).map((c) => `${c.column_name}:${c.data_type}`);
-      expect(of('_tributary_state')).toEqual(['stream:text', 'state:jsonb', 'updated_at:timestamp with time zone']);
+      const of = (t: string) =>
+        cols.filter((c) => c.table_name === t).map((c) => `${c.column_name}:${c.data_type}`);
+      expect(of('_tributary_state')).toEqual([
+        'stream:text',
+        'state:jsonb',
+        'updated_at:timestamp with time zone',
+      ]);
       expect(of('_tributary_runs')).toEqual([
         'run_id:text',
         'connector:text',
@@ -214,7 +222,12 @@ describePg('PostgresDestination', () => {
       );
       expect(result.rowsWritten).toBe(2);
       expect(result.schemaChanges).toEqual([{ stream: 'users', kind: 'create_table' }]);
-      const cols = await q<{ column_name: string; data_type: string; is_nullable: string; column_default: string | null }>(
+      const cols = await q<{
+        column_name: string;
+        data_type: string;
+        is_nullable: string;
+        column_default: string | null;
+      }>(
         `SELECT column_name, data_type, is_nullable, column_default FROM information_schema.columns
           WHERE table_schema = $1 AND table_name = 'users' ORDER BY ordinal_position`,
         [schema],
@@ -273,7 +286,15 @@ describePg('PostgresDestination', () => {
     it('upserts by key; within a batch the last row of a key wins', async () => {
       const schema = freshSchema();
       const d = await opened(schema, { copyFormat });
-      await d.write(batch({ rows: [{ id: 1, name: 'one' }, { id: 2, name: 'two' }], state: { page: 1 } }));
+      await d.write(
+        batch({
+          rows: [
+            { id: 1, name: 'one' },
+            { id: 2, name: 'two' },
+          ],
+          state: { page: 1 },
+        }),
+      );
       const second = await d.write(
         batch({
           rows: [
@@ -346,14 +367,22 @@ describePg('PostgresDestination', () => {
       const n = Math.max(texts.length, ints.length, floats.length, stamps.length);
       const rows: Row[] = [];
       for (let k = 0; k < n; k++) {
-        rows.push({ k, t: texts[k] ?? null, i: ints[k] ?? null, f: floats[k] ?? null, ts: stamps[k] ?? null });
+        rows.push({
+          k,
+          t: texts[k] ?? null,
+          i: ints[k] ?? null,
+          f: floats[k] ?? null,
+          ts: stamps[k] ?? null,
+        });
       }
       await d.write(batch({ table: spec, rows }));
       const got = await q<{ t: string | null; i: string | null; f: string | null; ts: string | null }>(
         `SELECT t, i::text, f::text, ts::text FROM ${ident(schema)}."values" ORDER BY k`,
       );
       expect(got.map((r) => r.t)).toEqual(rows.map((r) => r.t));
-      expect(got.map((r) => r.i)).toEqual(rows.map((r) => (r.i === null ? null : BigInt(r.i as number).toString())));
+      expect(got.map((r) => r.i)).toEqual(
+        rows.map((r) => (r.i === null ? null : BigInt(r.i as number).toString())),
+      );
       expect(got.map((r) => (r.f === null ? null : Number(r.f)))).toEqual(rows.map((r) => r.f));
       // The server's own parse of the same text is the reference for every timestamp.
       const expected = await q<{ ts: string | null }>(
@@ -404,7 +433,13 @@ describePg('PostgresDestination', () => {
       expect(result.schemaChanges).toEqual([
         { stream: 'users', kind: 'widen_column', column: 'active', fromType: 'boolean', toType: 'varchar' },
         { stream: 'users', kind: 'widen_column', column: 'score', fromType: 'bigint', toType: 'double' },
-        { stream: 'users', kind: 'widen_column', column: 'created_at', fromType: 'timestamp', toType: 'varchar' },
+        {
+          stream: 'users',
+          kind: 'widen_column',
+          column: 'created_at',
+          fromType: 'timestamp',
+          toType: 'varchar',
+        },
         { stream: 'users', kind: 'add_column', column: 'email', toType: 'varchar' },
       ]);
       const types = await q<{ column_name: string; data_type: string }>(
@@ -419,7 +454,9 @@ describePg('PostgresDestination', () => {
         { column_name: 'email', data_type: 'text' },
         { column_name: 'score', data_type: 'double precision' },
       ]);
-      const rows = await q(`SELECT id::int AS id, active, score, created_at, email FROM ${ident(schema)}.users ORDER BY id`);
+      const rows = await q(
+        `SELECT id::int AS id, active, score, created_at, email FROM ${ident(schema)}.users ORDER BY id`,
+      );
       expect(rows).toEqual([
         { id: 1, active: 'true', score: 2, created_at: '2024-01-02T03:04:05.5Z', email: null },
         { id: 2, active: 'maybe', score: 2.25, created_at: 'yesterday', email: 'b@x' },
@@ -500,7 +537,9 @@ describePg('PostgresDestination', () => {
         // A value that fits no number type turns the column into text.
         const third = await d.write(batch({ table: spec, rows: [{ id: 4, n: 'many', m: true }] }));
         expect(third.schemaChanges.map((c) => `${c.column}:${c.toType}`)).toEqual(['n:varchar', 'm:varchar']);
-        expect(await q(`SELECT n, m FROM ${ident(schema)}.nums WHERE id = 4`)).toEqual([{ n: 'many', m: 'true' }]);
+        expect(await q(`SELECT n, m FROM ${ident(schema)}.nums WHERE id = 4`)).toEqual([
+          { n: 'many', m: 'true' },
+        ]);
       },
     );
 
@@ -528,31 +567,34 @@ describePg('PostgresDestination', () => {
   });
 
   describe('values PostgreSQL rejects', () => {
-    it.each(['binary', 'text'] as const)('strips NUL characters, counts them and warns (%s)', async (copyFormat) => {
-      const schema = freshSchema();
-      const warnings: DestinationWarning[] = [];
-      const d = await opened(schema, { copyFormat, onWarning: (w) => warnings.push(w) });
-      const result = await d.write(
-        batch({
-          rows: [
-            { id: 1, name: 'a\u0000b\u0000c' },
-            { id: 2, name: 'clean' },
-            { id: 3, name: '\u0000' },
-          ],
-        }),
-      );
-      expect(result.nulValuesStripped).toBe(2);
-      expect(result.warnings).toHaveLength(1);
-      expect(warnings).toHaveLength(1);
-      expect(warnings[0]!.code).toBe('TRB_DEST_NUL_STRIPPED');
-      expect(warnings[0]!.message).toContain('2 value(s)');
-      expect(warnings[0]!.message).toContain('name');
-      expect(await q(`SELECT id::int AS id, name FROM ${ident(schema)}.users ORDER BY id`)).toEqual([
-        { id: 1, name: 'abc' },
-        { id: 2, name: 'clean' },
-        { id: 3, name: '' },
-      ]);
-    });
+    it.each(['binary', 'text'] as const)(
+      'strips NUL characters, counts them and warns (%s)',
+      async (copyFormat) => {
+        const schema = freshSchema();
+        const warnings: DestinationWarning[] = [];
+        const d = await opened(schema, { copyFormat, onWarning: (w) => warnings.push(w) });
+        const result = await d.write(
+          batch({
+            rows: [
+              { id: 1, name: 'a\u0000b\u0000c' },
+              { id: 2, name: 'clean' },
+              { id: 3, name: '\u0000' },
+            ],
+          }),
+        );
+        expect(result.nulValuesStripped).toBe(2);
+        expect(result.warnings).toHaveLength(1);
+        expect(warnings).toHaveLength(1);
+        expect(warnings[0]!.code).toBe('TRB_DEST_NUL_STRIPPED');
+        expect(warnings[0]!.message).toContain('2 value(s)');
+        expect(warnings[0]!.message).toContain('name');
+        expect(await q(`SELECT id::int AS id, name FROM ${ident(schema)}.users ORDER BY id`)).toEqual([
+          { id: 1, name: 'abc' },
+          { id: 2, name: 'clean' },
+          { id: 3, name: '' },
+        ]);
+      },
+    );
 
     it('replaces unpaired surrogates and says so', async () => {
       const schema = freshSchema();
@@ -566,7 +608,10 @@ describePg('PostgresDestination', () => {
     it('rejects a row without a primary key value before writing anything', async () => {
       const schema = freshSchema();
       const d = await opened(schema);
-      const err = await expectDestError(d.write(batch({ rows: [{ id: 1 }, { id: null, name: 'x' }] })), 'TRB_DEST_WRITE');
+      const err = await expectDestError(
+        d.write(batch({ rows: [{ id: 1 }, { id: null, name: 'x' }] })),
+        'TRB_DEST_WRITE',
+      );
       expect(err.message).toContain('row 1');
       expect(err.message).toContain('"id"');
       expect(await d.readStates()).toEqual({});
@@ -575,7 +620,10 @@ describePg('PostgresDestination', () => {
     it('rejects a row with a field the table spec does not declare', async () => {
       const schema = freshSchema();
       const d = await opened(schema);
-      const err = await expectDestError(d.write(batch({ rows: [{ id: 1, surprise: 1 }] })), 'TRB_DEST_SCHEMA');
+      const err = await expectDestError(
+        d.write(batch({ rows: [{ id: 1, surprise: 1 }] })),
+        'TRB_DEST_SCHEMA',
+      );
       expect(err.message).toContain('"surprise"');
     });
 
@@ -714,11 +762,15 @@ describePg('PostgresDestination', () => {
       const schema = freshSchema();
       const d = await opened(schema);
       await d.write(batch({ rows: [{ id: 1 }, { id: 2 }, { id: 3 }], passId: 'p1' }));
-      await d.write(batch({ rows: [{ id: 1 }, { id: 3 }], passId: 'p2', state: { pass: 'p2', done: false } }));
+      await d.write(
+        batch({ rows: [{ id: 1 }, { id: 3 }], passId: 'p2', state: { pass: 'p2', done: false } }),
+      );
       expect(await d.sweepDeleted('users', 'p2', { pass: 'p2', done: true })).toBe(1);
       expect(await d.sweepDeleted('users', 'p2', { pass: 'p2', done: true })).toBe(0);
       expect(
-        await q(`SELECT id::int AS id, _tributary_deleted AS d, _tributary_pass AS p FROM ${ident(schema)}.users ORDER BY id`),
+        await q(
+          `SELECT id::int AS id, _tributary_deleted AS d, _tributary_pass AS p FROM ${ident(schema)}.users ORDER BY id`,
+        ),
       ).toEqual([
         { id: 1, d: false, p: 'p2' },
         { id: 2, d: true, p: 'p1' },
@@ -726,7 +778,9 @@ describePg('PostgresDestination', () => {
       ]);
       expect(await d.readStates()).toEqual({ users: { pass: 'p2', done: true } });
       await d.write(batch({ rows: [{ id: 2, name: 'back' }], passId: 'p3' }));
-      expect(await q(`SELECT _tributary_deleted AS d FROM ${ident(schema)}.users WHERE id = 2`)).toEqual([{ d: false }]);
+      expect(await q(`SELECT _tributary_deleted AS d FROM ${ident(schema)}.users WHERE id = 2`)).toEqual([
+        { d: false },
+      ]);
     });
 
     it('sweepDeleted on a stream that never wrote a table just commits state', async () => {
@@ -739,16 +793,31 @@ describePg('PostgresDestination', () => {
     it('replace mode builds a side table and swaps it in atomically with the state', async () => {
       const schema = freshSchema();
       const d = await opened(schema);
-      await d.write(batch({ rows: [{ id: 1, name: 'old' }, { id: 2, name: 'old' }], state: { v: 0 } }));
-      await d.write(batch({ mode: 'replace', passId: 'r1', rows: [{ id: 2, name: 'new' }], state: { v: 1 } }));
-      await d.write(batch({ mode: 'replace', passId: 'r1', rows: [{ id: 3, name: 'new' }], state: { v: 2 } }));
+      await d.write(
+        batch({
+          rows: [
+            { id: 1, name: 'old' },
+            { id: 2, name: 'old' },
+          ],
+          state: { v: 0 },
+        }),
+      );
+      await d.write(
+        batch({ mode: 'replace', passId: 'r1', rows: [{ id: 2, name: 'new' }], state: { v: 1 } }),
+      );
+      await d.write(
+        batch({ mode: 'replace', passId: 'r1', rows: [{ id: 3, name: 'new' }], state: { v: 2 } }),
+      );
       // Until the swap, readers see the old table.
       expect(await q(`SELECT id::int AS id, name FROM ${ident(schema)}.users ORDER BY id`)).toEqual([
         { id: 1, name: 'old' },
         { id: 2, name: 'old' },
       ]);
       expect(await d.readStates()).toEqual({ users: { v: 2 } });
-      const evolved: TableSpec = { ...USERS, columns: [...USERS.columns, { name: 'extra', type: 'varchar' }] };
+      const evolved: TableSpec = {
+        ...USERS,
+        columns: [...USERS.columns, { name: 'extra', type: 'varchar' }],
+      };
       await d.finishReplace('users', evolved, { v: 'final' });
       expect(await q(`SELECT id::int AS id, name, extra FROM ${ident(schema)}.users ORDER BY id`)).toEqual([
         { id: 2, name: 'new', extra: null },
@@ -775,7 +844,10 @@ describePg('PostgresDestination', () => {
       await d.write(batch({ mode: 'replace', passId: 'fresh', rows: [{ id: 3 }] }));
       await d.write(batch({ mode: 'replace', passId: 'fresh', rows: [{ id: 4 }] }));
       await d.finishReplace('users', USERS, {});
-      expect(await q(`SELECT id::int AS id FROM ${ident(schema)}.users ORDER BY id`)).toEqual([{ id: 3 }, { id: 4 }]);
+      expect(await q(`SELECT id::int AS id FROM ${ident(schema)}.users ORDER BY id`)).toEqual([
+        { id: 3 },
+        { id: 4 },
+      ]);
     });
 
     it('a replace pass with no rows at all swaps in an empty table', async () => {
@@ -825,7 +897,11 @@ describePg('PostgresDestination', () => {
       const schema = freshSchema();
       const url = new URL(PG_URL);
       url.password = 'pw-Secret-123';
-      const d = new PostgresDestination(url.href, { namespace: schema, connector: 'humaans', lockTimeoutMs: 1000 });
+      const d = new PostgresDestination(url.href, {
+        namespace: schema,
+        connector: 'humaans',
+        lockTimeoutMs: 1000,
+      });
       destinations.push(d);
       await d.open();
       const startedAt = new Date('2026-03-01T00:00:00Z');
@@ -899,7 +975,11 @@ describePg('PostgresDestination', () => {
       const writes: Promise<unknown>[] = [];
       for (let i = 0; i < 12; i++) {
         const stream = `s${i % 3}`;
-        writes.push(d.write(batch({ stream, table: { ...USERS, stream }, rows: [{ id: i, name: `n${i}` }], state: { i } })));
+        writes.push(
+          d.write(
+            batch({ stream, table: { ...USERS, stream }, rows: [{ id: i, name: `n${i}` }], state: { i } }),
+          ),
+        );
       }
       await Promise.all(writes);
       const counts = await q(
@@ -927,7 +1007,10 @@ describePg('PostgresDestination', () => {
       await d.write(batch({ rows: [{ id: 1 }], state: { n: 1 } }));
       expect(await terminate(app)).toBeGreaterThan(0);
       await d.write(batch({ rows: [{ id: 2 }], state: { n: 2 } }));
-      expect(await q(`SELECT id::int AS id FROM ${ident(schema)}.users ORDER BY id`)).toEqual([{ id: 1 }, { id: 2 }]);
+      expect(await q(`SELECT id::int AS id FROM ${ident(schema)}.users ORDER BY id`)).toEqual([
+        { id: 1 },
+        { id: 2 },
+      ]);
       expect(await d.readStates()).toEqual({ users: { n: 2 } });
     });
 
@@ -936,7 +1019,8 @@ describePg('PostgresDestination', () => {
       const app = `trb-test-${randomBytes(4).toString('hex')}`;
       const d = await opened(schema, { applicationName: app });
       const rows: Row[] = [];
-      for (let i = 0; i < 300_000; i++) rows.push({ id: i, name: `name ${i} ${'x'.repeat(40)}`, score: i / 3 });
+      for (let i = 0; i < 300_000; i++)
+        rows.push({ id: i, name: `name ${i} ${'x'.repeat(40)}`, score: i / 3 });
       let killed = 0;
       const killer = (async () => {
         for (let i = 0; i < 400 && killed === 0; i++) {
@@ -954,7 +1038,9 @@ describePg('PostgresDestination', () => {
       expect(killed).toBe(1);
       expect(result.rowsWritten).toBe(300_000);
       expect(
-        await q(`SELECT count(*)::int AS n, count(DISTINCT id)::int AS d, sum(id)::text AS s FROM ${ident(schema)}.users`),
+        await q(
+          `SELECT count(*)::int AS n, count(DISTINCT id)::int AS d, sum(id)::text AS s FROM ${ident(schema)}.users`,
+        ),
       ).toEqual([{ n: 300_000, d: 300_000, s: String((299_999 * 300_000) / 2) }]);
       expect(await d.readStates()).toEqual({ users: { n: 'big' } });
     });
@@ -965,13 +1051,16 @@ describePg('PostgresDestination', () => {
       const d = await opened(schema, { applicationName: app, maxAttempts: 1 });
       await d.write(batch({ rows: [{ id: 1 }], state: { n: 1 } }));
       await terminate(app);
-      const err = await expectDestError(d.write(batch({ rows: [{ id: 2 }], state: { n: 2 } })), 'TRB_DEST_CONNECTION');
+      const err = await expectDestError(
+        d.write(batch({ rows: [{ id: 2 }], state: { n: 2 } })),
+        'TRB_DEST_CONNECTION',
+      );
       expect(err.retryable).toBe(true);
       expect(err.message).toContain('lost the connection');
       expect(await q(`SELECT id::int AS id FROM ${ident(schema)}.users`)).toEqual([{ id: 1 }]);
-      expect(
-        await q(`SELECT state FROM ${ident(schema)}._tributary_state WHERE stream = 'users'`),
-      ).toEqual([{ state: { n: 1 } }]);
+      expect(await q(`SELECT state FROM ${ident(schema)}._tributary_state WHERE stream = 'users'`)).toEqual([
+        { state: { n: 1 } },
+      ]);
     });
 
     it('takes the lock again when its session dies, and stops if another sync took it meanwhile', async () => {
@@ -1000,14 +1089,21 @@ describePg('PostgresDestination', () => {
     it('refuses a table tributary did not create whose primary key differs, and explains', async () => {
       const schema = freshSchema();
       const d = await opened(schema);
-      await admin.query(`CREATE TABLE ${ident(schema)}.users (user_id bigint PRIMARY KEY, id bigint, name text)`);
+      await admin.query(
+        `CREATE TABLE ${ident(schema)}.users (user_id bigint PRIMARY KEY, id bigint, name text)`,
+      );
       await admin.query(`INSERT INTO ${ident(schema)}.users VALUES (7, 7, 'theirs')`);
-      const err = await expectDestError(d.write(batch({ rows: [{ id: 1 }], state: { n: 1 } })), 'TRB_DEST_SCHEMA');
+      const err = await expectDestError(
+        d.write(batch({ rows: [{ id: 1 }], state: { n: 1 } })),
+        'TRB_DEST_SCHEMA',
+      );
       expect(err.message).toContain('not created by tributary');
       expect(err.message).toContain('("user_id")');
       expect(err.message).toContain('("id")');
       expect(err.exitCode).toBe(1);
-      expect(await q(`SELECT * FROM ${ident(schema)}.users`)).toEqual([{ user_id: '7', id: '7', name: 'theirs' }]);
+      expect(await q(`SELECT * FROM ${ident(schema)}.users`)).toEqual([
+        { user_id: '7', id: '7', name: 'theirs' },
+      ]);
       expect(await d.readStates()).toEqual({});
     });
 
@@ -1019,7 +1115,13 @@ describePg('PostgresDestination', () => {
       expect(noKey.message).toContain('primary key is none');
       await d.write(batch({ stream: 'other', table: { ...USERS, stream: 'other' }, rows: [{ id: 1 }] }));
       const changed = await expectDestError(
-        d.write(batch({ stream: 'other', table: { ...USERS, stream: 'other', primaryKey: ['name'] }, rows: [{ id: 1, name: 'x' }] })),
+        d.write(
+          batch({
+            stream: 'other',
+            table: { ...USERS, stream: 'other', primaryKey: ['name'] },
+            rows: [{ id: 1, name: 'x' }],
+          }),
+        ),
         'TRB_DEST_SCHEMA',
       );
       expect(changed.message).toContain('now declares ("name")');
@@ -1032,7 +1134,9 @@ describePg('PostgresDestination', () => {
       await admin.query(`INSERT INTO ${ident(schema)}.users VALUES (7, 'theirs')`);
       await d.write(batch({ rows: [{ id: 1, name: 'ours' }] }));
       expect(
-        await q(`SELECT id::int AS id, name, _tributary_deleted AS d FROM ${ident(schema)}.users ORDER BY id`),
+        await q(
+          `SELECT id::int AS id, name, _tributary_deleted AS d FROM ${ident(schema)}.users ORDER BY id`,
+        ),
       ).toEqual([
         { id: 1, name: 'ours', d: false },
         { id: 7, name: 'theirs', d: false },

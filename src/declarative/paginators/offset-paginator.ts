@@ -1,6 +1,7 @@
 /**
  * Offset/limit paging (`$skip`/`$limit`). With an incremental window it pages by keyset instead: each request
- * filters `cursor >= bound` sorted by the cursor, and skips only the records already seen at exactly `bound`.
+ * filters `cursor >= bound` sorted by the cursor, re-reading the few records at exactly `bound` (upserts make
+ * that harmless) and skipping by count only within a run of one timestamp that fills a whole page.
  * Plain offsets shift when a record is updated mid-sync (it moves to the end and the next page skips one
  * record); the keyset does not, and it makes a crash resumable at the exact page.
  */
@@ -67,7 +68,10 @@ export class OffsetPaginator implements Paginator {
           let same = 0;
           for (let i = n - 1; i >= 0 && String(recs[i]![inc.cursorField] ?? '') === newMax; i--) same++;
           bound = newMax;
-          skip = same;
+          // Re-read the records at the new bound instead of skipping them: one of them may be updated (and
+          // leave the group) before the next request, which would shift the group and skip an unread record.
+          // Only a page made entirely of one timestamp still has to skip by count.
+          skip = same < n ? 0 : same;
         }
         if (maxCursor === undefined || newMax > maxCursor) maxCursor = newMax;
       }

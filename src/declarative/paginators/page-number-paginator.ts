@@ -37,11 +37,16 @@ export class PageNumberPaginator implements Paginator {
     const count = this.o.countPath ? Number(getPath(first.body, this.o.countPath)) : Number.NaN;
     const lastPage = Number.isFinite(count) ? Math.max(this.o.startPage, Math.ceil(count / this.o.pageSize) - 1 + this.o.startPage) : undefined;
 
+    const noNext = (res: FetchedPage) => {
+      const next = this.o.nextPath ? getPath(res.body, this.o.nextPath) : undefined;
+      return next === null || next === '';
+    };
     const done = (res: FetchedPage, p: number) =>
       res.endOfStream ||
       res.records.length === 0 ||
       (lastPage !== undefined && p >= lastPage) ||
-      (lastPage === undefined && res.records.length < this.o.pageSize);
+      (lastPage === undefined && res.records.length < this.o.pageSize) ||
+      noNext(res);
 
     const emit = (res: FetchedPage, p: number): RawPage => {
       const last = done(res, p);
@@ -49,7 +54,7 @@ export class PageNumberPaginator implements Paginator {
         records: res.records,
         bytes: res.bytes,
         checkpoint: last ? { in_progress: false } : { page: p + 1, in_progress: true },
-        position: { page: p, firstIndex: (p - this.o.startPage) * this.o.pageSize },
+        position: { page: p - this.o.startPage, firstIndex: (p - this.o.startPage) * this.o.pageSize },
       };
     };
 

@@ -51,7 +51,8 @@ export function connectionSettings(url: string, opts: ConnectionOptions): Connec
 
   const host = parsed.searchParams.get('host') ?? (safeDecode(parsed.hostname) || 'localhost');
   const port = Number(parsed.port || parsed.searchParams.get('port') || 5432);
-  const database = safeDecode(parsed.pathname.replace(/^\//, '')) || safeDecode(parsed.username) || 'postgres';
+  const database =
+    safeDecode(parsed.pathname.replace(/^\//, '')) || safeDecode(parsed.username) || 'postgres';
   const user = safeDecode(parsed.username) || process.env.PGUSER || 'postgres';
   const hostPart = host.startsWith('/') ? `[${host}]` : host.includes(':') ? `[${host}]` : host;
   const description = `postgres://${encodeURIComponent(user)}@${hostPart}:${port}/${encodeURIComponent(database)}?schema=${encodeURIComponent(opts.schema)}`;

@@ -72,6 +72,14 @@ function asText(v: Exclude<Value, null>): string {
   return JSON.stringify(v);
 }
 
+/**
+ * Exact decimal digits of an integer-valued number. Beyond 2^53 `String` prints the shortest
+ * round-trip form padded with zeros (2^62 → "4611686018427388000"), which is a different bigint.
+ */
+function integerText(v: number): string {
+  return Number.isSafeInteger(v) ? String(v) : BigInt(v).toString();
+}
+
 const TEXT_SPECIAL = /[\\\n\r\t]/;
 const TEXT_SPECIAL_ALL = /[\\\n\r\t]/g;
 const TEXT_ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
@@ -81,7 +89,11 @@ function escapeText(s: string): string {
 }
 
 /** Encode rows in COPY text format: ordinal, then each column, tab-separated, `\N` for NULL. */
-export function* encodeText(columns: readonly CopyColumn[], rows: readonly Row[], stats: CopyStats): Generator<Buffer> {
+export function* encodeText(
+  columns: readonly CopyColumn[],
+  rows: readonly Row[],
+  stats: CopyStats,
+): Generator<Buffer> {
   let chunk = '';
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
@@ -94,8 +106,10 @@ export function* encodeText(columns: readonly CopyColumn[], rows: readonly Row[]
         line += v ? '\tt' : '\tf';
       } else if (col.type === 'varchar') {
         line += `\t${escapeText(storable(asText(v), col.name, stats))}`;
+      } else if (col.type === 'bigint') {
+        line += `\t${integerText(v as number)}`;
       } else {
-        // bigint, double and timestamp values were checked to fit; their text forms need no escaping.
+        // double and timestamp values were checked to fit; their text forms need no escaping.
         line += `\t${String(v)}`;
       }
     }

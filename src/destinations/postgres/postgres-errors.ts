@@ -126,7 +126,7 @@ function details(err: unknown, target: Target, extra: Record<string, unknown> = 
   return {
     destination: target.description,
     schema: target.schema,
-    ...(code === undefined ? {} : { pgCode: code }),
+    ...(code === undefined ? {} : { errorCode: code }),
     ...extra,
   };
 }
@@ -161,15 +161,23 @@ export function mapOpenError(err: unknown, target: Target, redactor: Redactor): 
           `"${target.database}": ${describePgError(err, redactor)}. ${GRANTS_HINT}`,
       );
     case 'ENOTFOUND':
-      return say(`unknown PostgreSQL host "${target.host}": the name does not resolve. Check the destination URL.`);
+      return say(
+        `unknown PostgreSQL host "${target.host}": the name does not resolve. Check the destination URL.`,
+      );
     case 'EAI_AGAIN':
-      return say(`could not resolve PostgreSQL host "${target.host}" (DNS failure). Check the network and the URL.`, {
-        retryable: true,
-      });
+      return say(
+        `could not resolve PostgreSQL host "${target.host}" (DNS failure). Check the network and the URL.`,
+        {
+          retryable: true,
+        },
+      );
     case 'ECONNREFUSED':
-      return say(`nothing accepts connections at ${where}: is PostgreSQL running there? Check the host and port.`, {
-        retryable: true,
-      });
+      return say(
+        `nothing accepts connections at ${where}: is PostgreSQL running there? Check the host and port.`,
+        {
+          retryable: true,
+        },
+      );
     default:
       break;
   }
@@ -179,13 +187,22 @@ export function mapOpenError(err: unknown, target: Target, redactor: Redactor): 
     });
   }
   if (isConnectionError(err)) {
-    return say(`could not connect to PostgreSQL at ${where}: ${describePgError(err, redactor)}`, { retryable: true });
+    return say(`could not connect to PostgreSQL at ${where}: ${describePgError(err, redactor)}`, {
+      retryable: true,
+    });
   }
-  return say(`could not open PostgreSQL destination ${target.description}: ${describePgError(err, redactor)}`);
+  return say(
+    `could not open PostgreSQL destination ${target.description}: ${describePgError(err, redactor)}`,
+  );
 }
 
 /** Map a failure during a sync (write, sweep, swap, bookkeeping). `what` names the operation and stream. */
-export function mapWriteError(err: unknown, what: string, target: Target, redactor: Redactor): DestinationError {
+export function mapWriteError(
+  err: unknown,
+  what: string,
+  target: Target,
+  redactor: Redactor,
+): DestinationError {
   if (err instanceof DestinationError) return err;
   const code = errorCode(err) ?? '';
   const f = fields(err);
@@ -214,6 +231,13 @@ export function mapWriteError(err: unknown, what: string, target: Target, redact
   }
   if (code.startsWith('42') || code === '2BP01' || code.startsWith('0A')) {
     return new DestinationError('TRB_DEST_SCHEMA', `schema problem while ${what}: ${message}`, opts);
+  }
+  if (code.startsWith('54')) {
+    return new DestinationError(
+      'TRB_DEST_SCHEMA',
+      `a PostgreSQL limit was exceeded while ${what}: ${message} (for example the 1600-column limit of a table).`,
+      opts,
+    );
   }
   if (code.startsWith('53')) {
     return new DestinationError(

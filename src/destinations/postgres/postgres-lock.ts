@@ -63,7 +63,9 @@ export class SchemaLock {
     const client = await this.connect();
     let got: boolean;
     try {
-      const res = await client.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS got', [this.key.key]);
+      const res = await client.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS got', [
+        this.key.key,
+      ]);
       got = res.rows[0]?.got === true;
       if (!got) throw await this.lockedError(client, true);
     } catch (err) {
@@ -135,7 +137,11 @@ export class SchemaLock {
       : `another tributary sync is writing to schema "${target.schema}" on ${target.description}${holder}; waited ` +
         `${timeoutMs} ms for it to finish. Wait for it, or stop it, then re-run.`;
     return new DestinationError('TRB_DEST_LOCKED', this.opts.redactor.redact(message), {
-      details: { destination: target.description, schema: target.schema, waitedMs: reacquiring ? 0 : timeoutMs },
+      details: {
+        destination: target.description,
+        schema: target.schema,
+        waitedMs: reacquiring ? 0 : timeoutMs,
+      },
     });
   }
 }

@@ -89,7 +89,12 @@ export function pgIdentifier(original: string, kind: IdentifierKind): PgIdentifi
  * A name derived from another one (side table, primary key constraint). The result is always a legal
  * identifier; when the plain concatenation is too long it is truncated the same deterministic way.
  */
-export function derivedIdentifier(prefix: string, base: string, suffix: string, kind: IdentifierKind): PgIdentifier {
+export function derivedIdentifier(
+  prefix: string,
+  base: string,
+  suffix: string,
+  kind: IdentifierKind,
+): PgIdentifier {
   return pgIdentifier(`${prefix}${base}${suffix}`, kind);
 }
 

@@ -4,9 +4,23 @@
  */
 import type { PoolClient } from 'pg';
 import { DestinationError } from '../../errors.js';
-import { type ColumnType, type Row, SYSTEM_COLUMNS, type SchemaChange, type TableSpec, widenType } from '../destination.js';
+import {
+  type ColumnType,
+  type Row,
+  SYSTEM_COLUMNS,
+  type SchemaChange,
+  type TableSpec,
+  widenType,
+} from '../destination.js';
 import type { CopyColumn } from './postgres-copy.js';
-import { derivedIdentifier, type PgIdentifier, pgIdentifier, qualify, quoteIdent, quoteLiteral } from './postgres-sql.js';
+import {
+  derivedIdentifier,
+  type PgIdentifier,
+  pgIdentifier,
+  qualify,
+  quoteIdent,
+  quoteLiteral,
+} from './postgres-sql.js';
 import { canWiden, columnTypeFromPg, PG_TYPE, typeForValues, widenUsing } from './postgres-types.js';
 
 /** A column as the catalog describes it. */
@@ -139,7 +153,10 @@ function specColumns(spec: TableSpec): { ids: PgIdentifier[]; byOriginal: Map<st
       );
     }
     if (byOriginal.has(column.name)) {
-      throw new DestinationError('TRB_DEST_SCHEMA', `stream "${spec.stream}" declares column "${column.name}" twice`);
+      throw new DestinationError(
+        'TRB_DEST_SCHEMA',
+        `stream "${spec.stream}" declares column "${column.name}" twice`,
+      );
     }
     const id = pgIdentifier(column.name, 'column');
     const clash = byName.get(id.name);
@@ -185,7 +202,8 @@ export function planTable(input: PlanInput): TablePlan {
   const changes: SchemaChange[] = [];
   const mappedNames: TablePlan['mappedNames'] = [];
   if (table.mapped) mappedNames.push({ kind: 'table', original: table.original, name: table.name });
-  for (const id of ids) if (id.mapped) mappedNames.push({ kind: 'column', original: id.original, name: id.name });
+  for (const id of ids)
+    if (id.mapped) mappedNames.push({ kind: 'column', original: id.original, name: id.name });
 
   if (existing !== undefined && existing.relkind !== 'r' && existing.relkind !== 'p') {
     throw new DestinationError(
@@ -238,7 +256,13 @@ export function planTable(input: PlanInput): TablePlan {
     } else if (type !== currentType && canWiden(currentType, type)) {
       const col = quoteIdent(id.name);
       alters.push(`ALTER COLUMN ${col} TYPE ${PG_TYPE[type]} USING ${widenUsing(col, currentType, type)}`);
-      changes.push({ stream: spec.stream, kind: 'widen_column', column: column.name, fromType: currentType, toType: type });
+      changes.push({
+        stream: spec.stream,
+        kind: 'widen_column',
+        column: column.name,
+        fromType: currentType,
+        toType: type,
+      });
     }
   });
 
@@ -247,7 +271,9 @@ export function planTable(input: PlanInput): TablePlan {
     for (const sys of SYSTEM_COLUMN_DEFS) defs.push(`${quoteIdent(sys.name)} ${sys.definition}`);
     if (primaryKey.length > 0) {
       const constraint = derivedIdentifier('', table.name, '_pkey', 'constraint');
-      defs.push(`CONSTRAINT ${quoteIdent(constraint.name)} PRIMARY KEY (${primaryKey.map(quoteIdent).join(', ')})`);
+      defs.push(
+        `CONSTRAINT ${quoteIdent(constraint.name)} PRIMARY KEY (${primaryKey.map(quoteIdent).join(', ')})`,
+      );
     }
     statements.push(`CREATE TABLE ${qualified} (${defs.join(', ')})`);
     statements.push(`COMMENT ON TABLE ${qualified} IS ${quoteLiteral(markerComment(input.marker))}`);

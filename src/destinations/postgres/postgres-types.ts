@@ -54,21 +54,14 @@ export function widenUsing(quotedColumn: string, from: ColumnType, to: ColumnTyp
   return `${quotedColumn}::${PG_TYPE[to]}`;
 }
 
-const INT64_MIN = -9223372036854775808;
-const INT64_LIMIT = 9223372036854775808;
+/** 2^63: doubles represent it exactly, so the bounds below are exact. */
+const INT64_LIMIT = 2 ** 63;
+const INT64_MIN = -INT64_LIMIT;
 
 /** A JS number PostgreSQL's bigint can hold exactly: an integer in [-2^63, 2^63). */
 export function isInt64(v: number): boolean {
   return Number.isInteger(v) && v >= INT64_MIN && v < INT64_LIMIT;
 }
-
-/**
- * ISO-8601 timestamps accepted into a timestamptz column: date, optional time with optional fraction,
- * optional zone (Z, ±HH, ±HHMM, ±HH:MM). Anything else makes the column text rather than risk a
- * value PostgreSQL would reject or read differently.
- */
-const ISO_TIMESTAMP =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:(Z)|([+-])(\d{2})(?::?(\d{2}))?)?)?$/;
 
 function daysInMonth(year: number, month: number): number {
   if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
@@ -100,26 +93,86 @@ function roundHalfEven(x: number): number {
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-/** Parse an ISO-8601 timestamp (see ISO_TIMESTAMP) to PostgreSQL's epoch, or undefined if it is not one. */
-export function parseTimestamp(text: string): PgTimestamp | undefined {
-  const m = ISO_TIMESTAMP.exec(text);
-  if (m === null) return undefined;
-  const year = Number(m[1]);
-  const month = Number(m[2]);
-  const day = Number(m[3]);
-  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
-  const hour = m[4] === undefined ? 0 : Number(m[4]);
-  const minute = m[5] === undefined ? 0 : Number(m[5]);
-  const second = m[6] === undefined ? 0 : Number(m[6]);
-  if (hour > 23 || minute > 59 || second > 59) return undefined;
-  let offset = 0;
-  if (m[9] !== undefined) {
-    const oh = Number(m[10]);
-    const om = m[11] === undefined ? 0 : Number(m[11]);
-    if (oh > 15 || om > 59) return undefined;
-    offset = (m[9] === '-' ? -1 : 1) * (oh * 3600 + om * 60);
+/** Value of the `n` ASCII digits of `s` at `at`, or -1 if any is not a digit (or is past the end). */
+function digitsAt(s: string, at: number, n: number): number {
+  let v = 0;
+  for (let i = at; i < at + n; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (!(d >= 0 && d <= 9)) return -1;
+    v = v * 10 + d;
   }
-  const micros = m[7] === undefined ? 0 : roundHalfEven(Number(`0.${m[7]}`) * 1e6);
+  return v;
+}
+
+const POW10 = [1, 10, 100, 1000, 10000, 100000, 1000000];
+
+/**
+ * Parse the ISO-8601 timestamps a timestamptz column accepts: `YYYY-MM-DD`, optionally followed by
+ * `T` or a space, `HH:MM`, optional `:SS`, optional `.f` (1-9 digits), optional zone (`Z`, `±HH`,
+ * `±HHMM`, `±HH:MM`). Returns undefined for anything else, including impossible dates, so such a value
+ * makes its column text rather than a value PostgreSQL would reject or read differently. Hand-written
+ * (no regex): it runs for every timestamp value of every batch.
+ */
+export function parseTimestamp(text: string): PgTimestamp | undefined {
+  const len = text.length;
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 5, 2);
+  const day = digitsAt(text, 8, 2);
+  if (year < 1 || month < 1 || day < 1 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45)
+    return undefined;
+  if (month > 12 || day > daysInMonth(year, month)) return undefined;
+  let hour = 0;
+  let minute = 0;
+  let second = 0;
+  let micros = 0;
+  let offset = 0;
+  let i = 10;
+  if (i < len) {
+    const sep = text.charCodeAt(i);
+    if (sep !== 84 && sep !== 32) return undefined; // 'T' or ' '
+    hour = digitsAt(text, i + 1, 2);
+    minute = digitsAt(text, i + 4, 2);
+    if (hour < 0 || minute < 0 || text.charCodeAt(i + 3) !== 58) return undefined;
+    i += 6;
+    if (text.charCodeAt(i) === 58) {
+      second = digitsAt(text, i + 1, 2);
+      if (second < 0) return undefined;
+      i += 3;
+      if (text.charCodeAt(i) === 46) {
+        let j = i + 1;
+        while (j < len && text.charCodeAt(j) >= 48 && text.charCodeAt(j) <= 57) j++;
+        const n = j - i - 1;
+        if (n < 1 || n > 9) return undefined;
+        // Up to 6 digits are exact; beyond, round half to even like PostgreSQL's rint(frac * 10^6).
+        micros =
+          n <= 6
+            ? digitsAt(text, i + 1, n) * POW10[6 - n]!
+            : roundHalfEven(Number(`0.${text.slice(i + 1, j)}`) * 1e6);
+        i = j;
+      }
+    }
+    if (i < len) {
+      const zone = text.charCodeAt(i);
+      if (zone === 90) {
+        i++; // 'Z'
+      } else if (zone === 43 || zone === 45) {
+        const oh = digitsAt(text, i + 1, 2);
+        if (oh < 0 || oh > 15) return undefined;
+        i += 3;
+        let om = 0;
+        if (i < len) {
+          if (text.charCodeAt(i) === 58) i++;
+          om = digitsAt(text, i, 2);
+          if (om < 0 || om > 59) return undefined;
+          i += 2;
+        }
+        offset = (zone === 45 ? -1 : 1) * (oh * 3600 + om * 60);
+      } else {
+        return undefined;
+      }
+    }
+    if (i !== len || hour > 23 || minute > 59 || second > 59) return undefined;
+  }
   const seconds =
     (daysFromCivil(year, month, day) - PG_EPOCH_DAYS) * 86400 + hour * 3600 + minute * 60 + second - offset;
   return { seconds, micros };
@@ -136,7 +189,7 @@ export function fitsType(v: Value, type: ColumnType): boolean {
       return type === 'bigint' && isInt64(v);
     case 'string':
       if (type === 'varchar') return true;
-      return type === 'timestamp' && ISO_TIMESTAMP.test(v) && parseTimestamp(v) !== undefined;
+      return type === 'timestamp' && parseTimestamp(v) !== undefined;
     default:
       return false;
   }
@@ -153,7 +206,11 @@ export function typeOfValue(v: Exclude<Value, null>): ColumnType {
  * Widen `declared` until every value of column `name` in `rows` fits: an out-of-range integer turns a
  * bigint column into double precision, a stray string turns it into text. Never narrows.
  */
-export function typeForValues(declared: ColumnType, name: string, rows: readonly Record<string, Value>[]): ColumnType {
+export function typeForValues(
+  declared: ColumnType,
+  name: string,
+  rows: readonly Record<string, Value>[],
+): ColumnType {
   let type = declared;
   for (const row of rows) {
     const v = row[name];

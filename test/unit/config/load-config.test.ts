@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${NAME} is the config syntax under test
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,8 +79,12 @@ describe('parseConfigText errors', () => {
   });
 
   it('rejects a document that is not a mapping', () => {
-    expect(catchError(() => parseConfigText('[1, 2]', 'c.json', {})).message).toMatch(/must hold a mapping.*not a list/);
-    expect(catchError(() => parseConfigText('42', 'c.json', {})).message).toMatch(/must hold a mapping.*not number/);
+    expect(catchError(() => parseConfigText('[1, 2]', 'c.json', {})).message).toMatch(
+      /must hold a mapping.*not a list/,
+    );
+    expect(catchError(() => parseConfigText('42', 'c.json', {})).message).toMatch(
+      /must hold a mapping.*not number/,
+    );
     expect(catchError(() => parseConfigText('"text"', 'c.json', {})).message).toMatch(/not string/);
   });
 });
@@ -130,7 +135,9 @@ describe('environment interpolation', () => {
   });
 
   it('does not expand a variable value a second time', () => {
-    expect(parseConfigText('a: ${TRB_X}\n', 'c.yaml', { TRB_X: '${TRB_Y}', TRB_Y: 'no' })).toEqual({ a: '${TRB_Y}' });
+    expect(parseConfigText('a: ${TRB_X}\n', 'c.yaml', { TRB_X: '${TRB_Y}', TRB_Y: 'no' })).toEqual({
+      a: '${TRB_Y}',
+    });
   });
 
   it('reads process.env by default', () => {

@@ -33,16 +33,28 @@ function fail(raw: Record<string, unknown>, s: ConfigSpecDef = spec): ConfigErro
 
 describe('validateConfig: values and coercion', () => {
   it('fills defaults for absent optional keys and leaves keys without a default out', () => {
-    expect(validateConfig(spec, { api_token: 'tok' }, 'acme')).toEqual({ api_token: 'tok', page_size: 100, incremental: true });
+    expect(validateConfig(spec, { api_token: 'tok' }, 'acme')).toEqual({
+      api_token: 'tok',
+      page_size: 100,
+      incremental: true,
+    });
   });
 
   it('accepts native values', () => {
-    const out = validateConfig(spec, { api_token: 'tok', page_size: 25, ratio: 0.5, incremental: false, region: 'eu' }, 'acme');
+    const out = validateConfig(
+      spec,
+      { api_token: 'tok', page_size: 25, ratio: 0.5, incremental: false, region: 'eu' },
+      'acme',
+    );
     expect(out).toEqual({ api_token: 'tok', page_size: 25, ratio: 0.5, incremental: false, region: 'eu' });
   });
 
   it('coerces strings to integers, numbers and booleans', () => {
-    const out = validateConfig(spec, { api_token: 'tok', page_size: ' 25 ', ratio: '0.25', retries: '0', cap: '-3' }, 'acme');
+    const out = validateConfig(
+      spec,
+      { api_token: 'tok', page_size: ' 25 ', ratio: '0.25', retries: '0', cap: '-3' },
+      'acme',
+    );
     expect(out.page_size).toBe(25);
     expect(out.ratio).toBe(0.25);
     expect(out.retries).toBe(0);
@@ -58,7 +70,9 @@ describe('validateConfig: values and coercion', () => {
       ['No', false],
       ['off', false],
     ] as const) {
-      expect(validateConfig(spec, { api_token: 'tok', incremental: text }, 'acme').incremental, text).toBe(value);
+      expect(validateConfig(spec, { api_token: 'tok', incremental: text }, 'acme').incremental, text).toBe(
+        value,
+      );
     }
   });
 
@@ -76,9 +90,9 @@ describe('validateConfig: values and coercion', () => {
   });
 
   it('accepts http and https URLs', () => {
-    expect(validateConfig(spec, { api_token: 't', base_url: 'http://127.0.0.1:8080/api' }, 'acme').base_url).toBe(
-      'http://127.0.0.1:8080/api',
-    );
+    expect(
+      validateConfig(spec, { api_token: 't', base_url: 'http://127.0.0.1:8080/api' }, 'acme').base_url,
+    ).toBe('http://127.0.0.1:8080/api');
   });
 });
 
@@ -86,39 +100,67 @@ describe('validateConfig: errors name the field and what is allowed', () => {
   it('rejects an out-of-range integer with the allowed range', () => {
     const e = fail({ api_token: 't', page_size: '500' });
     expect(e.message).toBe('invalid acme config: "page_size" is out of range: got 500, allowed 1–250');
-    expect(fail({ api_token: 't', page_size: 0 }).message).toContain('"page_size" is out of range: got 0, allowed 1–250');
+    expect(fail({ api_token: 't', page_size: 0 }).message).toContain(
+      '"page_size" is out of range: got 0, allowed 1–250',
+    );
   });
 
   it('describes one-sided ranges', () => {
-    expect(fail({ api_token: 't', retries: -1 }).message).toContain('"retries" is out of range: got -1, allowed ≥ 0');
-    expect(fail({ api_token: 't', cap: 11 }).message).toContain('"cap" is out of range: got 11, allowed ≤ 10');
+    expect(fail({ api_token: 't', retries: -1 }).message).toContain(
+      '"retries" is out of range: got -1, allowed ≥ 0',
+    );
+    expect(fail({ api_token: 't', cap: 11 }).message).toContain(
+      '"cap" is out of range: got 11, allowed ≤ 10',
+    );
   });
 
   it('rejects a non-integer for an integer field, with the range', () => {
-    expect(fail({ api_token: 't', page_size: '12.5' }).message).toContain('"page_size" must be an integer 1–250, got "12.5"');
-    expect(fail({ api_token: 't', page_size: 12.5 }).message).toContain('"page_size" must be an integer 1–250, got 12.5');
-    expect(fail({ api_token: 't', page_size: 'ten' }).message).toContain('"page_size" must be an integer 1–250, got "ten"');
+    expect(fail({ api_token: 't', page_size: '12.5' }).message).toContain(
+      '"page_size" must be an integer 1–250, got "12.5"',
+    );
+    expect(fail({ api_token: 't', page_size: 12.5 }).message).toContain(
+      '"page_size" must be an integer 1–250, got 12.5',
+    );
+    expect(fail({ api_token: 't', page_size: 'ten' }).message).toContain(
+      '"page_size" must be an integer 1–250, got "ten"',
+    );
   });
 
   it('rejects NaN and infinities for a number field (YAML can write .nan and .inf)', () => {
-    expect(fail({ api_token: 't', ratio: Number.NaN }).message).toContain('"ratio" must be a number 0–1, got NaN');
-    expect(fail({ api_token: 't', ratio: Number.POSITIVE_INFINITY }).message).toContain('"ratio" must be a number 0–1, got Infinity');
-    expect(fail({ api_token: 't', page_size: Number.NaN }).message).toContain('"page_size" must be an integer 1–250, got NaN');
+    expect(fail({ api_token: 't', ratio: Number.NaN }).message).toContain(
+      '"ratio" must be a number 0–1, got NaN',
+    );
+    expect(fail({ api_token: 't', ratio: Number.POSITIVE_INFINITY }).message).toContain(
+      '"ratio" must be a number 0–1, got Infinity',
+    );
+    expect(fail({ api_token: 't', page_size: Number.NaN }).message).toContain(
+      '"page_size" must be an integer 1–250, got NaN',
+    );
     const unbounded: ConfigSpecDef = { required: [], properties: { x: { type: 'number' } } };
-    expect(fail({ x: Number.NEGATIVE_INFINITY }, unbounded).message).toContain('"x" must be a number, got -Infinity');
+    expect(fail({ x: Number.NEGATIVE_INFINITY }, unbounded).message).toContain(
+      '"x" must be a number, got -Infinity',
+    );
   });
 
   it('rejects a boolean it cannot read', () => {
-    expect(fail({ api_token: 't', incremental: 'maybe' }).message).toContain('"incremental" must be true or false, got "maybe"');
-    expect(fail({ api_token: 't', incremental: 2 }).message).toContain('"incremental" must be true or false, got 2');
+    expect(fail({ api_token: 't', incremental: 'maybe' }).message).toContain(
+      '"incremental" must be true or false, got "maybe"',
+    );
+    expect(fail({ api_token: 't', incremental: 2 }).message).toContain(
+      '"incremental" must be true or false, got 2',
+    );
   });
 
   it('rejects a value outside an enum, listing the allowed values', () => {
-    expect(fail({ api_token: 't', region: 'asia' }).message).toContain('"region" must be one of eu, us, got "asia"');
+    expect(fail({ api_token: 't', region: 'asia' }).message).toContain(
+      '"region" must be one of eu, us, got "asia"',
+    );
   });
 
   it('rejects a string that does not match the pattern', () => {
-    expect(fail({ api_token: 't', company: 'Not Valid' }).message).toContain('"company" does not match ^[a-z0-9-]+$');
+    expect(fail({ api_token: 't', company: 'Not Valid' }).message).toContain(
+      '"company" does not match ^[a-z0-9-]+$',
+    );
   });
 
   it('rejects a non-string for a string field', () => {
@@ -126,8 +168,12 @@ describe('validateConfig: errors name the field and what is allowed', () => {
   });
 
   it('rejects URLs that are not http(s) or that carry credentials', () => {
-    expect(fail({ api_token: 't', base_url: 'not a url' }).message).toContain('"base_url" must be an http(s) URL');
-    expect(fail({ api_token: 't', base_url: 'ftp://h/x' }).message).toContain('"base_url" must be an http or https URL, got ftp:');
+    expect(fail({ api_token: 't', base_url: 'not a url' }).message).toContain(
+      '"base_url" must be an http(s) URL',
+    );
+    expect(fail({ api_token: 't', base_url: 'ftp://h/x' }).message).toContain(
+      '"base_url" must be an http or https URL, got ftp:',
+    );
     const e = fail({ api_token: 't', base_url: 'https://user:pw1234@h.example/x' });
     expect(e.message).toContain('"base_url" must not carry credentials');
     expect(e.message).not.toContain('pw1234');
@@ -172,7 +218,8 @@ describe('validateConfig: errors name the field and what is allowed', () => {
     };
     const e = fail({ key: 'SUPERSECRETVALUE', choice: 'OTHERSECRET', pin: 'PIN-SECRET' }, s);
     const text = e.message + JSON.stringify(e);
-    for (const secret of ['SUPERSECRETVALUE', 'OTHERSECRET', 'PIN-SECRET']) expect(text).not.toContain(secret);
+    for (const secret of ['SUPERSECRETVALUE', 'OTHERSECRET', 'PIN-SECRET'])
+      expect(text).not.toContain(secret);
     expect(e.message).toContain('"key" does not match ^sk_[a-z]+$: (secret)');
   });
 });
@@ -188,7 +235,12 @@ describe('configJsonSchema and secretKeys', () => {
       additionalProperties: false,
     });
     const props = js.properties as Record<string, Record<string, unknown>>;
-    expect(props.api_token).toEqual({ type: 'string', description: 'An API token', airbyte_secret: true, writeOnly: true });
+    expect(props.api_token).toEqual({
+      type: 'string',
+      description: 'An API token',
+      airbyte_secret: true,
+      writeOnly: true,
+    });
     expect(props.page_size).toEqual({ type: 'integer', default: 100, minimum: 1, maximum: 250 });
     expect(props.base_url).toEqual({ type: 'string', format: 'uri' });
     expect(props.page_size).not.toHaveProperty('secret');

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Ajv2020 from 'ajv/dist/2020.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { Manifest, manifestJsonSchema } from '../../../src/declarative/manifest-schema.js';
@@ -17,7 +17,10 @@ function minimal(): Record<string, unknown> {
     name: 'acme',
     title: 'Acme',
     spec: { required: ['api_key'], properties: { api_key: { type: 'string', secret: true } } },
-    requester: { base_url: 'https://api.acme.example', authenticator: { type: 'bearer', token: '{{ config.api_key }}' } },
+    requester: {
+      base_url: 'https://api.acme.example',
+      authenticator: { type: 'bearer', token: '{{ config.api_key }}' },
+    },
     check: { stream: 'people' },
     streams: [{ name: 'people', path: '/people', primary_key: ['id'], schema: 'schemas/people.json' }],
   };
@@ -26,7 +29,9 @@ function minimal(): Record<string, unknown> {
 function issuesOf(value: unknown): { path: (string | number)[]; message: string }[] {
   const r = Manifest.safeParse(value);
   expect(r.success).toBe(false);
-  return r.success ? [] : r.error.issues.map((i) => ({ path: i.path as (string | number)[], message: i.message }));
+  return r.success
+    ? []
+    : r.error.issues.map((i) => ({ path: i.path as (string | number)[], message: i.message }));
 }
 
 const ajv = new Ajv2020({ strict: false, allErrors: true });
@@ -108,9 +113,21 @@ describe('manifestJsonSchema (generated from zod)', () => {
     expect(s.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
     expect(s.type).toBe('object');
     expect(Object.keys(s.properties as object)).toEqual(
-      expect.arrayContaining(['version', 'name', 'title', 'spec', 'requester', 'paginator', 'streams', 'check', 'incremental']),
+      expect.arrayContaining([
+        'version',
+        'name',
+        'title',
+        'spec',
+        'requester',
+        'paginator',
+        'streams',
+        'check',
+        'incremental',
+      ]),
     );
-    expect(s.required).toEqual(expect.arrayContaining(['version', 'name', 'title', 'spec', 'requester', 'check', 'streams']));
+    expect(s.required).toEqual(
+      expect.arrayContaining(['version', 'name', 'title', 'spec', 'requester', 'check', 'streams']),
+    );
     expect(s.required).not.toContain('paginator');
   });
 

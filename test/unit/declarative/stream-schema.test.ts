@@ -36,7 +36,13 @@ describe('schemaInfo', () => {
     };
     const info = schemaInfo(json);
     expect(info.jsonSchema).toBe(json);
-    expect(info.declaredColumns).toEqual({ id: 'varchar', count: 'bigint', created_at: 'timestamp', updated_at: 'timestamp', tags: 'varchar' });
+    expect(info.declaredColumns).toEqual({
+      id: 'varchar',
+      count: 'bigint',
+      created_at: 'timestamp',
+      updated_at: 'timestamp',
+      tags: 'varchar',
+    });
     expect(info.dateTimeFields).toEqual(['created_at', 'updated_at']);
   });
 

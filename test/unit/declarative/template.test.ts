@@ -1,9 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { resolve, resolveBoolean, resolveNumber, resolveString, type TemplateContext } from '../../../src/declarative/template.js';
+import {
+  resolve,
+  resolveBoolean,
+  resolveNumber,
+  resolveString,
+  type TemplateContext,
+} from '../../../src/declarative/template.js';
 import { ConfigError } from '../../../src/errors.js';
 
 const ctx: TemplateContext = {
-  config: { page_size: 50, api_token: 'tok', enabled: false, company: 'acme', oauth2_token: 'o2', v2_base: 'https://v2.example' },
+  config: {
+    page_size: 50,
+    api_token: 'tok',
+    enabled: false,
+    company: 'acme',
+    oauth2_token: 'o2',
+    v2_base: 'https://v2.example',
+  },
   now: '2024-05-01T12:00:00.000Z',
 };
 
@@ -16,7 +29,9 @@ describe('resolve', () => {
   });
 
   it('produces a string for embedded templates', () => {
-    expect(resolve('https://{{ config.company }}.example/api?size={{ config.page_size }}', ctx)).toBe('https://acme.example/api?size=50');
+    expect(resolve('https://{{ config.company }}.example/api?size={{ config.page_size }}', ctx)).toBe(
+      'https://acme.example/api?size=50',
+    );
     expect(resolve('since {{now}}', ctx)).toBe(`since ${ctx.now}`);
   });
 
@@ -59,8 +74,12 @@ describe('typed resolvers', () => {
   });
 
   it('resolveNumber names the field when the value is not a number', () => {
-    expect(() => resolveNumber('{{ config.company }}', ctx, 'page_size')).toThrow(/page_size must resolve to a number, got "acme"/);
-    expect(() => resolveNumber('{{ config.missing }}', ctx, 'max_retries')).toThrow(/max_retries must resolve to a number/);
+    expect(() => resolveNumber('{{ config.company }}', ctx, 'page_size')).toThrow(
+      /page_size must resolve to a number, got "acme"/,
+    );
+    expect(() => resolveNumber('{{ config.missing }}', ctx, 'max_retries')).toThrow(
+      /max_retries must resolve to a number/,
+    );
   });
 
   it('resolveBoolean', () => {

@@ -6,7 +6,8 @@ import { compileTransforms, type Rec, toSnakeCase, toUtcIso } from '../../../src
 import { ConfigError } from '../../../src/errors.js';
 
 const ctx: TemplateContext = { config: { company: 'acme', region_id: 7 }, now: '2024-05-01T12:00:00.000Z' };
-const run = (defs: TransformDef[], rec: Rec, dateTimeFields: string[] = []) => compileTransforms(defs, ctx, dateTimeFields)(rec);
+const run = (defs: TransformDef[], rec: Rec, dateTimeFields: string[] = []) =>
+  compileTransforms(defs, ctx, dateTimeFields)(rec);
 
 describe('toSnakeCase', () => {
   it.each([
@@ -77,7 +78,14 @@ describe('compileTransforms', () => {
       tags: ['a', { b: 1 }],
       manager: null,
     });
-    expect(out).toEqual({ id: 1, address_city: 'Berlin', address_geo_lat: 52.5, address_geo_lng: 13.4, tags: ['a', { b: 1 }], manager: null });
+    expect(out).toEqual({
+      id: 1,
+      address_city: 'Berlin',
+      address_geo_lat: 52.5,
+      address_geo_lng: 13.4,
+      tags: ['a', { b: 1 }],
+      manager: null,
+    });
   });
 
   it('flattens with a custom separator', () => {
@@ -93,13 +101,29 @@ describe('compileTransforms', () => {
   });
 
   it('flatten then snake_case gives snake_cased column names', () => {
-    const out = run([{ type: 'flatten', separator: '_' }, { type: 'snake_case' }], { homeAddress: { postalCode: '10115' } });
+    const out = run([{ type: 'flatten', separator: '_' }, { type: 'snake_case' }], {
+      homeAddress: { postalCode: '10115' },
+    });
     expect(out).toEqual({ home_address_postal_code: '10115' });
   });
 
   it('serialises arrays as JSON text and leaves other values', () => {
-    const out = run([{ type: 'json_arrays' }], { tags: ['x', 'y'], empty: [], nested: [[1], { a: 2 }], n: 3, s: 's', o: { k: 1 } });
-    expect(out).toEqual({ tags: '["x","y"]', empty: '[]', nested: '[[1],{"a":2}]', n: 3, s: 's', o: { k: 1 } });
+    const out = run([{ type: 'json_arrays' }], {
+      tags: ['x', 'y'],
+      empty: [],
+      nested: [[1], { a: 2 }],
+      n: 3,
+      s: 's',
+      o: { k: 1 },
+    });
+    expect(out).toEqual({
+      tags: '["x","y"]',
+      empty: '[]',
+      nested: '[[1],{"a":2}]',
+      n: 3,
+      s: 's',
+      o: { k: 1 },
+    });
   });
 
   it('normalises the listed timestamp fields to UTC and leaves others', () => {
@@ -108,11 +132,19 @@ describe('compileTransforms', () => {
       updated: null,
       other: '2024-03-01T10:00:00+02:00',
     });
-    expect(out).toEqual({ created: '2024-03-01T08:00:00.000Z', updated: null, other: '2024-03-01T10:00:00+02:00' });
+    expect(out).toEqual({
+      created: '2024-03-01T08:00:00.000Z',
+      updated: null,
+      other: '2024-03-01T10:00:00+02:00',
+    });
   });
 
   it('normalises the schema date-time fields when the transform lists none', () => {
-    const out = run([{ type: 'utc_timestamps' }], { updated_at: '2024-03-01T10:00:00-01:00', name: '2024-03-01T10:00:00-01:00' }, ['updated_at']);
+    const out = run(
+      [{ type: 'utc_timestamps' }],
+      { updated_at: '2024-03-01T10:00:00-01:00', name: '2024-03-01T10:00:00-01:00' },
+      ['updated_at'],
+    );
     expect(out).toEqual({ updated_at: '2024-03-01T11:00:00.000Z', name: '2024-03-01T10:00:00-01:00' });
   });
 
@@ -121,24 +153,51 @@ describe('compileTransforms', () => {
   });
 
   it('renames fields', () => {
-    expect(run([{ type: 'rename', fields: { _id: 'id', nm: 'name' } }], { _id: 'x1', nm: 'N', keep: 1 })).toEqual({ id: 'x1', name: 'N', keep: 1 });
+    expect(
+      run([{ type: 'rename', fields: { _id: 'id', nm: 'name' } }], { _id: 'x1', nm: 'N', keep: 1 }),
+    ).toEqual({ id: 'x1', name: 'N', keep: 1 });
     expect(run([{ type: 'rename', fields: { absent: 'x' } }], { a: 1 })).toEqual({ a: 1 });
   });
 
   it('adds fields with literals and templates resolved once', () => {
-    const f = compileTransforms([{ type: 'add_fields', fields: { company: '{{ config.company }}', region: '{{ config.region_id }}', synced: '{{ now }}', v: 2 } }], ctx, []);
+    const f = compileTransforms(
+      [
+        {
+          type: 'add_fields',
+          fields: {
+            company: '{{ config.company }}',
+            region: '{{ config.region_id }}',
+            synced: '{{ now }}',
+            v: 2,
+          },
+        },
+      ],
+      ctx,
+      [],
+    );
     expect(f({ id: 1 })).toEqual({ id: 1, company: 'acme', region: 7, synced: ctx.now, v: 2 });
     expect(f({ id: 2 })).toEqual({ id: 2, company: 'acme', region: 7, synced: ctx.now, v: 2 });
   });
 
   it('runs a registered custom component', () => {
-    registerComponent<TemplateContext>('transform', 'unit.upper_name', (c) => (r: Rec) => ({ ...r, name: String(r.name).toUpperCase(), co: c.config.company }));
-    expect(run([{ type: 'custom', component: 'unit.upper_name' }], { name: 'ada' })).toEqual({ name: 'ADA', co: 'acme' });
+    registerComponent<TemplateContext>('transform', 'unit.upper_name', (c) => (r: Rec) => ({
+      ...r,
+      name: String(r.name).toUpperCase(),
+      co: c.config.company,
+    }));
+    expect(run([{ type: 'custom', component: 'unit.upper_name' }], { name: 'ada' })).toEqual({
+      name: 'ADA',
+      co: 'acme',
+    });
   });
 
   it('rejects an unregistered custom component', () => {
-    expect(() => compileTransforms([{ type: 'custom', component: 'unit.nope' }], ctx, [])).toThrow(ConfigError);
-    expect(() => compileTransforms([{ type: 'custom', component: 'unit.nope' }], ctx, [])).toThrow(/"unit.nope" is not registered/);
+    expect(() => compileTransforms([{ type: 'custom', component: 'unit.nope' }], ctx, [])).toThrow(
+      ConfigError,
+    );
+    expect(() => compileTransforms([{ type: 'custom', component: 'unit.nope' }], ctx, [])).toThrow(
+      /"unit.nope" is not registered/,
+    );
   });
 
   it('never mutates the input record, however the transforms combine', () => {
@@ -150,11 +209,23 @@ describe('compileTransforms', () => {
       { type: 'flatten', separator: '_' },
       { type: 'snake_case' },
     ];
-    const input = { a: 1, at: '2024-03-01T10:00:00+02:00', list: [1, 2], nested: { deepList: [3], camelCase: 'v' } };
+    const input = {
+      a: 1,
+      at: '2024-03-01T10:00:00+02:00',
+      list: [1, 2],
+      nested: { deepList: [3], camelCase: 'v' },
+    };
     const before = structuredClone(input);
     const out = run(defs, input);
     expect(input).toEqual(before);
-    expect(out).toEqual({ b: 1, at: '2024-03-01T08:00:00.000Z', list: '[1,2]', nested_deep_list: [3], nested_camel_case: 'v', x: 1 });
+    expect(out).toEqual({
+      b: 1,
+      at: '2024-03-01T08:00:00.000Z',
+      list: '[1,2]',
+      nested_deep_list: [3],
+      nested_camel_case: 'v',
+      x: 1,
+    });
   });
 
   it('a full Humaans-like chain', () => {
@@ -166,9 +237,21 @@ describe('compileTransforms', () => {
     ];
     const out = run(
       defs,
-      { id: 'p1', firstName: 'Ada', updatedAt: '2024-03-01T10:00:00+02:00', address: { postalCode: '1' }, tags: ['a'] },
+      {
+        id: 'p1',
+        firstName: 'Ada',
+        updatedAt: '2024-03-01T10:00:00+02:00',
+        address: { postalCode: '1' },
+        tags: ['a'],
+      },
       ['updated_at'],
     );
-    expect(out).toEqual({ id: 'p1', first_name: 'Ada', updated_at: '2024-03-01T08:00:00.000Z', address_postal_code: '1', tags: '["a"]' });
+    expect(out).toEqual({
+      id: 'p1',
+      first_name: 'Ada',
+      updated_at: '2024-03-01T08:00:00.000Z',
+      address_postal_code: '1',
+      tags: '["a"]',
+    });
   });
 });

@@ -39,7 +39,10 @@ describe('createLogger', () => {
     globalRedactor.add('sk_log_secret_123');
     const { lines, stream } = memory();
     const log = createLogger({ destination: stream });
-    log.warn({ config: { token: 'sk_log_secret_123' }, list: ['x sk_log_secret_123'] }, 'using sk_log_secret_123 now');
+    log.warn(
+      { config: { token: 'sk_log_secret_123' }, list: ['x sk_log_secret_123'] },
+      'using sk_log_secret_123 now',
+    );
     const text = lines.join('');
     expect(text).not.toContain('sk_log_secret_123');
     const [rec] = parse(lines);

@@ -76,7 +76,9 @@ describe('Redactor.redact', () => {
     expect(r.redact('https://x.io/a?api_key=zzz999&page=2&token=t0k&limit=5')).toBe(
       'https://x.io/a?api_key=***&page=2&token=***&limit=5',
     );
-    expect(r.redact('https://x.io/a?API_KEY=Zz&ACCESS_TOKEN=q')).toBe('https://x.io/a?API_KEY=***&ACCESS_TOKEN=***');
+    expect(r.redact('https://x.io/a?API_KEY=Zz&ACCESS_TOKEN=q')).toBe(
+      'https://x.io/a?API_KEY=***&ACCESS_TOKEN=***',
+    );
     expect(r.redact('https://x.io/a?password=hunter2#frag')).toBe('https://x.io/a?password=***#frag');
   });
 
@@ -91,7 +93,9 @@ describe('Redactor.redact', () => {
     expect(r.redact('postgres://loader:s3cret@db.internal:5432/warehouse')).toBe(
       'postgres://loader:***@db.internal:5432/warehouse',
     );
-    expect(r.redact('see https://bob:pw@example.com/x and more')).toBe('see https://bob:***@example.com/x and more');
+    expect(r.redact('see https://bob:pw@example.com/x and more')).toBe(
+      'see https://bob:***@example.com/x and more',
+    );
   });
 
   it('is idempotent', () => {

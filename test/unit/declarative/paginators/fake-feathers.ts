@@ -37,7 +37,17 @@ export class FakeFeathers {
     const gte = u.searchParams.get('updatedAt[$gte]');
     let rows = this.items.filter((r) => gte === null || r.updatedAt >= gte);
     if (u.searchParams.get('$sort[updatedAt]') === '1') {
-      rows = [...rows].sort((a, b) => (a.updatedAt < b.updatedAt ? -1 : a.updatedAt > b.updatedAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      rows = [...rows].sort((a, b) =>
+        a.updatedAt < b.updatedAt
+          ? -1
+          : a.updatedAt > b.updatedAt
+            ? 1
+            : a.id < b.id
+              ? -1
+              : a.id > b.id
+                ? 1
+                : 0,
+      );
     }
     const data = rows.slice(skip, skip + limit).map((r) => ({ ...r }));
     this.answered.push(data);

@@ -10,7 +10,10 @@ function ctxFor(api: FakeFeathers, opts: Partial<PaginationContext> = {}): Pagin
   return { baseUrl: new URL(BASE), fetch: api.fetch, state: undefined, ...opts };
 }
 
-async function collect(gen: AsyncGenerator<RawPage>, stopAfter = Number.POSITIVE_INFINITY): Promise<RawPage[]> {
+async function collect(
+  gen: AsyncGenerator<RawPage>,
+  stopAfter = Number.POSITIVE_INFINITY,
+): Promise<RawPage[]> {
   const pages: RawPage[] = [];
   for await (const p of gen) {
     pages.push(p);
@@ -80,7 +83,14 @@ describe('OffsetPaginator, plain offsets', () => {
     const api = new FakeFeathers([]);
     const pages = await collect(plain(3, ['total']).pages(ctxFor(api)));
     expect(api.requests).toHaveLength(1);
-    expect(pages).toEqual([{ records: [], bytes: expect.any(Number), checkpoint: { skip: 0, in_progress: false }, position: { page: 0, firstIndex: 0 } }]);
+    expect(pages).toEqual([
+      {
+        records: [],
+        bytes: expect.any(Number),
+        checkpoint: { skip: 0, in_progress: false },
+        position: { page: 0, firstIndex: 0 },
+      },
+    ]);
   });
 
   it('resumes from an in-progress checkpoint and ignores a finished one', async () => {
@@ -119,7 +129,8 @@ describe('OffsetPaginator, keyset incremental mode', () => {
     for (const u of api.requests) expect(u.searchParams.get('$sort[updatedAt]')).toBe('1');
     for (const u of api.requests.slice(1)) expect(u.searchParams.get('updatedAt[$gte]')).not.toBeNull();
     expect(pages.at(-1)!.checkpoint).toEqual({ cursor: ts(10), in_progress: false });
-    for (const p of pages.slice(0, -1)) expect(p.checkpoint).toMatchObject({ cursor: expect.any(String), in_progress: true });
+    for (const p of pages.slice(0, -1))
+      expect(p.checkpoint).toMatchObject({ cursor: expect.any(String), in_progress: true });
   });
 
   it('starts a pass at the start bound', async () => {
@@ -196,7 +207,11 @@ describe('OffsetPaginator, keyset incremental mode', () => {
     const api = new FakeFeathers(items(cursors));
     const first = await collect(keyset(3).pages(ctxFor(api, { incremental: inc() })), 2);
     const checkpoint = first.at(-1)!.checkpoint;
-    expect(checkpoint).toMatchObject({ cursor: expect.any(String), skip: expect.any(Number), in_progress: true });
+    expect(checkpoint).toMatchObject({
+      cursor: expect.any(String),
+      skip: expect.any(Number),
+      in_progress: true,
+    });
 
     const before = api.requests.length;
     const rest = await collect(keyset(3).pages(ctxFor(api, { incremental: inc(ts(0)), state: checkpoint })));
@@ -212,7 +227,9 @@ describe('OffsetPaginator, keyset incremental mode', () => {
     const first = await collect(keyset(3).pages(ctxFor(api, { incremental: inc() })), 1);
     api.update('r001', ts(40));
     api.update('r005', ts(41));
-    const rest = await collect(keyset(3).pages(ctxFor(api, { incremental: inc(), state: first[0]!.checkpoint })));
+    const rest = await collect(
+      keyset(3).pages(ctxFor(api, { incremental: inc(), state: first[0]!.checkpoint })),
+    );
     expect(new Set([...ids(first), ...ids(rest)])).toEqual(new Set(allIds(api.items)));
     expect(rest.at(-1)!.checkpoint).toEqual({ cursor: ts(41), in_progress: false });
   });
@@ -220,7 +237,11 @@ describe('OffsetPaginator, keyset incremental mode', () => {
   it('never moves the committed cursor backwards on a pass that finds nothing newer', async () => {
     const api = new FakeFeathers(items([1, 2, 3]));
     const committed = ts(5);
-    const pages = await collect(keyset(3).pages(ctxFor(api, { incremental: inc(committed), state: { cursor: committed, in_progress: false } })));
+    const pages = await collect(
+      keyset(3).pages(
+        ctxFor(api, { incremental: inc(committed), state: { cursor: committed, in_progress: false } }),
+      ),
+    );
     expect(pages).toHaveLength(1);
     expect(pages[0]!.records).toEqual([]);
     expect(pages[0]!.checkpoint).toEqual({ cursor: committed, in_progress: false });
@@ -228,7 +249,9 @@ describe('OffsetPaginator, keyset incremental mode', () => {
 
   it('keeps the committed cursor when a lookback re-reads only older records', async () => {
     const api = new FakeFeathers(items([1, 2, 3, 4]));
-    const pages = await collect(keyset(3).pages(ctxFor(api, { incremental: inc(ts(3)), state: { cursor: ts(6), in_progress: false } })));
+    const pages = await collect(
+      keyset(3).pages(ctxFor(api, { incremental: inc(ts(3)), state: { cursor: ts(6), in_progress: false } })),
+    );
     expect(ids(pages).sort()).toEqual(['r002', 'r003']);
     expect(pages.at(-1)!.checkpoint).toEqual({ cursor: ts(6), in_progress: false });
   });

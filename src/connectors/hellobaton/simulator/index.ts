@@ -1,0 +1,119 @@
+/**
+ * The Hellobaton (Baton) API simulator: 17 list endpoints under /api/, sized from `records` (default
+ * 1000) by each stream's weight, at least one record each. Every record is generated from (seed, id) on
+ * demand; links point back at whatever host the client dialled.
+ */
+import { makeHandle } from '../../../simulator/handle.js';
+import { MutationClock } from '../../../simulator/mutation-clock.js';
+import { hashInts, Rng } from '../../../simulator/prng.js';
+import { SimulatorServer } from '../../../simulator/server.js';
+import type { SimulatorHandle, SimulatorOptions } from '../../../simulator/types.js';
+import { BatonCollection } from './collection.js';
+import { batonDialect } from './dialect.js';
+import { BATON_STREAMS, BatonRefs, type BatonStreamDef, type BatonStreamName } from './stream-def.js';
+import { activity } from './streams/activity.js';
+import { comments } from './streams/comments.js';
+import { companies } from './streams/companies.js';
+import { customFieldOptions } from './streams/custom-field-options.js';
+import { customFieldValues } from './streams/custom-field-values.js';
+import { customFields } from './streams/custom-fields.js';
+import { milestoneFeedback } from './streams/milestone-feedback.js';
+import { milestones } from './streams/milestones.js';
+import { phases } from './streams/phases.js';
+import { projectAttachments } from './streams/project-attachments.js';
+import { projectUsers } from './streams/project-users.js';
+import { projects } from './streams/projects.js';
+import { taskAttachments } from './streams/task-attachments.js';
+import { tasks } from './streams/tasks.js';
+import { templates } from './streams/templates.js';
+import { timeEntries } from './streams/time-entries.js';
+import { users } from './streams/users.js';
+
+const DEFS: Record<BatonStreamName, BatonStreamDef> = {
+  activity,
+  companies,
+  milestones,
+  phases,
+  project_attachments: projectAttachments,
+  projects,
+  task_attachments: taskAttachments,
+  tasks,
+  templates,
+  time_entries: timeEntries,
+  users,
+  comments,
+  custom_fields: customFields,
+  custom_field_options: customFieldOptions,
+  custom_field_values: customFieldValues,
+  milestone_feedback: milestoneFeedback,
+  project_users: projectUsers,
+};
+
+export const DEFAULT_HELLOBATON_KEY = 'sim-key';
+export const DEFAULT_FORBIDDEN_KEY = 'forbidden-key';
+/** Baton's documented limit: 1000 requests per minute per API key. */
+export const DEFAULT_HELLOBATON_RATE_LIMIT = 1000;
+
+export interface HellobatonSimulatorOptions extends SimulatorOptions {
+  /** The tenant name (`<company>.hellobaton.com`); appears in the data. Default 'acme'. */
+  company?: string;
+  /** DRF max_page_size. Default 100. */
+  pageSizeMax?: number;
+  /** A key that is recognised but not allowed to read: answers 403. Default 'forbidden-key'. */
+  forbiddenKey?: string;
+}
+
+/** Records per stream for a dataset of `records`. */
+export function hellobatonSizes(records: number): Record<BatonStreamName, number> {
+  return Object.fromEntries(
+    BATON_STREAMS.map((s) => [s, Math.max(1, Math.round(Math.max(0, records) * DEFS[s].weight))]),
+  ) as Record<BatonStreamName, number>;
+}
+
+export async function startHellobatonSimulator(
+  opts: HellobatonSimulatorOptions = {},
+): Promise<SimulatorHandle> {
+  const seed = opts.seed ?? 42;
+  const sizes = hellobatonSizes(opts.records ?? 1000);
+  const collections = new Map<string, BatonCollection>();
+  const refs = new BatonRefs(seed, opts.company ?? 'acme', sizes, (stream, index) =>
+    (collections.get(stream) as BatonCollection).data.base.json(index),
+  );
+  for (const name of BATON_STREAMS) collections.set(name, new BatonCollection(DEFS[name], sizes[name], refs));
+  const clock = new MutationClock(Math.max(...[...collections.values()].map((c) => c.generatedUntil)) + 1);
+
+  const server = await SimulatorServer.start(
+    batonDialect({
+      collections,
+      apiKey: opts.token ?? DEFAULT_HELLOBATON_KEY,
+      forbiddenKey: opts.forbiddenKey ?? DEFAULT_FORBIDDEN_KEY,
+      pageSizeMax: Math.max(1, opts.pageSizeMax ?? 100),
+    }),
+    {
+      host: opts.host,
+      port: opts.port,
+      seed,
+      latencyMs: opts.latencyMs,
+      faults: opts.faults,
+      rateLimitPerMinute: opts.rateLimitPerMinute ?? DEFAULT_HELLOBATON_RATE_LIMIT,
+    },
+  );
+
+  const lookup = (stream: string): BatonCollection => {
+    const col = collections.get(stream);
+    if (!col) throw new Error(`unknown Hellobaton stream '${stream}' (known: ${BATON_STREAMS.join(', ')})`);
+    return col;
+  };
+  let mutations = 0;
+
+  return makeHandle(server, {
+    baseUrl: `${server.origin}/api/`,
+    mutate: (m) => {
+      const col = lookup(m.stream ?? 'tasks');
+      const rng = new Rng(m.seed ?? hashInts(seed, 0x6d757461, mutations++));
+      return col.mutate(m, rng, clock);
+    },
+    records: (stream) => lookup(stream).materialise(server.origin),
+    streams: () => [...BATON_STREAMS],
+  });
+}

@@ -1,0 +1,106 @@
+/**
+ * One live Humaans resource: generated records under the mutation overlay, with the createdAt/updatedAt of
+ * every slot known without parsing JSON (from the timeline for generated records, remembered for written
+ * ones), which is what the ordered views need.
+ */
+import { asciiJson } from '../../../simulator/json-writer.js';
+import { type BaseRecords, LiveDataset } from '../../../simulator/live-dataset.js';
+import type { MutationClock } from '../../../simulator/mutation-clock.js';
+import { type AppliedMutation, applyMutation } from '../../../simulator/mutations.js';
+import type { OpaqueIds } from '../../../simulator/opaque-id.js';
+import type { Rng } from '../../../simulator/prng.js';
+import type { SequenceKeys } from '../../../simulator/slot-sequence.js';
+import { Timeline, type TimelineShape } from '../../../simulator/timeline.js';
+import { isoMillis } from '../../../simulator/timestamps.js';
+import type { HumaansStreamDef, Refs } from './stream-def.js';
+
+/** Humaans history: from June 2024, about a year and a half, stamped in whole seconds. */
+const HISTORY: TimelineShape = { epochMs: Date.UTC(2024, 5, 1), spanMs: 540 * 86_400_000, unitMs: 1000 };
+
+/** How many generated records are sampled to learn a resource's field names. */
+const FIELD_SAMPLE = 64;
+
+export class HumaansCollection {
+  readonly data: LiveDataset;
+  readonly timeline: Timeline;
+  readonly ids: OpaqueIds;
+  /** Top-level field names; filters on other names are ignored, like unknown query parameters. */
+  readonly fields: ReadonlySet<string>;
+  private readonly stamps = new Map<number, { createdAt: number; updatedAt: number }>();
+
+  readonly byCreatedAt: SequenceKeys = {
+    base: (i) => this.timeline.created(i),
+    live: (slot) => this.createdAtOf(slot),
+  };
+
+  readonly byUpdatedAt: SequenceKeys = {
+    base: (i) => this.timeline.updated(i),
+    live: (slot) => this.updatedAtOf(slot),
+  };
+
+  constructor(
+    readonly def: HumaansStreamDef,
+    size: number,
+    private readonly refs: Refs,
+  ) {
+    this.timeline = new Timeline(refs.seed, def.name, size, HISTORY);
+    this.ids = refs.ids(def.name);
+    const base: BaseRecords = {
+      size,
+      json: (i) => def.record(i, this.timeline.created(i), this.timeline.updated(i), refs),
+    };
+    this.data = new LiveDataset(base);
+    const fields = new Set(['id', 'createdAt', 'updatedAt']);
+    for (let i = 0; i < Math.min(size, FIELD_SAMPLE); i++) {
+      for (const k of Object.keys(JSON.parse(base.json(i)) as object)) fields.add(k);
+    }
+    this.fields = fields;
+  }
+
+  /** Later than every generated timestamp of this resource. */
+  get generatedUntil(): number {
+    return this.timeline.end;
+  }
+
+  slotOf(id: string): number | undefined {
+    const slot = this.ids.index(id);
+    return slot !== undefined && this.data.has(slot) ? slot : undefined;
+  }
+
+  createdAtOf(slot: number): number {
+    return this.stamps.get(slot)?.createdAt ?? this.timeline.created(slot);
+  }
+
+  updatedAtOf(slot: number): number {
+    return this.stamps.get(slot)?.updatedAt ?? this.timeline.updated(slot);
+  }
+
+  /** The live records, parsed, in default order. */
+  materialise(): Record<string, unknown>[] {
+    const out: Record<string, unknown>[] = [];
+    for (const slot of this.data.inSlotOrder()) out.push(JSON.parse(this.data.json(slot) as string));
+    return out;
+  }
+
+  mutate(
+    req: { creates?: number; updates?: number; deletes?: number },
+    rng: Rng,
+    clock: MutationClock,
+  ): AppliedMutation<string> {
+    return applyMutation(this.data, req, rng, {
+      idOf: (slot) => this.ids.id(slot),
+      create: (slot) => {
+        const t = clock.next();
+        this.stamps.set(slot, { createdAt: t, updatedAt: t });
+        return this.def.record(slot, t, t, this.refs);
+      },
+      update: (record, slot, r) => {
+        this.def.touch(record, r);
+        const t = clock.next();
+        this.stamps.set(slot, { createdAt: this.createdAtOf(slot), updatedAt: t });
+        record.updatedAt = isoMillis(t);
+        return asciiJson(record);
+      },
+    });
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * Checking a batch's rows before any SQL runs: every value must fit its declared column type without a
+ * silent change, every primary key must be present, and rows that repeat a key collapse to the last one.
+ * Runs outside the transaction, so a bad batch costs no round trip and leaves nothing behind.
+ */
+import { DestinationError } from '../../errors.js';
+import type { ColumnType, Row, TableSpec, Value } from '../destination.js';
+
+const MAX_BIGINT = 2n ** 63n - 1n;
+const TWO_POW_63 = 2 ** 63;
+const INTEGER_TEXT = /^[+-]?\d{1,19}$/;
+const DECIMAL_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const SPECIAL_DOUBLE_TEXT = new Set(['NaN', 'Infinity', '-Infinity', '+Infinity']);
+
+/** `String.prototype.isWellFormed` (ES2024, in Node 20) and `toWellFormed`, which our TS lib level lacks. */
+interface WellFormed {
+  isWellFormed(): boolean;
+  toWellFormed(): string;
+}
+
+/** Why `value` does not fit a `type` column, or undefined when it does. */
+function misfit(value: Value, type: ColumnType): string | undefined {
+  switch (type) {
+    case 'varchar':
+      return undefined;
+    case 'bigint':
+      if (typeof value === 'number') {
+        return Number.isInteger(value) && Math.abs(value) < TWO_POW_63
+          ? undefined
+          : 'is not a 64-bit integer';
+      }
+      if (typeof value === 'string') {
+        if (!INTEGER_TEXT.test(value)) return 'is not a 64-bit integer';
+        const n = BigInt(value);
+        return n > MAX_BIGINT || n < -MAX_BIGINT - 1n ? 'is out of the 64-bit integer range' : undefined;
+      }
+      return 'is not a 64-bit integer';
+    case 'double':
+      if (typeof value === 'number') return undefined;
+      if (typeof value === 'string' && (DECIMAL_TEXT.test(value) || SPECIAL_DOUBLE_TEXT.has(value)))
+        return undefined;
+      return 'is not a number';
+    case 'boolean':
+      return typeof value === 'boolean' ? undefined : 'is not a boolean';
+    case 'timestamp':
+      // The text itself is parsed by DuckDB, which refuses (never guesses) a malformed timestamp.
+      return typeof value === 'string' ? undefined : 'is not an ISO-8601 timestamp string';
+  }
+}
+
+/**
+ * A value every staging path carries unchanged: non-finite numbers become their JS text (JSON has no
+ * NaN), and strings with unpaired UTF-16 surrogates get U+FFFD in their place, which is what any UTF-8
+ * encoder (including Node's own) would write.
+ */
+function normalize(value: Value): Value {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
+  if (typeof value === 'string') {
+    const s = value as unknown as WellFormed;
+    return s.isWellFormed() ? value : s.toWellFormed();
+  }
+  return value;
+}
+
+function needsNormalizing(value: Value): boolean {
+  if (typeof value === 'number') return !Number.isFinite(value);
+  if (typeof value === 'string') return !(value as unknown as WellFormed).isWellFormed();
+  return false;
+}
+
+function preview(value: unknown): string {
+  const text = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/**
+ * Validate, normalize and dedupe a batch. Returns the rows to stage, in batch order, each primary key
+ * once (its last occurrence). Rows are only copied when a value needs normalizing.
+ */
+export function prepareRows(spec: TableSpec, rows: readonly Row[]): Row[] {
+  const stream = spec.stream;
+  const columns = spec.columns;
+  const names = columns.map((c) => c.name);
+  const types = columns.map((c) => c.type);
+  const known = new Set(names);
+  const pk = spec.primaryKey;
+  const single = pk.length === 1 ? pk[0]! : undefined;
+  const lastIndex = new Map<string, number>();
+  let out: Row[] | undefined;
+
+  for (let i = 0; i < rows.length; i++) {
+    let row = rows[i]!;
+    for (const key in row) {
+      if (!known.has(key)) {
+        throw new DestinationError(
+          'TRB_DEST_SCHEMA',
+          `stream "${stream}": row ${i} has field "${key}", which the table spec does not declare`,
+          { details: { stream, row: i, field: key } },
+        );
+      }
+    }
+    let copied = false;
+    for (let c = 0; c < names.length; c++) {
+      const value = row[names[c]!];
+      if (value === null || value === undefined) continue;
+      const problem = misfit(value, types[c]!);
+      if (problem !== undefined) {
+        throw new DestinationError(
+          'TRB_DEST_WRITE',
+          `stream "${stream}": row ${i} column "${names[c]}": value ${preview(value)} ${problem} (column type ${types[c]})`,
+          { details: { stream, row: i, column: names[c], type: types[c] } },
+        );
+      }
+      if (needsNormalizing(value)) {
+        if (!copied) {
+          row = { ...row };
+          copied = true;
+        }
+        row[names[c]!] = normalize(value);
+      }
+    }
+    if (copied) {
+      out ??= rows.slice(0, i);
+    }
+    if (out !== undefined) out.push(row);
+
+    if (pk.length > 0) {
+      let key: string;
+      if (single !== undefined) {
+        const v = row[single];
+        if (v === null || v === undefined) throw nullKey(stream, i, single);
+        key = typeof v === 'string' ? v : String(v);
+      } else {
+        const parts: string[] = [];
+        for (const k of pk) {
+          const v = row[k];
+          if (v === null || v === undefined) throw nullKey(stream, i, k);
+          parts.push(String(v));
+        }
+        key = JSON.stringify(parts);
+      }
+      lastIndex.set(key, i);
+    }
+  }
+
+  const staged = out ?? (rows as Row[]);
+  if (pk.length === 0 || lastIndex.size === staged.length) return staged;
+  const keep = new Uint8Array(staged.length);
+  for (const i of lastIndex.values()) keep[i] = 1;
+  return staged.filter((_, i) => keep[i] === 1);
+}
+
+function nullKey(stream: string, row: number, column: string): DestinationError {
+  return new DestinationError(
+    'TRB_DEST_WRITE',
+    `stream "${stream}": row ${row} has no value for primary key column "${column}"`,
+    { details: { stream, row, column } },
+  );
+}

@@ -1,0 +1,192 @@
+/**
+ * SQL text for the DuckDB destination: quoting, names and the statements the destination runs. Every
+ * identifier goes through `quoteIdent`, every string value through `quoteLiteral`; nothing else is ever
+ * spliced into SQL.
+ */
+import { BOOKKEEPING_TABLES, type ColumnType, SYSTEM_COLUMNS } from '../destination.js';
+import { DUCKDB_TYPE } from './duckdb-types.js';
+
+/** A double-quoted identifier; embedded double quotes are doubled. */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** A single-quoted string literal; embedded single quotes are doubled (DuckDB strings have no backslash escapes). */
+export function quoteLiteral(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** `"catalog"."schema"."table"`. The catalog is explicit so a TEMP table of the same name can never shadow it. */
+export function qualify(catalog: string, schema: string, table: string): string {
+  return `${quoteIdent(catalog)}.${quoteIdent(schema)}.${quoteIdent(table)}`;
+}
+
+/**
+ * DuckDB compares identifiers case-insensitively, folding ASCII letters only (`"É"` and `"é"` are two
+ * columns, `"A"` and `"a"` are one). This is the key two names collide under.
+ */
+export function foldIdent(name: string): string {
+  return name.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+}
+
+/** Prefix of every name tributary owns in the schema; streams may not use it. */
+export const RESERVED_PREFIX = '_tributary_';
+
+/** The side table a replace-mode pass builds before `finishReplace` swaps it in. */
+export function replaceTableName(stream: string): string {
+  return `${RESERVED_PREFIX}replace_${stream}`;
+}
+
+/** Temporary table a primary-key type change rebuilds into, inside the write's transaction. */
+export function rebuildTableName(table: string): string {
+  return `${RESERVED_PREFIX}rebuild_${table}`;
+}
+
+/** Prefix of the table comment that marks a table tributary created (followed by JSON), as for PostgreSQL. */
+export const OWNED_MARKER = 'tributary:';
+
+/** What the comment of a tributary table records. */
+export interface TableMarker {
+  stream: string;
+  /** For replace side tables: the full-refresh pass whose rows the table holds. */
+  pass?: string | null;
+}
+
+export function markerComment(marker: TableMarker): string {
+  return `${OWNED_MARKER}${JSON.stringify(marker)}`;
+}
+
+export function readMarker(comment: string | null | undefined): TableMarker | undefined {
+  if (typeof comment !== 'string' || !comment.startsWith(OWNED_MARKER)) return undefined;
+  try {
+    return JSON.parse(comment.slice(OWNED_MARKER.length)) as TableMarker;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A column as it is declared in DDL: our type name, or a DuckDB type we found and keep. */
+export interface ColumnDdl {
+  name: string;
+  /** The DuckDB type, e.g. `BIGINT`. */
+  sqlType: string;
+}
+
+/** System columns, in table order, with their DDL. */
+export const SYSTEM_COLUMN_DDL: readonly { name: string; ddl: string }[] = [
+  { name: SYSTEM_COLUMNS.syncedAt, ddl: 'TIMESTAMPTZ' },
+  { name: SYSTEM_COLUMNS.deleted, ddl: 'BOOLEAN NOT NULL DEFAULT false' },
+  { name: SYSTEM_COLUMNS.pass, ddl: 'VARCHAR' },
+];
+
+/** CREATE TABLE for a stream table (or its side table): user columns, system columns, primary key. */
+export function createTableSql(
+  qualified: string,
+  columns: readonly ColumnDdl[],
+  primaryKey: readonly string[],
+): string {
+  const defs = [
+    ...columns.map((c) => `${quoteIdent(c.name)} ${c.sqlType}`),
+    ...SYSTEM_COLUMN_DDL.map((c) => `${quoteIdent(c.name)} ${c.ddl}`),
+  ];
+  if (primaryKey.length > 0) defs.push(`PRIMARY KEY (${primaryKey.map(quoteIdent).join(', ')})`);
+  return `CREATE TABLE ${qualified} (${defs.join(', ')})`;
+}
+
+export function addColumnSql(qualified: string, name: string, type: ColumnType): string {
+  return `ALTER TABLE ${qualified} ADD COLUMN ${quoteIdent(name)} ${DUCKDB_TYPE[type]}`;
+}
+
+export function commentSql(qualified: string, marker: TableMarker): string {
+  return `COMMENT ON TABLE ${qualified} IS ${quoteLiteral(markerComment(marker))}`;
+}
+
+/** The bookkeeping tables of one namespace (ARCHITECTURE: "Tables in the destination"). */
+export function bookkeepingDdl(catalog: string, schema: string): string[] {
+  const q = (t: string) => qualify(catalog, schema, t);
+  return [
+    `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(catalog)}.${quoteIdent(schema)}`,
+    `CREATE TABLE IF NOT EXISTS ${q(BOOKKEEPING_TABLES.state)} (
+       stream VARCHAR PRIMARY KEY,
+       state JSON NOT NULL,
+       updated_at TIMESTAMPTZ NOT NULL)`,
+    `CREATE TABLE IF NOT EXISTS ${q(BOOKKEEPING_TABLES.runs)} (
+       run_id VARCHAR PRIMARY KEY,
+       connector VARCHAR NOT NULL,
+       started_at TIMESTAMPTZ NOT NULL,
+       ended_at TIMESTAMPTZ,
+       status VARCHAR NOT NULL,
+       records_written BIGINT,
+       records_deleted BIGINT,
+       error VARCHAR,
+       summary JSON)`,
+    `CREATE TABLE IF NOT EXISTS ${q(BOOKKEEPING_TABLES.schemaChanges)} (
+       run_id VARCHAR,
+       stream VARCHAR NOT NULL,
+       kind VARCHAR NOT NULL,
+       column_name VARCHAR,
+       from_type VARCHAR,
+       to_type VARCHAR,
+       changed_at TIMESTAMPTZ NOT NULL)`,
+  ];
+}
+
+/** Upsert one stream's state row. `now()` is the transaction's start, the same instant for every row it writes. */
+export function upsertStateSql(qualifiedStateTable: string, stream: string, state: string): string {
+  return (
+    `INSERT INTO ${qualifiedStateTable} (stream, state, updated_at) ` +
+    `VALUES (${quoteLiteral(stream)}, ${quoteLiteral(state)}, now()) ` +
+    'ON CONFLICT (stream) DO UPDATE SET state = EXCLUDED.state, updated_at = EXCLUDED.updated_at'
+  );
+}
+
+/** A SQL literal for a bookkeeping value. */
+export function sqlValue(value: string | number | Date | null | undefined): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (value instanceof Date) return `${quoteLiteral(value.toISOString())}::TIMESTAMPTZ`;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) return 'NULL';
+    return String(value);
+  }
+  return quoteLiteral(value);
+}
+
+export interface MergeInput {
+  /** The target table, qualified. */
+  target: string;
+  /** A parenthesised relation with one column per entry of `columns`, named and typed like the target's. */
+  source: string;
+  /** The batch's columns (all of them in the target). */
+  columns: readonly string[];
+  /** Target columns the batch does not carry: NULL in a replaced row. */
+  absentColumns: readonly string[];
+  primaryKey: readonly string[];
+  syncedAt: Date;
+  passId: string | null;
+}
+
+/**
+ * The upsert: INSERT … SELECT from the staged rows, ON CONFLICT (pk) DO UPDATE every other column. The rows
+ * are already unique by key (the destination dedupes them, last wins), which DuckDB requires: one statement
+ * may not update the same row twice. A written row is always live again (`_tributary_deleted = false`).
+ */
+export function mergeSql(m: MergeInput): string {
+  const system = [SYSTEM_COLUMNS.syncedAt, SYSTEM_COLUMNS.deleted, SYSTEM_COLUMNS.pass];
+  const insertCols = [...m.columns, ...system].map(quoteIdent).join(', ');
+  const values = [
+    ...m.columns.map((c) => `src.${quoteIdent(c)}`),
+    `${quoteLiteral(m.syncedAt.toISOString())}::TIMESTAMPTZ`,
+    'false',
+    m.passId === null ? 'NULL::VARCHAR' : quoteLiteral(m.passId),
+  ].join(', ');
+  const insert = `INSERT INTO ${m.target} (${insertCols}) SELECT ${values} FROM ${m.source} AS src`;
+  if (m.primaryKey.length === 0) return insert;
+  const keys = new Set(m.primaryKey.map(foldIdent));
+  const updates = [
+    ...[...m.columns, ...system]
+      .filter((c) => !keys.has(foldIdent(c)))
+      .map((c) => `${quoteIdent(c)} = EXCLUDED.${quoteIdent(c)}`),
+    ...m.absentColumns.filter((c) => !keys.has(foldIdent(c))).map((c) => `${quoteIdent(c)} = NULL`),
+  ];
+  return `${insert} ON CONFLICT (${m.primaryKey.map(quoteIdent).join(', ')}) DO UPDATE SET ${updates.join(', ')}`;
+}

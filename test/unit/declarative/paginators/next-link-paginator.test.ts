@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest';
+import { NextLinkPaginator } from '../../../../src/declarative/paginators/next-link-paginator.js';
+import type {
+  FetchedPage,
+  PaginationContext,
+  RawPage,
+} from '../../../../src/declarative/paginators/paginator.js';
+
+const SECRET = 'k3y-SECRET-42';
+const BASE = 'https://api.example.com/v1/contacts';
+
+/**
+ * A cursor API in memory. Like many real APIs it echoes the credential into its `next` link
+ * (`?api_key=...&after=...`), which must never reach the state.
+ */
+class FakeCursorApi {
+  readonly requests: URL[] = [];
+  relative = false;
+
+  constructor(
+    public total: number,
+    public size = 10,
+  ) {}
+
+  fetch = async (url: URL): Promise<FetchedPage> => {
+    const u = new URL(url);
+    u.searchParams.set('api_key', SECRET);
+    this.requests.push(u);
+    await new Promise((r) => setImmediate(r));
+    const after = Number(u.searchParams.get('after') ?? 0);
+    const limit = Number(u.searchParams.get('limit') ?? this.size);
+    const results = Array.from({ length: Math.max(0, Math.min(limit, this.total - after)) }, (_, i) => ({
+      id: after + i + 1,
+    }));
+    let next: string | null = null;
+    if (after + limit < this.total) {
+      const n = new URL(u);
+      n.searchParams.set('after', String(after + limit));
+      next = this.relative ? `${n.pathname}${n.search}` : n.toString();
+    }
+    const body = { results, paging: { next } };
+    return { records: results, body, bytes: JSON.stringify(body).length, url: u, endOfStream: false };
+  };
+}
+
+function ctx(api: FakeCursorApi, state?: Record<string, unknown>): PaginationContext {
+  return { baseUrl: new URL(BASE), fetch: api.fetch, state };
+}
+
+const paginator = (o: Partial<ConstructorParameters<typeof NextLinkPaginator>[0]> = {}) =>
+  new NextLinkPaginator({
+    nextPath: ['paging', 'next'],
+    pageSizeParam: 'limit',
+    pageSize: 10,
+    secretParam: 'api_key',
+    ...o,
+  });
+
+async function collect(
+  gen: AsyncGenerator<RawPage>,
+  stopAfter = Number.POSITIVE_INFINITY,
+): Promise<RawPage[]> {
+  const pages: RawPage[] = [];
+  for await (const p of gen) {
+    pages.push(p);
+    if (pages.length >= stopAfter) break;
+  }
+  return pages;
+}
+
+const ids = (pages: RawPage[]) => pages.flatMap((p) => p.records.map((r) => r.id as number));
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+describe('NextLinkPaginator', () => {
+  it('follows next links until there is none', async () => {
+    const api = new FakeCursorApi(35);
+    const pages = await collect(paginator().pages(ctx(api)));
+    expect(ids(pages)).toEqual(range(1, 35));
+    expect(api.requests).toHaveLength(4);
+    expect(api.requests[0]!.searchParams.get('limit')).toBe('10');
+    expect(pages.at(-1)!.checkpoint).toEqual({ in_progress: false });
+    expect(pages.map((p) => p.position)).toEqual([
+      { page: 0, firstIndex: 0 },
+      { page: 1, firstIndex: 10 },
+      { page: 2, firstIndex: 20 },
+      { page: 3, firstIndex: 30 },
+    ]);
+  });
+
+  it('never puts the secret query parameter in the state', async () => {
+    const api = new FakeCursorApi(35);
+    const pages = await collect(paginator().pages(ctx(api)));
+    const inProgress = pages.filter((p) => p.checkpoint.in_progress === true);
+    expect(inProgress).toHaveLength(3);
+    for (const p of pages) {
+      expect(JSON.stringify(p.checkpoint)).not.toContain(SECRET);
+      expect(JSON.stringify(p.checkpoint)).not.toContain('api_key');
+    }
+    const next = new URL(String(inProgress[0]!.checkpoint.next));
+    expect(next.searchParams.get('after')).toBe('10');
+    expect(next.origin + next.pathname).toBe(BASE);
+  });
+
+  it('resolves a relative next link against the URL that answered', async () => {
+    const api = new FakeCursorApi(25);
+    api.relative = true;
+    const pages = await collect(paginator().pages(ctx(api)));
+    expect(ids(pages)).toEqual(range(1, 25));
+    expect(api.requests.map((u) => u.origin + u.pathname)).toEqual([BASE, BASE, BASE]);
+    for (const p of pages) expect(JSON.stringify(p.checkpoint)).not.toContain(SECRET);
+  });
+
+  it('resumes from the stored next link', async () => {
+    const api = new FakeCursorApi(45);
+    const first = await collect(paginator().pages(ctx(api)), 2);
+    const state = first.at(-1)!.checkpoint;
+    const api2 = new FakeCursorApi(45);
+    const rest = await collect(paginator().pages(ctx(api2, state)));
+    expect(api2.requests[0]!.searchParams.get('after')).toBe('20');
+    expect([...ids(first), ...ids(rest)]).toEqual(range(1, 45));
+  });
+
+  it('starts over when the stored state is not in progress', async () => {
+    const api = new FakeCursorApi(15);
+    await collect(paginator().pages(ctx(api, { next: `${BASE}?after=10`, in_progress: false })));
+    expect(api.requests[0]!.searchParams.has('after')).toBe(false);
+  });
+
+  it('stops on an empty page even if it carries a next link', async () => {
+    const fetch = async (url: URL): Promise<FetchedPage> => ({
+      records: [],
+      body: { paging: { next: `${BASE}?after=99` } },
+      bytes: 10,
+      url,
+      endOfStream: false,
+    });
+    const pages = await collect(paginator().pages({ baseUrl: new URL(BASE), fetch, state: undefined }));
+    expect(pages).toHaveLength(1);
+    expect(pages[0]!.checkpoint).toEqual({ in_progress: false });
+  });
+
+  it('stops at end of stream', async () => {
+    const fetch = async (url: URL): Promise<FetchedPage> => ({
+      records: [],
+      body: undefined,
+      bytes: 0,
+      url,
+      endOfStream: true,
+    });
+    const pages = await collect(paginator().pages({ baseUrl: new URL(BASE), fetch, state: undefined }));
+    expect(pages.map((p) => p.checkpoint)).toEqual([{ in_progress: false }]);
+  });
+
+  it('omits the page size parameter when none is configured', async () => {
+    const api = new FakeCursorApi(5);
+    await collect(paginator({ pageSizeParam: undefined, pageSize: undefined }).pages(ctx(api)));
+    expect(api.requests[0]!.searchParams.has('limit')).toBe(false);
+  });
+});

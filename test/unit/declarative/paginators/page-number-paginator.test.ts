@@ -1,0 +1,293 @@
+import { describe, expect, it } from 'vitest';
+import { PageNumberPaginator } from '../../../../src/declarative/paginators/page-number-paginator.js';
+import type {
+  FetchedPage,
+  PaginationContext,
+  RawPage,
+} from '../../../../src/declarative/paginators/paginator.js';
+
+const BASE = 'https://acme.hellobaton.com/api/tasks/';
+
+/** A Django REST list endpoint in memory: `?page=&page_size=`, `{count, next, previous, results}`, 404 past the end. */
+class FakeDjango {
+  readonly requests: URL[] = [];
+  inFlight = 0;
+  maxInFlight = 0;
+  /** Milliseconds before page `p` answers. */
+  delay: (page: number) => number = () => 0;
+  /** Throw for this page instead of answering. */
+  failPage: number | undefined;
+  withCount = true;
+  withNext = true;
+
+  constructor(public total: number) {}
+
+  fetch = async (url: URL): Promise<FetchedPage> => {
+    const u = new URL(url);
+    this.requests.push(u);
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      const page = Number(u.searchParams.get('page') ?? 1);
+      const size = Number(u.searchParams.get('page_size') ?? 10);
+      const ms = this.delay(page);
+      await new Promise((r) => (ms > 0 ? setTimeout(r, ms) : setImmediate(r)));
+      if (page === this.failPage) throw new Error(`page ${page} failed`);
+      const start = (page - 1) * size;
+      if (page < 1 || (start >= this.total && page !== 1)) {
+        return { records: [], body: undefined, bytes: 20, url: u, endOfStream: true };
+      }
+      const results = Array.from({ length: Math.max(0, Math.min(size, this.total - start)) }, (_, i) => ({
+        id: start + i + 1,
+      }));
+      const next = start + size < this.total ? new URL(u) : null;
+      next?.searchParams.set('page', String(page + 1));
+      const body: Record<string, unknown> = { results };
+      if (this.withCount) body.count = this.total;
+      if (this.withNext) body.next = next ? next.toString() : null;
+      return { records: results, body, bytes: JSON.stringify(body).length, url: u, endOfStream: false };
+    } finally {
+      this.inFlight--;
+    }
+  };
+}
+
+function paginator(o: Partial<ConstructorParameters<typeof PageNumberPaginator>[0]> = {}) {
+  return new PageNumberPaginator({
+    pageParam: 'page',
+    pageSizeParam: 'page_size',
+    pageSize: 10,
+    startPage: 1,
+    concurrency: 1,
+    ...o,
+  });
+}
+
+function ctx(api: FakeDjango, state?: Record<string, unknown>): PaginationContext {
+  return { baseUrl: new URL(BASE), fetch: api.fetch, state };
+}
+
+async function collect(
+  gen: AsyncGenerator<RawPage>,
+  onPage?: (p: RawPage) => Promise<void> | void,
+): Promise<RawPage[]> {
+  const pages: RawPage[] = [];
+  for await (const p of gen) {
+    pages.push(p);
+    await onPage?.(p);
+  }
+  return pages;
+}
+
+const ids = (pages: RawPage[]) => pages.flatMap((p) => p.records.map((r) => r.id as number));
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+const pageNumbers = (api: FakeDjango) => api.requests.map((u) => Number(u.searchParams.get('page')));
+
+describe('PageNumberPaginator, sequential', () => {
+  it('reads pages one after another and stops on the count without an extra request', async () => {
+    const api = new FakeDjango(35);
+    const pages = await collect(paginator({ countPath: ['count'] }).pages(ctx(api)));
+    expect(ids(pages)).toEqual(range(1, 35));
+    expect(pageNumbers(api)).toEqual([1, 2, 3, 4]);
+    expect(api.maxInFlight).toBe(1);
+    expect(api.requests[0]!.searchParams.get('page_size')).toBe('10');
+    expect(pages.map((p) => p.checkpoint)).toEqual([
+      { page: 2, in_progress: true },
+      { page: 3, in_progress: true },
+      { page: 4, in_progress: true },
+      { in_progress: false },
+    ]);
+    expect(pages.map((p) => p.position)).toEqual([
+      { page: 0, firstIndex: 0 },
+      { page: 1, firstIndex: 10 },
+      { page: 2, firstIndex: 20 },
+      { page: 3, firstIndex: 30 },
+    ]);
+  });
+
+  it('without a count, stops on a short page', async () => {
+    const api = new FakeDjango(25);
+    api.withCount = false;
+    api.withNext = false;
+    const pages = await collect(paginator().pages(ctx(api)));
+    expect(ids(pages)).toEqual(range(1, 25));
+    expect(pageNumbers(api)).toEqual([1, 2, 3]);
+  });
+
+  it('without a count, an exact multiple ends on the 404 past the last page', async () => {
+    const api = new FakeDjango(30);
+    api.withCount = false;
+    api.withNext = false;
+    const pages = await collect(paginator().pages(ctx(api)));
+    expect(ids(pages)).toEqual(range(1, 30));
+    expect(pageNumbers(api)).toEqual([1, 2, 3, 4]);
+    expect(pages.at(-1)).toMatchObject({ records: [], checkpoint: { in_progress: false } });
+  });
+
+  it('follows the body next link and stops when it is null', async () => {
+    const api = new FakeDjango(30);
+    api.withCount = false;
+    const pages = await collect(paginator({ nextPath: ['next'] }).pages(ctx(api)));
+    expect(ids(pages)).toEqual(range(1, 30));
+    expect(pageNumbers(api)).toEqual([1, 2, 3]);
+    expect(api.requests[1]!.toString()).toBe(`${BASE}?page_size=10&page=2`);
+    expect(pages.at(-1)!.checkpoint).toEqual({ in_progress: false });
+  });
+
+  it('ends the pass with a final checkpoint when a full page has no next link', async () => {
+    for (const concurrency of [1, 3]) {
+      const api = new FakeDjango(20);
+      api.withCount = false;
+      const pages = await collect(paginator({ nextPath: ['next'], concurrency }).pages(ctx(api)));
+      expect(ids(pages)).toEqual(range(1, 20));
+      expect(pages.map((p) => p.checkpoint)).toEqual([
+        { page: 2, in_progress: true },
+        { in_progress: false },
+      ]);
+      expect(api.requests).toHaveLength(2);
+    }
+  });
+
+  it('reads a single short page once', async () => {
+    const api = new FakeDjango(3);
+    const pages = await collect(paginator({ countPath: ['count'], concurrency: 4 }).pages(ctx(api)));
+    expect(ids(pages)).toEqual([1, 2, 3]);
+    expect(api.requests).toHaveLength(1);
+    expect(pages[0]!.checkpoint).toEqual({ in_progress: false });
+  });
+
+  it('handles an empty list', async () => {
+    const api = new FakeDjango(0);
+    const pages = await collect(paginator({ countPath: ['count'], concurrency: 4 }).pages(ctx(api)));
+    expect(pages).toHaveLength(1);
+    expect(pages[0]).toMatchObject({ records: [], checkpoint: { in_progress: false } });
+    expect(api.requests).toHaveLength(1);
+  });
+
+  it('honours a start page other than 1', async () => {
+    const api = new FakeDjango(25);
+    api.withCount = false;
+    const fetch = (u: URL) => {
+      const shifted = new URL(u);
+      shifted.searchParams.set('page', String(Number(u.searchParams.get('page')) + 1));
+      return api.fetch(shifted);
+    };
+    const pages = await collect(
+      paginator({ startPage: 0 }).pages({ baseUrl: new URL(BASE), fetch, state: undefined }),
+    );
+    expect(ids(pages)).toEqual(range(1, 25));
+    expect(pages.map((p) => p.position)).toEqual([
+      { page: 0, firstIndex: 0 },
+      { page: 1, firstIndex: 10 },
+      { page: 2, firstIndex: 20 },
+    ]);
+  });
+});
+
+describe('PageNumberPaginator, parallel', () => {
+  it('yields pages strictly in order with at most `concurrency` requests in flight', async () => {
+    const api = new FakeDjango(200);
+    api.delay = (p) => (p === 1 ? 0 : ((21 - p) % 5) * 4);
+    const pages = await collect(paginator({ countPath: ['count'], concurrency: 4 }).pages(ctx(api)));
+    expect(pages.map((p) => p.position.page)).toEqual(range(0, 19));
+    expect(ids(pages)).toEqual(range(1, 200));
+    expect(api.maxInFlight).toBe(4);
+    expect(new Set(pageNumbers(api)).size).toBe(20);
+    expect(api.requests).toHaveLength(20);
+    expect(
+      pages.slice(0, -1).every((p, i) => p.checkpoint.page === i + 2 && p.checkpoint.in_progress === true),
+    ).toBe(true);
+    expect(pages.at(-1)!.checkpoint).toEqual({ in_progress: false });
+  });
+
+  it('keeps pages fetched but not yet consumed bounded by `concurrency` when the consumer is slow', async () => {
+    const api = new FakeDjango(150);
+    let consumed = 0;
+    let maxAhead = 0;
+    await collect(paginator({ countPath: ['count'], concurrency: 3 }).pages(ctx(api)), async () => {
+      consumed++;
+      maxAhead = Math.max(maxAhead, api.requests.length - consumed);
+      await new Promise((r) => setTimeout(r, 3));
+    });
+    expect(consumed).toBe(15);
+    expect(maxAhead).toBeLessThanOrEqual(3);
+    expect(maxAhead).toBeGreaterThanOrEqual(2);
+    expect(api.maxInFlight).toBeLessThanOrEqual(3);
+  });
+
+  it('stops at an end-of-stream page (404) even when the count promised more', async () => {
+    const api = new FakeDjango(100);
+    const fetch = async (u: URL) => {
+      const p = Number(u.searchParams.get('page'));
+      const res = await api.fetch(u);
+      return p >= 6 ? { ...res, records: [], body: undefined, endOfStream: true } : res;
+    };
+    const pages = await collect(
+      paginator({ countPath: ['count'], concurrency: 3 }).pages({
+        baseUrl: new URL(BASE),
+        fetch,
+        state: undefined,
+      }),
+    );
+    expect(pages.map((p) => p.position.page)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(pages.at(-1)).toMatchObject({ records: [], checkpoint: { in_progress: false } });
+    expect(ids(pages)).toEqual(range(1, 50));
+  });
+
+  it('surfaces a failed page after the pages before it, without unhandled rejections', async () => {
+    const api = new FakeDjango(100);
+    api.failPage = 4;
+    api.delay = (p) => (p === 4 ? 0 : 10);
+    const seen: number[] = [];
+    await expect(
+      collect(paginator({ countPath: ['count'], concurrency: 4 }).pages(ctx(api)), (p) => {
+        seen.push(p.position.page);
+      }),
+    ).rejects.toThrow('page 4 failed');
+    expect(seen).toEqual([0, 1, 2]);
+    await new Promise((r) => setTimeout(r, 30));
+  });
+
+  it('resumes from an in-progress page', async () => {
+    const api = new FakeDjango(95);
+    const pages = await collect(
+      paginator({ countPath: ['count'], concurrency: 3 }).pages(ctx(api, { page: 4, in_progress: true })),
+    );
+    expect(pageNumbers(api)[0]).toBe(4);
+    expect(pages.map((p) => p.position.page)).toEqual([3, 4, 5, 6, 7, 8, 9]);
+    expect(ids(pages)).toEqual(range(31, 95));
+    expect(pages[0]!.position.firstIndex).toBe(30);
+    expect(pages.at(-1)!.checkpoint).toEqual({ in_progress: false });
+  });
+
+  it('starts from the first page when the stored state is not in progress', async () => {
+    const api = new FakeDjango(25);
+    await collect(
+      paginator({ countPath: ['count'], concurrency: 3 }).pages(ctx(api, { page: 3, in_progress: false })),
+    );
+    expect(pageNumbers(api)[0]).toBe(1);
+  });
+
+  it('stops starting requests when the consumer stops early', async () => {
+    const api = new FakeDjango(500);
+    api.delay = () => 2;
+    let n = 0;
+    for await (const _p of paginator({ countPath: ['count'], concurrency: 4 }).pages(ctx(api))) {
+      if (++n === 3) break;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+    expect(api.requests.length).toBeLessThanOrEqual(3 + 4);
+  });
+
+  it('a checkpoint resumed after any page reads exactly the remaining records', async () => {
+    const api = new FakeDjango(73);
+    const all = await collect(paginator({ countPath: ['count'], concurrency: 3 }).pages(ctx(api)));
+    for (let k = 0; k < all.length - 1; k++) {
+      const cp = all[k]!.checkpoint;
+      const rest = await collect(
+        paginator({ countPath: ['count'], concurrency: 3 }).pages(ctx(new FakeDjango(73), cp)),
+      );
+      expect([...ids(all.slice(0, k + 1)), ...ids(rest)], `after page ${k + 1}`).toEqual(range(1, 73));
+    }
+  });
+});
