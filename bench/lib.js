@@ -10,12 +10,22 @@ export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 /** Start a simulator in its own process; resolves with its base URL and a stop function. */
 export function startSimulator(connector, args) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'simulate', connector, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [CLI, 'simulate', connector, '--port', '0', ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let buf = '';
     child.stdout.on('data', (d) => {
       buf += d;
       const m = /listening on (\S+)/.exec(buf);
-      if (m) resolve({ baseUrl: m[1], stop: () => new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); }) });
+      if (m)
+        resolve({
+          baseUrl: m[1],
+          stop: () =>
+            new Promise((r) => {
+              child.once('exit', r);
+              child.kill('SIGTERM');
+            }),
+        });
     });
     child.once('exit', (code) => reject(new Error(`simulator exited with ${code}: ${buf}`)));
   });
@@ -27,7 +37,10 @@ export function runMeasured(args, env = {}) {
   const rusage = join(dir, 'rusage.json');
   const started = process.hrtime.bigint();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TRIBUTARY_LOG_LEVEL: 'warn', ...env, TRIBUTARY_RUSAGE_OUT: rusage } });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, TRIBUTARY_LOG_LEVEL: 'warn', ...env, TRIBUTARY_RUSAGE_OUT: rusage },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -39,7 +52,14 @@ export function runMeasured(args, env = {}) {
         r = JSON.parse(readFileSync(rusage, 'utf8'));
       } catch {}
       rmSync(dir, { recursive: true, force: true });
-      resolve({ code, wallMs, stdout, stderr, peakRssMb: r.maxRssKb / 1024, cpuSec: (r.userCpuUs + r.systemCpuUs) / 1e6 });
+      resolve({
+        code,
+        wallMs,
+        stdout,
+        stderr,
+        peakRssMb: r.maxRssKb / 1024,
+        cpuSec: (r.userCpuUs + r.systemCpuUs) / 1e6,
+      });
     });
   });
 }

@@ -13,26 +13,62 @@ const runs = quick ? 1 : 3;
 const PG = process.env.TRIBUTARY_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const sections = [];
 const want = (name) => !only || only.includes(name);
-const fmt = (n, d = 0) => Number(n).toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+const fmt = (n, d = 0) =>
+  Number(n).toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const log = (s) => process.stderr.write(`${s}\n`);
 
 async function humaansSync(records, destination, label) {
-  const sim = await startSimulator('humaans', ['--records', String(records), '--seed', '42', '--token', 'bench-token']);
+  const sim = await startSimulator('humaans', [
+    '--records',
+    String(records),
+    '--seed',
+    '42',
+    '--token',
+    'bench-token',
+  ]);
   try {
-    const config = tempFile('humaans.json', JSON.stringify({ api_token: 'bench-token', base_url: sim.baseUrl, initial_sync_days: 0, max_records_per_page: 250 }));
+    const config = tempFile(
+      'humaans.json',
+      JSON.stringify({
+        api_token: 'bench-token',
+        base_url: sim.baseUrl,
+        initial_sync_days: 0,
+        max_records_per_page: 250,
+      }),
+    );
     const results = [];
     for (let i = 0; i < runs; i++) {
       const dest = destination === 'duckdb' ? `duckdb:${tempFile('bench.duckdb')}` : PG;
       const ns = `bench_${process.pid}_${i}`;
-      const r = await runMeasured(['sync', 'humaans', '--config', config, '--destination', dest, '--namespace', ns, '--streams', 'documents', '--json', '--batch-rows', '20000']);
+      const r = await runMeasured([
+        'sync',
+        'humaans',
+        '--config',
+        config,
+        '--destination',
+        dest,
+        '--namespace',
+        ns,
+        '--streams',
+        'documents',
+        '--json',
+        '--batch-rows',
+        '20000',
+      ]);
       if (r.code !== 0) throw new Error(`${label} failed: ${r.stderr.slice(-2000)}`);
       const run = JSON.parse(r.stdout);
       const n = run.streams[0].records;
       if (n !== records) throw new Error(`${label}: expected ${records} records, got ${n}`);
       results.push({ rps: n / (r.wallMs / 1000), rss: r.peakRssMb, cpu: r.cpuSec, wall: r.wallMs / 1000 });
-      log(`  ${label} run ${i + 1}: ${fmt(n / (r.wallMs / 1000))} rec/s, peak RSS ${fmt(r.peakRssMb)} MB, CPU ${fmt(r.cpuSec, 1)} s`);
+      log(
+        `  ${label} run ${i + 1}: ${fmt(n / (r.wallMs / 1000))} rec/s, peak RSS ${fmt(r.peakRssMb)} MB, CPU ${fmt(r.cpuSec, 1)} s`,
+      );
       if (destination === 'duckdb') rmSync(dest.slice(7), { force: true });
-      else execSync(`node -e "const pg=require('pg');const c=new pg.Client('${PG}');c.connect().then(()=>c.query('drop schema if exists \\"${ns}\\" cascade')).then(()=>c.end())"`, { cwd: ROOT });
+      else
+        execSync(
+          `node -e "const pg=require('pg');const c=new pg.Client('${PG}');c.connect().then(()=>c.query('drop schema if exists \\"${ns}\\" cascade')).then(()=>c.end())"`,
+          { cwd: ROOT },
+        );
     }
     return summarize(results);
   } finally {
@@ -41,7 +77,11 @@ async function humaansSync(records, destination, label) {
 }
 
 function summarize(results) {
-  const pick = (k) => ({ median: median(results.map((r) => r[k])), min: Math.min(...results.map((r) => r[k])), max: Math.max(...results.map((r) => r[k])) });
+  const pick = (k) => ({
+    median: median(results.map((r) => r[k])),
+    min: Math.min(...results.map((r) => r[k])),
+    max: Math.max(...results.map((r) => r[k])),
+  });
   return { rps: pick('rps'), rss: pick('rss'), cpu: pick('cpu'), wall: pick('wall'), n: results.length };
 }
 
@@ -89,19 +129,55 @@ async function scenarioRateBudget() {
   const rpm = 3000;
   const records = quick ? 4_000 : 20_000;
   log(`== Hellobaton rate budget (${rpm}/min enforced, 200 ms latency, ${records} records)`);
-  const sim = await startSimulator('hellobaton', ['--records', String(records), '--seed', '42', '--token', 'bench-key', '--latency', '200', '--rate-limit', String(rpm)]);
+  const sim = await startSimulator('hellobaton', [
+    '--records',
+    String(records),
+    '--seed',
+    '42',
+    '--token',
+    'bench-key',
+    '--latency',
+    '200',
+    '--rate-limit',
+    String(rpm),
+  ]);
   try {
-    const mk = (conc) => tempFile('hb.json', JSON.stringify({ api_key: 'bench-key', company: 'bench', base_url: sim.baseUrl, requests_per_minute: rpm, page_concurrency: conc }));
+    const mk = (conc) =>
+      tempFile(
+        'hb.json',
+        JSON.stringify({
+          api_key: 'bench-key',
+          company: 'bench',
+          base_url: sim.baseUrl,
+          requests_per_minute: rpm,
+          page_concurrency: conc,
+        }),
+      );
     const res = {};
-    for (const [label, conc] of [['tributary', 8], ['sequential', 1]]) {
+    for (const [label, conc] of [
+      ['tributary', 8],
+      ['sequential', 1],
+    ]) {
       if (quick && label === 'sequential') continue;
-      const r = await runMeasured(['sync', 'hellobaton', '--config', mk(conc), '--destination', `duckdb:${tempFile('hb.duckdb')}`, '--json', '--concurrency', conc === 1 ? '1' : '8']);
+      const r = await runMeasured([
+        'sync',
+        'hellobaton',
+        '--config',
+        mk(conc),
+        '--destination',
+        `duckdb:${tempFile('hb.duckdb')}`,
+        '--json',
+        '--concurrency',
+        conc === 1 ? '1' : '8',
+      ]);
       if (r.code !== 0) throw new Error(`hellobaton ${label} failed: ${r.stderr.slice(-2000)}`);
       const run = JSON.parse(r.stdout);
       const requests = run.streams.reduce((a, s) => a + s.metrics.requests, 0);
       const http429 = run.streams.reduce((a, s) => a + s.metrics.http429, 0);
       res[label] = { wall: r.wallMs / 1000, requests, http429, perMin: requests / (r.wallMs / 60000) };
-      log(`  ${label}: ${requests} requests in ${fmt(r.wallMs / 1000, 1)} s = ${fmt(requests / (r.wallMs / 60000))}/min, 429s ${http429}`);
+      log(
+        `  ${label}: ${requests} requests in ${fmt(r.wallMs / 1000, 1)} s = ${fmt(requests / (r.wallMs / 60000))}/min, 429s ${http429}`,
+      );
     }
     const t = res.tributary;
     const s = res.sequential;

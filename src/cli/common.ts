@@ -2,9 +2,18 @@
 import { ConfigError } from '../errors.js';
 import { loadConfigFile, type RawConfig } from '../config/load-config.js';
 import { type ResolvedConfig, secretKeys } from '../declarative/config-spec.js';
-import { DeclarativeSource, type LoadedConnector, resolveConnectorConfig, type SourceOptions } from '../declarative/declarative-source.js';
+import {
+  DeclarativeSource,
+  type LoadedConnector,
+  resolveConnectorConfig,
+  type SourceOptions,
+} from '../declarative/declarative-source.js';
 import { loadConnector } from '../connectors/registry.js';
-import { createDestination, DEFAULT_DESTINATION, type DestinationSpec } from '../destinations/create-destination.js';
+import {
+  createDestination,
+  DEFAULT_DESTINATION,
+  type DestinationSpec,
+} from '../destinations/create-destination.js';
 import type { Destination } from '../destinations/destination.js';
 import { createLogger, type Logger } from '../util/log.js';
 import { globalRedactor } from '../util/redact.js';
@@ -14,7 +23,9 @@ export interface GlobalOptions {
 }
 
 export function makeLogger(opts: { logLevel?: string; quiet?: boolean }): Logger {
-  return createLogger({ level: opts.quiet ? 'silent' : (opts.logLevel ?? process.env.TRIBUTARY_LOG_LEVEL ?? 'info') });
+  return createLogger({
+    level: opts.quiet ? 'silent' : (opts.logLevel ?? process.env.TRIBUTARY_LOG_LEVEL ?? 'info'),
+  });
 }
 
 export interface PreparedConnector {
@@ -25,7 +36,10 @@ export interface PreparedConnector {
 }
 
 /** Load a connector and validate a config file against its spec. Secrets are registered for redaction first. */
-export async function prepareConnector(name: string, configPath: string | undefined): Promise<PreparedConnector> {
+export async function prepareConnector(
+  name: string,
+  configPath: string | undefined,
+): Promise<PreparedConnector> {
   const connector = await loadConnector(name);
   if (!configPath) throw new ConfigError(`${name}: --config <file> is required`, { code: 'TRB_USAGE' });
   const raw: RawConfig = loadConfigFile(configPath);
@@ -43,17 +57,31 @@ function parseDestinationBlock(block: unknown, where: string): DestinationSpec |
   if (block && typeof block === 'object' && !Array.isArray(block)) {
     const b = block as Record<string, unknown>;
     const unknown = Object.keys(b).filter((k) => !['url', 'schema', 'password'].includes(k));
-    if (unknown.length) throw new ConfigError(`config ${where}: destination has unknown key "${unknown[0]}" (allowed: url, schema, password)`);
-    if (typeof b.url !== 'string') throw new ConfigError(`config ${where}: destination.url must be a string such as postgres://user@host:5432/db`);
-    if (b.password !== undefined && typeof b.password !== 'string') throw new ConfigError(`config ${where}: destination.password must be a string`);
-    if (b.schema !== undefined && typeof b.schema !== 'string') throw new ConfigError(`config ${where}: destination.schema must be a string`);
+    if (unknown.length)
+      throw new ConfigError(
+        `config ${where}: destination has unknown key "${unknown[0]}" (allowed: url, schema, password)`,
+      );
+    if (typeof b.url !== 'string')
+      throw new ConfigError(
+        `config ${where}: destination.url must be a string such as postgres://user@host:5432/db`,
+      );
+    if (b.password !== undefined && typeof b.password !== 'string')
+      throw new ConfigError(`config ${where}: destination.password must be a string`);
+    if (b.schema !== undefined && typeof b.schema !== 'string')
+      throw new ConfigError(`config ${where}: destination.schema must be a string`);
     globalRedactor.add(b.password);
     return { url: b.url, schema: b.schema as string | undefined, password: b.password as string | undefined };
   }
-  throw new ConfigError(`config ${where}: destination must be a URL string or a mapping with url, schema and password`);
+  throw new ConfigError(
+    `config ${where}: destination must be a URL string or a mapping with url, schema and password`,
+  );
 }
 
-export function buildSource(p: PreparedConnector, logger: Logger, opts: SourceOptions = {}): DeclarativeSource {
+export function buildSource(
+  p: PreparedConnector,
+  logger: Logger,
+  opts: SourceOptions = {},
+): DeclarativeSource {
   return new DeclarativeSource(p.connector, p.config, { logger, ...opts });
 }
 
@@ -63,9 +91,14 @@ export async function openDestination(
   connector: string,
   namespace: string | undefined,
 ): Promise<Destination> {
-  const spec: DestinationSpec = cliValue ? { url: cliValue, schema: fromConfig?.schema, password: fromConfig?.password } : (fromConfig ?? { url: DEFAULT_DESTINATION });
+  const spec: DestinationSpec = cliValue
+    ? { url: cliValue, schema: fromConfig?.schema, password: fromConfig?.password }
+    : (fromConfig ?? { url: DEFAULT_DESTINATION });
   if (cliValue) globalRedactor.add(safePassword(cliValue));
-  const dest = await createDestination(namespace ? { ...spec, schema: namespace } : spec, { namespace: spec.schema ?? connector, connector });
+  const dest = await createDestination(namespace ? { ...spec, schema: namespace } : spec, {
+    namespace: spec.schema ?? connector,
+    connector,
+  });
   await dest.open();
   return dest;
 }
@@ -90,7 +123,9 @@ export function parseIntOption(name: string, min: number, max: number) {
   return (v: string): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min || n > max) {
-      throw new ConfigError(`option ${name} must be an integer ${min}–${max}, got ${JSON.stringify(v)}`, { code: 'TRB_USAGE' });
+      throw new ConfigError(`option ${name} must be an integer ${min}–${max}, got ${JSON.stringify(v)}`, {
+        code: 'TRB_USAGE',
+      });
     }
     return n;
   };

@@ -16,7 +16,11 @@ export function registerConnectorCommands(program: Command): void {
         rows.push({ name, title: c.manifest.title, streams: c.manifest.streams.map((s) => s.name) });
       }
       if (o.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-      else for (const r of rows) process.stdout.write(`${r.name.padEnd(12)} ${r.title.padEnd(12)} ${r.streams.length} streams: ${r.streams.join(', ')}\n`);
+      else
+        for (const r of rows)
+          process.stdout.write(
+            `${r.name.padEnd(12)} ${r.title.padEnd(12)} ${r.streams.length} streams: ${r.streams.join(', ')}\n`,
+          );
     });
 
   program
@@ -25,7 +29,9 @@ export function registerConnectorCommands(program: Command): void {
     .argument('<connector>')
     .action(async (name: string) => {
       const c = await loadConnector(name);
-      process.stdout.write(`${JSON.stringify(configJsonSchema(c.manifest.spec, c.manifest.title), null, 2)}\n`);
+      process.stdout.write(
+        `${JSON.stringify(configJsonSchema(c.manifest.spec, c.manifest.title), null, 2)}\n`,
+      );
     });
 
   program
@@ -39,7 +45,9 @@ export function registerConnectorCommands(program: Command): void {
       const source = buildSource(prepared, makeLogger({ logLevel: o.logLevel ?? 'warn' }));
       try {
         await source.check();
-        process.stdout.write(`check succeeded: ${name} config is valid and the API accepted the credentials\n`);
+        process.stdout.write(
+          `check succeeded: ${name} config is valid and the API accepted the credentials\n`,
+        );
       } finally {
         await source.close();
       }

@@ -22,17 +22,32 @@ interface DemoOptions {
 
 /** What each simulator needs in its connector config, and a token it accepts. */
 const DEMO_CONFIGS: Record<string, (baseUrl: string) => Record<string, unknown>> = {
-  humaans: (baseUrl) => ({ api_token: 'demo-humaans-token', base_url: baseUrl, initial_sync_days: 0, max_records_per_page: 250 }),
+  humaans: (baseUrl) => ({
+    api_token: 'demo-humaans-token',
+    base_url: baseUrl,
+    initial_sync_days: 0,
+    max_records_per_page: 250,
+  }),
   hellobaton: (baseUrl) => ({ api_key: 'demo-hellobaton-key', company: 'demo', base_url: baseUrl }),
 };
-const DEMO_TOKENS: Record<string, string> = { humaans: 'demo-humaans-token', hellobaton: 'demo-hellobaton-key' };
+const DEMO_TOKENS: Record<string, string> = {
+  humaans: 'demo-humaans-token',
+  hellobaton: 'demo-hellobaton-key',
+};
 
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('start the bundled simulators and sync them into a local DuckDB file, with progress and a summary')
+    .description(
+      'start the bundled simulators and sync them into a local DuckDB file, with progress and a summary',
+    )
     .option('-d, --destination <url>', 'where to load (default duckdb:./tributary.duckdb)')
-    .option('--records <n>', 'simulated dataset size per connector', parseIntOption('--records', 10, 1_000_000), 5000)
+    .option(
+      '--records <n>',
+      'simulated dataset size per connector',
+      parseIntOption('--records', 10, 1_000_000),
+      5000,
+    )
     .action(async (o: DemoOptions) => {
       process.exitCode = await runDemo(o);
     });
@@ -47,7 +62,13 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   let failed = false;
   try {
     for (const name of names) {
-      const sim = await simulators[name]!({ port: 0, seed: 42, records: o.records, token: DEMO_TOKENS[name], rateLimitPerMinute: 0 });
+      const sim = await simulators[name]!({
+        port: 0,
+        seed: 42,
+        records: o.records,
+        token: DEMO_TOKENS[name],
+        rateLimitPerMinute: 0,
+      });
       try {
         const schema = name;
         const previous = await peekTables(destination, schema, new Date(0), 0, 0).catch(() => []);
@@ -55,12 +76,23 @@ export async function runDemo(o: DemoOptions): Promise<number> {
         say(pc.bold(`\n== ${name}: simulator at ${sim.baseUrl} (${o.records} records, seed 42) ==`));
         if (rerun) {
           // The simulator restarts from the same seed each time; mutate it so this sync has changes to find.
-          const stream = sim.streams()[name === 'humaans' ? sim.streams().indexOf('documents') : 0] ?? sim.streams()[0]!;
+          const stream =
+            sim.streams()[name === 'humaans' ? sim.streams().indexOf('documents') : 0] ?? sim.streams()[0]!;
           const m = sim.mutate({ creates: 5, updates: 20, deletes: 3, stream, seed: Date.now() % 100_000 });
-          say(`second run: mutated ${stream} in the simulator: ${m.created.length} created, ${m.updated.length} updated, ${m.deleted.length} deleted`);
-          say(name === 'humaans' ? 'running an incremental sync (updatedAt cursor, 5-minute lookback)…' : 'running a full refresh (rows not seen are soft-deleted)…');
+          say(
+            `second run: mutated ${stream} in the simulator: ${m.created.length} created, ${m.updated.length} updated, ${m.deleted.length} deleted`,
+          );
+          say(
+            name === 'humaans'
+              ? 'running an incremental sync (updatedAt cursor, 5-minute lookback)…'
+              : 'running a full refresh (rows not seen are soft-deleted)…',
+          );
         } else {
-          say(name === 'humaans' ? 'first run: initial sync of all history…' : 'first run: full refresh of every stream…');
+          say(
+            name === 'humaans'
+              ? 'first run: initial sync of all history…'
+              : 'first run: full refresh of every stream…',
+          );
         }
         const configPath = join(dir, `${name}.json`);
         writeFileSync(configPath, JSON.stringify(DEMO_CONFIGS[name]!(sim.baseUrl)));
@@ -70,14 +102,19 @@ export async function runDemo(o: DemoOptions): Promise<number> {
         say(`requests seen by the simulator: ${sim.requestCount()}`);
         const tables = await peekTables(destination, schema, started, 5, 3);
         for (const t of tables) {
-          say(pc.bold(`\n${schema}.${t.table}`) + `: ${t.rows} rows, ${t.deleted} soft-deleted${rerun ? `, ${t.changedThisRun} written this run` : ''}`);
+          say(
+            pc.bold(`\n${schema}.${t.table}`) +
+              `: ${t.rows} rows, ${t.deleted} soft-deleted${rerun ? `, ${t.changedThisRun} written this run` : ''}`,
+          );
           for (const r of t.sample) say(`  ${JSON.stringify(r)}`);
         }
       } finally {
         await sim.close();
       }
     }
-    say(`\nData is in ${destination}. Try: duckdb ${destination.replace(/^duckdb:/, '')} "select * from humaans.documents limit 5"`);
+    say(
+      `\nData is in ${destination}. Try: duckdb ${destination.replace(/^duckdb:/, '')} "select * from humaans.documents limit 5"`,
+    );
     say('Run `npm run demo` again: the simulators mutate their data and the next sync shows what changed.');
   } finally {
     rmSync(dir, { recursive: true, force: true });

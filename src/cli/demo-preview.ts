@@ -16,7 +16,13 @@ type Query = (sql: string) => Promise<Record<string, unknown>[]>;
 
 const q = (id: string) => `"${id.replace(/"/g, '""')}"`;
 
-export async function peekTables(destination: string, schema: string, since: Date, sampleColumns: number, sampleRows: number): Promise<TablePeek[]> {
+export async function peekTables(
+  destination: string,
+  schema: string,
+  since: Date,
+  sampleColumns: number,
+  sampleRows: number,
+): Promise<TablePeek[]> {
   const { query, close } = await connect(destination);
   try {
     const tables = (
@@ -35,7 +41,9 @@ export async function peekTables(destination: string, schema: string, since: Dat
           `select column_name from information_schema.columns where table_schema = '${schema.replace(/'/g, "''")}' and table_name = '${t.replace(/'/g, "''")}' and column_name not like '\\_tributary\\_%' escape '\\' order by ordinal_position limit ${sampleColumns}`,
         )
       ).map((r) => String(r.column_name));
-      const sample = cols.length ? await query(`select ${cols.map(q).join(', ')} from ${full} order by 1 limit ${sampleRows}`) : [];
+      const sample = cols.length
+        ? await query(`select ${cols.map(q).join(', ')} from ${full} order by 1 limit ${sampleRows}`)
+        : [];
       out.push({
         table: t,
         rows: Number(counts?.n ?? 0),

@@ -53,7 +53,10 @@ const rusageOut = process.env.TRIBUTARY_RUSAGE_OUT;
 if (rusageOut) {
   process.on('exit', () => {
     const r = process.resourceUsage();
-    writeFileSync(rusageOut, JSON.stringify({ maxRssKb: r.maxRSS, userCpuUs: r.userCPUTime, systemCpuUs: r.systemCPUTime }));
+    writeFileSync(
+      rusageOut,
+      JSON.stringify({ maxRssKb: r.maxRSS, userCpuUs: r.userCPUTime, systemCpuUs: r.systemCPUTime }),
+    );
   });
 }
 

@@ -28,9 +28,21 @@ export class ProgressDisplay {
       const secs = durationOf(s) / 1000;
       const rate = secs > 0 ? Math.round(s.records / secs) : 0;
       const status =
-        s.status === 'succeeded' ? pc.green('✔') : s.status === 'failed' ? pc.red('✖') : s.status === 'running' ? pc.cyan('…') : pc.dim('·');
-      const wait = s.metrics.budgetWaitMs > 0 ? pc.yellow(` budget wait ${(s.metrics.budgetWaitMs / 1000).toFixed(1)}s`) : '';
-      const trouble = s.metrics.retries || s.metrics.http429 ? pc.yellow(` retries ${s.metrics.retries} 429s ${s.metrics.http429}`) : '';
+        s.status === 'succeeded'
+          ? pc.green('✔')
+          : s.status === 'failed'
+            ? pc.red('✖')
+            : s.status === 'running'
+              ? pc.cyan('…')
+              : pc.dim('·');
+      const wait =
+        s.metrics.budgetWaitMs > 0
+          ? pc.yellow(` budget wait ${(s.metrics.budgetWaitMs / 1000).toFixed(1)}s`)
+          : '';
+      const trouble =
+        s.metrics.retries || s.metrics.http429
+          ? pc.yellow(` retries ${s.metrics.retries} 429s ${s.metrics.http429}`)
+          : '';
       return `${status} ${s.stream.padEnd(22)} ${String(s.records).padStart(9)} rec  ${String(s.pages).padStart(6)} pages  ${String(rate).padStart(7)} rec/s${trouble}${wait}`;
     });
     let buf = '';

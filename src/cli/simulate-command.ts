@@ -25,13 +25,19 @@ export function registerSimulate(program: Command): void {
     .option('--records <n>', 'dataset size', parseIntOption('--records', 0, 50_000_000))
     .option('--token <token>', 'the credential the simulator accepts')
     .option('--latency <ms>', 'delay every response', parseIntOption('--latency', 0, 600_000))
-    .option('--rate-limit <n>', 'requests per minute per credential before 429 (0 = off)', parseIntOption('--rate-limit', 0, 10_000_000))
+    .option(
+      '--rate-limit <n>',
+      'requests per minute per credential before 429 (0 = off)',
+      parseIntOption('--rate-limit', 0, 10_000_000),
+    )
     .option('--fault-rate <r>', 'share of list requests that fail (0–1)')
     .action(async (connector: string, o: SimulateOptions) => {
       const { serveSimulator } = await import('../simulator/serve.js');
       const faultRate = o.faultRate === undefined ? undefined : Number(o.faultRate);
       if (faultRate !== undefined && !(faultRate >= 0 && faultRate <= 1)) {
-        throw new ConfigError(`--fault-rate must be between 0 and 1, got ${o.faultRate}`, { code: 'TRB_USAGE' });
+        throw new ConfigError(`--fault-rate must be between 0 and 1, got ${o.faultRate}`, {
+          code: 'TRB_USAGE',
+        });
       }
       const handle = await serveSimulator(connector, {
         port: o.port,

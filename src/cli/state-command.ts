@@ -9,7 +9,9 @@ interface StateOptions {
 }
 
 export function registerState(program: Command): void {
-  const state = program.command('state').description('show or reset the per-stream state kept in the destination');
+  const state = program
+    .command('state')
+    .description('show or reset the per-stream state kept in the destination');
   state
     .command('show')
     .argument('<connector>')
@@ -34,7 +36,9 @@ export function registerState(program: Command): void {
       try {
         const streams = parseList(o.streams);
         await dest.resetState(streams);
-        process.stdout.write(`state reset for ${streams ? streams.join(', ') : 'every stream'} of ${connector}; the next sync reads from the start\n`);
+        process.stdout.write(
+          `state reset for ${streams ? streams.join(', ') : 'every stream'} of ${connector}; the next sync reads from the start\n`,
+        );
       } finally {
         await dest.close();
       }

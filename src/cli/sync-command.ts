@@ -2,7 +2,14 @@
 import type { Command } from 'commander';
 import { runSync, selectStreams } from '../engine/sync.js';
 import { formatSummary, type RunSummary } from '../engine/summary.js';
-import { buildSource, makeLogger, openDestination, parseIntOption, parseList, prepareConnector } from './common.js';
+import {
+  buildSource,
+  makeLogger,
+  openDestination,
+  parseIntOption,
+  parseList,
+  prepareConnector,
+} from './common.js';
 import { ProgressDisplay } from './progress.js';
 
 export interface SyncCliOptions {
@@ -25,15 +32,29 @@ export function registerSync(program: Command): void {
     .command('sync')
     .description('sync a connector into a destination (DuckDB by default), exactly once')
     .argument('<connector>', 'connector name (see `tributary connectors`)')
-    .option('-c, --config <file>', 'connector config (JSON or YAML, ${ENV} interpolated)')
-    .option('-d, --destination <url>', 'duckdb:PATH or postgres://user@host:port/db (default duckdb:./tributary.duckdb)')
+    .option('-c, --config <file>', 'connector config (JSON or YAML, with $' + '{ENV} interpolation)')
+    .option(
+      '-d, --destination <url>',
+      'duckdb:PATH or postgres://user@host:port/db (default duckdb:./tributary.duckdb)',
+    )
     .option('--namespace <schema>', 'destination schema for this connection (default: the connector name)')
     .option('--streams <list>', 'comma-separated streams to sync (default: all)')
     .option('--full-refresh', 'ignore cursors, re-read everything and soft-delete rows not seen')
-    .option('--replace', 'with --full-refresh: build each table aside and swap it in atomically instead of soft deletes')
+    .option(
+      '--replace',
+      'with --full-refresh: build each table aside and swap it in atomically instead of soft deletes',
+    )
     .option('--concurrency <n>', 'streams synced at once', parseIntOption('--concurrency', 1, 64))
-    .option('--page-concurrency <n>', 'pages fetched at once per stream where the API allows it', parseIntOption('--page-concurrency', 1, 64))
-    .option('--batch-rows <n>', 'rows per destination transaction', parseIntOption('--batch-rows', 1, 1_000_000))
+    .option(
+      '--page-concurrency <n>',
+      'pages fetched at once per stream where the API allows it',
+      parseIntOption('--page-concurrency', 1, 64),
+    )
+    .option(
+      '--batch-rows <n>',
+      'rows per destination transaction',
+      parseIntOption('--batch-rows', 1, 1_000_000),
+    )
     .option('--json', 'print the run summary as JSON on stdout')
     .option('--no-progress', 'no live progress display even on a terminal')
     .option('--log-level <level>', 'log level: debug, info, warn, error, silent')
@@ -44,7 +65,11 @@ export function registerSync(program: Command): void {
 }
 
 /** Run a sync from CLI options; prints progress and the summary. Used by `sync` and `demo`. */
-export async function syncCommand(connectorName: string, o: SyncCliOptions, out: NodeJS.WritableStream = process.stdout): Promise<RunSummary> {
+export async function syncCommand(
+  connectorName: string,
+  o: SyncCliOptions,
+  out: NodeJS.WritableStream = process.stdout,
+): Promise<RunSummary> {
   const tty = process.stderr.isTTY && o.progress !== false && !o.json;
   // On a TTY the progress display replaces info logs; otherwise JSON log lines go to stderr.
   const logger = makeLogger({ logLevel: o.logLevel ?? (tty ? 'warn' : undefined) });
@@ -53,7 +78,12 @@ export async function syncCommand(connectorName: string, o: SyncCliOptions, out:
   try {
     // Validate stream names before the destination is opened, so a typo changes nothing.
     selectStreams(source, parseList(o.streams));
-    const destination = await openDestination(o.destination, prepared.destination, connectorName, o.namespace);
+    const destination = await openDestination(
+      o.destination,
+      prepared.destination,
+      connectorName,
+      o.namespace,
+    );
     const display = tty ? new ProgressDisplay() : undefined;
     try {
       const run = await runSync({

@@ -20,7 +20,11 @@ export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.en
   return parseConfigText(text, path, env);
 }
 
-export function parseConfigText(text: string, source: string, env: NodeJS.ProcessEnv = process.env): RawConfig {
+export function parseConfigText(
+  text: string,
+  source: string,
+  env: NodeJS.ProcessEnv = process.env,
+): RawConfig {
   // YAML is a superset of JSON, so one parser serves both and reports line/column for either.
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -34,9 +38,12 @@ export function parseConfigText(text: string, source: string, env: NodeJS.Proces
   const value: unknown = doc.toJS();
   if (value === null || value === undefined) return {};
   if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new ConfigError(`config file ${source} must hold a mapping of keys to values, not ${Array.isArray(value) ? 'a list' : typeof value}`, {
-      details: { path: source },
-    });
+    throw new ConfigError(
+      `config file ${source} must hold a mapping of keys to values, not ${Array.isArray(value) ? 'a list' : typeof value}`,
+      {
+        details: { path: source },
+      },
+    );
   }
   return interpolateEnv(value as RawConfig, env, source);
 }
@@ -44,20 +51,27 @@ export function parseConfigText(text: string, source: string, env: NodeJS.Proces
 /** Replace `${NAME}` (and `${NAME:-default}`) in every string value. A missing variable is an error, never "". */
 export function interpolateEnv<T>(value: T, env: NodeJS.ProcessEnv, source: string, path = ''): T {
   if (typeof value === 'string') {
-    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, name: string, def: string | undefined) => {
-      const v = env[name];
-      if (v !== undefined) return v;
-      if (def !== undefined) return def;
-      throw new ConfigError(`config ${source}: ${path || 'value'} refers to environment variable \${${name}}, which is not set`, {
-        code: 'TRB_CONFIG_ENV',
-        details: { path: source, field: path, variable: name },
-      });
-    }) as T;
+    return value.replace(
+      /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g,
+      (_m, name: string, def: string | undefined) => {
+        const v = env[name];
+        if (v !== undefined) return v;
+        if (def !== undefined) return def;
+        throw new ConfigError(
+          `config ${source}: ${path || 'value'} refers to environment variable \${${name}}, which is not set`,
+          {
+            code: 'TRB_CONFIG_ENV',
+            details: { path: source, field: path, variable: name },
+          },
+        );
+      },
+    ) as T;
   }
   if (Array.isArray(value)) return value.map((v, i) => interpolateEnv(v, env, source, `${path}[${i}]`)) as T;
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = interpolateEnv(v, env, source, path ? `${path}.${k}` : k);
+    for (const [k, v] of Object.entries(value))
+      out[k] = interpolateEnv(v, env, source, path ? `${path}.${k}` : k);
     return out as T;
   }
   return value;

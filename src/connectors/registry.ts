@@ -37,10 +37,15 @@ export function loadConnector(name: string): Promise<LoadedConnector> {
 async function load(name: string): Promise<LoadedConnector> {
   const available = listConnectors();
   if (!available.includes(name)) {
-    throw new ConfigError(`unknown connector "${name}" (available: ${available.join(', ')})`, { code: 'TRB_UNKNOWN_CONNECTOR' });
+    throw new ConfigError(`unknown connector "${name}" (available: ${available.join(', ')})`, {
+      code: 'TRB_UNKNOWN_CONNECTOR',
+    });
   }
   const dir = join(CONNECTORS_DIR, name);
-  const manifest = parseManifest(readFileSync(join(dir, 'manifest.yaml'), 'utf8'), join(dir, 'manifest.yaml'));
+  const manifest = parseManifest(
+    readFileSync(join(dir, 'manifest.yaml'), 'utf8'),
+    join(dir, 'manifest.yaml'),
+  );
   // Code components register themselves on import. From dist/ the compiled .js sits beside this file.
   for (const candidate of [join(here, name, 'components.js'), join(dir, 'components.ts')]) {
     if (existsSync(candidate)) {
@@ -55,9 +60,12 @@ async function load(name: string): Promise<LoadedConnector> {
     try {
       json = JSON.parse(readFileSync(file, 'utf8'));
     } catch (err) {
-      throw new ConfigError(`connector ${name}: schema for stream ${s.name} (${s.schema}) cannot be read: ${(err as Error).message}`, {
-        code: 'TRB_MANIFEST_INVALID',
-      });
+      throw new ConfigError(
+        `connector ${name}: schema for stream ${s.name} (${s.schema}) cannot be read: ${(err as Error).message}`,
+        {
+          code: 'TRB_MANIFEST_INVALID',
+        },
+      );
     }
     schemas[s.name] = schemaInfo(json);
   }
@@ -69,15 +77,20 @@ export function parseManifest(text: string, where: string): Manifest {
   const r = Manifest.safeParse(raw);
   if (!r.success) {
     const issue = r.error.issues[0]!;
-    throw new ConfigError(`manifest ${where} is invalid at ${issue.path.join('.') || '(root)'}: ${issue.message}`, {
-      code: 'TRB_MANIFEST_INVALID',
-      details: { issues: r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) },
-    });
+    throw new ConfigError(
+      `manifest ${where} is invalid at ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+      {
+        code: 'TRB_MANIFEST_INVALID',
+        details: { issues: r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) },
+      },
+    );
   }
   const m = r.data;
   const names = new Set(m.streams.map((s) => s.name));
   if (!names.has(m.check.stream)) {
-    throw new ConfigError(`manifest ${where}: check.stream "${m.check.stream}" is not one of its streams`, { code: 'TRB_MANIFEST_INVALID' });
+    throw new ConfigError(`manifest ${where}: check.stream "${m.check.stream}" is not one of its streams`, {
+      code: 'TRB_MANIFEST_INVALID',
+    });
   }
   return m;
 }

@@ -8,7 +8,11 @@ import type { ConfigPropertyDef, ConfigSpecDef } from './manifest-schema.js';
 
 export type ResolvedConfig = Record<string, string | number | boolean>;
 
-export function validateConfig(spec: ConfigSpecDef, raw: Record<string, unknown>, connector: string): ResolvedConfig {
+export function validateConfig(
+  spec: ConfigSpecDef,
+  raw: Record<string, unknown>,
+  connector: string,
+): ResolvedConfig {
   const out: ResolvedConfig = {};
   const problems: string[] = [];
   for (const key of Object.keys(raw)) {
@@ -47,8 +51,10 @@ function coerce(key: string, prop: ConfigPropertyDef, value: unknown): string | 
   switch (prop.type) {
     case 'string': {
       if (typeof value !== 'string') return bad(`must be a string, got ${typeof value}`);
-      if (prop.enum && !prop.enum.includes(value)) return bad(`must be one of ${prop.enum.join(', ')}, got ${shown}`);
-      if (prop.pattern && !new RegExp(prop.pattern).test(value)) return bad(`does not match ${prop.pattern}: ${shown}`);
+      if (prop.enum && !prop.enum.includes(value))
+        return bad(`must be one of ${prop.enum.join(', ')}, got ${shown}`);
+      if (prop.pattern && !new RegExp(prop.pattern).test(value))
+        return bad(`does not match ${prop.pattern}: ${shown}`);
       if (prop.format === 'uri') {
         let u: URL;
         try {
@@ -56,7 +62,8 @@ function coerce(key: string, prop: ConfigPropertyDef, value: unknown): string | 
         } catch {
           return bad(`must be an http(s) URL, got ${shown}`);
         }
-        if (u.protocol !== 'http:' && u.protocol !== 'https:') return bad(`must be an http or https URL, got ${u.protocol}`);
+        if (u.protocol !== 'http:' && u.protocol !== 'https:')
+          return bad(`must be an http or https URL, got ${u.protocol}`);
         if (u.username || u.password) return bad('must not carry credentials in the URL');
       }
       return value;
@@ -66,9 +73,16 @@ function coerce(key: string, prop: ConfigPropertyDef, value: unknown): string | 
       let n: number;
       if (typeof value === 'number' && Number.isFinite(value)) n = value;
       else if (typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value)) n = Number(value);
-      else return bad(`must be ${prop.type === 'integer' ? 'an integer' : 'a number'}${range(prop)}, got ${shown}`);
-      if (prop.type === 'integer' && !Number.isInteger(n)) return bad(`must be an integer${range(prop)}, got ${shown}`);
-      if ((prop.minimum !== undefined && n < prop.minimum) || (prop.maximum !== undefined && n > prop.maximum)) {
+      else
+        return bad(
+          `must be ${prop.type === 'integer' ? 'an integer' : 'a number'}${range(prop)}, got ${shown}`,
+        );
+      if (prop.type === 'integer' && !Number.isInteger(n))
+        return bad(`must be an integer${range(prop)}, got ${shown}`);
+      if (
+        (prop.minimum !== undefined && n < prop.minimum) ||
+        (prop.maximum !== undefined && n > prop.maximum)
+      ) {
         return bad(`is out of range: got ${n}, allowed${range(prop)}`);
       }
       return n;

@@ -52,11 +52,16 @@ interface BuiltStream {
 /** Config normalizers (escape hatch) receive and return the resolved config. */
 export type ConfigNormalizer = (config: ResolvedConfig) => ResolvedConfig;
 
-export function resolveConnectorConfig(connector: LoadedConnector, raw: Record<string, unknown>): ResolvedConfig {
+export function resolveConnectorConfig(
+  connector: LoadedConnector,
+  raw: Record<string, unknown>,
+): ResolvedConfig {
   const { manifest } = connector;
   let config = validateConfig(manifest.spec, raw, manifest.name);
   if (manifest.spec.normalize) {
-    const normalizer = getComponent('config_normalizer', manifest.spec.normalize) as (() => ConfigNormalizer) | undefined;
+    const normalizer = getComponent('config_normalizer', manifest.spec.normalize) as
+      | (() => ConfigNormalizer)
+      | undefined;
     if (!normalizer) {
       throw new ConfigError(`manifest: config normalizer "${manifest.spec.normalize}" is not registered`, {
         code: 'TRB_MANIFEST_INVALID',
@@ -113,10 +118,20 @@ export class DeclarativeSource implements Source {
               headers[name.toLowerCase()] = secret;
             };
     }
-    const rpm = req.requests_per_minute === undefined ? undefined : resolveNumber(req.requests_per_minute, this.ctx, 'requests_per_minute');
-    const credentialHash = createHash('sha256').update(`${base.origin}\u0000${secret}`).digest('hex').slice(0, 16);
+    const rpm =
+      req.requests_per_minute === undefined
+        ? undefined
+        : resolveNumber(req.requests_per_minute, this.ctx, 'requests_per_minute');
+    const credentialHash = createHash('sha256')
+      .update(`${base.origin}\u0000${secret}`)
+      .digest('hex')
+      .slice(0, 16);
     const policy: ErrorPolicy = {
-      rules: req.error_policy.map((r) => ({ statuses: r.statuses, action: r.action, bodyContains: r.body_contains })),
+      rules: req.error_policy.map((r) => ({
+        statuses: r.statuses,
+        action: r.action,
+        bodyContains: r.body_contains,
+      })),
     };
     const headers: Record<string, string> = { 'user-agent': 'tributary/0.1' };
     for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = resolveString(v, this.ctx);
@@ -133,7 +148,15 @@ export class DeclarativeSource implements Source {
       connections: 32,
     });
 
-    for (const def of manifest.streams) this.built.set(def.name, this.buildStream(def, base, auth.type === 'api_key' && auth.inject_into === 'query' ? auth.name : undefined));
+    for (const def of manifest.streams)
+      this.built.set(
+        def.name,
+        this.buildStream(
+          def,
+          base,
+          auth.type === 'api_key' && auth.inject_into === 'query' ? auth.name : undefined,
+        ),
+      );
   }
 
   private buildStream(def: StreamDef, base: URL, secretParam: string | undefined): BuiltStream {
@@ -147,11 +170,18 @@ export class DeclarativeSource implements Source {
     const incEnabled = incDef ? resolveBoolean(incDef.enabled, this.ctx) : false;
     const pdef = def.paginator ?? manifest.paginator;
     if (incDef && pdef.type !== 'offset') {
-      throw new ConfigError(`manifest ${manifest.name}: stream ${def.name} is incremental, which needs an offset paginator`, {
-        code: 'TRB_MANIFEST_INVALID',
-      });
+      throw new ConfigError(
+        `manifest ${manifest.name}: stream ${def.name} is incremental, which needs an offset paginator`,
+        {
+          code: 'TRB_MANIFEST_INVALID',
+        },
+      );
     }
-    const transforms = compileTransforms(def.transforms ?? manifest.transforms, this.ctx, schema.dateTimeFields);
+    const transforms = compileTransforms(
+      def.transforms ?? manifest.transforms,
+      this.ctx,
+      schema.dateTimeFields,
+    );
     const descriptor: StreamDescriptor = {
       name: def.name,
       primaryKey: def.primary_key,
@@ -214,7 +244,12 @@ export class DeclarativeSource implements Source {
         return {
           async *pages(ctx) {
             const res = await ctx.fetch(new URL(ctx.baseUrl));
-            yield { records: res.records, bytes: res.bytes, checkpoint: { in_progress: false }, position: { page: 0, firstIndex: 0 } };
+            yield {
+              records: res.records,
+              bytes: res.bytes,
+              checkpoint: { in_progress: false },
+              position: { page: 0, firstIndex: 0 },
+            };
           },
         };
     }
@@ -245,9 +280,12 @@ export class DeclarativeSource implements Source {
   async *read(stream: string, opts: ReadOptions): AsyncGenerator<Page> {
     const b = this.built.get(stream);
     if (!b) {
-      throw new ConfigError(`unknown stream "${stream}" for ${this.name} (streams: ${[...this.built.keys()].join(', ')})`, {
-        code: 'TRB_UNKNOWN_STREAM',
-      });
+      throw new ConfigError(
+        `unknown stream "${stream}" for ${this.name} (streams: ${[...this.built.keys()].join(', ')})`,
+        {
+          code: 'TRB_UNKNOWN_STREAM',
+        },
+      );
     }
     const metrics = this.metrics(stream);
     const sourceState = opts.state;
@@ -258,14 +296,17 @@ export class DeclarativeSource implements Source {
       if (opts.syncMode === 'incremental') {
         if (cursor) startBound = new Date(Date.parse(cursor) - b.incremental.lookbackMs).toISOString();
         else if (b.incremental.initialDays > 0) {
-          startBound = new Date(Date.parse(this.ctx.now) - b.incremental.initialDays * 86_400_000).toISOString();
+          startBound = new Date(
+            Date.parse(this.ctx.now) - b.incremental.initialDays * 86_400_000,
+          ).toISOString();
         }
       }
       incremental = { ...b.incremental.window, startBound };
     }
     const fetch = async (url: URL): Promise<FetchedPage> => {
       const res = await this.http.getJson(url, metrics, opts.signal);
-      if (res.endOfStream) return { records: [], body: undefined, bytes: res.bytes, url: res.url, endOfStream: true };
+      if (res.endOfStream)
+        return { records: [], body: undefined, bytes: res.bytes, url: res.url, endOfStream: true };
       const selected = b.selector.length === 0 ? res.body : getPath(res.body, b.selector);
       if (!Array.isArray(selected)) {
         const where = this.redactor.redact(res.url.toString());
@@ -275,12 +316,25 @@ export class DeclarativeSource implements Source {
           { details: { stream, url: where } },
         );
       }
-      return { records: selected as Record<string, unknown>[], body: res.body, bytes: res.bytes, url: res.url, endOfStream: false };
+      return {
+        records: selected as Record<string, unknown>[],
+        body: res.body,
+        bytes: res.bytes,
+        url: res.url,
+        endOfStream: false,
+      };
     };
     // A full refresh that was not interrupted starts from the top; an interrupted one resumes.
-    const paginationState = opts.syncMode === 'full_refresh' && sourceState?.in_progress !== true ? undefined : sourceState;
+    const paginationState =
+      opts.syncMode === 'full_refresh' && sourceState?.in_progress !== true ? undefined : sourceState;
     const pk = b.def.primary_key;
-    for await (const raw of b.paginator.pages({ baseUrl: b.baseUrl, fetch, state: paginationState, incremental, signal: opts.signal })) {
+    for await (const raw of b.paginator.pages({
+      baseUrl: b.baseUrl,
+      fetch,
+      state: paginationState,
+      incremental,
+      signal: opts.signal,
+    })) {
       const out = new Array<Record<string, unknown>>(raw.records.length);
       for (let i = 0; i < raw.records.length; i++) {
         const rec = raw.records[i];
@@ -291,7 +345,12 @@ export class DeclarativeSource implements Source {
         for (const key of pk) {
           const v = t[key];
           if (v === null || v === undefined || v === '') {
-            throw recordError(stream, raw.position, i, `has no primary key "${key}" (value ${JSON.stringify(v ?? null)})`);
+            throw recordError(
+              stream,
+              raw.position,
+              i,
+              `has no primary key "${key}" (value ${JSON.stringify(v ?? null)})`,
+            );
           }
         }
         out[i] = t;
@@ -305,11 +364,20 @@ export class DeclarativeSource implements Source {
   }
 }
 
-function recordError(stream: string, pos: { page: number; firstIndex: number }, i: number, what: string): SourceError {
+function recordError(
+  stream: string,
+  pos: { page: number; firstIndex: number },
+  i: number,
+  what: string,
+): SourceError {
   const n = pos.firstIndex + i;
-  return new SourceError('TRB_SOURCE_RECORD', `stream "${stream}": record #${n} (page ${pos.page + 1}, item ${i}) ${what}; nothing from this page was committed`, {
-    details: { stream, record: n, page: pos.page + 1, item: i },
-  });
+  return new SourceError(
+    'TRB_SOURCE_RECORD',
+    `stream "${stream}": record #${n} (page ${pos.page + 1}, item ${i}) ${what}; nothing from this page was committed`,
+    {
+      details: { stream, record: n, page: pos.page + 1, item: i },
+    },
+  );
 }
 
 function describe(v: unknown): string {
@@ -328,10 +396,14 @@ function parseBaseUrl(value: string, connector: string): URL {
   try {
     u = new URL(value);
   } catch {
-    throw new ConfigError(`${connector}: base_url ${JSON.stringify(value)} is not a URL`, { details: { field: 'base_url' } });
+    throw new ConfigError(`${connector}: base_url ${JSON.stringify(value)} is not a URL`, {
+      details: { field: 'base_url' },
+    });
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-    throw new ConfigError(`${connector}: base_url must use http or https, got ${u.protocol}`, { details: { field: 'base_url' } });
+    throw new ConfigError(`${connector}: base_url must use http or https, got ${u.protocol}`, {
+      details: { field: 'base_url' },
+    });
   }
   return u;
 }

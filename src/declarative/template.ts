@@ -23,7 +23,10 @@ function lookup(expr: string, ctx: TemplateContext): string | number | boolean |
 }
 
 /** Resolve a template. A whole-value template keeps the value's type; embedded ones produce a string. */
-export function resolve(value: string | number | boolean, ctx: TemplateContext): string | number | boolean | undefined {
+export function resolve(
+  value: string | number | boolean,
+  ctx: TemplateContext,
+): string | number | boolean | undefined {
   if (typeof value !== 'string') return value;
   const whole = WHOLE.exec(value);
   if (whole) return lookup(whole[1]!, ctx);
@@ -34,7 +37,9 @@ export function resolveNumber(value: string | number | boolean, ctx: TemplateCon
   const v = resolve(value, ctx);
   const n = typeof v === 'number' ? v : Number(v);
   if (!Number.isFinite(n)) {
-    throw new ConfigError(`manifest: ${what} must resolve to a number, got ${JSON.stringify(v)}`, { code: 'TRB_MANIFEST_INVALID' });
+    throw new ConfigError(`manifest: ${what} must resolve to a number, got ${JSON.stringify(v)}`, {
+      code: 'TRB_MANIFEST_INVALID',
+    });
   }
   return n;
 }

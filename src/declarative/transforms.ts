@@ -106,32 +106,12 @@ function addFields(fields: Record<string, string | number | boolean>, ctx: Templ
 }
 
 /** Compile a transform list into one function. `dateTimeFields` come from the stream's schema. */
-export function compileTransforms(defs: TransformDef[], ctx: TemplateContext, dateTimeFields: string[]): RecordTransform {
-  const fns: RecordTransform[] = defs.map((d) => {
-    switch (d.type) {
-      case 'flatten':
-        return flatten(d.separator);
-      case 'snake_case':
-        return snakeCase;
-      case 'json_arrays':
-        return jsonArrays;
-      case 'utc_timestamps':
-        return utcTimestamps(d.fields ?? dateTimeFields);
-      case 'rename':
-        return rename(d.fields);
-      case 'add_fields':
-        return addFields(d.fields, ctx);
-      case 'custom': {
-        const factory = getComponent('transform', d.component);
-        if (!factory) {
-          throw new ConfigError(`manifest: transform component "${d.component}" is not registered`, {
-            code: 'TRB_MANIFEST_INVALID',
-          });
-        }
-        return factory(ctx) as RecordTransform;
-      }
-    }
-  });
+export function compileTransforms(
+  defs: TransformDef[],
+  ctx: TemplateContext,
+  dateTimeFields: string[],
+): RecordTransform {
+  const fns = defs.map((d) => compileOne(d, ctx, dateTimeFields));
   if (fns.length === 0) return (r) => r;
   return (record) => {
     // The first transform that may mutate works on a shallow copy, so the parsed body is never shared.
@@ -139,4 +119,30 @@ export function compileTransforms(defs: TransformDef[], ctx: TemplateContext, da
     for (const fn of fns) r = fn(r);
     return r;
   };
+}
+
+function compileOne(d: TransformDef, ctx: TemplateContext, dateTimeFields: string[]): RecordTransform {
+  switch (d.type) {
+    case 'flatten':
+      return flatten(d.separator);
+    case 'snake_case':
+      return snakeCase;
+    case 'json_arrays':
+      return jsonArrays;
+    case 'utc_timestamps':
+      return utcTimestamps(d.fields ?? dateTimeFields);
+    case 'rename':
+      return rename(d.fields);
+    case 'add_fields':
+      return addFields(d.fields, ctx);
+    case 'custom': {
+      const factory = getComponent('transform', d.component);
+      if (!factory) {
+        throw new ConfigError(`manifest: transform component "${d.component}" is not registered`, {
+          code: 'TRB_MANIFEST_INVALID',
+        });
+      }
+      return factory(ctx) as RecordTransform;
+    }
+  }
 }

@@ -17,11 +17,16 @@ export interface DestinationSpec {
   password?: string;
 }
 
-export async function createDestination(spec: DestinationSpec, opts: DestinationOptions): Promise<Destination> {
+export async function createDestination(
+  spec: DestinationSpec,
+  opts: DestinationOptions,
+): Promise<Destination> {
   const url = spec.url.trim();
   const namespace = spec.schema ?? opts.namespace;
   if (!/^[^\u0000]{1,200}$/.test(namespace)) {
-    throw new ConfigError(`destination schema name ${JSON.stringify(namespace)} is empty or too long`, { details: { field: 'schema' } });
+    throw new ConfigError(`destination schema name ${JSON.stringify(namespace)} is empty or too long`, {
+      details: { field: 'schema' },
+    });
   }
   if (/^postgres(ql)?:\/\//i.test(url)) {
     const { PostgresDestination } = await import('./postgres/postgres-destination.js');
@@ -29,7 +34,10 @@ export async function createDestination(spec: DestinationSpec, opts: Destination
   }
   const path = url.startsWith('duckdb:') ? url.slice('duckdb:'.length) : url;
   if (url.startsWith('duckdb:') || /\.(duckdb|db)$/i.test(url)) {
-    if (path === '') throw new ConfigError('destination duckdb: needs a file path, e.g. duckdb:./tributary.duckdb', { details: { field: 'destination' } });
+    if (path === '')
+      throw new ConfigError('destination duckdb: needs a file path, e.g. duckdb:./tributary.duckdb', {
+        details: { field: 'destination' },
+      });
     const { DuckDbDestination } = await import('./duckdb/duckdb-destination.js');
     return new DuckDbDestination(path, { ...opts, namespace });
   }

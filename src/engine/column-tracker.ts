@@ -3,7 +3,13 @@
  * set and types grow as values arrive (declared types first, then inference, then safe widening). This runs
  * for every record, so it is written for speed.
  */
-import { type Column, type ColumnType, type Row, type TableSpec, widenType } from '../destinations/destination.js';
+import {
+  type Column,
+  type ColumnType,
+  type Row,
+  type TableSpec,
+  widenType,
+} from '../destinations/destination.js';
 import type { SourceRecord } from './source.js';
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;

@@ -19,7 +19,7 @@ export interface StoredStreamState {
 }
 
 export function parseStoredState(raw: StreamState | undefined): StoredStreamState | undefined {
-  if (!raw || raw.version !== 1 || typeof raw.source !== 'object' || raw.source === null) return undefined;
+  if (raw?.version !== 1 || typeof raw.source !== 'object' || raw.source === null) return undefined;
   return raw as unknown as StoredStreamState;
 }
 

@@ -53,7 +53,20 @@ export function durationOf(s: StreamSummary): number {
 
 /** Render the summary as a fixed-width table. */
 export function formatSummary(run: RunSummary): string {
-  const header = ['stream', 'mode', 'status', 'upserts', 'soft deletes', 'pages', 'requests', 'retries', '429s', 'budget wait', 'schema chg', 'duration'];
+  const header = [
+    'stream',
+    'mode',
+    'status',
+    'upserts',
+    'soft deletes',
+    'pages',
+    'requests',
+    'retries',
+    '429s',
+    'budget wait',
+    'schema chg',
+    'duration',
+  ];
   const rows = run.streams.map((s) => [
     s.stream,
     s.mode + (s.resumed ? ' (resumed)' : ''),
@@ -84,12 +97,17 @@ export function formatSummary(run: RunSummary): string {
   ];
   const all = [header, ...rows, total];
   const widths = header.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const line = (r: string[]) =>
+    r.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const sep = widths.map((w) => '-'.repeat(w)).join('  ');
   const out = [line(header), sep, ...rows.map(line), sep, line(total), ''];
-  out.push(`Sync ${run.status === 'succeeded' ? 'SUCCEEDED' : 'FAILED'}: ${run.connector} → ${run.destination} (run ${run.runId})`);
+  out.push(
+    `Sync ${run.status === 'succeeded' ? 'SUCCEEDED' : 'FAILED'}: ${run.connector} → ${run.destination} (run ${run.runId})`,
+  );
   if (run.error) out.push(`Error [${run.error.code}]: ${run.error.message}`);
-  for (const s of run.streams) if (s.error && s.error.message !== run.error?.message) out.push(`  ${s.stream}: [${s.error.code}] ${s.error.message}`);
+  for (const s of run.streams)
+    if (s.error && s.error.message !== run.error?.message)
+      out.push(`  ${s.stream}: [${s.error.code}] ${s.error.message}`);
   return out.join('\n');
 }
 

@@ -38,7 +38,12 @@ export interface SyncOptions {
   runId?: string;
 }
 
-export const DEFAULTS = { streamConcurrency: 4, batchRows: 10_000, batchBytes: 16 * 1024 * 1024, prefetchPages: 4 };
+export const DEFAULTS = {
+  streamConcurrency: 4,
+  batchRows: 10_000,
+  batchBytes: 16 * 1024 * 1024,
+  prefetchPages: 4,
+};
 
 /** Validate stream names against the source before anything is opened or written. */
 export function selectStreams(source: Source, names: string[] | undefined): StreamDescriptor[] {
@@ -47,10 +52,13 @@ export function selectStreams(source: Source, names: string[] | undefined): Stre
   const byName = new Map(all.map((s) => [s.name, s]));
   const unknown = names.filter((n) => !byName.has(n));
   if (unknown.length > 0) {
-    throw new ConfigError(`unknown stream${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')} for ${source.name} (streams: ${all.map((s) => s.name).join(', ')})`, {
-      code: 'TRB_UNKNOWN_STREAM',
-      details: { unknown },
-    });
+    throw new ConfigError(
+      `unknown stream${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')} for ${source.name} (streams: ${all.map((s) => s.name).join(', ')})`,
+      {
+        code: 'TRB_UNKNOWN_STREAM',
+        details: { unknown },
+      },
+    );
   }
   return names.map((n) => byName.get(n)!);
 }
@@ -68,48 +76,67 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
   // Every in-flight request and budget wait listens on this signal; dozens at once are expected.
   setMaxListeners(0, signal);
   const summaries = selected.map((s) =>
-    newStreamSummary(s.name, opts.fullRefresh || !s.supportedSyncModes.includes('incremental') ? 'full_refresh' : 'incremental'),
+    newStreamSummary(
+      s.name,
+      opts.fullRefresh || !s.supportedSyncModes.includes('incremental') ? 'full_refresh' : 'incremental',
+    ),
   );
   const progress = () => opts.onProgress?.(summaries);
 
   await destination.recordRun({ runId, connector: source.name, startedAt, status: 'running' });
-  logger.info({ runId, connector: source.name, destination: destination.description, streams: selected.map((s) => s.name) }, 'sync started');
+  logger.info(
+    {
+      runId,
+      connector: source.name,
+      destination: destination.description,
+      streams: selected.map((s) => s.name),
+    },
+    'sync started',
+  );
 
   let fatal: TributaryError | undefined;
   const queue = selected.map((s, i) => ({ stream: s, summary: summaries[i]! }));
-  const workers = Array.from({ length: Math.min(opts.streamConcurrency ?? DEFAULTS.streamConcurrency, queue.length) }, async () => {
-    for (;;) {
-      const job = queue.shift();
-      if (!job) return;
-      if (signal.aborted) {
-        job.summary.status = 'skipped';
-        continue;
-      }
-      try {
-        await syncStream(job.stream, job.summary, states[job.stream.name]);
-        job.summary.status = 'succeeded';
-      } catch (err) {
-        const e = toTributaryError(err);
-        job.summary.status = 'failed';
-        job.summary.error = { code: e.code, message: globalRedactor.redact(e.message) };
-        logger.error({ stream: job.stream.name, code: e.code, err: globalRedactor.redact(e.message) }, 'stream failed');
-        // Credentials, config and destination failures doom every stream: stop the rest at once.
-        if (!e.code.startsWith('TRB_SOURCE_') && e.code !== 'TRB_RATE_LIMITED') {
-          fatal ??= e;
-          abort.abort(e);
+  const workers = Array.from(
+    { length: Math.min(opts.streamConcurrency ?? DEFAULTS.streamConcurrency, queue.length) },
+    async () => {
+      for (;;) {
+        const job = queue.shift();
+        if (!job) return;
+        if (signal.aborted) {
+          job.summary.status = 'skipped';
+          continue;
         }
-      } finally {
-        job.summary.endedAt = Date.now();
-        job.summary.metrics = { ...source.metrics(job.stream.name) };
-        progress();
+        try {
+          await syncStream(job.stream, job.summary, states[job.stream.name]);
+          job.summary.status = 'succeeded';
+        } catch (err) {
+          const e = toTributaryError(err);
+          job.summary.status = 'failed';
+          job.summary.error = { code: e.code, message: globalRedactor.redact(e.message) };
+          logger.error(
+            { stream: job.stream.name, code: e.code, err: globalRedactor.redact(e.message) },
+            'stream failed',
+          );
+          // Credentials, config and destination failures doom every stream: stop the rest at once.
+          if (!e.code.startsWith('TRB_SOURCE_') && e.code !== 'TRB_RATE_LIMITED') {
+            fatal ??= e;
+            abort.abort(e);
+          }
+        } finally {
+          job.summary.endedAt = Date.now();
+          job.summary.metrics = { ...source.metrics(job.stream.name) };
+          progress();
+        }
       }
-    }
-  });
+    },
+  );
   await Promise.all(workers);
 
   const endedAt = new Date();
   const failed = summaries.filter((s) => s.status === 'failed');
-  const firstError = fatal ? { code: fatal.code, message: globalRedactor.redact(fatal.message) } : failed[0]?.error;
+  const firstError = fatal
+    ? { code: fatal.code, message: globalRedactor.redact(fatal.message) }
+    : failed[0]?.error;
   const run: RunSummary = {
     runId,
     connector: source.name,
@@ -131,7 +158,14 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
       recordsWritten: summaries.reduce((a, s) => a + s.upserts, 0),
       recordsDeleted: summaries.reduce((a, s) => a + s.softDeletes, 0),
       error: run.error ? `[${run.error.code}] ${run.error.message}` : undefined,
-      summary: summaries.map((s) => ({ stream: s.stream, status: s.status, upserts: s.upserts, soft_deletes: s.softDeletes, pages: s.pages, requests: s.metrics.requests })),
+      summary: summaries.map((s) => ({
+        stream: s.stream,
+        status: s.status,
+        upserts: s.upserts,
+        soft_deletes: s.softDeletes,
+        pages: s.pages,
+        requests: s.metrics.requests,
+      })),
     });
   } catch (err) {
     logger.warn({ err: globalRedactor.redact(String(err)) }, 'could not record the run in _tributary_runs');
@@ -139,17 +173,27 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
   logger.info({ runId, status: run.status, durationMs: run.durationMs }, 'sync finished');
   return run;
 
-  async function syncStream(stream: StreamDescriptor, summary: StreamSummary, rawState: StreamState | undefined): Promise<void> {
+  async function syncStream(
+    stream: StreamDescriptor,
+    summary: StreamSummary,
+    rawState: StreamState | undefined,
+  ): Promise<void> {
     summary.status = 'running';
     summary.startedAt = Date.now();
     const mode = summary.mode as SyncMode;
     const writeMode: WriteMode = mode === 'full_refresh' ? (opts.writeMode ?? 'upsert') : 'upsert';
     const stored = parseStoredState(rawState);
-    const resuming = !!stored && !stored.complete && stored.mode === mode && (stored.writeMode ?? 'upsert') === writeMode;
+    const resuming =
+      !!stored && !stored.complete && stored.mode === mode && (stored.writeMode ?? 'upsert') === writeMode;
     summary.resumed = resuming;
     const pass = mode === 'full_refresh' ? (resuming && stored.pass ? stored.pass : randomUUID()) : undefined;
     // Incremental reads keep the committed cursor; a full refresh starts over unless it is resuming.
-    const sourceState = resuming || mode === 'incremental' ? stored?.source : stored ? { ...stored.source, in_progress: false } : undefined;
+    const sourceState =
+      resuming || mode === 'incremental'
+        ? stored?.source
+        : stored
+          ? { ...stored.source, in_progress: false }
+          : undefined;
     const tracker = new ColumnTracker(stream.name, stream.primaryKey, stream.declaredColumns);
     const stateFor = (source: Record<string, unknown>, complete: boolean): StoredStreamState => ({
       version: 1,
@@ -199,7 +243,11 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
         summary.metrics = { ...source.metrics(stream.name) };
         lastCheckpoint = page.checkpoint;
         const last = page.checkpoint.in_progress === false;
-        if (rows.length >= (opts.batchRows ?? DEFAULTS.batchRows) || bytes >= (opts.batchBytes ?? DEFAULTS.batchBytes) || last) {
+        if (
+          rows.length >= (opts.batchRows ?? DEFAULTS.batchRows) ||
+          bytes >= (opts.batchBytes ?? DEFAULTS.batchBytes) ||
+          last
+        ) {
           await flush(mode === 'incremental' && last);
         } else {
           progress();
@@ -216,14 +264,30 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
         summary.softDeletes += await writeLock.run(() => destination.sweepDeleted(stream.name, pass!, final));
       }
     }
-    logger.info({ stream: stream.name, records: summary.records, pages: summary.pages, softDeletes: summary.softDeletes }, 'stream finished');
+    logger.info(
+      {
+        stream: stream.name,
+        records: summary.records,
+        pages: summary.pages,
+        softDeletes: summary.softDeletes,
+      },
+      'stream finished',
+    );
   }
 }
 
 function toTributaryError(err: unknown): TributaryError {
   if (isTributaryError(err)) return err;
-  if (err instanceof Error && err.name === 'AbortError' && isTributaryError((err as { cause?: unknown }).cause)) {
+  if (
+    err instanceof Error &&
+    err.name === 'AbortError' &&
+    isTributaryError((err as { cause?: unknown }).cause)
+  ) {
     return (err as { cause: TributaryError }).cause;
   }
-  return new TributaryError('TRB_INTERNAL', `unexpected error: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  return new TributaryError(
+    'TRB_INTERNAL',
+    `unexpected error: ${err instanceof Error ? err.message : String(err)}`,
+    { cause: err },
+  );
 }

@@ -10,7 +10,11 @@ export interface BackoffOptions {
 export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 60_000 };
 
 /** Delay before retry number `attempt` (0-based): uniform in [d/2, d] where d = base × 2^attempt, capped. */
-export function backoffDelay(attempt: number, opts: BackoffOptions = DEFAULT_BACKOFF, rand = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  opts: BackoffOptions = DEFAULT_BACKOFF,
+  rand = Math.random,
+): number {
   const d = Math.min(opts.maxMs, opts.baseMs * 2 ** attempt);
   return Math.round(d / 2 + rand() * (d / 2));
 }

@@ -139,15 +139,22 @@ export class HttpClient {
       } catch (err) {
         if (signal?.aborted) throw err;
         if (deadline.aborted) {
-          throw new SourceError('TRB_SOURCE_TIMEOUT', `${where}: no complete response within ${timeoutMs} ms`, {
-            retryable: true,
-            details: { url: where, timeoutMs },
-          });
+          throw new SourceError(
+            'TRB_SOURCE_TIMEOUT',
+            `${where}: no complete response within ${timeoutMs} ms`,
+            {
+              retryable: true,
+              details: { url: where, timeoutMs },
+            },
+          );
         }
         const e = err as { code?: string; message?: string };
         throw new SourceError(
           'TRB_SOURCE_NETWORK',
-          `${where}: network error ${e.code ?? ''} ${redactor.redact(e.message ?? String(err))}`.replace(/\s+/g, ' '),
+          `${where}: network error ${e.code ?? ''} ${redactor.redact(e.message ?? String(err))}`.replace(
+            /\s+/g,
+            ' ',
+          ),
           { retryable: true, details: { url: where, errno: e.code } },
         );
       }
@@ -155,9 +162,13 @@ export class HttpClient {
 
       if (status >= 300 && status < 400 && location) {
         if (hop >= this.opts.maxRedirects) {
-          throw new SourceError('TRB_SOURCE_REDIRECT', `${where}: more than ${this.opts.maxRedirects} redirects`, {
-            details: { url: where },
-          });
+          throw new SourceError(
+            'TRB_SOURCE_REDIRECT',
+            `${where}: more than ${this.opts.maxRedirects} redirects`,
+            {
+              details: { url: where },
+            },
+          );
         }
         url = new URL(location, url);
         continue;
@@ -178,7 +189,8 @@ export class HttpClient {
         }
         return { status, url, body, bytes: text.length, endOfStream: false };
       }
-      if (action === 'end_of_stream') return { status, url, body: undefined, bytes: text.length, endOfStream: true };
+      if (action === 'end_of_stream')
+        return { status, url, body: undefined, bytes: text.length, endOfStream: true };
       const snippet = redactor.redact(text).slice(0, 200).replace(/\s+/g, ' ');
       if (action === 'auth') {
         throw new AuthError(
@@ -194,15 +206,26 @@ export class HttpClient {
           // A 429 is a surprise: the proactive budget should have prevented it. Pause every request of
           // this credential for Retry-After (or a backoff step when the server gave none).
           budget.pause(retryAfterMs ?? backoffDelay(metrics.http429 - 1, this.opts.backoff));
-          this.opts.logger.warn({ url: where, retryAfterMs }, 'HTTP 429 despite the rate budget; pausing the budget');
+          this.opts.logger.warn(
+            { url: where, retryAfterMs },
+            'HTTP 429 despite the rate budget; pausing the budget',
+          );
         } else if (retryAfterMs !== undefined) {
           // A 5xx with Retry-After (maintenance, overload): every request of this credential waits it out.
           budget.pause(retryAfterMs);
         }
-        throw new TributaryError(status === 429 ? 'TRB_RATE_LIMITED' : 'TRB_SOURCE_HTTP', `${where}: HTTP ${status} (${snippet})`, {
-          retryable: true,
-          details: { url: where, status, retryAfterMs: status === 429 ? (retryAfterMs ?? 0) : retryAfterMs },
-        });
+        throw new TributaryError(
+          status === 429 ? 'TRB_RATE_LIMITED' : 'TRB_SOURCE_HTTP',
+          `${where}: HTTP ${status} (${snippet})`,
+          {
+            retryable: true,
+            details: {
+              url: where,
+              status,
+              retryAfterMs: status === 429 ? (retryAfterMs ?? 0) : retryAfterMs,
+            },
+          },
+        );
       }
       throw new SourceError('TRB_SOURCE_HTTP', `${where}: HTTP ${status} (${snippet})`, {
         details: { url: where, status },

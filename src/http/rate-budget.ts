@@ -120,7 +120,8 @@ export class BudgetRegistry {
     const key = `${credentialHash}:${limitPerMinute ?? 'unlimited'}`;
     let b = this.budgets.get(key);
     if (!b) {
-      b = limitPerMinute && limitPerMinute > 0 ? new TokenBucketBudget(limitPerMinute) : new UnlimitedBudget();
+      b =
+        limitPerMinute && limitPerMinute > 0 ? new TokenBucketBudget(limitPerMinute) : new UnlimitedBudget();
       this.budgets.set(key, b);
     }
     return b;

@@ -17,11 +17,20 @@ export function assertBuilt(): void {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` (npm test does it first)`);
 }
 
-export function startCli(args: string[], env: Record<string, string> = {}, cwd = ROOT): { child: ChildProcess; done: Promise<CliResult> } {
+export function startCli(
+  args: string[],
+  env: Record<string, string> = {},
+  cwd = ROOT,
+): { child: ChildProcess; done: Promise<CliResult> } {
   assertBuilt();
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd,
-    env: { ...process.env, TRIBUTARY_LOG_LEVEL: process.env.TRIBUTARY_LOG_LEVEL ?? 'info', ...env, FORCE_COLOR: '0' },
+    env: {
+      ...process.env,
+      TRIBUTARY_LOG_LEVEL: process.env.TRIBUTARY_LOG_LEVEL ?? 'info',
+      ...env,
+      FORCE_COLOR: '0',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

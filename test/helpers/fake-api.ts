@@ -9,7 +9,9 @@ export interface FakeApi {
   close(): Promise<void>;
 }
 
-export async function startFakeApi(handler: (req: IncomingMessage, res: ServerResponse, origin: string) => void): Promise<FakeApi> {
+export async function startFakeApi(
+  handler: (req: IncomingMessage, res: ServerResponse, origin: string) => void,
+): Promise<FakeApi> {
   const hits: string[] = [];
   let origin = '';
   const server = createServer((req, res) => {

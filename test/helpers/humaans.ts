@@ -11,13 +11,19 @@ export async function syncConnector(
   connectorName: string,
   rawConfig: Record<string, unknown>,
   destinationUrl: string,
-  opts: Partial<Omit<SyncOptions, 'source' | 'destination'>> & { namespace?: string; pageConcurrency?: number } = {},
+  opts: Partial<Omit<SyncOptions, 'source' | 'destination'>> & {
+    namespace?: string;
+    pageConcurrency?: number;
+  } = {},
 ): Promise<RunSummary> {
   const connector = await loadConnector(connectorName);
   const config = resolveConnectorConfig(connector, rawConfig);
   const source = new DeclarativeSource(connector, config, { pageConcurrency: opts.pageConcurrency });
   try {
-    const destination = await createDestination({ url: destinationUrl }, { namespace: opts.namespace ?? connectorName, connector: connectorName });
+    const destination = await createDestination(
+      { url: destinationUrl },
+      { namespace: opts.namespace ?? connectorName, connector: connectorName },
+    );
     await destination.open();
     try {
       return await runSync({ source, destination, ...opts });
@@ -29,8 +35,18 @@ export async function syncConnector(
   }
 }
 
-export function humaansConfig(sim: SimulatorHandle, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { api_token: 'sim-token', base_url: sim.baseUrl, initial_sync_days: 0, max_records_per_page: 100, retry_attempts: 3, ...extra };
+export function humaansConfig(
+  sim: SimulatorHandle,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    api_token: 'sim-token',
+    base_url: sim.baseUrl,
+    initial_sync_days: 0,
+    max_records_per_page: 100,
+    retry_attempts: 3,
+    ...extra,
+  };
 }
 
 export function dbPath(dir: string, name = 'test.duckdb'): string {

@@ -25,9 +25,27 @@ describe('kill -9 at a random moment, then re-run: an exact copy', () => {
     sim = await startHumaansSimulator({ seed: 99, records: 6000, latencyMs: 2 });
     dir = tempDir('tributary-kill-');
     config = join(dir, 'humaans.json');
-    writeFileSync(config, JSON.stringify({ api_token: 'sim-token', base_url: sim.baseUrl, initial_sync_days: 0, max_records_per_page: 50 }));
+    writeFileSync(
+      config,
+      JSON.stringify({
+        api_token: 'sim-token',
+        base_url: sim.baseUrl,
+        initial_sync_days: 0,
+        max_records_per_page: 50,
+      }),
+    );
     const ref = join(dir, 'reference.duckdb');
-    const r = await runCli(['sync', 'humaans', '--config', config, '--destination', `duckdb:${ref}`, '--batch-rows', '100', '--no-progress']);
+    const r = await runCli([
+      'sync',
+      'humaans',
+      '--config',
+      config,
+      '--destination',
+      `duckdb:${ref}`,
+      '--batch-rows',
+      '100',
+      '--no-progress',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     reference = await dumpDuckDb(ref, 'humaans');
     expect(reference.documents!.length).toBe(6000);
@@ -42,7 +60,17 @@ describe('kill -9 at a random moment, then re-run: an exact copy', () => {
     let killedMidway = 0;
     for (let t = 0; t < TRIALS; t++) {
       const db = join(dir, `trial-${t}.duckdb`);
-      const args = ['sync', 'humaans', '--config', config, '--destination', `duckdb:${db}`, '--batch-rows', '100', '--no-progress'];
+      const args = [
+        'sync',
+        'humaans',
+        '--config',
+        config,
+        '--destination',
+        `duckdb:${db}`,
+        '--batch-rows',
+        '100',
+        '--no-progress',
+      ];
       const { child, done } = startCli(args);
       // Kill somewhere between start-up and the end of a typical run (about 1–3 s here).
       const delay = 150 + Math.floor(Math.random() * 1500);
@@ -58,9 +86,13 @@ describe('kill -9 at a random moment, then re-run: an exact copy', () => {
         expect(got[table]!.length, `trial ${t} ${table} row count`).toBe(reference[table]!.length);
         expect(got[table], `trial ${t} ${table} rows`).toEqual(reference[table]);
       }
-      const states = await queryDuckDb(db, 'select stream, state from humaans._tributary_state order by stream');
+      const states = await queryDuckDb(
+        db,
+        'select stream, state from humaans._tributary_state order by stream',
+      );
       expect(states.length).toBe(Object.keys(reference).length);
-      for (const s of states) expect(JSON.parse(String(s.state)), String(s.stream)).toMatchObject({ complete: true });
+      for (const s of states)
+        expect(JSON.parse(String(s.state)), String(s.stream)).toMatchObject({ complete: true });
     }
     // The trials only mean something if most of them really killed a running sync.
     expect(killedMidway).toBeGreaterThanOrEqual(Math.ceil(TRIALS / 2));

@@ -12,12 +12,23 @@ const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 export function normalizeCompany(input: unknown): string {
   const raw = typeof input === 'string' ? input.trim() : '';
   let label = raw.toLowerCase();
-  const pasted = /^https?:\/\//.test(label) ? label : /\.hellobaton\.com(\/|$)/.test(label) ? `https://${label}` : undefined;
+  const pasted = /^https?:\/\//.test(label)
+    ? label
+    : /\.hellobaton\.com(\/|$)/.test(label)
+      ? `https://${label}`
+      : undefined;
   if (pasted) {
     let host = '';
     try {
       const u = new URL(pasted);
-      if (u.username || u.password || u.port || (u.pathname !== '/' && u.pathname !== '/api/' && u.pathname !== '/api') || u.search) host = '';
+      if (
+        u.username ||
+        u.password ||
+        u.port ||
+        (u.pathname !== '/' && u.pathname !== '/api/' && u.pathname !== '/api') ||
+        u.search
+      )
+        host = '';
       else host = u.hostname;
     } catch {
       host = '';
@@ -33,7 +44,12 @@ export function normalizeCompany(input: unknown): string {
   return label;
 }
 
-registerComponent('config_normalizer', 'hellobaton.config', () => (config: ResolvedConfig): ResolvedConfig => {
-  const company = normalizeCompany(config.company);
-  return { ...config, company, base_url: config.base_url ?? `https://${company}.hellobaton.com/api/` };
-});
+registerComponent(
+  'config_normalizer',
+  'hellobaton.config',
+  () =>
+    (config: ResolvedConfig): ResolvedConfig => {
+      const company = normalizeCompany(config.company);
+      return { ...config, company, base_url: config.base_url ?? `https://${company}.hellobaton.com/api/` };
+    },
+);

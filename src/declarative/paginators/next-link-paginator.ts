@@ -23,7 +23,8 @@ export class NextLinkPaginator implements Paginator {
       url = new URL(ctx.state.next);
     } else {
       url = new URL(ctx.baseUrl);
-      if (this.o.pageSizeParam && this.o.pageSize) url.searchParams.set(this.o.pageSizeParam, String(this.o.pageSize));
+      if (this.o.pageSizeParam && this.o.pageSize)
+        url.searchParams.set(this.o.pageSizeParam, String(this.o.pageSize));
     }
     let page = 0;
     let index = 0;

@@ -33,10 +33,16 @@ export class OffsetPaginator implements Paginator {
       const res = await ctx.fetch(url);
       const n = res.records.length;
       const total = this.o.totalPath ? Number(getPath(res.body, this.o.totalPath)) : Number.NaN;
-      const last = res.endOfStream || n === 0 || n < this.o.pageSize || (Number.isFinite(total) && skip + n >= total);
+      const last =
+        res.endOfStream || n === 0 || n < this.o.pageSize || (Number.isFinite(total) && skip + n >= total);
       const firstIndex = skip;
       skip += n;
-      yield { records: res.records, bytes: res.bytes, checkpoint: { skip, in_progress: !last }, position: { page: page++, firstIndex } };
+      yield {
+        records: res.records,
+        bytes: res.bytes,
+        checkpoint: { skip, in_progress: !last },
+        position: { page: page++, firstIndex },
+      };
       if (last) return;
     }
   }
@@ -47,7 +53,8 @@ export class OffsetPaginator implements Paginator {
     let bound: string | undefined = resumed ? (ctx.state!.cursor as string) : inc.startBound;
     let skip = resumed ? Number(ctx.state!.skip ?? 0) : 0;
     // The highest cursor committed so far; carried through empty passes so state never moves backwards.
-    let maxCursor: string | undefined = typeof ctx.state?.cursor === 'string' ? (ctx.state.cursor as string) : undefined;
+    let maxCursor: string | undefined =
+      typeof ctx.state?.cursor === 'string' ? (ctx.state.cursor as string) : undefined;
     let page = 0;
     let index = 0;
     for (;;) {
@@ -76,7 +83,11 @@ export class OffsetPaginator implements Paginator {
         if (maxCursor === undefined || newMax > maxCursor) maxCursor = newMax;
       }
       const total = this.o.totalPath ? Number(getPath(res.body, this.o.totalPath)) : Number.NaN;
-      const last = res.endOfStream || n === 0 || n < this.o.pageSize || (Number.isFinite(total) && requestedSkip + n >= total);
+      const last =
+        res.endOfStream ||
+        n === 0 ||
+        n < this.o.pageSize ||
+        (Number.isFinite(total) && requestedSkip + n >= total);
       const checkpoint: Record<string, unknown> = last
         ? { cursor: maxCursor ?? null, in_progress: false }
         : { cursor: bound, skip, in_progress: true };

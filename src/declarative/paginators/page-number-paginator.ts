@@ -35,7 +35,9 @@ export class PageNumberPaginator implements Paginator {
     let page = resumed ? Number(ctx.state?.page ?? this.o.startPage) : this.o.startPage;
     const first = await ctx.fetch(this.urlFor(ctx, page));
     const count = this.o.countPath ? Number(getPath(first.body, this.o.countPath)) : Number.NaN;
-    const lastPage = Number.isFinite(count) ? Math.max(this.o.startPage, Math.ceil(count / this.o.pageSize) - 1 + this.o.startPage) : undefined;
+    const lastPage = Number.isFinite(count)
+      ? Math.max(this.o.startPage, Math.ceil(count / this.o.pageSize) - 1 + this.o.startPage)
+      : undefined;
 
     const noNext = (res: FetchedPage) => {
       const next = this.o.nextPath ? getPath(res.body, this.o.nextPath) : undefined;
@@ -67,7 +69,8 @@ export class PageNumberPaginator implements Paginator {
         page++;
         const next = this.o.nextPath ? getPath(prev.body, this.o.nextPath) : undefined;
         // Follow the server's own link when it gives one (auth is re-applied by the HttpClient).
-        const url = typeof next === 'string' && next !== '' ? new URL(next, prev.url) : this.urlFor(ctx, page);
+        const url =
+          typeof next === 'string' && next !== '' ? new URL(next, prev.url) : this.urlFor(ctx, page);
         if (this.o.nextPath && (next === null || next === '')) return;
         prev = await ctx.fetch(url);
         yield emit(prev, page);

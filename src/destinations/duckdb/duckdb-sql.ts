@@ -163,6 +163,16 @@ export interface MergeInput {
   primaryKey: readonly string[];
   syncedAt: Date;
   passId: string | null;
+  /**
+   * Plain INSERT, without ON CONFLICT: about twice as fast in DuckDB, and fails with a duplicate-key error
+   * if any key exists already (the caller then retries the batch as an upsert).
+   */
+  insertOnly?: boolean;
+}
+
+/** Whether an error is DuckDB refusing a primary-key value that is already in the table. */
+export function isDuplicateKeyError(err: unknown): boolean {
+  return err instanceof Error && /Duplicate key .* violates primary key constraint/.test(err.message);
 }
 
 /**
@@ -180,7 +190,7 @@ export function mergeSql(m: MergeInput): string {
     m.passId === null ? 'NULL::VARCHAR' : quoteLiteral(m.passId),
   ].join(', ');
   const insert = `INSERT INTO ${m.target} (${insertCols}) SELECT ${values} FROM ${m.source} AS src`;
-  if (m.primaryKey.length === 0) return insert;
+  if (m.primaryKey.length === 0 || m.insertOnly) return insert;
   const keys = new Set(m.primaryKey.map(foldIdent));
   const updates = [
     ...[...m.columns, ...system]
