@@ -1,25 +1,33 @@
 /**
- * DuckDB destination write throughput: the bulk staging paths side by side, and DuckDB's checkpoint
- * threshold.
+ * DuckDB destination write throughput: the bulk staging paths, insert-first, and DuckDB's checkpoint
+ * threshold, side by side.
  *
  *   npx tsx bench/duckdb-write.ts [--rows 1000000] [--batch 5000] [--updates 100000] [--runs 1]
- *                                 [--variants json,appender,chunk,json@16MB]
+ *                                 [--variants json,appender,chunk,json+upsert,json@16MB]
+ *                                 [--mode both|interleaved|isolated]
  *
- * A variant is `<staging>[@<checkpoint_threshold>]` (staging: json | appender | chunk; threshold default
- * 256MB, the destination's default). Each measurement runs in its own child process, so peak RSS is that
- * variant's alone: it writes `--rows` Humaans-document-like rows (15 columns: ids, strings, a bigint, two
- * timestamps, nulls) in batches of `--batch` into a fresh file through DuckDbDestination.write (staging,
- * INSERT … ON CONFLICT, state, one transaction per batch), then rewrites the first `--updates` rows (every
- * one an update of an existing key). Rows are generated per batch and the generation is not timed, so the
- * numbers are the destination's own. Prints a Markdown table.
+ * A variant is `<staging>[+upsert][@<checkpoint_threshold>]`: staging is json | appender | chunk;
+ * `+upsert` turns off insert-first (every batch runs INSERT … ON CONFLICT); the threshold defaults to
+ * 256MB. An unmarked variant is the destination's default configuration.
+ *
+ * Each variant writes `--rows` Humaans-document-like rows (15 columns: 24-character ids, strings, a
+ * bigint, two timestamps, NULLs) in batches of `--batch` into a fresh file through DuckDbDestination.write
+ * (staging, INSERT, state, one transaction per batch), then rewrites the first `--updates` rows (each an
+ * update of an existing key). Generating rows is not timed. Two ways, both by default:
+ *
+ * - interleaved: all variants in one process, each batch written to every variant in turn. Load from
+ *   anything else on the machine hits all variants alike, so their rows/s compare fairly on a busy box.
+ * - isolated: each variant alone in a child process, for its own peak RSS (and rows/s when the box is quiet).
+ *
+ * Prints a Markdown table.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Row, TableSpec } from '../src/destinations/destination.js';
-import { DuckDbDestination } from '../src/destinations/duckdb/duckdb-destination.js';
+import type { Row, TableSpec, WriteBatch } from '../src/destinations/destination.js';
+import { DuckDbDestination, type DuckDbTuning } from '../src/destinations/duckdb/duckdb-destination.js';
 import type { StagingMethod } from '../src/destinations/duckdb/duckdb-staging.js';
 
 function arg(name: string, fallback: string): string {
@@ -31,8 +39,10 @@ const ROWS = Number(arg('rows', '1000000'));
 const BATCH = Number(arg('batch', '5000'));
 const UPDATES = Number(arg('updates', '100000'));
 const RUNS = Number(arg('runs', '1'));
-const VARIANTS = arg('variants', 'json,appender,chunk,json@16MB').split(',');
+const VARIANTS = arg('variants', 'json,appender,chunk,json+upsert,json@16MB').split(',');
 const CHILD = arg('child', '');
+/** `both` (default), `interleaved` (fair rows/s on a busy machine) or `isolated` (adds peak RSS per variant). */
+const MODE = arg('mode', 'both');
 
 /** A Humaans document after flattening and snake_casing (the `documents` stream). */
 export const SPEC: TableSpec = {
@@ -112,61 +122,81 @@ interface Measurement {
   updateSeconds: number;
   peakRssMb: number;
   fileMb: number;
-  /** User + system CPU of the whole child (generation included): a number that load on the machine moves less. */
+  /** User + system CPU of the whole child (generation included). */
   cpuSeconds: number;
 }
 
-async function writeAll(d: DuckDbDestination, rows: number, version: number): Promise<number> {
-  let ms = 0;
-  for (let from = 0; from < rows; from += BATCH) {
-    const batch = makeRows(from, Math.min(BATCH, rows - from), version);
-    const t = performance.now();
-    await d.write({
-      runId: `bench-${version}`,
-      stream: SPEC.stream,
-      table: SPEC,
-      rows: batch,
-      state: { offset: from + batch.length, version },
-      syncedAt: new Date(),
-      mode: 'upsert',
-    });
-    ms += performance.now() - t;
-  }
-  return ms / 1000;
+function parseVariant(variant: string): DuckDbTuning {
+  const [head, checkpoint] = variant.split('@') as [string, string | undefined];
+  const [staging, upsert] = head.split('+') as [StagingMethod, string | undefined];
+  return {
+    staging,
+    insertFirst: upsert !== 'upsert',
+    ...(checkpoint ? { checkpointThreshold: checkpoint } : {}),
+  };
 }
 
-async function child(variant: string): Promise<void> {
-  const [staging, checkpoint] = variant.split('@') as [StagingMethod, string | undefined];
+function label(variant: string): string {
+  return variant.includes('@') ? variant.replace('@', ' @ ') : `${variant} @ 256MB`;
+}
+
+function batchOf(rows: Row[], from: number, version: number): WriteBatch {
+  return {
+    runId: `bench-${version}`,
+    stream: SPEC.stream,
+    table: SPEC,
+    rows,
+    state: { offset: from + rows.length, version },
+    syncedAt: new Date(),
+    mode: 'upsert',
+  };
+}
+
+async function openFresh(variant: string): Promise<{ d: DuckDbDestination; path: string; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'trb-duckdb-bench-'));
   const path = join(dir, 'bench.duckdb');
-  const d = new DuckDbDestination(
-    path,
-    { namespace: 'humaans', connector: 'bench' },
-    { staging, ...(checkpoint ? { checkpointThreshold: checkpoint } : {}) },
-  );
+  const d = new DuckDbDestination(path, { namespace: 'humaans', connector: 'bench' }, parseVariant(variant));
+  await d.open();
+  return { d, path, dir };
+}
+
+async function checkCount(d: DuckDbDestination): Promise<void> {
+  const [count] = await d.query('SELECT count(*) AS n FROM humaans.documents');
+  if (Number(count!.n) !== ROWS) throw new Error(`expected ${ROWS} rows, found ${count!.n}`);
+}
+
+/** Isolated: one variant in this process, so its peak RSS is its own. */
+async function child(variant: string): Promise<void> {
+  const { d, path, dir } = await openFresh(variant);
   try {
-    await d.open();
-    const insertSeconds = await writeAll(d, ROWS, 0);
-    const updateSeconds = UPDATES > 0 ? await writeAll(d, Math.min(UPDATES, ROWS), 1) : 0;
-    const [count] = await d.query(
-      'SELECT count(*) AS n, count(DISTINCT updated_at) AS u FROM humaans.documents',
-    );
-    if (Number(count!.n) !== ROWS) throw new Error(`expected ${ROWS} rows, found ${count!.n}`);
+    const timeAll = async (rows: number, version: number) => {
+      let ms = 0;
+      for (let from = 0; from < rows; from += BATCH) {
+        const batch = batchOf(makeRows(from, Math.min(BATCH, rows - from), version), from, version);
+        const t = performance.now();
+        await d.write(batch);
+        ms += performance.now() - t;
+      }
+      return ms / 1000;
+    };
+    const insertSeconds = await timeAll(ROWS, 0);
+    const updates = Math.min(UPDATES, ROWS);
+    const updateSeconds = updates > 0 ? await timeAll(updates, 1) : 0;
+    await checkCount(d);
+    const peakRssMb = process.resourceUsage().maxRSS / 1024;
+    await d.close();
+    // After close: DuckDB checkpoints the WAL into the file on shutdown.
+    const cpu = process.cpuUsage();
     const result: Measurement = {
       variant,
       rows: ROWS,
       insertSeconds,
-      updates: Math.min(UPDATES, ROWS),
+      updates,
       updateSeconds,
-      peakRssMb: process.resourceUsage().maxRSS / 1024,
-      fileMb: 0,
-      cpuSeconds: 0,
+      peakRssMb,
+      fileMb: statSync(path).size / 1e6,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
     };
-    await d.close();
-    // After close: DuckDB checkpoints the WAL into the file on shutdown.
-    result.fileMb = statSync(path).size / 1e6;
-    const cpu = process.cpuUsage();
-    result.cpuSeconds = (cpu.user + cpu.system) / 1e6;
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
     await d.close();
@@ -174,54 +204,108 @@ async function child(variant: string): Promise<void> {
   }
 }
 
-function parent(): void {
+/**
+ * Interleaved: every variant in one process, each batch written to each variant's file in turn (rotating
+ * who goes first). Whatever else loads the machine loads all variants alike, so their rows/s compare
+ * fairly even on a busy box. Returns seconds spent in write() per variant.
+ */
+async function interleaved(): Promise<Map<string, { insert: number; update: number }>> {
+  const opened: { variant: string; d: DuckDbDestination; dir: string; insert: number; update: number }[] = [];
+  for (const v of VARIANTS) opened.push({ variant: v, ...(await openFresh(v)), insert: 0, update: 0 });
+  try {
+    const pass = async (rows: number, version: number, phase: 'insert' | 'update') => {
+      let turn = 0;
+      for (let from = 0; from < rows; from += BATCH) {
+        const batchRows = makeRows(from, Math.min(BATCH, rows - from), version);
+        for (let k = 0; k < opened.length; k++) {
+          const o = opened[(k + turn) % opened.length]!;
+          const t = performance.now();
+          await o.d.write(batchOf(batchRows, from, version));
+          o[phase] += (performance.now() - t) / 1000;
+        }
+        turn++;
+      }
+    };
+    await pass(ROWS, 0, 'insert');
+    if (UPDATES > 0) await pass(Math.min(UPDATES, ROWS), 1, 'update');
+    for (const o of opened) await checkCount(o.d);
+    return new Map(opened.map((o) => [o.variant, { insert: o.insert, update: o.update }]));
+  } finally {
+    for (const o of opened) {
+      await o.d.close();
+      rmSync(o.dir, { recursive: true, force: true });
+    }
+  }
+}
+
+function isolated(): Measurement[] {
   const results: Measurement[] = [];
   for (let run = 0; run < RUNS; run++) {
     for (const variant of run % 2 === 0 ? VARIANTS : [...VARIANTS].reverse()) {
-      const out = spawnSync(
-        process.execPath,
-        [
-          ...process.execArgv,
-          process.argv[1]!,
-          ...[
-            '--child',
-            variant,
-            '--rows',
-            String(ROWS),
-            '--batch',
-            String(BATCH),
-            '--updates',
-            String(UPDATES),
-          ],
-        ],
-        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 },
-      );
+      const args = [
+        '--child',
+        variant,
+        '--rows',
+        String(ROWS),
+        '--batch',
+        String(BATCH),
+        '--updates',
+        String(UPDATES),
+      ];
+      const out = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, ...args], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+        maxBuffer: 1 << 20,
+      });
       if (out.status !== 0) throw new Error(`${variant} run failed with exit code ${out.status}`);
       const m = JSON.parse(out.stdout.trim().split('\n').at(-1)!) as Measurement;
       results.push(m);
       process.stderr.write(
-        `  run ${run + 1} ${variant}: insert ${fmt(m.rows / m.insertSeconds)} rows/s, ` +
+        `  isolated run ${run + 1} ${variant}: insert ${fmt(m.rows / m.insertSeconds)} rows/s, ` +
           `update ${m.updates ? fmt(m.updates / m.updateSeconds) : '-'} rows/s, peak RSS ${fmt(m.peakRssMb)} MB, ` +
           `CPU ${m.cpuSeconds.toFixed(1)} s, load ${loadavg()[0]!.toFixed(1)}\n`,
       );
     }
   }
+  return results;
+}
+
+async function parent(): Promise<void> {
+  const updates = Math.min(UPDATES, ROWS);
+  const fair: Map<string, { insert: number; update: number }>[] = [];
+  if (MODE !== 'isolated') {
+    for (let run = 0; run < RUNS; run++) {
+      const load = loadavg()[0]!;
+      const r = await interleaved();
+      fair.push(r);
+      for (const [v, t] of r) {
+        process.stderr.write(
+          `  interleaved run ${run + 1} ${v}: insert ${fmt(ROWS / t.insert)} rows/s, ` +
+            `update ${updates ? fmt(updates / t.update) : '-'} rows/s (load ${load.toFixed(1)})\n`,
+        );
+      }
+    }
+  }
+  const alone = MODE === 'interleaved' ? [] : isolated();
+  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const lines = [
-    `DuckDB write bench: ${fmt(ROWS)} rows × ${SPEC.columns.length} columns, batches of ${fmt(BATCH)}, ` +
-      `then ${fmt(UPDATES)} updates; ${RUNS} run(s) per variant (median)`,
+    `DuckDB write bench: ${fmt(ROWS)} rows × ${SPEC.columns.length} columns in batches of ${fmt(BATCH)}, then ` +
+      `${fmt(updates)} updates; ${RUNS} run(s), median. ${cpus().length} CPUs, load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}.`,
     '',
-    '| staging @ checkpoint_threshold | insert rows/s | update rows/s | peak RSS (MB) | CPU s (whole child) | file (MB) |',
-    '|---|---|---|---|---|---|',
+    '| staging @ checkpoint_threshold | insert rows/s (interleaved) | update rows/s (interleaved) | insert rows/s (alone) | update rows/s (alone) | peak RSS MB (alone) | CPU s (alone) | file MB |',
+    '|---|---|---|---|---|---|---|---|',
   ];
-  for (const variant of VARIANTS) {
-    const mine = results.filter((r) => r.variant === variant);
-    const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    const label = variant.includes('@') ? variant.replace('@', ' @ ') : `${variant} @ 256MB`;
+  const cell = (xs: number[]) => (xs.length ? fmt(med(xs)) : '-');
+  for (const v of VARIANTS) {
+    const f = fair.map((r) => r.get(v)!);
+    const a = alone.filter((m) => m.variant === v);
     lines.push(
-      `| ${label} | ${fmt(med(mine.map((m) => m.rows / m.insertSeconds)))} | ` +
-        `${mine[0]!.updates ? fmt(med(mine.map((m) => m.updates / m.updateSeconds))) : '-'} | ` +
-        `${fmt(Math.max(...mine.map((m) => m.peakRssMb)))} | ${med(mine.map((m) => m.cpuSeconds)).toFixed(1)} | ` +
-        `${fmt(med(mine.map((m) => m.fileMb)))} |`,
+      `| ${label(v)} | ${cell(f.map((t) => ROWS / t.insert))} | ${updates ? cell(f.map((t) => updates / t.update)) : '-'} | ` +
+        `${cell(a.map((m) => m.rows / m.insertSeconds))} | ${updates ? cell(a.map((m) => m.updates / m.updateSeconds)) : '-'} | ` +
+        `${a.length ? fmt(Math.max(...a.map((m) => m.peakRssMb))) : '-'} | ` +
+        `${a.length ? med(a.map((m) => m.cpuSeconds)).toFixed(1) : '-'} | ${a.length ? fmt(med(a.map((m) => m.fileMb))) : '-'} |`,
     );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -234,5 +318,5 @@ function fmt(n: number): string {
 // Run only when executed, so the row generator can be imported (e.g. by a profiling script).
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   if (CHILD) await child(CHILD);
-  else parent();
+  else await parent();
 }

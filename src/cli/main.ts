@@ -4,8 +4,10 @@ import { writeFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isTributaryError } from '../errors.js';
 import { globalRedactor } from '../util/redact.js';
+import { registerAirbyte } from './airbyte-command.js';
 import { registerConnectorCommands } from './connector-commands.js';
 import { registerDemo } from './demo-command.js';
+import { registerLoad } from './load-command.js';
 import { registerManifestSchema } from './manifest-schema-command.js';
 import { registerSimulate } from './simulate-command.js';
 import { registerState } from './state-command.js';
@@ -25,6 +27,8 @@ export function buildProgram(): Command {
   registerSimulate(program);
   registerDemo(program);
   registerManifestSchema(program);
+  registerAirbyte(program);
+  registerLoad(program);
   return program;
 }
 

@@ -9,6 +9,7 @@ interface SimulateOptions {
   seed?: number;
   records?: number;
   token?: string;
+  apiKey?: string;
   latency?: number;
   rateLimit?: number;
   faultRate?: string;
@@ -23,7 +24,8 @@ export function registerSimulate(program: Command): void {
     .option('--host <host>', 'bind address', '127.0.0.1')
     .option('--seed <n>', 'data seed', parseIntOption('--seed', 0, 2 ** 31), 42)
     .option('--records <n>', 'dataset size', parseIntOption('--records', 0, 50_000_000))
-    .option('--token <token>', 'the credential the simulator accepts')
+    .option('--token <token>', 'the credential the simulator accepts (bearer token or API key)')
+    .option('--api-key <key>', 'alias of --token, for API-key connectors such as hellobaton')
     .option('--latency <ms>', 'delay every response', parseIntOption('--latency', 0, 600_000))
     .option(
       '--rate-limit <n>',
@@ -44,7 +46,7 @@ export function registerSimulate(program: Command): void {
         host: o.host,
         seed: o.seed,
         records: o.records,
-        token: o.token,
+        token: o.token ?? o.apiKey,
         latencyMs: o.latency,
         rateLimitPerMinute: o.rateLimit,
         faults: faultRate ? { rate: faultRate } : undefined,

@@ -183,17 +183,10 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
     const mode = summary.mode as SyncMode;
     const writeMode: WriteMode = mode === 'full_refresh' ? (opts.writeMode ?? 'upsert') : 'upsert';
     const stored = parseStoredState(rawState);
-    const resuming =
-      !!stored && !stored.complete && stored.mode === mode && (stored.writeMode ?? 'upsert') === writeMode;
+    const { resuming, sourceState, alreadyRead } = planStreamRead(stored, mode, writeMode);
     summary.resumed = resuming;
-    const pass = mode === 'full_refresh' ? (resuming && stored.pass ? stored.pass : randomUUID()) : undefined;
-    // Incremental reads keep the committed cursor; a full refresh starts over unless it is resuming.
-    const sourceState =
-      resuming || mode === 'incremental'
-        ? stored?.source
-        : stored
-          ? { ...stored.source, in_progress: false }
-          : undefined;
+    const pass =
+      mode === 'full_refresh' ? (resuming && stored?.pass ? stored.pass : randomUUID()) : undefined;
     const tracker = new ColumnTracker(stream.name, stream.primaryKey, stream.declaredColumns);
     const stateFor = (source: Record<string, unknown>, complete: boolean): StoredStreamState => ({
       version: 1,
@@ -207,7 +200,7 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
 
     let rows: Row[] = [];
     let bytes = 0;
-    let lastCheckpoint: Record<string, unknown> | undefined = resuming ? stored.source : undefined;
+    let lastCheckpoint: Record<string, unknown> | undefined = resuming ? stored?.source : undefined;
     const flush = async (complete: boolean) => {
       const state = toStreamState(stateFor(lastCheckpoint ?? {}, complete));
       const batchRows = rows;
@@ -231,8 +224,6 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
       progress();
     };
 
-    // A pass that had read everything but crashed before its sweep only needs the sweep.
-    const alreadyRead = resuming && mode === 'full_refresh' && stored.source.in_progress === false;
     if (!alreadyRead) {
       const pages = source.read(stream.name, { syncMode: mode, state: sourceState, signal });
       for await (const page of prefetch(pages, opts.prefetchPages ?? DEFAULTS.prefetchPages)) {
@@ -276,7 +267,35 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
   }
 }
 
-function toTributaryError(err: unknown): TributaryError {
+/** Where a stream's read starts, given its stored state. Shared by runSync and the Airbyte source runner. */
+export interface StreamReadPlan {
+  /** The stored pass (or incremental read) was interrupted and continues from its checkpoint. */
+  resuming: boolean;
+  /** The state handed to `Source.read`. */
+  sourceState: Record<string, unknown> | undefined;
+  /** A full-refresh pass that had read everything but crashed before its sweep only needs the sweep. */
+  alreadyRead: boolean;
+}
+
+export function planStreamRead(
+  stored: StoredStreamState | undefined,
+  mode: SyncMode,
+  writeMode: WriteMode,
+): StreamReadPlan {
+  const resuming =
+    !!stored && !stored.complete && stored.mode === mode && (stored.writeMode ?? 'upsert') === writeMode;
+  // Incremental reads keep the committed cursor; a full refresh starts over unless it is resuming.
+  const sourceState =
+    resuming || mode === 'incremental'
+      ? stored?.source
+      : stored
+        ? { ...stored.source, in_progress: false }
+        : undefined;
+  const alreadyRead = resuming && mode === 'full_refresh' && stored?.source.in_progress === false;
+  return { resuming, sourceState, alreadyRead };
+}
+
+export function toTributaryError(err: unknown): TributaryError {
   if (isTributaryError(err)) return err;
   if (
     err instanceof Error &&

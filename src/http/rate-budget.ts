@@ -14,6 +14,18 @@ export interface RateBudget {
   /** Requests per minute this budget allows (Infinity when unlimited). */
   readonly limitPerMinute: number;
   stats(): BudgetStats;
+  /**
+   * Optional observer of waits: `listener` is called when an acquire is about to wait, with the epoch ms it
+   * expects to resume. Returns the unsubscribe function. (The Airbyte runner reports RATE_LIMITED with it.)
+   */
+  observeWaits?(listener: WaitListener): () => void;
+}
+
+export type WaitListener = (resumeAt: number) => void;
+
+function subscribe(listeners: Set<WaitListener>, listener: WaitListener): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
 }
 
 export interface BudgetStats {
@@ -38,6 +50,7 @@ export class TokenBucketBudget implements RateBudget {
   private tat = 0;
   private pausedUntil = 0;
   private readonly counters: BudgetStats = { acquired: 0, waitMs: 0, pauses: 0 };
+  private readonly waitListeners = new Set<WaitListener>();
 
   constructor(limitPerMinute: number, opts: { safety?: number; burstFraction?: number } = {}) {
     if (!(limitPerMinute > 0)) throw new RangeError(`rate limit must be > 0, got ${limitPerMinute}`);
@@ -56,7 +69,10 @@ export class TokenBucketBudget implements RateBudget {
       const tat = Math.max(this.tat, now, this.pausedUntil);
       const allowAt = tat - this.tolerance;
       this.tat = tat + this.interval;
-      if (allowAt > now) await sleep(allowAt - now, signal);
+      if (allowAt > now) {
+        for (const l of this.waitListeners) l(allowAt);
+        await sleep(allowAt - now, signal);
+      }
       // A 429 may have paused the budget while we slept: take a new slot after the pause.
       if (Date.now() + 1 < this.pausedUntil) continue;
       this.counters.acquired++;
@@ -79,6 +95,10 @@ export class TokenBucketBudget implements RateBudget {
   stats(): BudgetStats {
     return { ...this.counters };
   }
+
+  observeWaits(listener: WaitListener): () => void {
+    return subscribe(this.waitListeners, listener);
+  }
 }
 
 /** No proactive limit (the vendor publishes none), but a 429's Retry-After still pauses every request. */
@@ -86,9 +106,11 @@ export class UnlimitedBudget implements RateBudget {
   readonly limitPerMinute = Number.POSITIVE_INFINITY;
   private pausedUntil = 0;
   private readonly counters: BudgetStats = { acquired: 0, waitMs: 0, pauses: 0 };
+  private readonly waitListeners = new Set<WaitListener>();
 
   async acquire(signal?: AbortSignal): Promise<number> {
     const start = Date.now();
+    if (Date.now() < this.pausedUntil) for (const l of this.waitListeners) l(this.pausedUntil);
     while (Date.now() < this.pausedUntil) {
       signal?.throwIfAborted();
       await sleep(Math.min(this.pausedUntil - Date.now(), 1000), signal);
@@ -109,6 +131,10 @@ export class UnlimitedBudget implements RateBudget {
 
   stats(): BudgetStats {
     return { ...this.counters };
+  }
+
+  observeWaits(listener: WaitListener): () => void {
+    return subscribe(this.waitListeners, listener);
   }
 }
 

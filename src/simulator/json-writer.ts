@@ -67,7 +67,9 @@ export class JsonWriter {
   }
 
   end(): string {
-    return `${this.out}}`;
+    // join copies the rope built by `+=` into one flat string while its pieces are still in cache;
+    // flattening it later, when the page is written, costs several times more.
+    return [this.out, '}'].join('');
   }
 }
 

@@ -27,8 +27,11 @@ export interface SimRequest {
 
 /** How a dialect wants a request handled. */
 export type Routed =
-  /** Answer at once, with no rate limit and no faults (unknown routes, bad credentials, redirects). */
-  | { kind: 'reply'; stream?: string; response: SimResponse }
+  /**
+   * Answer at once, with no rate limit and no faults (unknown routes, bad credentials, redirects). `list`
+   * marks a refused list request, which still counts as one.
+   */
+  | { kind: 'reply'; stream?: string; list?: boolean; response: SimResponse }
   /** A resource behind a valid credential: rate-limited; list requests are counted and may get faults. */
   | { kind: 'serve'; stream?: string; list: boolean; credential: string; respond: () => SimResponse };
 
@@ -139,6 +142,7 @@ export class SimulatorServer {
       routed = { kind: 'reply', response: this.internalError(err) };
     }
     if (routed.kind === 'reply') {
+      if (routed.list && routed.stream !== undefined) this.log.countList(routed.stream);
       log(routed.response.status, routed.stream);
       this.deliver(() => this.send(res, routed.response));
       return;

@@ -88,7 +88,10 @@ export interface SimulatorHandle {
   close(): Promise<void>;
   /** The most recent requests (at most 100k), oldest first. */
   requests(): RequestLogEntry[];
-  /** List requests served since the last reset, optionally for one stream; never trimmed. */
+  /**
+   * List requests since the last reset, optionally for one stream; never trimmed. Refused ones (401,
+   * 429, faults) count; redirects do not, as they never reach the list endpoint.
+   */
   requestCount(stream?: string): number;
   resetStats(): void;
   setFaults(f: FaultOptions | undefined): void;

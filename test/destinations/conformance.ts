@@ -813,6 +813,32 @@ export function describeDestinationConformance(name: string, makeDestination: Ma
       expect(await f.tables()).toContain(stream);
     });
 
+    it('reads columns named like Object.prototype members from the row itself, never from the prototype', async () => {
+      const f = await setup();
+      // Built by hand: in an object literal, "__proto__" would set the prototype instead of a key.
+      const t: TableSpec = {
+        stream: 'proto',
+        primaryKey: ['id'],
+        columns: [
+          { name: 'id', type: 'bigint' },
+          { name: 'constructor', type: 'bigint' },
+          { name: 'toString', type: 'varchar' },
+          { name: '__proto__', type: 'varchar' },
+        ],
+      };
+      // JSON.parse makes "__proto__" an own field, as it would be in a parsed API response.
+      const withAll = JSON.parse('{"id": 2, "constructor": 7, "toString": "s", "__proto__": "p"}') as Row;
+      await f.dest.write(batch(t, [{ id: 1 }, withAll]));
+      // Aliased, because a driver building row objects cannot set an own "__proto__" by assignment either.
+      const got = await f.query(
+        `SELECT "id" AS i, "constructor" AS c, "toString" AS s, "__proto__" AS p FROM ${f.table('proto')} ORDER BY "id"`,
+      );
+      expect(got.map((r) => [normInt(r.i), normInt(r.c), r.s, r.p])).toEqual([
+        ['1', null, null, null],
+        ['2', '7', 's', 'p'],
+      ]);
+    });
+
     it('records runs: a second recordRun of the same run updates its row', async () => {
       const f = await setup();
       const startedAt = new Date('2024-05-01T10:00:00.000Z');

@@ -325,14 +325,69 @@ describe('duckdb: data', () => {
     for (const staging of ['json', 'appender', 'chunk'] as const) {
       const d = destination(join(dir(), `stage-${staging}.duckdb`), 'test', { staging });
       await d.open();
-      const rows = Array.from({ length: 5000 }, (_, i) => ({ id: i, v: `v${i}` }));
+      const rows = Array.from({ length: 25_000 }, (_, i) => ({ id: i, v: `v${i}` }));
       const result = await d.write(batch(spec('s', { id: 'bigint', v: 'varchar' }), rows));
-      expect(result.rowsWritten).toBe(5000);
+      expect(result.rowsWritten).toBe(25_000);
       const staged = await d.query(
         `select table_name, estimated_size from duckdb_tables() where database_name = 'temp'`,
       );
       for (const t of staged) expect(normInt(t.estimated_size), `${staging}: ${t.table_name}`).toBe('0');
       await d.close();
+    }
+  });
+
+  it('redoes an insert-first batch that meets existing keys as an upsert, logging its changes once', async () => {
+    for (const insertFirst of [true, false]) {
+      const d = destination(join(dir(), `retry-${insertFirst}.duckdb`), 'test', { insertFirst });
+      await d.open();
+      await d.write(
+        batch(spec('r', { id: 'bigint', v: 'varchar' }), [
+          { id: 1, v: 'a' },
+          { id: 2, v: 'b' },
+        ]),
+      );
+      // Deleted rows must come back through either path.
+      await d.sweepDeleted('r', 'other-pass', {});
+      const result = await d.write(
+        batch(
+          spec('r', { id: 'bigint', v: 'varchar', w: 'bigint' }),
+          [
+            { id: 2, v: 'B', w: 2 },
+            { id: 3, v: 'c' },
+          ],
+          {
+            runId: 'run-2',
+            state: { second: true },
+          },
+        ),
+      );
+      expect(result).toEqual({
+        rowsWritten: 2,
+        schemaChanges: [{ stream: 'r', kind: 'add_column', column: 'w', toType: 'bigint' }],
+      });
+      expect(await d.query('select id, v, w, _tributary_deleted as del from test.r order by id')).toEqual([
+        { id: 1n, v: 'a', w: null, del: true },
+        { id: 2n, v: 'B', w: 2n, del: false },
+        { id: 3n, v: 'c', w: null, del: false },
+      ]);
+      const logged = await d.query(
+        `select count(*) as n from test._tributary_schema_changes where kind = 'add_column'`,
+      );
+      expect(logged[0]!.n).toBe(1n);
+      expect((await d.readStates()).r).toEqual({ second: true });
+      await d.close();
+    }
+  });
+
+  it('refuses objects and arrays as values: they must arrive as JSON text', async () => {
+    const d = destination(join(dir(), 'objects.duckdb'));
+    await d.open();
+    for (const value of [{ a: 1 }, [1, 2]]) {
+      const err = await d
+        .write(batch(spec('o', { id: 'bigint', v: 'varchar' }), [{ id: 1, v: value as unknown as string }]))
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DestinationError);
+      expect((err as DestinationError).message).toMatch(/serialize it as JSON text/);
     }
   });
 

@@ -14,6 +14,7 @@ import {
   clipUtf8,
   pgIdentifier,
   quoteIdent,
+  quoteLiteral,
 } from '../../src/destinations/postgres/postgres-sql.js';
 import { parseTimestamp } from '../../src/destinations/postgres/postgres-types.js';
 import { DestinationError } from '../../src/errors.js';
@@ -115,6 +116,7 @@ describe('PostgreSQL destination helpers', () => {
     expect(() => pgIdentifier('', 'column')).toThrow(DestinationError);
     expect(() => pgIdentifier('a\0b', 'column')).toThrow(/NUL/);
     expect(quoteIdent('a"b')).toBe('"a""b"');
+    expect(quoteLiteral("a\\b'c")).toBe("E'a\\\\b''c'");
   });
 
   it('derives a stable signed 64-bit lock key per schema', () => {

@@ -3,6 +3,7 @@ import { FaultPlan } from '../../src/simulator/faults.js';
 import { asciiJson, JsonWriter } from '../../src/simulator/json-writer.js';
 import { LiveDataset } from '../../src/simulator/live-dataset.js';
 import { OpaqueIds } from '../../src/simulator/opaque-id.js';
+import { Prefetcher } from '../../src/simulator/prefetch.js';
 import { hashInts, mix32, Rng, unmix32 } from '../../src/simulator/prng.js';
 import { parseQuery, splitBracketKey } from '../../src/simulator/query.js';
 import { SlidingWindowLimiter } from '../../src/simulator/rate-limiter.js';
@@ -235,12 +236,48 @@ describe('JSON writing', () => {
       .text('j', 'quote " and é')
       .append(',"k":null')
       .end();
-    expect(JSON.parse(text)).toEqual({ a: 'x', b: null, c: 1.5, d: false, e: { f: [1] }, g: ['h', 'i'], j: 'quote " and é', k: null });
+    expect(JSON.parse(text)).toEqual({
+      a: 'x',
+      b: null,
+      c: 1.5,
+      d: false,
+      e: { f: [1] },
+      g: ['h', 'i'],
+      j: 'quote " and é',
+      k: null,
+    });
   });
 
   it('asciiJson escapes everything outside ASCII', () => {
     const text = asciiJson({ name: 'Zoë 日本 \u007f' });
     expect(/^[\x20-\x7e]*$/.test(text)).toBe(true);
     expect(JSON.parse(text)).toEqual({ name: 'Zoë 日本 \u007f' });
+  });
+});
+
+describe('Prefetcher', () => {
+  it('builds when idle, hands a value out once, and keeps at most `capacity`', async () => {
+    const p = new Prefetcher<string>(2);
+    let builds = 0;
+    p.prepare('a', () => `a${++builds}`);
+    p.prepare('a', () => `a${++builds}`);
+    expect(p.take('a')).toBeUndefined();
+    await new Promise((r) => setImmediate(r));
+    expect(builds).toBe(1);
+    expect(p.take('a')).toBe('a1');
+    expect(p.take('a')).toBeUndefined();
+    for (const k of ['x', 'y', 'z']) p.prepare(k, () => k);
+    await new Promise((r) => setImmediate(r));
+    expect([p.take('x'), p.take('y'), p.take('z')]).toEqual([undefined, 'y', 'z']);
+  });
+
+  it('recognises offset paging, not cursor paging', () => {
+    const p = new Prefetcher<string>();
+    expect(p.inSequence('q', 0, 10)).toBe(false);
+    expect(p.inSequence('q', 10, 10)).toBe(true);
+    expect(p.inSequence('q', 20, 10)).toBe(true);
+    expect(p.inSequence('q', 40, 10)).toBe(false);
+    expect(p.inSequence('cursor=1', 0, 10)).toBe(false);
+    expect(p.inSequence('cursor=2', 0, 10)).toBe(false);
   });
 });

@@ -281,7 +281,7 @@ export class DuckDbDestination implements Destination {
         await conn.run(`ALTER TABLE ${this.qualified(staged.name)} RENAME TO ${quoteIdent(stream)}`);
         await conn.run(commentSql(this.qualified(stream), { stream }));
         this.upsertTables.delete(foldIdent(sideName));
-      // Both names changed meaning: forget them, so the next use reads the catalog.
+        // Both names changed meaning: forget them, so the next use reads the catalog.
         this.pending.set(foldIdent(sideName), undefined);
         this.pending.set(foldIdent(stream), undefined);
         await conn.run(upsertStateSql(this.bookkeeping('state'), stream, text));

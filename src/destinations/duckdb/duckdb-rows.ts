@@ -18,8 +18,24 @@ interface WellFormed {
   toWellFormed(): string;
 }
 
+/**
+ * Whether rows would "have" this field through Object.prototype (`constructor`, `toString`, `__proto__`…).
+ * Such columns are read with `ownValue`, so a row without the field really reads as missing.
+ */
+export function isInheritedName(name: string): boolean {
+  return name in Object.prototype;
+}
+
+export function ownValue(row: Row, name: string): Value | undefined {
+  return Object.hasOwn(row, name) ? row[name] : undefined;
+}
+
 /** Why `value` does not fit a `type` column, or undefined when it does. */
 function misfit(value: Value, type: ColumnType): string | undefined {
+  const kind = typeof value;
+  if (kind !== 'string' && kind !== 'number' && kind !== 'boolean') {
+    return `is a ${Array.isArray(value) ? 'array' : kind}, not a string, number, boolean or null (serialize it as JSON text)`;
+  }
   switch (type) {
     case 'varchar':
       return undefined;
@@ -69,7 +85,12 @@ function needsNormalizing(value: Value): boolean {
 }
 
 function preview(value: unknown): string {
-  const text = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  let text: string;
+  try {
+    text = typeof value === 'string' || typeof value === 'object' ? JSON.stringify(value) : String(value);
+  } catch {
+    text = Object.prototype.toString.call(value);
+  }
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
@@ -83,32 +104,36 @@ export function prepareRows(spec: TableSpec, rows: readonly Row[]): Row[] {
   const names = columns.map((c) => c.name);
   const types = columns.map((c) => c.type);
   const known = new Set(names);
+  const inherited = names.map(isInheritedName);
   const pk = spec.primaryKey;
   const single = pk.length === 1 ? pk[0]! : undefined;
+  const singleInherited = single !== undefined && isInheritedName(single);
   const lastIndex = new Map<string, number>();
   let out: Row[] | undefined;
 
   for (let i = 0; i < rows.length; i++) {
     let row = rows[i]!;
-    for (const key in row) {
-      if (!known.has(key)) {
-        throw new DestinationError(
-          'TRB_DEST_SCHEMA',
-          `stream "${stream}": row ${i} has field "${key}", which the table spec does not declare`,
-          { details: { stream, row: i, field: key } },
-        );
-      }
-    }
     let copied = false;
+    let declared = 0;
     for (let c = 0; c < names.length; c++) {
-      const value = row[names[c]!];
-      if (value === null || value === undefined) continue;
-      const problem = misfit(value, types[c]!);
+      const value = inherited[c] ? ownValue(row, names[c]!) : row[names[c]!];
+      if (value === undefined) continue;
+      declared++;
+      if (value === null) continue;
+      // Fast path for the common fits (a string in a text column, a finite number in a double column);
+      // anything else gets the full check.
+      const type = types[c]!;
+      const common =
+        typeof value === 'string'
+          ? (type === 'varchar' || type === 'timestamp') && (value as unknown as WellFormed).isWellFormed()
+          : typeof value === 'number' && type === 'double' && Number.isFinite(value);
+      if (common) continue;
+      const problem = misfit(value, type);
       if (problem !== undefined) {
         throw new DestinationError(
           'TRB_DEST_WRITE',
-          `stream "${stream}": row ${i} column "${names[c]}": value ${preview(value)} ${problem} (column type ${types[c]})`,
-          { details: { stream, row: i, column: names[c], type: types[c] } },
+          `stream "${stream}": row ${i} column "${names[c]}": value ${preview(value)} ${problem} (column type ${type})`,
+          { details: { stream, row: i, column: names[c], type } },
         );
       }
       if (needsNormalizing(value)) {
@@ -119,6 +144,10 @@ export function prepareRows(spec: TableSpec, rows: readonly Row[]): Row[] {
         row[names[c]!] = normalize(value);
       }
     }
+    // Every own field must be a declared column: count them, and only look closer when counts differ.
+    let fields = 0;
+    for (const _ in rows[i]) fields++;
+    if (fields !== declared) undeclaredField(stream, rows[i]!, i, known);
     if (copied) {
       out ??= rows.slice(0, i);
     }
@@ -127,13 +156,13 @@ export function prepareRows(spec: TableSpec, rows: readonly Row[]): Row[] {
     if (pk.length > 0) {
       let key: string;
       if (single !== undefined) {
-        const v = row[single];
+        const v = singleInherited ? ownValue(row, single) : row[single];
         if (v === null || v === undefined) throw nullKey(stream, i, single);
         key = typeof v === 'string' ? v : String(v);
       } else {
         const parts: string[] = [];
         for (const k of pk) {
-          const v = row[k];
+          const v = isInheritedName(k) ? ownValue(row, k) : row[k];
           if (v === null || v === undefined) throw nullKey(stream, i, k);
           parts.push(String(v));
         }
@@ -148,6 +177,19 @@ export function prepareRows(spec: TableSpec, rows: readonly Row[]): Row[] {
   const keep = new Uint8Array(staged.length);
   for (const i of lastIndex.values()) keep[i] = 1;
   return staged.filter((_, i) => keep[i] === 1);
+}
+
+/** Throw for the field of `row` the spec does not declare (or return, if all fields are declared after all). */
+function undeclaredField(stream: string, row: Row, i: number, known: ReadonlySet<string>): void {
+  for (const key in row) {
+    if (!known.has(key)) {
+      throw new DestinationError(
+        'TRB_DEST_SCHEMA',
+        `stream "${stream}": row ${i} has field "${key}", which the table spec does not declare`,
+        { details: { stream, row: i, field: key } },
+      );
+    }
+  }
 }
 
 function nullKey(stream: string, row: number, column: string): DestinationError {

@@ -172,7 +172,13 @@ export interface MergeInput {
 
 /** Whether an error is DuckDB refusing a primary-key value that is already in the table. */
 export function isDuplicateKeyError(err: unknown): boolean {
-  return err instanceof Error && /Duplicate key .* violates primary key constraint/.test(err.message);
+  // DuckDB words it two ways, depending on where the check fires.
+  return (
+    err instanceof Error &&
+    /Duplicate key .* violates primary key constraint|PRIMARY KEY or UNIQUE constraint violation/i.test(
+      err.message,
+    )
+  );
 }
 
 /**

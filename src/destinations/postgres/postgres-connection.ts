@@ -62,8 +62,9 @@ export function connectionSettings(url: string, opts: ConnectionOptions): Connec
     application_name: opts.applicationName,
     connectionTimeoutMillis: opts.connectTimeoutMs,
     keepAlive: true,
-    // Values without a zone are UTC by contract; make the server read (and print) them that way.
-    options: '-c TimeZone=UTC -c DateStyle=ISO',
+    // Values without a zone are UTC by contract; make the server read (and print) them that way. The
+    // widening SQL relies on standard string literals, whatever the server's default.
+    options: '-c TimeZone=UTC -c DateStyle=ISO -c standard_conforming_strings=on',
   };
   return {
     client,

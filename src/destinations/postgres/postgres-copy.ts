@@ -9,7 +9,7 @@ import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { ColumnType, Row, Value } from '../destination.js';
 import { quoteIdent } from './postgres-sql.js';
-import { parseTimestamp } from './postgres-types.js';
+import { isInheritedName, ownValue, parseTimestamp } from './postgres-types.js';
 
 /** `text` is PostgreSQL's tab-separated COPY format; `binary` sends values in their wire representation. */
 export type CopyFormat = 'text' | 'binary';
@@ -95,11 +95,13 @@ export function* encodeText(
   stats: CopyStats,
 ): Generator<Buffer> {
   let chunk = '';
+  const inherited = columns.map((c) => isInheritedName(c.source));
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
     let line = String(i);
-    for (const col of columns) {
-      const v = row[col.source];
+    for (let c = 0; c < columns.length; c++) {
+      const col = columns[c]!;
+      const v = inherited[c] ? ownValue(row, col.source) : row[col.source];
       if (v === null || v === undefined) {
         line += '\t\\N';
       } else if (col.type === 'boolean') {
@@ -107,10 +109,13 @@ export function* encodeText(
       } else if (col.type === 'varchar') {
         line += `\t${escapeText(storable(asText(v), col.name, stats))}`;
       } else if (col.type === 'bigint') {
-        line += `\t${integerText(v as number)}`;
+        // Checked to fit: an integer number, or integer text PostgreSQL reads as it is.
+        line += `\t${typeof v === 'number' ? integerText(v) : v}`;
+      } else if (col.type === 'double') {
+        line += `\t${String(typeof v === 'number' ? v : Number(v))}`;
       } else {
-        // double and timestamp values were checked to fit; their text forms need no escaping.
-        line += `\t${String(v)}`;
+        // A timestamp checked to parse: no characters that need escaping.
+        line += `\t${v}`;
       }
     }
     chunk += `${line}\n`;
@@ -168,6 +173,7 @@ export function* encodeBinary(
   w.buf.writeInt32BE(0, 15); // header extension length
   w.off = 19;
   const fieldCount = columns.length + 1;
+  const inherited = columns.map((c) => isInheritedName(c.source));
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
     w.ensure(2 + 12);
@@ -175,8 +181,9 @@ export function* encodeBinary(
     w.buf.writeInt32BE(8, w.off + 2);
     w.off += 6;
     w.int64(i);
-    for (const col of columns) {
-      const v = row[col.source];
+    for (let c = 0; c < columns.length; c++) {
+      const col = columns[c]!;
+      const v = inherited[c] ? ownValue(row, col.source) : row[col.source];
       if (v === null || v === undefined) {
         w.ensure(4);
         w.buf.writeInt32BE(-1, w.off);
@@ -193,13 +200,18 @@ export function* encodeBinary(
         case 'bigint':
           w.ensure(12);
           w.buf.writeInt32BE(8, w.off);
-          w.off += 4;
-          w.int64(v as number);
+          if (typeof v === 'number') {
+            w.off += 4;
+            w.int64(v);
+          } else {
+            w.buf.writeBigInt64BE(BigInt(v as string), w.off + 4);
+            w.off += 12;
+          }
           break;
         case 'double':
           w.ensure(12);
           w.buf.writeInt32BE(8, w.off);
-          w.buf.writeDoubleBE(v as number, w.off + 4);
+          w.buf.writeDoubleBE(typeof v === 'number' ? v : Number(v), w.off + 4);
           w.off += 12;
           break;
         case 'timestamp': {

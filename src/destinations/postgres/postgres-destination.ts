@@ -38,7 +38,7 @@ import {
   quoteLiteral,
 } from './postgres-sql.js';
 import { introspectTable, markerComment, planTable, readMarker, type TablePlan } from './postgres-table.js';
-import { PG_TYPE } from './postgres-types.js';
+import { ownValue, PG_TYPE } from './postgres-types.js';
 
 /** Something the destination changed in the data to store it; reported, never silent. */
 export interface DestinationWarning {
@@ -413,6 +413,7 @@ export class PostgresDestination implements Destination {
         await this.lock!.ensureHeld();
         client = await this.pool!.connect();
         await client.query('BEGIN');
+        await this.lock!.verify(client);
         const result = await fn(client, attempt);
         await client.query('COMMIT');
         client.release();
@@ -609,7 +610,8 @@ function checkRows(spec: TableSpec, rows: readonly Row[]): void {
       }
     }
     for (const key of spec.primaryKey) {
-      if (row[key] === null || row[key] === undefined) {
+      const v = ownValue(row, key);
+      if (v === null || v === undefined) {
         throw new DestinationError(
           'TRB_DEST_WRITE',
           `stream "${spec.stream}": row ${i} has no value for primary key column "${key}"`,

@@ -76,6 +76,27 @@ export class SchemaLock {
     this.client = client;
   }
 
+  /**
+   * Inside a write transaction (on another session): check in pg_locks that the lock session still holds
+   * the lock, and take it again if not. The socket may not have told us yet that the lock session died,
+   * so this is what makes "two syncs never interleave" hold for every committed transaction.
+   */
+  async verify(client: pg.ClientBase): Promise<void> {
+    const pid = this.pid;
+    if (pid !== undefined && !this.lost) {
+      const res = await client.query<{ held: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM pg_locks
+                         WHERE locktype = 'advisory' AND granted AND classid = $1 AND objid = $2 AND objsubid = 1
+                           AND pid = $3
+                           AND database = (SELECT oid FROM pg_database WHERE datname = current_database())) AS held`,
+        [this.key.classid, this.key.objid, pid],
+      );
+      if (res.rows[0]?.held === true) return;
+    }
+    this.lost = true;
+    await this.ensureHeld();
+  }
+
   /** Release the lock and close its session. */
   async release(): Promise<void> {
     const client = this.client;

@@ -38,9 +38,12 @@ export function qualify(schema: string, name: string): string {
   return `${quoteIdent(schema)}.${quoteIdent(name)}`;
 }
 
-/** A standard-conforming string literal (for statements that take no parameters, like COMMENT ON). */
+/**
+ * A string literal for statements that take no parameters (COMMENT ON). An E'' literal with backslashes
+ * escaped reads the same whatever the server's standard_conforming_strings says.
+ */
 export function quoteLiteral(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
+  return `E'${value.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
 }
 
 function shortHash(name: string): string {

@@ -247,7 +247,7 @@ export function planTable(input: PlanInput): TablePlan {
       }
     }
     const declared = currentType === undefined ? column.type : widenType(currentType, column.type);
-    const type = typeForValues(declared, column.name, rows);
+    const type = typeForValues(declared, spec.stream, column.name, rows);
     columns.push({ name: id.name, source: column.name, type });
     if (existing === undefined) return;
     if (currentType === undefined) {

@@ -2,6 +2,7 @@
  * Type mapping between tributary column types and PostgreSQL, and the per-value checks that decide
  * whether a column must widen before a batch can be written into it.
  */
+import { DestinationError } from '../../errors.js';
 import { type ColumnType, type Value, widenType } from '../destination.js';
 
 /** The PostgreSQL type tributary creates for each column type. */
@@ -178,44 +179,120 @@ export function parseTimestamp(text: string): PgTimestamp | undefined {
   return { seconds, micros };
 }
 
-/** Whether `v` can be stored in a column of type `type` as it is. */
-export function fitsType(v: Value, type: ColumnType): boolean {
-  if (v === null) return true;
-  switch (typeof v) {
-    case 'boolean':
-      return type === 'boolean' || type === 'varchar';
-    case 'number':
-      if (type === 'double' || type === 'varchar') return true;
-      return type === 'bigint' && isInt64(v);
-    case 'string':
-      if (type === 'varchar') return true;
-      return type === 'timestamp' && parseTimestamp(v) !== undefined;
-    default:
-      return false;
-  }
+/**
+ * Whether reading `row[name]` could find a member of Object.prototype (`constructor`, `toString`,
+ * `__proto__`…) instead of a missing field. Such columns are read with `ownValue`.
+ */
+export function isInheritedName(name: string): boolean {
+  return name in Object.prototype;
 }
 
-/** The narrowest column type that holds `v` on its own. */
-export function typeOfValue(v: Exclude<Value, null>): ColumnType {
-  if (typeof v === 'boolean') return 'boolean';
-  if (typeof v === 'number') return isInt64(v) ? 'bigint' : 'double';
-  return 'varchar';
+/** The row's own value for `name`; undefined when the row lacks it (never a prototype member). */
+export function ownValue(row: Readonly<Record<string, Value>>, name: string): Value | undefined {
+  return Object.hasOwn(row, name) ? row[name] : undefined;
+}
+
+const INTEGER_TEXT = /^[+-]?\d+$/;
+const DECIMAL_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const SPECIAL_DOUBLE_TEXT = new Set(['NaN', 'Infinity', '-Infinity', '+Infinity']);
+const INT64_MAX_TEXT = 9223372036854775807n;
+
+/** Decimal integer text that bigint holds exactly. */
+export function isInt64Text(s: string): boolean {
+  if (!INTEGER_TEXT.test(s)) return false;
+  const digits = s.length - (s[0] === '+' || s[0] === '-' ? 1 : 0);
+  if (digits < 19) return true;
+  const n = BigInt(s);
+  return n <= INT64_MAX_TEXT && n >= -INT64_MAX_TEXT - 1n;
 }
 
 /**
- * Widen `declared` until every value of column `name` in `rows` fits: an out-of-range integer turns a
- * bigint column into double precision, a stray string turns it into text. Never narrows.
+ * Number text that double precision holds: a decimal (or NaN/±Infinity) that neither overflows to
+ * infinity nor underflows to zero, both of which PostgreSQL refuses.
+ */
+export function isDoubleText(s: string): boolean {
+  if (SPECIAL_DOUBLE_TEXT.has(s)) return true;
+  if (!DECIMAL_TEXT.test(s)) return false;
+  const n = Number(s);
+  if (!Number.isFinite(n)) return false;
+  return n !== 0 || !/[1-9]/.test(s.split(/[eE]/)[0]!);
+}
+
+/** Whether `v` can be stored in a column of type `type` exactly as it is. */
+export function fitsType(v: Value, type: ColumnType): boolean {
+  switch (type) {
+    case 'varchar':
+      return true;
+    case 'bigint':
+      return typeof v === 'number' ? isInt64(v) : typeof v === 'string' && isInt64Text(v);
+    case 'double':
+      return typeof v === 'number' || (typeof v === 'string' && isDoubleText(v));
+    case 'boolean':
+      return typeof v === 'boolean';
+    case 'timestamp':
+      return typeof v === 'string' && parseTimestamp(v) !== undefined;
+  }
+}
+
+/**
+ * For a number too large for its column, the wider type that holds it exactly: an integer beyond
+ * ±2^63 moves a bigint column to double precision (a JS number is a double already), and number text
+ * beyond the range moves the column to text (which keeps every digit). Undefined for values that are
+ * simply the wrong kind (1.5 or "twelve" for a bigint): those are refused, never coerced.
+ */
+export function outOfRangeWidening(v: Value, type: ColumnType): ColumnType | undefined {
+  if (type === 'bigint') {
+    if (typeof v === 'number') return Number.isInteger(v) ? 'double' : undefined;
+    if (typeof v === 'string') return INTEGER_TEXT.test(v) ? 'varchar' : undefined;
+  }
+  if (type === 'double' && typeof v === 'string' && DECIMAL_TEXT.test(v)) return 'varchar';
+  return undefined;
+}
+
+function describeMisfit(type: ColumnType): string {
+  switch (type) {
+    case 'bigint':
+      return 'is not a 64-bit integer';
+    case 'double':
+      return 'is not a number';
+    case 'boolean':
+      return 'is not a boolean';
+    default:
+      return 'is not an ISO-8601 timestamp (YYYY-MM-DD[THH:MM[:SS[.f]]][Z|±HH:MM]) of a real date';
+  }
+}
+
+function preview(v: unknown): string {
+  const text = typeof v === 'string' ? JSON.stringify(v) : String(v);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/**
+ * The type column `name` must have for every value in `rows` to be stored exactly: `declared`, or wider
+ * when a number is out of its range. A value of the wrong kind for the column fails the batch with
+ * TRB_DEST_WRITE, naming the stream, row and column, before anything is written.
  */
 export function typeForValues(
   declared: ColumnType,
+  stream: string,
   name: string,
   rows: readonly Record<string, Value>[],
 ): ColumnType {
   let type = declared;
-  for (const row of rows) {
-    const v = row[name];
+  if (type === 'varchar') return type;
+  const inherited = isInheritedName(name);
+  for (let i = 0; i < rows.length; i++) {
+    const v = inherited ? ownValue(rows[i]!, name) : rows[i]![name];
     if (v === null || v === undefined || fitsType(v, type)) continue;
-    type = widenType(type, typeOfValue(v));
+    const wider = outOfRangeWidening(v, type);
+    if (wider === undefined) {
+      throw new DestinationError(
+        'TRB_DEST_WRITE',
+        `stream "${stream}": row ${i} column "${name}": value ${preview(v)} ${describeMisfit(type)} (column type ${type})`,
+        { details: { stream, row: i, column: name, type } },
+      );
+    }
+    type = widenType(type, wider);
     if (type === 'varchar') break;
   }
   return type;

@@ -21,9 +21,10 @@ export interface BatonDialectOptions {
 
 export function batonDialect(opts: BatonDialectOptions): Dialect {
   const json = (status: number, body: string | Buffer): SimResponse => ({ status, body });
-  const reply = (status: number, stream?: string, detail?: string): Routed => ({
+  const reply = (status: number, stream?: string, detail?: string, list = false): Routed => ({
     kind: 'reply',
     stream,
+    list,
     response: json(status, drfError(status, detail)),
   });
 
@@ -50,11 +51,14 @@ export function batonDialect(opts: BatonDialectOptions): Dialect {
           },
         };
       }
+      const list = col !== undefined && segments.length === 2;
       const key = req.query.last.api_key;
-      if (key === undefined || (key !== opts.apiKey && key !== opts.forbiddenKey)) return reply(401, stream);
-      if (key === opts.forbiddenKey) return reply(403, stream);
+      if (key === undefined || (key !== opts.apiKey && key !== opts.forbiddenKey)) {
+        return reply(401, stream, undefined, list);
+      }
+      if (key === opts.forbiddenKey) return reply(403, stream, undefined, list);
       if (req.method !== 'GET' && req.method !== 'HEAD') {
-        return reply(405, stream, `Method "${req.method}" not allowed.`);
+        return reply(405, stream, `Method "${req.method}" not allowed.`, list);
       }
 
       if (!col) {

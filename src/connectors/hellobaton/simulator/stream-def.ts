@@ -34,6 +34,8 @@ export type BatonStreamName = (typeof BATON_STREAMS)[number];
 
 /** Links between records: ids are 1-based and dense, so any id up to a stream's size exists. */
 export class BatonRefs {
+  private readonly salts = new Map<BatonStreamName, number>();
+
   constructor(
     readonly seed: number,
     /** The tenant name, used in e-mail addresses and the first company. */
@@ -75,8 +77,14 @@ export class BatonRefs {
     return `${ORIGIN}/api/${resource}/?${field}=${id}`;
   }
 
+  /** Per-stream seed salt (memoised: it is asked for once per generated record). */
   salt(stream: BatonStreamName): number {
-    return hashString(`hellobaton:${stream}`);
+    let salt = this.salts.get(stream);
+    if (salt === undefined) {
+      salt = hashString(`hellobaton:${stream}`);
+      this.salts.set(stream, salt);
+    }
+    return salt;
   }
 }
 

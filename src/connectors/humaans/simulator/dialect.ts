@@ -67,9 +67,10 @@ export function humaansDialect(opts: HumaansDialectOptions): Dialect {
       const special = resource === 'me' || resource === 'token-info';
       if ((!col && !special) || (special && segments.length > 2)) return notFound();
       const stream = col?.def.name;
-      if (!authorized(req)) return { kind: 'reply', stream, response: json(401, feathersError(401)) };
+      const list = col !== undefined && segments.length === 2;
+      if (!authorized(req)) return { kind: 'reply', stream, list, response: json(401, feathersError(401)) };
       if (req.method !== 'GET' && req.method !== 'HEAD') {
-        return { kind: 'reply', stream, response: json(405, feathersError(405)) };
+        return { kind: 'reply', stream, list, response: json(405, feathersError(405)) };
       }
       const credential = opts.token;
 
@@ -129,13 +130,13 @@ export function humaansDialect(opts: HumaansDialectOptions): Dialect {
         respond: () => {
           const q = parseFeathersQuery(req.query);
           if ('error' in q) return json(400, feathersError(400, q.error));
-          const shape = JSON.stringify([q.filters, q.sort, q.limit]);
-          const key = (skip: number) => `${collection.def.name}|${collection.data.version}|${skip}|${shape}`;
+          const shape = `${collection.def.name}|${JSON.stringify([q.filters, q.sort, q.limit])}`;
+          const key = (skip: number) => `${collection.data.version}|${skip}|${shape}`;
           const result = prefetch.take(key(q.skip)) ?? page(collection, q);
           if ('error' in result) return json(400, feathersError(400, result.error));
           // A reader paging by $skip asks for the next page next: build it while this one is being parsed.
           const next = q.skip + q.limit;
-          if (q.limit > 0 && next < result.total) {
+          if (prefetch.inSequence(shape, q.skip, q.limit) && q.limit > 0 && next < result.total) {
             prefetch.prepare(
               key(next),
               () => page(collection, { ...q, skip: next }) as { total: number; body: Buffer },

@@ -17,7 +17,7 @@ export const companies: BatonStreamDef = {
     return new JsonWriter()
       .num('id', i + 1)
       .str('_self', refs.url('companies', i + 1))
-      .text('name', i === 0 ? refs.company : client)
+      .text('name', i === 0 ? refs.company.charAt(0).toUpperCase() + refs.company.slice(1) : client)
       .str('type', i === 0 ? 'internal' : rng.chance(0.85) ? 'client' : 'vendor')
       .str('created', created)
       .str('modified', modified)

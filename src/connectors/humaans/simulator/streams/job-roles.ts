@@ -36,9 +36,9 @@ export const jobRoles: HumaansStreamDef = {
       .str('name', level === 0 ? title : `${title} ${level + 1}`)
       .str('createdAt', isoMillis(createdAt))
       .str('updatedAt', isoMillis(updatedAt));
-    w.append(optional(rng, 'description', 0.7, 0.2, () => `"${title} in the ${rng.pick(DEPARTMENTS)} team"`))
+    w.append(optional(rng, 'description', 0.7, 0.2, `"${title} in the ${rng.pick(DEPARTMENTS)} team"`))
       .str('department', rng.pick(DEPARTMENTS))
-      .append(optional(rng, 'location', 0.8, 0.1, () => `"${rng.pick(CITIES).city}"`))
+      .append(optional(rng, 'location', 0.8, 0.1, `"${rng.pick(CITIES).city}"`))
       .str('employmentType', rng.pick(EMPLOYMENT_TYPES));
     if (i === 1) {
       w.raw('salaryRange', 'null');

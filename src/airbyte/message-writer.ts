@@ -1,0 +1,38 @@
+/**
+ * Writing protocol messages: one JSON object per line, and nothing else, on one stream (stdout). Writes are
+ * synchronous calls that queue in the stream; `drain()` waits for a slow reader (e.g. a loader on the other
+ * end of a pipe), so a fast source never buffers more than a page ahead of it (ARCHITECTURE law 2).
+ */
+import type { AirbyteMessage } from './protocol.js';
+
+export class MessageWriter {
+  private backlog = false;
+
+  constructor(private readonly out: NodeJS.WritableStream = process.stdout) {}
+
+  write(msg: AirbyteMessage): void {
+    this.writeRaw(`${JSON.stringify(msg)}\n`);
+  }
+
+  /** Pre-serialized lines (each ending in "\n"). */
+  writeRaw(text: string): void {
+    if (!this.out.write(text)) this.backlog = true;
+  }
+
+  /** Resolve once the stream has flushed what was written (immediately when it keeps up). */
+  async drain(): Promise<void> {
+    if (!this.backlog) return;
+    this.backlog = false;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        this.out.off('drain', done);
+        this.out.off('close', done);
+        this.out.off('error', done);
+        resolve();
+      };
+      this.out.on('drain', done);
+      this.out.on('close', done);
+      this.out.on('error', done);
+    });
+  }
+}

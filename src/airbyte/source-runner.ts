@@ -1,0 +1,176 @@
+/**
+ * A tributary source as an Airbyte source: `spec`, `check`, `discover` and `read` over the one Source
+ * interface the engine uses (ARCHITECTURE: the adapter wraps it, it does not fork it). `read` starts each
+ * stream where its incoming state says, with the same plan `runSync` uses (`planStreamRead`), and emits
+ * after every page the page's RECORDs and then a STATE whose `stream_state` is a StoredStreamState: the
+ * very blob `tributary sync` keeps in `_tributary_state`, so a resume works from either side.
+ */
+import { ConfigError, type TributaryError } from '../errors.js';
+import type { Source, StreamDescriptor, SyncMode } from '../engine/source.js';
+import { type StoredStreamState, toStreamState } from '../engine/stream-state.js';
+import { planStreamRead, selectStreams, toTributaryError } from '../engine/sync.js';
+import type { RateBudget } from '../http/rate-budget.js';
+import type { Logger } from '../util/log.js';
+import { defaultConfiguredCatalog, toAirbyteStream } from './catalog.js';
+import {
+  catalogMessage,
+  connectionStatusMessage,
+  descriptor,
+  errorTraceMessage,
+  recordLine,
+  streamStateMessage,
+  streamStatusMessage,
+} from './messages.js';
+import type { MessageWriter } from './message-writer.js';
+import type { ConfiguredAirbyteCatalog, StreamDescriptorMsg } from './protocol.js';
+import { type IncomingState, toStoredState } from './state-input.js';
+
+/** `check`: CONNECTION_STATUS SUCCEEDED, or FAILED with the reason. Any failure is reported, never thrown. */
+export async function airbyteCheck(open: () => Promise<Source>, writer: MessageWriter): Promise<void> {
+  let source: Source | undefined;
+  try {
+    source = await open();
+    await source.check();
+    writer.write(connectionStatusMessage(true));
+  } catch (err) {
+    const e = toTributaryError(err);
+    writer.write(connectionStatusMessage(false, `${e.message} [${e.code}]`));
+  } finally {
+    await source?.close();
+  }
+}
+
+export function airbyteDiscover(source: Source, writer: MessageWriter): void {
+  writer.write(catalogMessage(source.streams().map((s) => toAirbyteStream(s))));
+}
+
+export interface AirbyteReadOptions {
+  source: Source;
+  writer: MessageWriter;
+  /** Default: every stream, incremental where supported. */
+  catalog?: ConfiguredAirbyteCatalog;
+  state?: IncomingState;
+  /** The source's rate budget: a wait of at least `rateLimitedAfterMs` is reported as RATE_LIMITED. */
+  budget?: RateBudget;
+  rateLimitedAfterMs?: number;
+  logger?: Logger;
+  signal?: AbortSignal;
+}
+
+interface PlannedStream {
+  stream: StreamDescriptor;
+  mode: SyncMode;
+  desc: StreamDescriptorMsg;
+}
+
+/**
+ * `read`: the configured streams one after another. Returns the exit code: 0, or the exit code of the first
+ * error (after a TRACE ERROR and STREAM_STATUS INCOMPLETE). A source error fails its stream only; a
+ * credential, config or internal error stops the read, like `runSync`.
+ */
+export async function airbyteRead(o: AirbyteReadOptions): Promise<number> {
+  const { source, writer } = o;
+  const planned = planStreams(source, o.catalog ?? defaultConfiguredCatalog(source.streams()), o.logger);
+  const threshold = o.rateLimitedAfterMs ?? 1000;
+  let current: StreamDescriptorMsg | undefined;
+  let reportedUntil = 0;
+  let rateLimited = false;
+  const unsubscribe = o.budget?.observeWaits?.((resumeAt) => {
+    if (current === undefined || resumeAt - Date.now() < threshold || resumeAt <= reportedUntil) return;
+    reportedUntil = resumeAt;
+    rateLimited = true;
+    writer.write(streamStatusMessage(current, 'RUNNING', resumeAt));
+  });
+  let failure: TributaryError | undefined;
+  try {
+    for (const p of planned) {
+      current = p.desc;
+      try {
+        await readStream(p);
+      } catch (err) {
+        const e = toTributaryError(err);
+        failure ??= e;
+        o.logger?.error({ stream: p.stream.name, code: e.code }, 'stream failed');
+        writer.write(errorTraceMessage(e, p.desc));
+        writer.write(streamStatusMessage(p.desc, 'INCOMPLETE'));
+        await writer.drain();
+        if (!e.code.startsWith('TRB_SOURCE_') && e.code !== 'TRB_RATE_LIMITED') break;
+      }
+    }
+  } finally {
+    current = undefined;
+    unsubscribe?.();
+  }
+  return failure ? failure.exitCode : 0;
+
+  async function readStream({ stream, mode, desc }: PlannedStream): Promise<void> {
+    writer.write(streamStatusMessage(desc, 'STARTED'));
+    const stored = toStoredState(o.state?.get(stream.name), mode);
+    const plan = planStreamRead(stored, mode, 'upsert');
+    const stateFor = (source: Record<string, unknown>, complete: boolean) => {
+      const s: StoredStreamState = { version: 1, mode, source, complete, writeMode: 'upsert' };
+      return toStreamState(s);
+    };
+    let last: Record<string, unknown> | undefined = plan.resuming ? stored?.source : undefined;
+    let running = false;
+    let final = false;
+    if (!plan.alreadyRead) {
+      for await (const page of source.read(stream.name, {
+        syncMode: mode,
+        state: plan.sourceState,
+        signal: o.signal,
+      })) {
+        if (!running || rateLimited) {
+          // First data, or data flowing again after a rate-limited wait.
+          writer.write(streamStatusMessage(desc, 'RUNNING'));
+          running = true;
+          rateLimited = false;
+        }
+        const emittedAt = Date.now();
+        let lines = '';
+        for (const r of page.records) lines += recordLine(stream.name, desc.namespace, r, emittedAt);
+        writer.writeRaw(lines);
+        last = page.checkpoint;
+        // The last page of a read completes it: an incremental cursor is final, a full refresh is done.
+        final = page.checkpoint.in_progress === false;
+        writer.write(streamStateMessage(desc, stateFor(last, final), page.records.length));
+        await writer.drain();
+      }
+    }
+    if (!final) {
+      // An empty read, or a resumed pass that had read everything: close it with a completed state.
+      const source =
+        mode === 'full_refresh' ? { ...(last ?? {}), in_progress: false } : (last ?? stored?.source ?? {});
+      writer.write(streamStateMessage(desc, stateFor(source, true), 0));
+    }
+    writer.write(streamStatusMessage(desc, 'COMPLETE'));
+    await writer.drain();
+  }
+}
+
+/** Match a configured catalog to the source's streams. Every mismatch is a ConfigError before any read. */
+function planStreams(source: Source, catalog: ConfiguredAirbyteCatalog, logger?: Logger): PlannedStream[] {
+  const streams = selectStreams(
+    source,
+    catalog.streams.map((c) => c.stream.name),
+  );
+  return catalog.streams.map((c, i) => {
+    const stream = streams[i]!;
+    const mode = c.sync_mode;
+    if (!stream.supportedSyncModes.includes(mode)) {
+      throw new ConfigError(
+        `catalog: stream "${stream.name}" of ${source.name} does not support sync_mode ${mode} (supported: ${stream.supportedSyncModes.join(', ')})`,
+        { details: { stream: stream.name, field: 'sync_mode' } },
+      );
+    }
+    const asked = c.cursor_field;
+    if (mode === 'incremental' && asked && asked.length > 0 && asked.join('.') !== stream.cursorField) {
+      // The protocol: with source_defined_cursor, other cursor field inputs are ignored. Say so.
+      logger?.warn(
+        { stream: stream.name, cursor_field: asked, used: stream.cursorField },
+        `stream "${stream.name}" has a source-defined cursor (${stream.cursorField}); the catalog's cursor_field ${JSON.stringify(asked)} is ignored`,
+      );
+    }
+    return { stream, mode, desc: descriptor(stream.name, c.stream.namespace) };
+  });
+}
