@@ -56,11 +56,16 @@ export async function runPipeline(
     child.stderr!.on('data', (d) => {
       stderr += d;
     });
+    const stderrEnded = new Promise<void>((r) => child.stderr!.on('close', () => r()));
+    // 'exit', not 'close': the source's stdout belongs to the loader now, so it never closes here.
     return new Promise<CliResult>((resolve) =>
-      child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+      child.on('exit', (code, signal) => {
+        void stderrEnded.then(() => resolve({ code, signal, stdout, stderr }));
+      }),
     );
   };
   const [source, load] = await Promise.all([collect(src, false), collect(dst, true)]);
+  src.stdout!.destroy();
   return { source, load };
 }
 

@@ -652,6 +652,19 @@ export function describeDestinationConformance(name: string, makeDestination: Ma
       ]);
     });
 
+    it('replace mode never drops a table tributary did not create', async () => {
+      const f = await setup();
+      await f.query(`CREATE TABLE ${f.table('mine')} ("id" BIGINT, "note" VARCHAR)`);
+      await f.query(`INSERT INTO ${f.table('mine')} VALUES (1, 'keep me')`);
+      const t = spec('mine', { id: 'bigint', v: 'varchar' });
+      await f.dest.write(batch(t, [{ id: 2, v: 'x' }], { mode: 'replace', passId: 'r', state: { n: 1 } }));
+      const err = await f.dest.finishReplace('mine', t, { done: true }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DestinationError);
+      expect((err as DestinationError).code).toBe('TRB_DEST_SCHEMA');
+      expect((await f.rows('mine')).map((r) => r.note)).toEqual(['keep me']);
+      expect((await f.dest.readStates()).mine).toEqual({ n: 1 });
+    });
+
     it('commits each stream state with its rows', async () => {
       const f = await setup();
       expect(await f.dest.readStates()).toEqual({});

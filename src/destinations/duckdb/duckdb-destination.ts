@@ -86,6 +86,7 @@ export class DuckDbDestination implements Destination {
   private conn: DuckDBConnection | undefined;
   private loc: TableLocation | undefined;
   private closed = false;
+  private opening: Promise<void> | undefined;
 
   constructor(
     private readonly path: string,
@@ -100,6 +101,14 @@ export class DuckDbDestination implements Destination {
     if (this.closed)
       throw new DestinationError('TRB_DEST_OPEN', `${this.description} was closed; create a new destination`);
     if (this.conn) return;
+    // Concurrent calls share one attempt; a failed attempt can be retried.
+    this.opening ??= this.openOnce().finally(() => {
+      this.opening = undefined;
+    });
+    return this.opening;
+  }
+
+  private async openOnce(): Promise<void> {
     const config: Record<string, string> = {
       checkpoint_threshold: this.tuning.checkpointThreshold ?? DEFAULT_CHECKPOINT_THRESHOLD,
     };
@@ -172,14 +181,7 @@ export class DuckDbDestination implements Destination {
       let existing = await this.shape(conn, tableName);
       if (replace && existing !== undefined) {
         const marker = readMarker(existing.comment);
-        if (marker === undefined) {
-          throw new DestinationError(
-            'TRB_DEST_SCHEMA',
-            `table ${this.qualified(existing.name)} exists but was not created by tributary; it is the name ` +
-              `tributary stages replace-mode stream "${stream}" in. Drop or rename it.`,
-            { details: { stream } },
-          );
-        }
+        if (marker === undefined) throw notOurs(this.qualified(existing.name), stream);
         if (batch.passId !== undefined && marker.pass !== batch.passId) {
           // Rows of an earlier, unfinished pass must not be swapped in with this one.
           await conn.run(`DROP TABLE ${this.qualified(existing.name)}`);
@@ -256,6 +258,8 @@ export class DuckDbDestination implements Destination {
       async (conn, loc) => {
         const sideName = replaceTableName(stream);
         const side = await this.shape(conn, sideName);
+        if (side !== undefined && readMarker(side.comment) === undefined)
+          throw notOurs(this.qualified(side.name), stream);
         // An empty pass never wrote a batch: its result is an empty table.
         const { shape: staged, changes } = await evolveTable(conn, loc, sideName, table, side, {
           stream,
@@ -337,6 +341,7 @@ export class DuckDbDestination implements Destination {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.opening?.catch(() => undefined);
     // Let queued work finish first; its errors belong to its callers.
     await this.mutex.run(async () => undefined);
     try {
@@ -432,6 +437,15 @@ export class DuckDbDestination implements Destination {
       `INSERT INTO ${this.bookkeeping('schemaChanges')} (run_id, stream, kind, column_name, from_type, to_type, changed_at) VALUES ${rows.join(', ')}`,
     );
   }
+}
+
+function notOurs(qualified: string, stream: string): DestinationError {
+  return new DestinationError(
+    'TRB_DEST_SCHEMA',
+    `table ${qualified} exists but was not created by tributary; it is the name tributary stages ` +
+      `replace-mode stream "${stream}" in. Drop or rename it.`,
+    { details: { stream } },
+  );
 }
 
 /** State as JSON text; a state that cannot be serialized is refused before the transaction starts. */

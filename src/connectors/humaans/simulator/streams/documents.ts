@@ -40,7 +40,7 @@ export const documents: HumaansStreamDef = {
     } else {
       // The file id is the document id rotated: unique and id-shaped without minting another.
       const fileId = id.slice(12) + id.slice(0, 12);
-      url = `https://files.humaans.io/${fileId}/${filename}`;
+      url = `https://files.humaans.io/${fileId}`;
       out += `,"link":null,"fileId":"${fileId}","file":{"id":"${fileId}","url":"${url}","filename":"${filename}"}`;
     }
     out += rng.chance(0.15)
