@@ -51,9 +51,9 @@ export async function airbyteCommand(
   const writer = new MessageWriter(process.stdout);
   const logger = airbyteLogger(writer, o.logLevel ?? process.env.TRIBUTARY_LOG_LEVEL ?? 'info');
   const abort = new AbortController();
-  // The reader went away (e.g. the loader failed): stop reading instead of dying on EPIPE.
-  const onStdoutError = (err: Error) => abort.abort(err);
-  process.stdout.on('error', onStdoutError);
+  // The reader went away (e.g. the loader failed): stop reading instead of dying on EPIPE. The listener
+  // stays until exit, so a write still in flight cannot raise an unhandled 'error'.
+  process.stdout.on('error', (err: Error) => abort.abort(err));
   try {
     switch (command) {
       case 'spec': {
@@ -108,7 +108,5 @@ export async function airbyteCommand(
     const e = toTributaryError(err);
     writer.write(errorTraceMessage(isTributaryError(err) ? e : err));
     return e.exitCode;
-  } finally {
-    process.stdout.off('error', onStdoutError);
   }
 }

@@ -177,6 +177,8 @@ export class DeclarativeSource implements Source {
         },
       );
     }
+    const skipDef = def.skip_unchanged === null ? undefined : (def.skip_unchanged ?? manifest.skip_unchanged);
+    const unchangedField = skipDef && resolveBoolean(skipDef.enabled, this.ctx) ? skipDef.field : undefined;
     const transforms = compileTransforms(
       def.transforms ?? manifest.transforms,
       this.ctx,
@@ -190,6 +192,7 @@ export class DeclarativeSource implements Source {
       supportedSyncModes: incDef && incEnabled ? ['full_refresh', 'incremental'] : ['full_refresh'],
       cursorField: incDef ? outputName(incDef.cursor_field, schema) : undefined,
       resumable: true,
+      unchangedField,
     };
     return {
       def,

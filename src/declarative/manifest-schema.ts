@@ -144,6 +144,18 @@ export const Incremental = z
 
 export const Selector = z.object({ path: z.array(z.string()) }).strict();
 
+/**
+ * Client-side incremental for APIs without a server-side filter: every page is still read, but rows whose
+ * `field` (e.g. `modified`) is unchanged in the destination are not rewritten, and count as unchanged.
+ */
+export const SkipUnchanged = z
+  .object({
+    /** Output field whose equal value means the record is unchanged. */
+    field: z.string(),
+    enabled: Template.default(true),
+  })
+  .strict();
+
 export const StreamDef = z
   .object({
     name: z.string().regex(/^[a-z][a-z0-9_]*$/, 'stream names are snake_case'),
@@ -156,6 +168,8 @@ export const StreamDef = z
     selector: Selector.optional(),
     transforms: z.array(Transform).optional(),
     incremental: Incremental.nullable().optional(),
+    /** Override (or with null, disable) the manifest's skip_unchanged for this stream. */
+    skip_unchanged: SkipUnchanged.nullable().optional(),
   })
   .strict();
 
@@ -171,6 +185,7 @@ export const Manifest = z
     selector: Selector.default({ path: [] }),
     transforms: z.array(Transform).default([]),
     incremental: Incremental.optional(),
+    skip_unchanged: SkipUnchanged.optional(),
     check: z.object({ stream: z.string() }).strict(),
     streams: z.array(StreamDef).min(1),
   })

@@ -52,6 +52,12 @@ export interface WriteBatch {
    */
   passId?: string;
   mode: WriteMode;
+  /**
+   * Client-side incremental: a column (e.g. `modified`) whose unchanged value means the row is unchanged.
+   * Rows whose stored, non-deleted copy has the same value are not rewritten; they only get
+   * `_tributary_pass = passId`, so the soft-delete sweep still counts them as seen. Upsert mode only.
+   */
+  skipUnchangedBy?: string;
 }
 
 export interface SchemaChange {
@@ -64,6 +70,8 @@ export interface SchemaChange {
 
 export interface WriteResult {
   rowsWritten: number;
+  /** Rows left as they were because `skipUnchangedBy` matched (0 or absent otherwise). */
+  rowsUnchanged?: number;
   schemaChanges: SchemaChange[];
 }
 

@@ -29,6 +29,8 @@ export interface StreamDescriptor {
   cursorField?: string;
   /** Whether a full refresh can resume mid-stream from its checkpoint. */
   resumable: boolean;
+  /** Client-side incremental: a field whose unchanged value lets a full refresh skip rewriting the row. */
+  unchangedField?: string;
 }
 
 export interface ReadOptions {

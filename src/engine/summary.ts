@@ -7,6 +7,8 @@ export interface StreamSummary {
   status: 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
   records: number;
   upserts: number;
+  /** Rows a client-side incremental pass found unchanged and did not rewrite. */
+  unchanged: number;
   softDeletes: number;
   pages: number;
   batches: number;
@@ -37,6 +39,7 @@ export function newStreamSummary(stream: string, mode: string): StreamSummary {
     status: 'pending',
     records: 0,
     upserts: 0,
+    unchanged: 0,
     softDeletes: 0,
     pages: 0,
     batches: 0,
@@ -58,6 +61,7 @@ export function formatSummary(run: RunSummary): string {
     'mode',
     'status',
     'upserts',
+    'unchanged',
     'soft deletes',
     'pages',
     'requests',
@@ -72,6 +76,7 @@ export function formatSummary(run: RunSummary): string {
     s.mode + (s.resumed ? ' (resumed)' : ''),
     s.status,
     String(s.upserts),
+    String(s.unchanged),
     String(s.softDeletes),
     String(s.pages),
     String(s.metrics.requests),
@@ -86,6 +91,7 @@ export function formatSummary(run: RunSummary): string {
     '',
     '',
     String(sum(run.streams, (s) => s.upserts)),
+    String(sum(run.streams, (s) => s.unchanged)),
     String(sum(run.streams, (s) => s.softDeletes)),
     String(sum(run.streams, (s) => s.pages)),
     String(sum(run.streams, (s) => s.metrics.requests)),

@@ -216,9 +216,11 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
           syncedAt: new Date(),
           passId: pass,
           mode: writeMode,
+          skipUnchangedBy: mode === 'full_refresh' && writeMode === 'upsert' ? stream.unchangedField : undefined,
         }),
       );
       summary.upserts += result.rowsWritten;
+      summary.unchanged += result.rowsUnchanged ?? 0;
       summary.batches++;
       summary.schemaChanges += result.schemaChanges.length;
       progress();

@@ -69,6 +69,7 @@ export async function runPipeline(
   return { source, load };
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: parsed protocol JSON, asserted field by field in the tests
 export type Msg = Record<string, any>;
 
 /** Every stdout line must be one JSON object with a `type`: the protocol's only rule about stdout. */

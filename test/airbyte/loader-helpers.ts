@@ -3,7 +3,11 @@ import { Readable } from 'node:stream';
 import { createDestination } from '../../src/destinations/create-destination.js';
 import { readLines } from '../../src/airbyte/line-reader.js';
 import { type LoaderOptions, type LoadSummary, loadAirbyte } from '../../src/airbyte/loader.js';
-import type { AirbyteMessage } from '../../src/airbyte/protocol.js';
+import type {
+  AirbyteMessage,
+  AirbyteSyncMode,
+  ConfiguredAirbyteCatalog,
+} from '../../src/airbyte/protocol.js';
 import type { StreamState } from '../../src/destinations/destination.js';
 
 export type Line = Record<string, unknown> | string;
@@ -18,7 +22,11 @@ export const st = (stream: string, state: Record<string, unknown>) => ({
 });
 export const status = (stream: string, s: 'STARTED' | 'RUNNING' | 'COMPLETE' | 'INCOMPLETE') => ({
   type: 'TRACE',
-  trace: { type: 'STREAM_STATUS', emitted_at: 1, stream_status: { stream_descriptor: { name: stream }, status: s } },
+  trace: {
+    type: 'STREAM_STATUS',
+    emitted_at: 1,
+    stream_status: { stream_descriptor: { name: stream }, status: s },
+  },
 });
 
 export function text(lines: Line[], trailingNewline = true): string {
@@ -26,10 +34,19 @@ export function text(lines: Line[], trailingNewline = true): string {
   return trailingNewline ? `${body}\n` : body;
 }
 
+/** An echoed STATE, typed for the assertions the tests make. */
+export interface EchoedState {
+  type: 'STATE';
+  state: {
+    stream?: { stream_state?: Record<string, unknown> };
+    destinationStats: { recordCount: number };
+  };
+}
+
 export interface LoadResult {
   summary?: LoadSummary;
   error?: Error & { code?: string; exitCode?: number };
-  echoed: AirbyteMessage[];
+  echoed: EchoedState[];
   states: Record<string, StreamState>;
 }
 
@@ -43,7 +60,7 @@ export async function loadInto(
     { namespace: opts.namespace ?? 'ab', connector: 'airbyte' },
   );
   await destination.open();
-  const echoed: AirbyteMessage[] = [];
+  const echoed: EchoedState[] = [];
   try {
     const raw = typeof input === 'string' ? input : text(input);
     // Split the input into small chunks so line splitting across chunks is exercised too.
@@ -56,8 +73,8 @@ export async function loadInto(
       summary = await loadAirbyte(readLines(Readable.from(chunks)), {
         ...opts,
         destination,
-        onStateCommitted: (m) => {
-          echoed.push(m);
+        onStateCommitted: (m: AirbyteMessage) => {
+          echoed.push(m as unknown as EchoedState);
         },
       });
     } catch (err) {
@@ -77,13 +94,13 @@ export const catalogOf = (
     schema?: Record<string, unknown>;
     namespace?: string;
   }[],
-) => ({
+): ConfiguredAirbyteCatalog => ({
   streams: streams.map((s) => ({
     stream: {
       name: s.name,
       ...(s.namespace ? { namespace: s.namespace } : {}),
       json_schema: s.schema ?? { type: 'object', properties: {} },
-      supported_sync_modes: ['full_refresh', 'incremental'],
+      supported_sync_modes: ['full_refresh', 'incremental'] as AirbyteSyncMode[],
       ...(s.pk ? { source_defined_primary_key: s.pk } : {}),
     },
     sync_mode: 'incremental' as const,

@@ -33,7 +33,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('destination sync modes', () => {
   it('append_dedup upserts by the primary key, with column types from the catalog schema', async () => {
     const path = db();
-    const catalog = catalogOf([{ name: 'people', mode: 'append_dedup', pk: [['id']], schema: PEOPLE_SCHEMA }]);
+    const catalog = catalogOf([
+      { name: 'people', mode: 'append_dedup', pk: [['id']], schema: PEOPLE_SCHEMA },
+    ]);
     const r = await loadInto(
       path,
       [
@@ -61,8 +63,8 @@ describe('destination sync modes', () => {
       { column_name: 'updated_at', data_type: 'TIMESTAMP WITH TIME ZONE' },
     ]);
     // Each STATE echoed once, after its commit, with the records it covers.
-    expect(r.echoed.map((m) => (m as any).state.destinationStats.recordCount)).toEqual([2, 1]);
-    expect(r.echoed.map((m) => (m as any).state.stream.stream_state.cursor)).toEqual(['a', 'b']);
+    expect(r.echoed.map((m) => m.state.destinationStats.recordCount)).toEqual([2, 1]);
+    expect(r.echoed.map((m) => m.state.stream!.stream_state!.cursor)).toEqual(['a', 'b']);
     expect(committedAirbyteState(r.states)).toEqual([
       { type: 'STREAM', stream: { stream_descriptor: { name: 'people' }, stream_state: { cursor: 'b' } } },
     ]);
@@ -91,27 +93,53 @@ describe('destination sync modes', () => {
     const catalog = catalogOf([{ name: 'items', mode: 'overwrite', pk: [['id']] }]);
     const first = await loadInto(
       path,
-      [rec('items', { id: 1 }), rec('items', { id: 2 }), rec('items', { id: 3 }), st('items', { p: 1 }), status('items', 'COMPLETE')],
+      [
+        rec('items', { id: 1 }),
+        rec('items', { id: 2 }),
+        rec('items', { id: 3 }),
+        st('items', { p: 1 }),
+        status('items', 'COMPLETE'),
+      ],
       { catalog },
     );
     expect(first.error).toBeUndefined();
-    expect(await rows(path, 'select id from ab.items order by id')).toEqual([{ id: '1' }, { id: '2' }, { id: '3' }]);
+    expect(await rows(path, 'select id from ab.items order by id')).toEqual([
+      { id: '1' },
+      { id: '2' },
+      { id: '3' },
+    ]);
 
     // A second pass that stops before COMPLETE: its rows stay staged; the old table is untouched.
-    const cut = await loadInto(path, [rec('items', { id: 2 }), rec('items', { id: 4 }), st('items', { p: 2 })], {
-      catalog,
-    });
+    const cut = await loadInto(
+      path,
+      [rec('items', { id: 2 }), rec('items', { id: 4 }), st('items', { p: 2 })],
+      {
+        catalog,
+      },
+    );
     expect(cut.error).toBeUndefined();
     expect(cut.summary!.warnings.join('\n')).toMatch(/stay staged/);
-    expect(await rows(path, 'select id from ab.items order by id')).toEqual([{ id: '1' }, { id: '2' }, { id: '3' }]);
+    expect(await rows(path, 'select id from ab.items order by id')).toEqual([
+      { id: '1' },
+      { id: '2' },
+      { id: '3' },
+    ]);
 
     // The source resumes the pass from the committed state: the staged rows are kept and swapped in.
     expect(committedAirbyteState(cut.states)[0]!.stream!.stream_state).toEqual({ p: 2 });
-    const resumed = await loadInto(path, [rec('items', { id: 5 }), st('items', { p: 3 }), status('items', 'COMPLETE')], {
-      catalog,
-    });
+    const resumed = await loadInto(
+      path,
+      [rec('items', { id: 5 }), st('items', { p: 3 }), status('items', 'COMPLETE')],
+      {
+        catalog,
+      },
+    );
     expect(resumed.error).toBeUndefined();
-    expect(await rows(path, 'select id from ab.items order by id')).toEqual([{ id: '2' }, { id: '4' }, { id: '5' }]);
+    expect(await rows(path, 'select id from ab.items order by id')).toEqual([
+      { id: '2' },
+      { id: '4' },
+      { id: '5' },
+    ]);
     expect(resumed.states.items).toMatchObject({ complete: true, writeMode: 'replace' });
   });
 
@@ -160,14 +188,23 @@ describe('state scopes', () => {
       type: 'STATE',
       state: {
         type: 'GLOBAL',
-        global: { shared_state: { lsn: n }, stream_states: [{ stream_descriptor: { name: 'a' }, stream_state: { n } }] },
+        global: {
+          shared_state: { lsn: n },
+          stream_states: [{ stream_descriptor: { name: 'a' }, stream_state: { n } }],
+        },
       },
     });
-    const r = await loadInto(path, [rec('a', { id: 1 }), rec('b', { id: 1 }), global(1), rec('b', { id: 2 }), global(2)]);
+    const r = await loadInto(path, [
+      rec('a', { id: 1 }),
+      rec('b', { id: 1 }),
+      global(1),
+      rec('b', { id: 2 }),
+      global(2),
+    ]);
     expect(r.error).toBeUndefined();
     expect(await rows(path, 'select count(*) as n from ab.a')).toEqual([{ n: '1' }]);
     expect(await rows(path, 'select count(*) as n from ab.b')).toEqual([{ n: '2' }]);
-    expect(r.echoed.map((m) => (m as any).state.destinationStats.recordCount)).toEqual([2, 1]);
+    expect(r.echoed.map((m) => m.state.destinationStats.recordCount)).toEqual([2, 1]);
     const exported = committedAirbyteState(r.states);
     expect(exported).toHaveLength(1);
     expect(exported[0]!.global!.shared_state).toEqual({ lsn: 2 });
@@ -175,7 +212,10 @@ describe('state scopes', () => {
 
   it('a LEGACY state (no type, a data blob) works the same way', async () => {
     const path = db();
-    const r = await loadInto(path, [rec('a', { id: 1 }), { type: 'STATE', state: { data: { a: { c: 1 } } } }]);
+    const r = await loadInto(path, [
+      rec('a', { id: 1 }),
+      { type: 'STATE', state: { data: { a: { c: 1 } } } },
+    ]);
     expect(r.error).toBeUndefined();
     expect(r.echoed).toHaveLength(1);
     expect(committedAirbyteState(r.states)).toEqual([{ data: { a: { c: 1 } } }]);
@@ -187,7 +227,7 @@ describe('state scopes', () => {
     for (let i = 0; i < 7; i++) input.push(rec('s', { id: i }), st('s', { i }));
     const r = await loadInto(path, input, { batchRows: 3 });
     expect(r.error).toBeUndefined();
-    expect(r.echoed.map((m) => (m as any).state.stream.stream_state.i)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(r.echoed.map((m) => m.state.stream!.stream_state!.i)).toEqual([0, 1, 2, 3, 4, 5, 6]);
     expect(await rows(path, 'select count(*) as n from ab.s')).toEqual([{ n: '7' }]);
   });
 
@@ -200,7 +240,12 @@ describe('state scopes', () => {
 
   it('a stream the source reports INCOMPLETE drops only what no STATE covers', async () => {
     const path = db();
-    const r = await loadInto(path, [rec('s', { id: 1 }), st('s', { i: 1 }), rec('s', { id: 2 }), status('s', 'INCOMPLETE')]);
+    const r = await loadInto(path, [
+      rec('s', { id: 1 }),
+      st('s', { i: 1 }),
+      rec('s', { id: 2 }),
+      status('s', 'INCOMPLETE'),
+    ]);
     expect(r.error).toBeUndefined();
     expect(r.summary!.warnings.join('\n')).toMatch(/INCOMPLETE; 1 records after its last STATE were dropped/);
     expect(await rows(path, 'select id from ab.s')).toEqual([{ id: '1' }]);
@@ -222,7 +267,15 @@ describe('bad input on stdin', () => {
     const path = db();
     const r = await loadInto(
       path,
-      [rec('s', { id: 1 }), rec('s', { id: 2 }), st('s', { c: 1 }), rec('s', { id: 3 }), 'this is not json', rec('s', { id: 4 }), st('s', { c: 2 })],
+      [
+        rec('s', { id: 1 }),
+        rec('s', { id: 2 }),
+        st('s', { c: 1 }),
+        rec('s', { id: 3 }),
+        'this is not json',
+        rec('s', { id: 4 }),
+        st('s', { c: 2 }),
+      ],
       { catalog },
     );
     expect(r.error).toMatchObject({ code: 'TRB_SOURCE_BAD_RESPONSE', exitCode: 1 });
@@ -234,9 +287,13 @@ describe('bad input on stdin', () => {
 
   it('an unknown message type: skipped with a warning, the load goes on', async () => {
     const path = db();
-    const r = await loadInto(path, [rec('s', { id: 1 }), { type: 'FUTURE_THING', x: 1 }, rec('s', { id: 2 }), st('s', { c: 1 })], {
-      catalog,
-    });
+    const r = await loadInto(
+      path,
+      [rec('s', { id: 1 }), { type: 'FUTURE_THING', x: 1 }, rec('s', { id: 2 }), st('s', { c: 1 })],
+      {
+        catalog,
+      },
+    );
     expect(r.error).toBeUndefined();
     expect(r.summary!.skipped).toBe(1);
     expect(r.summary!.warnings[0]).toMatch(/line 2: unknown message type "FUTURE_THING" skipped/);
@@ -245,11 +302,17 @@ describe('bad input on stdin', () => {
 
   it('a RECORD for a stream not in the catalog: error; earlier covered records are committed', async () => {
     const path = db();
-    const r = await loadInto(path, [rec('s', { id: 1 }), st('s', { c: 1 }), rec('s', { id: 2 }), rec('intruder', { id: 9 })], {
-      catalog,
-    });
+    const r = await loadInto(
+      path,
+      [rec('s', { id: 1 }), st('s', { c: 1 }), rec('s', { id: 2 }), rec('intruder', { id: 9 })],
+      {
+        catalog,
+      },
+    );
     expect(r.error).toMatchObject({ code: 'TRB_SOURCE_RECORD', exitCode: 1 });
-    expect(r.error!.message).toMatch(/line 4: RECORD for stream "intruder", which is not in the catalog \(catalog streams: s\)/);
+    expect(r.error!.message).toMatch(
+      /line 4: RECORD for stream "intruder", which is not in the catalog \(catalog streams: s\)/,
+    );
     expect(await rows(path, 'select id from ab.s')).toEqual([{ id: '1' }]);
   });
 
@@ -257,7 +320,7 @@ describe('bad input on stdin', () => {
     const path = db();
     const r = await loadInto(path, [st('s', { c: 0 }), rec('s', { id: 1 }), st('s', { c: 1 })], { catalog });
     expect(r.error).toBeUndefined();
-    expect(r.echoed.map((m) => (m as any).state.destinationStats.recordCount)).toEqual([0, 1]);
+    expect(r.echoed.map((m) => m.state.destinationStats.recordCount)).toEqual([0, 1]);
     expect(await rows(path, 'select id from ab.s')).toEqual([{ id: '1' }]);
   });
 
@@ -271,7 +334,9 @@ describe('bad input on stdin', () => {
   });
 
   it('a GLOBAL STATE before any record, with no catalog to keep it with: skipped with a warning', async () => {
-    const r = await loadInto(db(), [{ type: 'STATE', state: { type: 'GLOBAL', global: { stream_states: [] } } }]);
+    const r = await loadInto(db(), [
+      { type: 'STATE', state: { type: 'GLOBAL', global: { stream_states: [] } } },
+    ]);
     expect(r.error).toBeUndefined();
     expect(r.summary!.warnings[0]).toMatch(/GLOBAL STATE arrived before any record.*skipped/);
     expect(r.echoed).toHaveLength(0);
@@ -279,7 +344,13 @@ describe('bad input on stdin', () => {
 
   it('input cut off mid-line: error; nothing after the last STATE is committed', async () => {
     const path = db();
-    const whole = text([rec('s', { id: 1 }), st('s', { c: 1 }), rec('s', { id: 2 }), rec('s', { id: 3 }), st('s', { c: 2 })]);
+    const whole = text([
+      rec('s', { id: 1 }),
+      st('s', { c: 1 }),
+      rec('s', { id: 2 }),
+      rec('s', { id: 3 }),
+      st('s', { c: 2 }),
+    ]);
     const cut = whole.slice(0, whole.indexOf('{"type":"RECORD","record":{"stream":"s","data":{"id":3}') + 30);
     const r = await loadInto(path, cut, { catalog });
     expect(r.error).toMatchObject({ code: 'TRB_SOURCE_BAD_RESPONSE', exitCode: 1 });

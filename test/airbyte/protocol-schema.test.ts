@@ -1,7 +1,7 @@
 /**
  * Every kind of message tributary emits, from real runs of the built CLI against the simulators (and the
  * builders for the kinds a healthy run never produces), validated with ajv against the Airbyte protocol
- * schema (shared/fixtures/airbyte/airbyte_protocol_v0.yaml). The schema leaves most objects open, so the
+ * schema (a copy of shared/fixtures/airbyte/airbyte_protocol_v0.yaml in ./fixtures). The schema leaves most objects open, so the
  * test also checks that each message carries the payload its type announces.
  */
 import { readFileSync, rmSync } from 'node:fs';
@@ -18,7 +18,8 @@ import { ROOT, runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/duckdb.js';
 import { configure, type Msg, protocolLines, runCliInput, writeJson } from './helpers.js';
 
-const PROTOCOL = join(ROOT, '..', 'shared', 'fixtures', 'airbyte', 'airbyte_protocol_v0.yaml');
+/** A verbatim copy of airbyte-protocol's v0 airbyte_protocol.yaml (MIT), as shared in ../shared/fixtures/airbyte. */
+const PROTOCOL = join(ROOT, 'test', 'airbyte', 'fixtures', 'airbyte_protocol_v0.yaml');
 const PAYLOAD: Record<string, string> = {
   RECORD: 'record',
   STATE: 'state',
@@ -72,9 +73,17 @@ describe('every message tributary emits validates against the Airbyte protocol s
     });
     const badKey = writeJson(dir, 'bad.json', { api_token: 'nope-nope', base_url: sim.baseUrl });
     collect('spec', protocolLines((await runCli(['airbyte', 'humaans', 'spec'])).stdout));
-    collect('check', protocolLines((await runCli(['airbyte', 'humaans', 'check', '--config', config])).stdout));
-    collect('check bad key', protocolLines((await runCli(['airbyte', 'humaans', 'check', '--config', badKey])).stdout));
-    const discovered = protocolLines((await runCli(['airbyte', 'humaans', 'discover', '--config', config])).stdout);
+    collect(
+      'check',
+      protocolLines((await runCli(['airbyte', 'humaans', 'check', '--config', config])).stdout),
+    );
+    collect(
+      'check bad key',
+      protocolLines((await runCli(['airbyte', 'humaans', 'check', '--config', badKey])).stdout),
+    );
+    const discovered = protocolLines(
+      (await runCli(['airbyte', 'humaans', 'discover', '--config', config])).stdout,
+    );
     collect('discover', discovered);
     const cat = configure(discovered[0]!, (s) =>
       s.name === 'companies' ? {} : s.name === 'locations' ? { sync_mode: 'full_refresh' } : undefined,
@@ -90,9 +99,19 @@ describe('every message tributary emits validates against the Airbyte protocol s
     );
     expect(load.code, load.stderr).toBe(0);
     collect('load echo', protocolLines(load.stdout));
-    collect('read bad key', protocolLines((await runCli(['airbyte', 'humaans', 'read', '--config', badKey, '--catalog', catalog])).stdout));
+    collect(
+      'read bad key',
+      protocolLines(
+        (await runCli(['airbyte', 'humaans', 'read', '--config', badKey, '--catalog', catalog])).stdout,
+      ),
+    );
     sim.setFaults({ rate: 1, kinds: ['503'] });
-    collect('read 503', protocolLines((await runCli(['airbyte', 'humaans', 'read', '--config', config, '--catalog', catalog])).stdout));
+    collect(
+      'read 503',
+      protocolLines(
+        (await runCli(['airbyte', 'humaans', 'read', '--config', config, '--catalog', catalog])).stdout,
+      ),
+    );
     sim.setFaults(undefined);
     collect('builders', [
       errorTraceMessage(new SourceError('TRB_SOURCE_BAD_RESPONSE', 'bad body'), { name: 'people' }),
@@ -116,7 +135,9 @@ describe('every message tributary emits validates against the Airbyte protocol s
     const kinds = new Set<string>();
     for (const { where, msg } of collected) {
       const ok = validate(msg);
-      expect(ok, `${where}: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(msg).slice(0, 400)}`).toBe(true);
+      expect(ok, `${where}: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(msg).slice(0, 400)}`).toBe(
+        true,
+      );
       const key = PAYLOAD[msg.type];
       expect(key, `${where}: we never emit ${msg.type}`).toBeDefined();
       expect(msg[key!], `${where}: ${msg.type} without ${key}`).toBeTypeOf('object');
@@ -155,7 +176,11 @@ describe('every message tributary emits validates against the Airbyte protocol s
     expect(
       validate({
         type: 'TRACE',
-        trace: { type: 'STREAM_STATUS', emitted_at: 1, stream_status: { stream_descriptor: { name: 's' }, status: 'PAUSED' } },
+        trace: {
+          type: 'STREAM_STATUS',
+          emitted_at: 1,
+          stream_status: { stream_descriptor: { name: 's' }, status: 'PAUSED' },
+        },
       }),
     ).toBe(false);
   });

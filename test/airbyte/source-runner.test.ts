@@ -27,7 +27,11 @@ const statuses = (msgs: Msg[], stream: string) =>
     .filter((m) => m.trace.stream_status.stream_descriptor.name === stream)
     .map((m) => m.trace.stream_status.status);
 const ids = (recs: Msg[]) => [...new Set(recs.map((m) => String(m.record.data.id)))].sort();
-const simIds = (stream: string) => humaans.records(stream).map((r) => String(r.id)).sort();
+const simIds = (stream: string) =>
+  humaans
+    .records(stream)
+    .map((r) => String(r.id))
+    .sort();
 const lastStates = (msgs: Msg[]) => {
   const by = new Map<string, Msg>();
   for (const m of msgs) if (m.type === 'STATE') by.set(m.state.stream.stream_descriptor.name, m.state);
@@ -82,7 +86,9 @@ describe('check', () => {
   it('SUCCEEDED with a working key', async () => {
     const r = await airbyte('humaans', 'check', '--config', hConfig);
     expect(r.code).toBe(0);
-    expect(protocolLines(r.stdout)).toEqual([{ type: 'CONNECTION_STATUS', connectionStatus: { status: 'SUCCEEDED' } }]);
+    expect(protocolLines(r.stdout)).toEqual([
+      { type: 'CONNECTION_STATUS', connectionStatus: { status: 'SUCCEEDED' } },
+    ]);
   });
 
   it('FAILED (exit 0, as Airbyte expects) for a bad key, without echoing it', async () => {
@@ -161,12 +167,16 @@ describe('read', () => {
       expect(Math.abs(m.record.emitted_at - Date.now())).toBeLessThan(120_000);
     }
     const states = lastStates(msgs);
-    expect(states.find((s) => s.stream.stream_descriptor.name === 'people').stream.stream_state).toMatchObject({
+    expect(
+      states.find((s) => s.stream.stream_descriptor.name === 'people')!.stream.stream_state,
+    ).toMatchObject({
       version: 1,
       mode: 'full_refresh',
       complete: true,
     });
-    expect(states.find((s) => s.stream.stream_descriptor.name === 'companies').stream.stream_state).toMatchObject({
+    expect(
+      states.find((s) => s.stream.stream_descriptor.name === 'companies')!.stream.stream_state,
+    ).toMatchObject({
       mode: 'incremental',
       complete: true,
     });
@@ -175,13 +185,21 @@ describe('read', () => {
       .filter((m) => m.type === 'STATE' && m.state.stream.stream_descriptor.name === 'people')
       .reduce((a, m) => a + m.state.sourceStats.recordCount, 0);
     expect(counted).toBe(records(msgs, 'people').length);
-    for (const s of ['people', 'companies']) expect(statuses(msgs, s)).toEqual(['STARTED', 'RUNNING', 'COMPLETE']);
+    for (const s of ['people', 'companies'])
+      expect(statuses(msgs, s)).toEqual(['STARTED', 'RUNNING', 'COMPLETE']);
   });
 
   it('a cursor_field other than the source-defined one is reported in a LOG and ignored', async () => {
     const cat = configure(hCatalog, (s) => (s.name === 'companies' ? {} : undefined));
     cat.streams[0].cursor_field = ['name'];
-    const r = await airbyte('humaans', 'read', '--config', hConfig, '--catalog', writeJson(dir, 'cur.json', cat));
+    const r = await airbyte(
+      'humaans',
+      'read',
+      '--config',
+      hConfig,
+      '--catalog',
+      writeJson(dir, 'cur.json', cat),
+    );
     expect(r.code).toBe(0);
     const logs = protocolLines(r.stdout).filter((m) => m.type === 'LOG');
     expect(logs[0]!.log).toMatchObject({ level: 'WARN' });
@@ -189,8 +207,14 @@ describe('read', () => {
   });
 
   it('resumes from incoming state in per-stream, global and legacy form', async () => {
-    const cat = writeJson(dir, 'docs.json', configure(hCatalog, (s) => (s.name === 'documents' ? {} : undefined)));
-    const first = protocolLines((await airbyte('humaans', 'read', '--config', hConfig, '--catalog', cat)).stdout);
+    const cat = writeJson(
+      dir,
+      'docs.json',
+      configure(hCatalog, (s) => (s.name === 'documents' ? {} : undefined)),
+    );
+    const first = protocolLines(
+      (await airbyte('humaans', 'read', '--config', hConfig, '--catalog', cat)).stdout,
+    );
     const all = records(first, 'documents').length;
     expect(all).toBeGreaterThanOrEqual(humaans.records('documents').length);
     const [state] = lastStates(first);
@@ -204,12 +228,22 @@ describe('read', () => {
       echoed: [{ type: 'STATE', state }],
     };
     for (const [form, value] of Object.entries(forms)) {
-      const r = await airbyte('humaans', 'read', '--config', hConfig, '--catalog', cat, '--state', writeJson(dir, `${form}.json`, value));
+      const r = await airbyte(
+        'humaans',
+        'read',
+        '--config',
+        hConfig,
+        '--catalog',
+        cat,
+        '--state',
+        writeJson(dir, `${form}.json`, value),
+      );
       expect(r.code, `${form}: ${r.stdout.slice(0, 500)}`).toBe(0);
       const again = records(protocolLines(r.stdout), 'documents');
       // Only the lookback window (5 minutes before the cursor) is read again.
       expect(again.length, form).toBeLessThan(all);
-      for (const m of again) expect(Date.parse(m.record.data.updated_at), form).toBeGreaterThanOrEqual(cursor - 300_000);
+      for (const m of again)
+        expect(Date.parse(m.record.data.updated_at), form).toBeGreaterThanOrEqual(cursor - 300_000);
     }
   });
 
@@ -219,14 +253,29 @@ describe('read', () => {
       'people-fr.json',
       configure(hCatalog, (s) => (s.name === 'people' ? { sync_mode: 'full_refresh' } : undefined)),
     );
-    const first = protocolLines((await airbyte('humaans', 'read', '--config', hConfig, '--catalog', cat)).stdout);
+    const first = protocolLines(
+      (await airbyte('humaans', 'read', '--config', hConfig, '--catalog', cat)).stdout,
+    );
     // The state after the first page, as a crashed sync would have committed it.
     const firstState = first.findIndex((m) => m.type === 'STATE');
     const mid = first[firstState]!.state;
-    expect(mid.stream.stream_state).toMatchObject({ mode: 'full_refresh', complete: false, source: { in_progress: true } });
+    expect(mid.stream.stream_state).toMatchObject({
+      mode: 'full_refresh',
+      complete: false,
+      source: { in_progress: true },
+    });
     const bound = mid.stream.stream_state.source.cursor as string;
     const before = humaans.requests().length;
-    const r = await airbyte('humaans', 'read', '--config', hConfig, '--catalog', cat, '--state', writeJson(dir, 'mid.json', [mid]));
+    const r = await airbyte(
+      'humaans',
+      'read',
+      '--config',
+      hConfig,
+      '--catalog',
+      cat,
+      '--state',
+      writeJson(dir, 'mid.json', [mid]),
+    );
     expect(r.code).toBe(0);
     // The resumed read starts at the committed page bound, not at the top.
     expect(humaans.requests()[before]!.query['updatedAt[$gte]']).toBe(bound);
@@ -239,16 +288,41 @@ describe('read', () => {
   });
 
   it('a catalog naming an unknown stream or an unsupported sync mode: TRACE ERROR config_error, exit 2', async () => {
-    const unknown = { streams: [{ stream: { name: 'nope', json_schema: {}, supported_sync_modes: ['full_refresh'] }, sync_mode: 'full_refresh', destination_sync_mode: 'append' }] };
-    const a = await airbyte('humaans', 'read', '--config', hConfig, '--catalog', writeJson(dir, 'unknown.json', unknown));
+    const unknown = {
+      streams: [
+        {
+          stream: { name: 'nope', json_schema: {}, supported_sync_modes: ['full_refresh'] },
+          sync_mode: 'full_refresh',
+          destination_sync_mode: 'append',
+        },
+      ],
+    };
+    const a = await airbyte(
+      'humaans',
+      'read',
+      '--config',
+      hConfig,
+      '--catalog',
+      writeJson(dir, 'unknown.json', unknown),
+    );
     expect(a.code).toBe(2);
     const [e] = protocolLines(a.stdout);
-    expect(e!.trace.error).toMatchObject({ failure_type: 'config_error', internal_message: 'TRB_UNKNOWN_STREAM' });
+    expect(e!.trace.error).toMatchObject({
+      failure_type: 'config_error',
+      internal_message: 'TRB_UNKNOWN_STREAM',
+    });
     expect(e!.trace.error.message).toMatch(/unknown stream "nope"/);
 
     const d = protocolLines((await airbyte('hellobaton', 'discover', '--config', bConfig)).stdout)[0]!;
     const inc = configure(d, (s) => (s.name === 'tasks' ? { sync_mode: 'incremental' } : undefined));
-    const b = await airbyte('hellobaton', 'read', '--config', bConfig, '--catalog', writeJson(dir, 'inc.json', inc));
+    const b = await airbyte(
+      'hellobaton',
+      'read',
+      '--config',
+      bConfig,
+      '--catalog',
+      writeJson(dir, 'inc.json', inc),
+    );
     expect(b.code).toBe(2);
     const msgs = protocolLines(b.stdout);
     expect(records(msgs)).toHaveLength(0);
@@ -256,14 +330,21 @@ describe('read', () => {
   });
 
   it('a stream that fails: TRACE ERROR with its failure type and STREAM_STATUS INCOMPLETE, exit 1', async () => {
-    const cat = writeJson(dir, 'co.json', configure(hCatalog, (s) => (s.name === 'companies' ? {} : undefined)));
+    const cat = writeJson(
+      dir,
+      'co.json',
+      configure(hCatalog, (s) => (s.name === 'companies' ? {} : undefined)),
+    );
     humaans.setFaults({ rate: 1, kinds: ['500'] });
     try {
       const r = await airbyte('humaans', 'read', '--config', hConfig, '--catalog', cat);
       expect(r.code).toBe(1);
       const msgs = protocolLines(r.stdout);
       const err = msgs.find((m) => m.type === 'TRACE' && m.trace.type === 'ERROR')!;
-      expect(err.trace.error).toMatchObject({ failure_type: 'transient_error', stream_descriptor: { name: 'companies' } });
+      expect(err.trace.error).toMatchObject({
+        failure_type: 'transient_error',
+        stream_descriptor: { name: 'companies' },
+      });
       expect(statuses(msgs, 'companies')).toEqual(['STARTED', 'INCOMPLETE']);
     } finally {
       humaans.setFaults(undefined);
@@ -284,7 +365,11 @@ describe('read', () => {
       max_records_per_page: 2,
       requests_per_minute: 40,
     });
-    const cat = writeJson(dir, 'co2.json', configure(hCatalog, (s) => (s.name === 'companies' ? {} : undefined)));
+    const cat = writeJson(
+      dir,
+      'co2.json',
+      configure(hCatalog, (s) => (s.name === 'companies' ? {} : undefined)),
+    );
     const started = Date.now();
     const r = await airbyte('humaans', 'read', '--config', slow, '--catalog', cat);
     expect(r.code, r.stderr).toBe(0);

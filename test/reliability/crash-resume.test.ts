@@ -25,7 +25,14 @@ const SCENARIOS: Scenario[] = [
 
 const counts = spread(totalTrials(SCENARIOS.length, 48), SCENARIOS.length);
 const pgOk = await postgresAvailable();
-const figures = { trialsRun: 0, trialsPassed: 0, trialsKilledMidway: 0, kills: 0, lateKills: 0 };
+const figures = {
+  trialsRun: 0,
+  trialsPassed: 0,
+  trialsKilledMidway: 0,
+  kills: 0,
+  lateKills: 0,
+  knownDefectHits: 0,
+};
 
 describe(`crash and resume (${FULL ? 'full' : 'quick'}, seed ${SUITE_SEED})`, () => {
   let dir: string;
@@ -41,17 +48,21 @@ describe(`crash and resume (${FULL ? 'full' : 'quick'}, seed ${SUITE_SEED})`, ()
   SCENARIOS.forEach((scenario, si) => {
     const run = scenario.dest === 'postgres' && !pgOk ? it.skip : it;
     for (let t = 0; t < counts[si]!; t++) {
-      run(`${scenario.connector} → ${scenario.dest}, trial ${t + 1}/${counts[si]}`, async () => {
-        figures.trialsRun++;
-        const seed = (SUITE_SEED + si * 10_007 + t * 131) % 2_147_483_647;
-        const report = await runTrial(scenario, dir, t, seed);
-        figures.trialsPassed++;
-        figures.kills += report.kills;
-        figures.lateKills += report.late;
-        if (report.kills > 0) figures.trialsKilledMidway++;
-        // Every trial plans at least one kill of a running sync; most must land.
-        expect(report.kills + report.late).toBeGreaterThan(0);
-      }, 240_000);
+      run(
+        `${scenario.connector} → ${scenario.dest}, trial ${t + 1}/${counts[si]}`,
+        async () => {
+          figures.trialsRun++;
+          const seed = (SUITE_SEED + si * 10_007 + t * 131) % 2_147_483_647;
+          const report = await runTrial(scenario, dir, t, seed);
+          figures.trialsPassed++;
+          figures.kills += report.kills;
+          figures.lateKills += report.late;
+          if (report.kills > 0) figures.trialsKilledMidway++;
+          // Every trial plans at least one kill of a running sync; most must land.
+          expect(report.kills + report.late).toBeGreaterThan(0);
+        },
+        240_000,
+      );
     }
   });
 

@@ -27,6 +27,7 @@ import {
   foldIdent,
   isDuplicateKeyError,
   mergeSql,
+  touchUnchangedSql,
   qualify,
   quoteIdent,
   quoteLiteral,
@@ -195,6 +196,7 @@ export class DuckDbDestination implements Destination {
       this.pending.set(foldIdent(tableName), shape);
 
       let rowsWritten = 0;
+      let rowsUnchanged: number | undefined;
       if (rows.length > 0) {
         const types = new Map(shape.columns.map((c) => [foldIdent(c.name), c.type]));
         const columns: StageColumn[] = batch.table.columns.map((c) => ({
@@ -203,6 +205,25 @@ export class DuckDbDestination implements Destination {
         }));
         const carried = new Set(columns.map((c) => foldIdent(c.name)));
         const source = await this.stager.stage(conn, columns, rows);
+        const unchangedBy =
+          !replace &&
+          !plainInsert &&
+          batch.table.primaryKey.length > 0 &&
+          carried.has(foldIdent(batch.skipUnchangedBy ?? ''))
+            ? batch.skipUnchangedBy
+            : undefined;
+        if (unchangedBy) {
+          const touched = await conn.run(
+            touchUnchangedSql({
+              target: this.qualified(shape.name),
+              source,
+              primaryKey: batch.table.primaryKey,
+              unchangedBy,
+              passId: batch.passId ?? null,
+            }),
+          );
+          rowsUnchanged = Number(touched.rowsChanged);
+        }
         const merge = conn.run(
           mergeSql({
             target: this.qualified(shape.name),
@@ -215,6 +236,7 @@ export class DuckDbDestination implements Destination {
             syncedAt: batch.syncedAt,
             passId: batch.passId ?? null,
             insertOnly: plainInsert,
+            unchangedBy,
           }),
         );
         const result = await merge.catch((err: unknown) => {
@@ -227,7 +249,7 @@ export class DuckDbDestination implements Destination {
       const visible = replace ? changes.filter((c) => c.kind !== 'create_table') : changes;
       await this.logChanges(conn, batch.runId, visible);
       await conn.run(upsertStateSql(this.bookkeeping('state'), stream, state));
-      return { rowsWritten, schemaChanges: visible };
+      return { rowsWritten, ...(rowsUnchanged === undefined ? {} : { rowsUnchanged }), schemaChanges: visible };
     });
   }
 

@@ -168,6 +168,8 @@ export interface MergeInput {
    * if any key exists already (the caller then retries the batch as an upsert).
    */
   insertOnly?: boolean;
+  /** Client-side incremental: leave rows whose stored value of this column is equal (see WriteBatch). */
+  unchangedBy?: string;
 }
 
 /** Whether an error is DuckDB refusing a primary-key value that is already in the table. */
@@ -204,5 +206,28 @@ export function mergeSql(m: MergeInput): string {
       .map((c) => `${quoteIdent(c)} = EXCLUDED.${quoteIdent(c)}`),
     ...m.absentColumns.filter((c) => !keys.has(foldIdent(c))).map((c) => `${quoteIdent(c)} = NULL`),
   ];
-  return `${insert} ON CONFLICT (${m.primaryKey.map(quoteIdent).join(', ')}) DO UPDATE SET ${updates.join(', ')}`;
+  const onConflict = `${insert} ON CONFLICT (${m.primaryKey.map(quoteIdent).join(', ')}) DO UPDATE SET ${updates.join(', ')}`;
+  if (!m.unchangedBy) return onConflict;
+  const by = quoteIdent(m.unchangedBy);
+  return `${onConflict} WHERE ${by} IS DISTINCT FROM EXCLUDED.${by} OR ${quoteIdent(SYSTEM_COLUMNS.deleted)}`;
+}
+
+/**
+ * Client-side incremental: stamp stored, live rows whose `unchangedBy` value equals the staged one with this
+ * pass, without rewriting them, so the soft-delete sweep still counts them as seen.
+ */
+export function touchUnchangedSql(m: {
+  target: string;
+  source: string;
+  primaryKey: readonly string[];
+  unchangedBy: string;
+  passId: string | null;
+}): string {
+  const by = quoteIdent(m.unchangedBy);
+  const join = m.primaryKey.map((c) => `t.${quoteIdent(c)} = s.${quoteIdent(c)}`).join(' AND ');
+  const pass = m.passId === null ? 'NULL::VARCHAR' : quoteLiteral(m.passId);
+  return (
+    `UPDATE ${m.target} AS t SET ${quoteIdent(SYSTEM_COLUMNS.pass)} = ${pass} FROM ${m.source} AS s ` +
+    `WHERE ${join} AND t.${by} IS NOT DISTINCT FROM s.${by} AND NOT t.${quoteIdent(SYSTEM_COLUMNS.deleted)}`
+  );
 }

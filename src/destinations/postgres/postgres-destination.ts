@@ -491,6 +491,7 @@ export class PostgresDestination implements Destination {
 
     let stats = emptyStats();
     let rowsWritten = 0;
+    let rowsUnchanged: number | undefined;
     if (batch.rows.length > 0) {
       const stage = [
         `${quoteIdent(ORDINAL_COLUMN)} bigint`,
@@ -498,7 +499,14 @@ export class PostgresDestination implements Destination {
       ];
       await client.query(`CREATE TEMP TABLE ${STAGE_TABLE} (${stage.join(', ')}) ON COMMIT DROP`);
       stats = await copyRows(client, STAGE_TABLE, plan.columns, batch.rows, this.copyFormat);
-      const res = await client.query(upsertSql(qualified, plan), [
+      const unchangedBy = replace ? undefined : plan.columns.find((c) => c.source === batch.skipUnchangedBy);
+      if (unchangedBy && plan.primaryKey.length > 0) {
+        const touched = await client.query(touchUnchangedSql(qualified, plan, unchangedBy.name), [
+          batch.passId ?? null,
+        ]);
+        rowsUnchanged = touched.rowCount ?? 0;
+      }
+      const res = await client.query(upsertSql(qualified, plan, unchangedBy?.name), [
         batch.syncedAt.toISOString(),
         batch.passId ?? null,
       ]);
@@ -506,7 +514,10 @@ export class PostgresDestination implements Destination {
     }
     await this.saveState(client, batch.stream, batch.state);
     const schemaChanges = replace ? plan.changes.filter((c) => c.kind !== 'create_table') : plan.changes;
-    return { result: { rowsWritten, schemaChanges }, stats };
+    return {
+      result: { rowsWritten, ...(rowsUnchanged === undefined ? {} : { rowsUnchanged }), schemaChanges },
+      stats,
+    };
   }
 
   /** Run a plan's DDL and record its name mappings and schema changes. */
@@ -623,7 +634,7 @@ function checkRows(spec: TableSpec, rows: readonly Row[]): void {
 }
 
 /** INSERT … SELECT DISTINCT ON (pk) … ON CONFLICT DO UPDATE from the staging table; the last row of a key wins. */
-function upsertSql(qualifiedTable: string, plan: TablePlan): string {
+function upsertSql(qualifiedTable: string, plan: TablePlan, unchangedBy?: string): string {
   const cols = plan.columns.map((c) => quoteIdent(c.name));
   const system = [SYSTEM_COLUMNS.syncedAt, SYSTEM_COLUMNS.deleted, SYSTEM_COLUMNS.pass].map(quoteIdent);
   const insert = `INSERT INTO ${qualifiedTable} (${[...cols, ...system].join(', ')})`;
@@ -636,7 +647,23 @@ function upsertSql(qualifiedTable: string, plan: TablePlan): string {
     .map((c) => `${c} = EXCLUDED.${c}`);
   return (
     `${insert} SELECT DISTINCT ON (${pk}) ${values} FROM ${STAGE_TABLE} ORDER BY ${pk}, ${ord} DESC ` +
-    `ON CONFLICT (${pk}) DO UPDATE SET ${updates.join(', ')}`
+    `ON CONFLICT (${pk}) DO UPDATE SET ${updates.join(', ')}` +
+    (unchangedBy
+      ? ` WHERE ${qualifiedTable}.${quoteIdent(unchangedBy)} IS DISTINCT FROM EXCLUDED.${quoteIdent(unchangedBy)} OR ${qualifiedTable}.${quoteIdent(SYSTEM_COLUMNS.deleted)}`
+      : '')
+  );
+}
+
+/** Mark stored rows whose `unchangedBy` value equals the staged one as seen by this pass, without rewriting them. */
+function touchUnchangedSql(qualifiedTable: string, plan: TablePlan, unchangedBy: string): string {
+  const pk = plan.primaryKey.map(quoteIdent);
+  const by = quoteIdent(unchangedBy);
+  const ord = quoteIdent(ORDINAL_COLUMN);
+  const staged = `SELECT DISTINCT ON (${pk.join(', ')}) ${[...pk, by].join(', ')} FROM ${STAGE_TABLE} ORDER BY ${pk.join(', ')}, ${ord} DESC`;
+  const join = pk.map((c) => `t.${c} = s.${c}`).join(' AND ');
+  return (
+    `UPDATE ${qualifiedTable} AS t SET ${quoteIdent(SYSTEM_COLUMNS.pass)} = $1::text FROM (${staged}) AS s ` +
+    `WHERE ${join} AND t.${by} IS NOT DISTINCT FROM s.${by} AND NOT t.${quoteIdent(SYSTEM_COLUMNS.deleted)}`
   );
 }
 

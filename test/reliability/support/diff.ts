@@ -37,7 +37,8 @@ export function diffTypes(
     for (const [c, type] of Object.entries(cols)) {
       if (got[t]?.[c] !== type) problems.push(`${t}.${c}: ${got[t]?.[c] ?? 'missing'}, want ${type}`);
     }
-    for (const c of Object.keys(got[t] ?? {})) if (!(c in cols)) problems.push(`${t}.${c}: unexpected column`);
+    for (const c of Object.keys(got[t] ?? {}))
+      if (!(c in cols)) problems.push(`${t}.${c}: unexpected column`);
   }
   return problems.length ? `column types: ${problems.slice(0, 10).join('; ')}` : undefined;
 }

@@ -17,7 +17,8 @@ export function totalTrials(quickDefault: number, fullDefault: number): number {
   const raw = process.env.TRIBUTARY_TRIALS;
   if (raw !== undefined && raw !== '') {
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`TRIBUTARY_TRIALS must be a positive integer, got ${raw}`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new Error(`TRIBUTARY_TRIALS must be a positive integer, got ${raw}`);
     return n;
   }
   return FULL ? fullDefault : quickDefault;

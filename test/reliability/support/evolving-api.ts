@@ -16,18 +16,33 @@ export interface EvolvingApi extends FakeApi {
   served(): number;
 }
 
-export function evolvingRecord(id: number, n: number, version: 1 | 2): Record<string, unknown> {
+/**
+ * `big`: integers of 1e15 and more in the integer → double → text column. DuckDB prints such doubles as
+ * `1234567890123456.0` when it widens them to text, while a value written after the widening reads
+ * `1234567890123456` (defect D1 in docs/reliability.md, in src/destinations/duckdb): until it is fixed
+ * the DuckDB trials keep below 1e15 and test/reliability/regressions.test.ts pins the defect.
+ */
+export function evolvingRecord(id: number, n: number, version: 1 | 2, big = true): Record<string, unknown> {
   const r: Record<string, unknown> = { id, first_name: `user ${id}`, email: `u${id}@example.test` };
   const q = id / n;
+  // Declared columns change too: `created` is a date-time in the stream schema (a timestamp column) and
+  // stops being one; `capacity` is an integer that turns fractional, then text.
+  r.created =
+    q <= 0.4
+      ? new Date(Date.UTC(2023, 5, 1) + id * 1_234_567).toISOString()
+      : q <= 0.8
+        ? `someday ${id}`
+        : null;
+  r.capacity = q <= 0.2 ? id : q <= 0.45 ? id + 0.5 : version === 1 && q <= 0.9 ? `cap ${id}` : id * 2;
   // integer → double → text → integer, across the pages of one pass; big and fractional values probe the
   // text forms widening produces.
   if (version === 1) {
-    if (q <= 0.25) r.evo_num = id % 3 === 0 ? 1_234_567_890_123_456 + id : id;
+    if (q <= 0.25) r.evo_num = id % 3 === 0 ? (big ? 1_234_567_890_123_456 : 123_456_789_012) + id : id;
     else if (q <= 0.5) r.evo_num = id / 3;
     else if (q <= 0.75) r.evo_num = `n-${id}`;
     else r.evo_num = id * 1000;
   } else {
-    r.evo_num = q <= 0.33 ? id + 0.25 : id % 5 === 0 ? 2 ** 53 - id : id;
+    r.evo_num = q <= 0.33 ? id + 0.25 : id % 5 === 0 ? (big ? 2 ** 53 : 2 ** 40) - id : id / 7;
   }
   // boolean, later text
   r.evo_flag = q <= 0.6 ? id % 2 === 0 : version === 1 ? 'maybe' : id % 2 === 0;
@@ -39,7 +54,12 @@ export function evolvingRecord(id: number, n: number, version: 1 | 2): Record<st
   return r;
 }
 
-export async function startEvolvingApi(opts: { records: number; latencyMs: number; path?: string }): Promise<EvolvingApi> {
+export async function startEvolvingApi(opts: {
+  records: number;
+  latencyMs: number;
+  path?: string;
+  big?: boolean;
+}): Promise<EvolvingApi> {
   const n = opts.records;
   const path = opts.path ?? '/api/users/';
   const idsOf = (v: 1 | 2) => {
@@ -66,7 +86,7 @@ export async function startEvolvingApi(opts: { records: number; latencyMs: numbe
         count: ids.length,
         next,
         previous: null,
-        results: slice.map((id) => evolvingRecord(id, n, state.version)),
+        results: slice.map((id) => evolvingRecord(id, n, state.version, opts.big ?? true)),
       });
     }, opts.latencyMs);
   });

@@ -25,7 +25,11 @@ export interface KilledRun {
   at: string;
 }
 
-export async function runKilled(args: string[], plan: KillPlan, env: Record<string, string> = {}): Promise<KilledRun> {
+export async function runKilled(
+  args: string[],
+  plan: KillPlan,
+  env: Record<string, string> = {},
+): Promise<KilledRun> {
   const start = plan.progress?.() ?? 0;
   const { child, done } = startCli(args, env);
   let exited = false;
@@ -36,7 +40,10 @@ export async function runKilled(args: string[], plan: KillPlan, env: Record<stri
     at = why;
     child.kill('SIGKILL');
   };
-  const fire = () => timers.push(setTimeout(() => kill(`after ${plan.afterRequests ?? 0} requests + ${plan.delayMs} ms`), plan.delayMs));
+  const fire = () =>
+    timers.push(
+      setTimeout(() => kill(`after ${plan.afterRequests ?? 0} requests + ${plan.delayMs} ms`), plan.delayMs),
+    );
   if (plan.progress && plan.afterRequests !== undefined && plan.afterRequests > 0) {
     const target = plan.afterRequests;
     const poll = setInterval(() => {
@@ -58,7 +65,19 @@ export async function runKilled(args: string[], plan: KillPlan, env: Record<stri
 }
 
 /** The summary printed by `sync --json` (the last JSON line of stdout), if any. */
-export function summaryOf(r: CliResult): { status: string; error?: { code: string; message: string }; streams: Array<{ stream: string; status: string; softDeletes: number; upserts: number; error?: { code: string; message: string } }> } | undefined {
+export function summaryOf(r: CliResult):
+  | {
+      status: string;
+      error?: { code: string; message: string };
+      streams: Array<{
+        stream: string;
+        status: string;
+        softDeletes: number;
+        upserts: number;
+        error?: { code: string; message: string };
+      }>;
+    }
+  | undefined {
   const lines = r.stdout.trim().split('\n').reverse();
   for (const l of lines) {
     if (!l.startsWith('{')) continue;

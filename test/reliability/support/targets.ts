@@ -171,13 +171,13 @@ export function duckDbTarget(dir: string, name: string, namespace: string): Targ
     everything: async () => {
       if (!existsSync(file)) return '';
       const tables = await withDuckDb(file, async (q) => {
-        const names = await q(
-          `select table_schema, table_name from information_schema.tables order by 1, 2`,
-        );
+        const names = await q(`select table_schema, table_name from information_schema.tables order by 1, 2`);
         const parts: string[] = [];
         for (const n of names) {
           const rows = await q(`select * from ${qi(String(n.table_schema))}.${qi(String(n.table_name))}`);
-          parts.push(`${n.table_schema}.${n.table_name}\n${rows.map((r) => canonical(r, new Set())).join('\n')}`);
+          parts.push(
+            `${n.table_schema}.${n.table_name}\n${rows.map((r) => canonical(r, new Set())).join('\n')}`,
+          );
         }
         return parts.join('\n');
       });
@@ -222,7 +222,9 @@ export function postgresTarget(prefix: string, url = PG_URL): Target {
     dump: async ({ where } = {}) => {
       const out: Record<string, string[]> = {};
       for (const table of await streamTables()) {
-        const rows = await pgQuery(`select * from ${qi(namespace)}.${qi(table)}${where ? ` where ${where}` : ''}`);
+        const rows = await pgQuery(
+          `select * from ${qi(namespace)}.${qi(table)}${where ? ` where ${where}` : ''}`,
+        );
         out[table] = rows.map((r) => canonical(r, VOLATILE)).sort();
       }
       return out;
@@ -244,7 +246,9 @@ export function postgresTarget(prefix: string, url = PG_URL): Target {
         [namespace],
       );
       if (exists.length === 0) return {};
-      const rows = await pgQuery(`select stream, state::text as state from ${qi(namespace)}._tributary_state`);
+      const rows = await pgQuery(
+        `select stream, state::text as state from ${qi(namespace)}._tributary_state`,
+      );
       return Object.fromEntries(rows.map((r) => [String(r.stream), JSON.parse(String(r.state))]));
     },
     everything: async () => {
@@ -266,7 +270,8 @@ export function postgresTarget(prefix: string, url = PG_URL): Target {
       return parts.join('\n');
     },
     exists: async () =>
-      (await pgQuery('select 1 from information_schema.schemata where schema_name = $1', [namespace])).length > 0,
+      (await pgQuery('select 1 from information_schema.schemata where schema_name = $1', [namespace]))
+        .length > 0,
     drop: async () => {
       await pgQuery(`drop schema if exists ${qi(namespace)} cascade`);
     },
