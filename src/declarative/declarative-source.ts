@@ -209,6 +209,7 @@ export class DeclarativeSource implements Source {
                 filterParam: incDef.filter_param,
                 sortParam: incDef.sort_param,
                 sortValue: incDef.sort_value,
+                idField: def.primary_key.length === 1 ? def.primary_key[0] : undefined,
               },
               lookbackMs: resolveNumber(incDef.lookback_seconds, this.ctx, 'lookback_seconds') * 1000,
               initialDays: resolveNumber(incDef.initial_days, this.ctx, 'initial_days'),

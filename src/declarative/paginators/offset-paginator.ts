@@ -57,6 +57,12 @@ export class OffsetPaginator implements Paginator {
       typeof ctx.state?.cursor === 'string' ? (ctx.state.cursor as string) : undefined;
     let page = 0;
     let index = 0;
+    // Ids already yielded at exactly `bound`: re-reading them (see below) must not emit them twice.
+    let seenAtBound = new Set<string>();
+    const idOf = (r: Record<string, unknown>): string | undefined => {
+      const v = inc.idField === undefined ? undefined : r[inc.idField];
+      return v === undefined || v === null ? undefined : String(v);
+    };
     for (;;) {
       const url = new URL(ctx.baseUrl);
       url.searchParams.set(this.o.limitParam, String(this.o.pageSize));
@@ -67,8 +73,25 @@ export class OffsetPaginator implements Paginator {
       const requestedSkip = skip;
       const recs = res.records;
       const n = recs.length;
+      const atBound = bound;
+      const fresh =
+        seenAtBound.size === 0
+          ? recs
+          : recs.filter((r) => {
+              const id = idOf(r);
+              return !(
+                id !== undefined &&
+                String(r[inc.cursorField] ?? '') === atBound &&
+                seenAtBound.has(id)
+              );
+            });
       if (n > 0) {
         const newMax = String(recs[n - 1]![inc.cursorField] ?? '');
+        if (newMax !== bound) seenAtBound = new Set();
+        for (const r of recs) {
+          const id = idOf(r);
+          if (id !== undefined && String(r[inc.cursorField] ?? '') === newMax) seenAtBound.add(id);
+        }
         if (newMax === bound) {
           skip += n;
         } else {
@@ -91,8 +114,8 @@ export class OffsetPaginator implements Paginator {
       const checkpoint: Record<string, unknown> = last
         ? { cursor: maxCursor ?? null, in_progress: false }
         : { cursor: bound, skip, in_progress: true };
-      yield { records: recs, bytes: res.bytes, checkpoint, position: { page: page++, firstIndex: index } };
-      index += n;
+      yield { records: fresh, bytes: res.bytes, checkpoint, position: { page: page++, firstIndex: index } };
+      index += fresh.length;
       if (last) return;
     }
   }

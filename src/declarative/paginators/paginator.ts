@@ -18,6 +18,8 @@ export interface IncrementalWindow {
   filterParam: string;
   sortParam?: string;
   sortValue: string;
+  /** The record's id field in the API's shape, used to drop records re-read at a page boundary. */
+  idField?: string;
   /** Lower bound for a new pass (ISO-8601), or undefined for all history. */
   startBound: string | undefined;
 }
