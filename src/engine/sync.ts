@@ -201,52 +201,71 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
     let rows: Row[] = [];
     let bytes = 0;
     let lastCheckpoint: Record<string, unknown> | undefined = resuming ? stored?.source : undefined;
+    // One write in flight per stream, overlapping with reading the next batch: commits stay in order (each
+    // waits for the one before), and memory stays at two batches per stream.
+    let inflight: Promise<void> | undefined;
+    let flushes = 0;
     const flush = async (complete: boolean) => {
       const state = toStreamState(stateFor(lastCheckpoint ?? {}, complete));
       const batchRows = rows;
+      const table = tracker.spec();
       rows = [];
       bytes = 0;
-      const result = await writeLock.run(() =>
-        destination.write({
-          runId,
-          stream: stream.name,
-          table: tracker.spec(),
-          rows: batchRows,
-          state,
-          syncedAt: new Date(),
-          passId: pass,
-          mode: writeMode,
-          skipUnchangedBy: mode === 'full_refresh' && writeMode === 'upsert' ? stream.unchangedField : undefined,
-        }),
-      );
-      summary.upserts += result.rowsWritten;
-      summary.unchanged += result.rowsUnchanged ?? 0;
-      summary.batches++;
-      summary.schemaChanges += result.schemaChanges.length;
-      progress();
+      if (inflight) await inflight;
+      flushes++;
+      inflight = writeLock
+        .run(() =>
+          destination.write({
+            runId,
+            stream: stream.name,
+            table,
+            rows: batchRows,
+            state,
+            syncedAt: new Date(),
+            passId: pass,
+            mode: writeMode,
+            skipUnchangedBy:
+              mode === 'full_refresh' && writeMode === 'upsert' ? stream.unchangedField : undefined,
+          }),
+        )
+        .then((result) => {
+          summary.upserts += result.rowsWritten;
+          summary.unchanged += result.rowsUnchanged ?? 0;
+          summary.batches++;
+          summary.schemaChanges += result.schemaChanges.length;
+          progress();
+        });
+      // A failure surfaces at the next await of `inflight`; this only keeps it from being "unhandled".
+      inflight.catch(() => undefined);
     };
 
-    if (!alreadyRead) {
-      const pages = source.read(stream.name, { syncMode: mode, state: sourceState, signal });
-      for await (const page of prefetch(pages, opts.prefetchPages ?? DEFAULTS.prefetchPages)) {
-        for (const r of page.records) rows.push(tracker.toRow(r));
-        bytes += page.bytes;
-        summary.records += page.records.length;
-        summary.pages++;
-        summary.metrics = { ...source.metrics(stream.name) };
-        lastCheckpoint = page.checkpoint;
-        const last = page.checkpoint.in_progress === false;
-        if (
-          rows.length >= (opts.batchRows ?? DEFAULTS.batchRows) ||
-          bytes >= (opts.batchBytes ?? DEFAULTS.batchBytes) ||
-          last
-        ) {
-          await flush(mode === 'incremental' && last);
-        } else {
-          progress();
+    try {
+      if (!alreadyRead) {
+        const pages = source.read(stream.name, { syncMode: mode, state: sourceState, signal });
+        for await (const page of prefetch(pages, opts.prefetchPages ?? DEFAULTS.prefetchPages)) {
+          for (const r of page.records) rows.push(tracker.toRow(r));
+          bytes += page.bytes;
+          summary.records += page.records.length;
+          summary.pages++;
+          summary.metrics = { ...source.metrics(stream.name) };
+          lastCheckpoint = page.checkpoint;
+          const last = page.checkpoint.in_progress === false;
+          if (
+            rows.length >= (opts.batchRows ?? DEFAULTS.batchRows) ||
+            bytes >= (opts.batchBytes ?? DEFAULTS.batchBytes) ||
+            last
+          ) {
+            await flush(mode === 'incremental' && last);
+          } else {
+            progress();
+          }
         }
+        if (rows.length > 0 || flushes === 0) await flush(mode === 'incremental');
       }
-      if (rows.length > 0 || summary.batches === 0) await flush(mode === 'incremental');
+      if (inflight) await inflight;
+    } finally {
+      // Never leave a write running behind a failed read: the run's bookkeeping and close come after it.
+      if (inflight) await inflight.catch(() => undefined);
     }
 
     if (mode === 'full_refresh') {
