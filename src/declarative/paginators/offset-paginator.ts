@@ -15,6 +15,9 @@ export interface OffsetOptions {
   totalPath?: string[];
 }
 
+/** Ids at the bound kept in state; a larger group (one timestamp on many records) resumes with repeats. */
+const MAX_SEEN_IN_STATE = 500;
+
 export class OffsetPaginator implements Paginator {
   constructor(private readonly o: OffsetOptions) {}
 
@@ -58,7 +61,10 @@ export class OffsetPaginator implements Paginator {
     let page = 0;
     let index = 0;
     // Ids already yielded at exactly `bound`: re-reading them (see below) must not emit them twice.
-    let seenAtBound = new Set<string>();
+    // Carried in the checkpoint (when small) so a resumed pass does not emit them again either.
+    let seenAtBound = new Set<string>(
+      resumed && Array.isArray(ctx.state?.seen) ? (ctx.state!.seen as unknown[]).map(String) : [],
+    );
     const idOf = (r: Record<string, unknown>): string | undefined => {
       const v = inc.idField === undefined ? undefined : r[inc.idField];
       return v === undefined || v === null ? undefined : String(v);
@@ -113,7 +119,12 @@ export class OffsetPaginator implements Paginator {
         (Number.isFinite(total) && requestedSkip + n >= total);
       const checkpoint: Record<string, unknown> = last
         ? { cursor: maxCursor ?? null, in_progress: false }
-        : { cursor: bound, skip, in_progress: true };
+        : {
+            cursor: bound,
+            skip,
+            in_progress: true,
+            ...(seenAtBound.size > 0 && seenAtBound.size <= MAX_SEEN_IN_STATE ? { seen: [...seenAtBound] } : {}),
+          };
       yield { records: fresh, bytes: res.bytes, checkpoint, position: { page: page++, firstIndex: index } };
       index += fresh.length;
       if (last) return;

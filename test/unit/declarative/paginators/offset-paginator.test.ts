@@ -236,6 +236,18 @@ describe('OffsetPaginator, keyset incremental mode', () => {
     expect(rest.at(-1)!.checkpoint).toEqual({ cursor: ts(9), in_progress: false });
   });
 
+  it('with the id field known, a resumed pass does not repeat the records it had already yielded', async () => {
+    const cursors = [1, 2, 2, 3, 4, 4, 4, 5, 6, 7, 8, 8, 9];
+    for (let stopAfter = 1; stopAfter <= 4; stopAfter++) {
+      const api = new FakeFeathers(items(cursors));
+      const incremental = { ...inc(), idField: 'id' };
+      const first = await collect(keyset(3).pages(ctxFor(api, { incremental })), stopAfter);
+      const checkpoint = first.at(-1)!.checkpoint;
+      const rest = await collect(keyset(3).pages(ctxFor(api, { incremental, state: checkpoint })));
+      expect([...ids(first), ...ids(rest)].sort(), `stopped after ${stopAfter}`).toEqual(allIds(api.items));
+    }
+  });
+
   it('resumes correctly when records changed while the sync was down', async () => {
     const api = new FakeFeathers(items([1, 2, 2, 2, 3, 4, 5, 6, 7]));
     const first = await collect(keyset(3).pages(ctxFor(api, { incremental: inc() })), 1);
