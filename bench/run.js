@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only a,b]`: the benchmark scenarios, measured side by side in one run,
+// `npm run bench [-- --quick] [-- --runs N] [-- --only duckdb,postgres,ratebudget]`: the benchmark scenarios, measured side by side in one run,
 // written to docs/benchmarks.md. Syncs and simulators run in separate processes, as in production.
 import { execSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { median, ROOT, runMeasured, startSimulator, tempFile } from './lib.js';
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1].split(',') : undefined;
-const runs = quick ? 1 : 3;
+const runs = argv.includes('--runs') ? Number(argv[argv.indexOf('--runs') + 1]) : quick ? 1 : 3;
 const PG = process.env.TRIBUTARY_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const sections = [];
 const want = (name) => !only || only.includes(name);
