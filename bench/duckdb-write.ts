@@ -3,10 +3,10 @@
  * threshold, side by side.
  *
  *   npx tsx bench/duckdb-write.ts [--rows 1000000] [--batch 5000] [--updates 100000] [--runs 1]
- *                                 [--variants json,appender,chunk,json+upsert,json@16MB]
+ *                                 [--variants appender,json,appender+upsert,appender@16MB]
  *                                 [--mode both|interleaved|isolated]
  *
- * A variant is `<staging>[+upsert][@<checkpoint_threshold>]`: staging is json | appender | chunk;
+ * A variant is `<staging>[+upsert][@<checkpoint_threshold>]`: staging is appender | json;
  * `+upsert` turns off insert-first (every batch runs INSERT … ON CONFLICT); the threshold defaults to
  * 256MB. An unmarked variant is the destination's default configuration.
  *
@@ -39,7 +39,7 @@ const ROWS = Number(arg('rows', '1000000'));
 const BATCH = Number(arg('batch', '5000'));
 const UPDATES = Number(arg('updates', '100000'));
 const RUNS = Number(arg('runs', '1'));
-const VARIANTS = arg('variants', 'json,appender,chunk,json+upsert,json@16MB').split(',');
+const VARIANTS = arg('variants', 'appender,json,appender+upsert,appender@16MB').split(',');
 const CHILD = arg('child', '');
 /** `both` (default), `interleaved` (fair rows/s on a busy machine) or `isolated` (adds peak RSS per variant). */
 const MODE = arg('mode', 'both');

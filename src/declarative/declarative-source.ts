@@ -332,6 +332,8 @@ export class DeclarativeSource implements Source {
     const paginationState =
       opts.syncMode === 'full_refresh' && sourceState?.in_progress !== true ? undefined : sourceState;
     const pk = b.def.primary_key;
+    // The keyset pages by this field: a record without a usable value would become the resume bound.
+    const cursorField = incremental?.cursorField;
     for await (const raw of b.paginator.pages({
       baseUrl: b.baseUrl,
       fetch,
@@ -344,6 +346,17 @@ export class DeclarativeSource implements Source {
         const rec = raw.records[i];
         if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) {
           throw recordError(stream, raw.position, i, `is ${describe(rec)}, not an object`);
+        }
+        if (cursorField !== undefined) {
+          const c = (rec as Record<string, unknown>)[cursorField];
+          if (typeof c !== 'string' || Number.isNaN(Date.parse(c))) {
+            throw recordError(
+              stream,
+              raw.position,
+              i,
+              `has no usable cursor "${cursorField}" (value ${String(JSON.stringify(c ?? null)).slice(0, 60)}): an incremental stream needs a date-time there to know where to resume`,
+            );
+          }
         }
         const t = b.transform(rec);
         for (const key of pk) {
@@ -385,6 +398,7 @@ function recordError(
 }
 
 function describe(v: unknown): string {
+  if (v === undefined) return 'nothing';
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   return typeof v === 'object' ? 'an object' : `a ${typeof v}`;

@@ -83,7 +83,7 @@ export class HttpClient {
     for (let attempt = 0; attempt <= maxRetries; attempt++) {
       if (attempt > 0) metrics.retries++;
       try {
-        return await this.attempt(url, metrics, signal);
+        return await this.attempt(url, metrics, signal, attempt);
       } catch (err) {
         if (!(err instanceof TributaryError) || !err.retryable) throw err;
         lastError = err;
@@ -112,7 +112,13 @@ export class HttpClient {
     );
   }
 
-  private async attempt(startUrl: URL, metrics: StreamMetrics, signal?: AbortSignal): Promise<JsonResponse> {
+  private async attempt(
+    startUrl: URL,
+    metrics: StreamMetrics,
+    signal: AbortSignal | undefined,
+    /** 0 for the first try of this request, 1 for its first retry, … */
+    retry: number,
+  ): Promise<JsonResponse> {
     const { redactor, budget, timeoutMs, policy } = this.opts;
     let url = new URL(startUrl);
     for (let hop = 0; ; hop++) {
@@ -204,8 +210,10 @@ export class HttpClient {
         if (status === 429) {
           metrics.http429++;
           // A 429 is a surprise: the proactive budget should have prevented it. Pause every request of
-          // this credential for Retry-After (or a backoff step when the server gave none).
-          budget.pause(retryAfterMs ?? backoffDelay(metrics.http429 - 1, this.opts.backoff));
+          // this credential for Retry-After, or else a backoff step that grows with this request's own
+          // retries (not with every 429 the stream ever met, which made a long sync's sporadic 429s
+          // pause the whole budget for up to a minute each).
+          budget.pause(retryAfterMs ?? backoffDelay(retry, this.opts.backoff));
           this.opts.logger.warn(
             { url: where, retryAfterMs },
             'HTTP 429 despite the rate budget; pausing the budget',

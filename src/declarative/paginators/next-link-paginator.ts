@@ -4,7 +4,7 @@
  * link to another origin.
  */
 import type { PaginationContext, Paginator, RawPage } from './paginator.js';
-import { getPath } from './paginator.js';
+import { getPath, LinkLoopGuard, resolveNextLink } from './paginator.js';
 
 export interface NextLinkOptions {
   nextPath: string[];
@@ -28,13 +28,15 @@ export class NextLinkPaginator implements Paginator {
     }
     let page = 0;
     let index = 0;
+    const loops = new LinkLoopGuard(this.o.secretParam);
     for (;;) {
+      loops.visit(url);
       const res = await ctx.fetch(url);
       const next = res.endOfStream ? undefined : getPath(res.body, this.o.nextPath);
       const last = typeof next !== 'string' || next === '' || res.records.length === 0;
       let stored: string | undefined;
       if (!last) {
-        const nextUrl = new URL(next as string, res.url);
+        const nextUrl = resolveNextLink(next as string, res.url);
         const clean = new URL(nextUrl);
         if (this.o.secretParam) clean.searchParams.delete(this.o.secretParam);
         stored = clean.toString();

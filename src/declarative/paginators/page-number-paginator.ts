@@ -8,7 +8,7 @@
  * connector does (the HttpClient refuses links to another origin).
  */
 import type { PaginationContext, Paginator, RawPage, FetchedPage } from './paginator.js';
-import { getPath } from './paginator.js';
+import { getPath, LinkLoopGuard, resolveNextLink } from './paginator.js';
 
 export interface PageNumberOptions {
   pageParam: string;
@@ -65,13 +65,17 @@ export class PageNumberPaginator implements Paginator {
 
     if (this.o.concurrency <= 1 || lastPage === undefined) {
       let prev = first;
+      // A server whose links lead back to a page already read would otherwise be read forever.
+      const loops = new LinkLoopGuard();
+      loops.visit(this.urlFor(ctx, page));
       for (;;) {
         page++;
         const next = this.o.nextPath ? getPath(prev.body, this.o.nextPath) : undefined;
+        if (this.o.nextPath && (next === null || next === '')) return;
         // Follow the server's own link when it gives one (auth is re-applied by the HttpClient).
         const url =
-          typeof next === 'string' && next !== '' ? new URL(next, prev.url) : this.urlFor(ctx, page);
-        if (this.o.nextPath && (next === null || next === '')) return;
+          typeof next === 'string' && next !== '' ? resolveNextLink(next, prev.url) : this.urlFor(ctx, page);
+        loops.visit(url);
         prev = await ctx.fetch(url);
         yield emit(prev, page);
         if (done(prev, page)) return;

@@ -1,4 +1,6 @@
 /** What every paginator implements: turn a stream's base request into an ordered sequence of pages. */
+import { SourceError } from '../../errors.js';
+import { globalRedactor } from '../../util/redact.js';
 
 export interface FetchedPage {
   /** Records as the API sent them (before transforms), taken from the selector path. */
@@ -54,4 +56,54 @@ export function getPath(body: unknown, path: string[]): unknown {
     v = (v as Record<string, unknown>)[p];
   }
   return v;
+}
+
+/**
+ * Resolve a `next` link from a response body against the URL that answered. A link that is not a URL is
+ * a bad response (never an internal error), and its text is redacted before it is shown: servers echo
+ * credentials into their links.
+ */
+export function resolveNextLink(next: string, current: URL): URL {
+  try {
+    return new URL(next, current);
+  } catch {
+    throw new SourceError(
+      'TRB_SOURCE_BAD_RESPONSE',
+      `${globalRedactor.redact(current.toString())} answered with a "next" link that is not a URL: ${JSON.stringify(globalRedactor.redact(next).slice(0, 200))}`,
+      { details: { url: globalRedactor.redact(current.toString()) } },
+    );
+  }
+}
+
+/**
+ * Guards link-following paginators against a server whose `next` links go round in a circle (a link back
+ * to a page already read, or to itself): without it a sync would read the same pages forever. Remembers
+ * the last `capacity` URLs, so memory stays bounded however long the stream is.
+ */
+export class LinkLoopGuard {
+  private readonly seen = new Set<string>();
+  private readonly order: string[] = [];
+
+  constructor(
+    private readonly ignoreParam?: string,
+    private readonly capacity = 1000,
+  ) {}
+
+  /** Record `url` as read; throws if it was read before in this pass. */
+  visit(url: URL): void {
+    const key = new URL(url);
+    if (this.ignoreParam) key.searchParams.delete(this.ignoreParam);
+    key.searchParams.sort();
+    const k = key.toString();
+    if (this.seen.has(k)) {
+      throw new SourceError(
+        'TRB_SOURCE_BAD_RESPONSE',
+        `the API's "next" links go round in a circle: ${globalRedactor.redact(url.toString())} was already read in this pass; stopping instead of reading the same pages forever`,
+        { details: { url: globalRedactor.redact(url.toString()) } },
+      );
+    }
+    this.seen.add(k);
+    this.order.push(k);
+    if (this.order.length > this.capacity) this.seen.delete(this.order.shift()!);
+  }
 }

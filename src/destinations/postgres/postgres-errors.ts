@@ -222,6 +222,17 @@ export function mapWriteError(
       { ...opts, retryable: true },
     );
   }
+  if (code === '3D000') {
+    // The reconnect after a lost session found no database: it was dropped (or renamed) mid-sync. Not a
+    // problem with the data, so not "rejected the data".
+    return new DestinationError(
+      'TRB_DEST_CONNECTION',
+      `database "${target.database}" no longer exists on PostgreSQL at ${target.host}:${target.port} (dropped or ` +
+        `renamed while ${what}). Nothing of this batch was committed; recreate the database (or point the ` +
+        'destination at another one) and re-run the sync.',
+      opts,
+    );
+  }
   if (code === '42501') {
     return new DestinationError(
       'TRB_DEST_SCHEMA',

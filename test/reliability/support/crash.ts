@@ -229,7 +229,11 @@ export async function runTrial(s: Scenario, dir: string, trial: number, seed: nu
       // The incremental state's cursor is the newest updatedAt the stream holds.
       const states = await target.states();
       for (const st of streams) {
-        const max = sim.records(st).reduce((m, r) => (String(r.updatedAt) > m ? String(r.updatedAt) : m), '');
+        const max = sim
+          .records(st)
+          .map((r) => String(r.updatedAt))
+          .sort()
+          .at(-1);
         const state = states[st] as { mode?: string; source?: { cursor?: string } };
         check(
           state.mode === 'incremental',

@@ -42,8 +42,10 @@ export function postgresAvailable(): Promise<boolean> {
 
 let adminPool: pg.Pool | undefined;
 function admin(): pg.Pool {
-  adminPool ??= new pg.Pool({ connectionString: PG_URL, max: 2 });
-  adminPool.on('error', () => undefined);
+  if (adminPool === undefined) {
+    adminPool = new pg.Pool({ connectionString: PG_URL, max: 2 });
+    adminPool.on('error', () => undefined);
+  }
   return adminPool;
 }
 
