@@ -37,7 +37,8 @@ export function runMeasured(args, env = {}) {
   const rusage = join(dir, 'rusage.json');
   const started = process.hrtime.bigint();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    // The same heap cap as the `tributary` bin's shebang: V8 collects before the heap balloons.
+    const child = spawn(process.execPath, ['--max-old-space-size=256', CLI, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, TRIBUTARY_LOG_LEVEL: 'warn', ...env, TRIBUTARY_RUSAGE_OUT: rusage },
     });

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-old-space-size=256
 /** The `tributary` command line. Exit codes: 0 success, 1 sync failed, 2 bad config or usage. */
 import { writeFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
