@@ -129,7 +129,7 @@ Target: ≥ 50,000 rows/s into PostgreSQL.
 
 async function scenarioRateBudget() {
   const rpm = 3000;
-  const records = quick ? 4_000 : 20_000;
+  const records = quick ? 4_000 : 160_000;
   log(`== Hellobaton rate budget (${rpm}/min enforced, 200 ms latency, ${records} records)`);
   const sim = await startSimulator('hellobaton', [
     '--records',
@@ -176,10 +176,10 @@ async function scenarioRateBudget() {
       const run = JSON.parse(r.stdout);
       const requests = run.streams.reduce((a, s) => a + s.metrics.requests, 0);
       const http429 = run.streams.reduce((a, s) => a + s.metrics.http429, 0);
-      res[label] = { wall: r.wallMs / 1000, requests, http429, perMin: requests / (r.wallMs / 60000) };
-      log(
-        `  ${label}: ${requests} requests in ${fmt(r.wallMs / 1000, 1)} s = ${fmt(requests / (r.wallMs / 60000))}/min, 429s ${http429}`,
-      );
+      // The share of the budget is measured over the sync itself (run.durationMs), without process start-up.
+      const sync = run.durationMs / 1000;
+      res[label] = { wall: r.wallMs / 1000, sync, requests, http429, perMin: requests / (sync / 60) };
+      log(`  ${label}: ${requests} requests in ${fmt(sync, 1)} s of sync (${fmt(r.wallMs / 1000, 1)} s wall) = ${fmt(requests / (sync / 60))}/min, 429s ${http429}`);
     }
     const t = res.tributary;
     const s = res.sequential;
@@ -188,10 +188,10 @@ async function scenarioRateBudget() {
 Simulator enforces ${rpm} requests/min per key (sliding window, 429 + Retry-After), answers every request after 200 ms.
 ${fmt(records)} records over 17 streams.
 
-| run | requests | wall (s) | requests/min | share of budget | 429s |
-|---|---|---|---|---|---|
-| tributary (8 streams × 8 pages at once, shared budget) | ${t.requests} | ${fmt(t.wall, 1)} | ${fmt(t.perMin)} | ${fmt((100 * t.perMin) / rpm)}% | ${t.http429} |
-${s ? `| sequential (1 stream, 1 page at a time, following next links: Airbyte's behaviour) | ${s.requests} | ${fmt(s.wall, 1)} | ${fmt(s.perMin)} | ${fmt((100 * s.perMin) / rpm)}% | ${s.http429} |\n\nSpeed-up: **${fmt(s.wall / t.wall, 1)}×** (target ≥ 3×).` : '(sequential baseline skipped in --quick)'}
+| run | requests | sync (s) | wall incl. start-up (s) | requests/min | share of budget | 429s |
+|---|---|---|---|---|---|---|
+| tributary (8 streams × 8 pages at once, shared budget) | ${t.requests} | ${fmt(t.sync, 1)} | ${fmt(t.wall, 1)} | ${fmt(t.perMin)} | ${fmt((100 * t.perMin) / rpm)}% | ${t.http429} |
+${s ? `| sequential (1 stream, 1 page at a time, following next links: Airbyte's behaviour) | ${s.requests} | ${fmt(s.sync, 1)} | ${fmt(s.wall, 1)} | ${fmt(s.perMin)} | ${fmt((100 * s.perMin) / rpm)}% | ${s.http429} |\n\nSpeed-up (wall): **${fmt(s.wall / t.wall, 1)}×** (target ≥ 3×).` : '(sequential baseline skipped in --quick)'}
 
 A run shorter than a minute can show more than 100% of a per-minute budget: the budget allows a burst of 1% of the limit and then refills at 98% of the limit. Targets: ≥ 95% of the budget, 0 429s.
 `);
