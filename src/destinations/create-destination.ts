@@ -42,7 +42,11 @@ export async function createDestination(
     const { DuckDbDestination } = await import('./duckdb/duckdb-destination.js');
     // Leave a core to the engine's own thread (parsing and transforming pages): on 2 cores, one DuckDB
     // thread measured ~15% faster and ~20% less CPU than two (bench notes in docs/destinations/duckdb.md).
-    return new DuckDbDestination(path, { ...opts, namespace }, { threads: Math.max(1, availableParallelism() - 1) });
+    return new DuckDbDestination(
+      path,
+      { ...opts, namespace },
+      { threads: Math.max(1, availableParallelism() - 1) },
+    );
   }
   throw new ConfigError(
     `destination ${JSON.stringify(url.replace(/:\/\/[^@/]*@/, '://***@'))} is not understood: use duckdb:PATH or postgres://user@host:port/database`,

@@ -11,7 +11,7 @@ import type { Destination, Row, StreamState, WriteMode } from '../destinations/d
 import { type Logger, silentLogger } from '../util/log.js';
 import { globalRedactor } from '../util/redact.js';
 import { ColumnTracker } from './column-tracker.js';
-import { Mutex } from './mutex.js';
+import { Mutex } from '../util/mutex.js';
 import { prefetch } from './prefetch.js';
 import type { Source, StreamDescriptor, SyncMode } from './source.js';
 import { parseStoredState, type StoredStreamState, toStreamState } from './stream-state.js';

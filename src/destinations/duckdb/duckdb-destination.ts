@@ -4,7 +4,7 @@
  * schema changes and state commit together or not at all (ARCHITECTURE law 1).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { Mutex } from '../../engine/mutex.js';
+import { Mutex } from '../../util/mutex.js';
 import { DestinationError } from '../../errors.js';
 import {
   BOOKKEEPING_TABLES,

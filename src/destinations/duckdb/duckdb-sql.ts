@@ -42,28 +42,8 @@ export function rebuildTableName(table: string): string {
   return `${RESERVED_PREFIX}rebuild_${table}`;
 }
 
-/** Prefix of the table comment that marks a table tributary created (followed by JSON), as for PostgreSQL. */
-export const OWNED_MARKER = 'tributary:';
-
-/** What the comment of a tributary table records. */
-export interface TableMarker {
-  stream: string;
-  /** For replace side tables: the full-refresh pass whose rows the table holds. */
-  pass?: string | null;
-}
-
-export function markerComment(marker: TableMarker): string {
-  return `${OWNED_MARKER}${JSON.stringify(marker)}`;
-}
-
-export function readMarker(comment: string | null | undefined): TableMarker | undefined {
-  if (typeof comment !== 'string' || !comment.startsWith(OWNED_MARKER)) return undefined;
-  try {
-    return JSON.parse(comment.slice(OWNED_MARKER.length)) as TableMarker;
-  } catch {
-    return undefined;
-  }
-}
+export { markerComment, OWNED_MARKER, readMarker, type TableMarker } from '../table-marker.js';
+import { markerComment, type TableMarker } from '../table-marker.js';
 
 /** A column as it is declared in DDL: our type name, or a DuckDB type we found and keep. */
 export interface ColumnDdl {

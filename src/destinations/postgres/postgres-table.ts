@@ -42,28 +42,8 @@ export interface ExistingTable {
   primaryKeyConstraint: string | null;
 }
 
-/** Prefix of the table comment that marks a table tributary created (followed by JSON). */
-export const OWNED_MARKER = 'tributary:';
-
-/** What the comment of a tributary table records. */
-export interface TableMarker {
-  stream: string;
-  /** For replace side tables: the full-refresh pass whose rows the table holds. */
-  pass?: string | null;
-}
-
-export function markerComment(marker: TableMarker): string {
-  return `${OWNED_MARKER}${JSON.stringify(marker)}`;
-}
-
-export function readMarker(comment: string | null): TableMarker | undefined {
-  if (comment === null || !comment.startsWith(OWNED_MARKER)) return undefined;
-  try {
-    return JSON.parse(comment.slice(OWNED_MARKER.length)) as TableMarker;
-  } catch {
-    return undefined;
-  }
-}
+export { markerComment, OWNED_MARKER, readMarker, type TableMarker } from '../table-marker.js';
+import { markerComment, readMarker, type TableMarker } from '../table-marker.js';
 
 const INTROSPECT_SQL = `
 SELECT c.relkind::text AS relkind,

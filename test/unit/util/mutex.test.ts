@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Mutex } from '../../../src/engine/mutex.js';
+import { Mutex } from '../../../src/util/mutex.js';
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
