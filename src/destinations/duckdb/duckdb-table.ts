@@ -215,17 +215,12 @@ export async function evolveTable(
     if (to !== have.type) widenings.push({ column: have, to });
   }
 
-  if (widenings.some((w) => actual.has(foldIdent(w.column.name)))) {
-    // DuckDB cannot change the type of a column its primary-key index covers: rebuild the table instead.
+  if (widenings.length > 0) {
+    // Rebuild the table inside the transaction instead of ALTER … SET DATA TYPE … USING: DuckDB cannot
+    // change the type of a column its primary-key index covers, and (DuckDB 1.5) a file killed after a
+    // committed ALTER … USING <function call> and before the next checkpoint cannot replay its WAL
+    // (docs/reliability.md, D2). The rebuild's INSERT … SELECT is logged as data and replays cleanly.
     await rebuild(conn, loc, existing, widenings, marker);
-  } else {
-    for (const w of widenings) {
-      const col = quoteIdent(w.column.name);
-      await conn.run(
-        `ALTER TABLE ${qualified} ALTER COLUMN ${col} SET DATA TYPE ${DUCKDB_TYPE[w.to]} ` +
-          `USING ${widenExpression(col, w.column.type, w.to)}`,
-      );
-    }
   }
   for (const w of widenings) {
     changes.push({

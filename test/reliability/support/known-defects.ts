@@ -24,7 +24,7 @@ export const D1_DUCKDB_BIG_DOUBLE_TEXT: KnownDefect = {
 
 export const D2_DUCKDB_WAL_REPLAY: KnownDefect = {
   id: 'D2',
-  open: true,
+  open: false,
   where:
     'src/destinations/duckdb/duckdb-table.ts (evolveTable: ALTER COLUMN … SET DATA TYPE … USING <function call>)',
   summary:
