@@ -55,6 +55,10 @@ describe(`crash and resume (${FULL ? 'full' : 'quick'}, seed ${SUITE_SEED})`, ()
           const seed = (SUITE_SEED + si * 10_007 + t * 131) % 2_147_483_647;
           const report = await runTrial(scenario, dir, t, seed);
           figures.trialsPassed++;
+          if (process.env.TRIBUTARY_RELIABILITY_VERBOSE)
+            console.log(
+              `[crash] ${scenario.connector} → ${scenario.dest} trial ${t + 1}: ${report.notes.join('; ')}`,
+            );
           figures.kills += report.kills;
           figures.lateKills += report.late;
           if (report.kills > 0) figures.trialsKilledMidway++;

@@ -7,8 +7,25 @@
  * - TRIBUTARY_RELIABILITY_OUT=D  each file writes its figures (trials, faults, cases, secrets) to D/<name>.json
  * - TRIBUTARY_RELIABILITY_SEED=S seed of the random kill points (printed on failure, so a run can be replayed)
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+
+/**
+ * The CLI's shebang gives node flags (`#!/usr/bin/env -S node --max-old-space-size=256`) that an installed
+ * `tributary` runs with, but the test helpers start `node dist/cli/main.js` and would skip them. Pass them
+ * on through NODE_OPTIONS, so every CLI this suite starts runs under the same heap cap users get.
+ */
+function shebangNodeFlags(): string[] {
+  const first = readFileSync(
+    join(import.meta.dirname, '..', '..', '..', 'src', 'cli', 'main.ts'),
+    'utf8',
+  ).split('\n')[0]!;
+  const m = /^#!.*\bnode\s+(.*)$/.exec(first);
+  return m ? m[1]!.split(/\s+/).filter((f) => f.startsWith('--')) : [];
+}
+const inherited = process.env.NODE_OPTIONS ?? '';
+const missing = shebangNodeFlags().filter((f) => !inherited.includes(f.split('=')[0]!));
+if (missing.length > 0) process.env.NODE_OPTIONS = [inherited, ...missing].filter(Boolean).join(' ');
 
 export const FULL = process.env.TRIBUTARY_RELIABILITY === 'full';
 

@@ -49,6 +49,12 @@ export function evolvingRecord(id: number, n: number, version: 1 | 2, big = true
   // a field that appears on later pages, and another only in version 2
   if (q > 0.5) r.evo_late = `late ${id} ✓ ünïcødé`;
   if (version === 2 && q > 0.3) r.evo_v2 = { depth: { id, tags: ['a', id] } };
+  // Version 2 widens columns of its own, so kills of the second sync land during evolution too: a new
+  // field going integer → double → text, and the declared date-time `modified` that stops being one.
+  if (version === 2) {
+    r.evo_v2_num = q <= 0.3 ? id : q <= 0.6 ? id + 0.125 : `t-${id}`;
+    r.modified = q <= 0.5 ? new Date(Date.UTC(2024, 2, 1) + id * 7_654_321).toISOString() : `later ${id}`;
+  }
   // a timestamp-looking text, then something that is not one
   r.evo_when = q <= 0.7 ? new Date(Date.UTC(2024, 0, 1) + id * 60_000).toISOString() : `not a date ${id}`;
   return r;
