@@ -12,21 +12,12 @@ import type { SimulatorHandle } from '../../src/simulator/index.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/duckdb.js';
 import { configure, type Msg, protocolLines, runCliInput, runPipeline, writeJson } from './helpers.js';
+import { pgReachable } from '../helpers/postgres.js';
 
 const PG_URL = process.env.TRIBUTARY_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CI = process.env.CI === 'true';
 
-async function reachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
+const reachable = () => pgReachable(PG_URL);
 
 const available = await reachable();
 const describePg = available || CI ? describe : describe.skip;

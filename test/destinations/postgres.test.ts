@@ -12,21 +12,12 @@ import {
   type PostgresDestinationOptions,
 } from '../../src/destinations/postgres/postgres-destination.js';
 import { DestinationError } from '../../src/errors.js';
+import { pgReachable } from '../helpers/postgres.js';
 
 const PG_URL = process.env.TRIBUTARY_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CI = process.env.CI === 'true';
 
-async function reachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
+const reachable = () => pgReachable(PG_URL);
 
 const available = await reachable();
 if (!available && !CI) {
