@@ -1,11 +1,12 @@
-// Shared benchmark plumbing: run the built CLI in child processes and read their resource usage.
+// Shared benchmark plumbing: run processes, read their resource usage, and summarise repeated runs.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const ROOT = join(import.meta.dirname, '..');
 export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+const RUSAGE_HOOK = join(import.meta.dirname, 'rusage.cjs');
 
 /** Start a simulator in its own process; resolves with its base URL and a stop function. */
 export function startSimulator(connector, args) {
@@ -31,20 +32,24 @@ export function startSimulator(connector, args) {
   });
 }
 
-/** Run the CLI with args; returns wall ms, exit code, stdout, and the child's peak RSS and CPU. */
-export function runMeasured(args, env = {}) {
+/**
+ * Run `node [nodeArgs] script [args]` with the rusage hook preloaded. Returns wall ms, exit code, stdout
+ * (unless `stdoutTo: '/dev/null'`), stderr, and the child's own peak RSS (MB) and CPU seconds.
+ */
+export function runNode(script, args, { env = {}, nodeArgs = [], stdoutTo = 'pipe' } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'trb-bench-'));
   const rusage = join(dir, 'rusage.json');
+  const outFd = stdoutTo === 'pipe' ? 'pipe' : openSync(stdoutTo, 'w');
   const started = process.hrtime.bigint();
   return new Promise((resolve) => {
-    // The same heap cap as the `tributary` bin's shebang: V8 collects before the heap balloons.
-    const child = spawn(process.execPath, ['--max-old-space-size=256', CLI, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, TRIBUTARY_LOG_LEVEL: 'warn', ...env, TRIBUTARY_RUSAGE_OUT: rusage },
+    const child = spawn(process.execPath, [...nodeArgs, '--require', RUSAGE_HOOK, script, ...args], {
+      stdio: ['ignore', outFd, 'pipe'],
+      env: { ...process.env, TRIBUTARY_LOG_LEVEL: 'warn', ...env, BENCH_RUSAGE_OUT: rusage },
     });
+    if (typeof outFd === 'number') closeSync(outFd);
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
+    child.stdout?.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.on('close', (code) => {
       const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
@@ -65,6 +70,11 @@ export function runMeasured(args, env = {}) {
   });
 }
 
+/** Run the built CLI with args, with the same heap cap as the `tributary` bin's shebang. */
+export function runMeasured(args, opts = {}) {
+  return runNode(CLI, args, { ...opts, nodeArgs: ['--max-old-space-size=256', ...(opts.nodeArgs ?? [])] });
+}
+
 export function tempFile(name, content) {
   const dir = mkdtempSync(join(tmpdir(), 'trb-bench-'));
   const p = join(dir, name);
@@ -75,4 +85,29 @@ export function tempFile(name, content) {
 export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
+}
+
+/** Median, min and max of each numeric key over repeated runs. */
+export function summarize(results) {
+  const out = { n: results.length };
+  for (const k of Object.keys(results[0] ?? {})) {
+    const xs = results.map((r) => r[k]).filter((x) => typeof x === 'number');
+    if (xs.length) out[k] = { median: median(xs), min: Math.min(...xs), max: Math.max(...xs) };
+  }
+  return out;
+}
+
+export const fmt = (n, d = 0) =>
+  Number(n).toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+
+/** "median (min–max)" for a summarised figure. */
+export const cell = (m, d = 0) => `${fmt(m.median, d)} (${fmt(m.min, d)}–${fmt(m.max, d)})`;
+
+export const log = (s) => process.stderr.write(`${s}\n`);
+
+/** Runs `pairs` interleaved (A B A B …) `runs` times; returns each label's results in order. */
+export async function interleave(runs, pairs) {
+  const out = Object.fromEntries(Object.keys(pairs).map((k) => [k, []]));
+  for (let i = 0; i < runs; i++) for (const [k, fn] of Object.entries(pairs)) out[k].push(await fn(i));
+  return out;
 }

@@ -1,6 +1,5 @@
 #!/usr/bin/env -S node --max-old-space-size=256
 /** The `tributary` command line. Exit codes: 0 success, 1 sync failed, 2 bad config or usage. */
-import { writeFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isTributaryError } from '../errors.js';
 import { globalRedactor } from '../util/redact.js';
@@ -50,18 +49,6 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`error [TRB_INTERNAL]: ${globalRedactor.redact(e?.stack ?? String(err))}\n`);
     return 1;
   }
-}
-
-// Benchmarks read the process's own resource usage (peak RSS, CPU) from this file at exit.
-const rusageOut = process.env.TRIBUTARY_RUSAGE_OUT;
-if (rusageOut) {
-  process.on('exit', () => {
-    const r = process.resourceUsage();
-    writeFileSync(
-      rusageOut,
-      JSON.stringify({ maxRssKb: r.maxRSS, userCpuUs: r.userCPUTime, systemCpuUs: r.systemCPUTime }),
-    );
-  });
 }
 
 main(process.argv).then(
