@@ -1,0 +1,18 @@
+// A simulator in its own process for the benchmarks, driven over stdin/stdout: argv[2] is the connector,
+// argv[3] the SimulatorOptions as JSON. Prints `listening <baseUrl>`; then each stdin line is a command,
+// answered with one JSON line: {"mutate": MutationRequest} | {"requestCount": stream?} | {"resetStats": true}.
+import { createInterface } from 'node:readline';
+import { simulators } from '../dist/simulator/registry.js';
+
+const [connector, optsJson] = process.argv.slice(2);
+const sim = await simulators[connector](JSON.parse(optsJson ?? '{}'));
+process.stdout.write(`listening ${sim.baseUrl}\n`);
+for await (const line of createInterface({ input: process.stdin })) {
+  const cmd = JSON.parse(line);
+  let out;
+  if (cmd.mutate) out = sim.mutate(cmd.mutate);
+  else if ('requestCount' in cmd) out = sim.requestCount(cmd.requestCount ?? undefined);
+  else if (cmd.resetStats) out = sim.resetStats() ?? true;
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+}
+await sim.close();
