@@ -67,6 +67,29 @@ describe('prefetch', () => {
     expect(elapsed).toBeLessThan(380);
   });
 
+  it('keeps `depth` reads outstanding while the consumer holds an item, even at depth 1', async () => {
+    for (const depth of [1, 3]) {
+      const { source, state } = counted(10);
+      let consumed = 0;
+      let ahead = 0;
+      for await (const _v of prefetch(source, depth)) {
+        consumed++;
+        // While the consumer is busy, the source is pulled up to `depth` items past the one it holds.
+        await tick(5);
+        ahead = Math.max(ahead, state.produced - consumed);
+      }
+      expect(ahead, `depth ${depth}`).toBe(depth);
+    }
+  });
+
+  it('overlaps producing with consuming at depth 1', async () => {
+    const { source } = counted(10, { delay: () => 20 });
+    const start = Date.now();
+    for await (const _v of prefetch(source, 1)) await tick(20);
+    // Sequential would take 10 × (20 + 20) ms; overlapped about 10 × 20 ms.
+    expect(Date.now() - start).toBeLessThan(380);
+  });
+
   it('surfaces an error after the items before it, and closes nothing twice', async () => {
     const { source, state } = counted(10, { failAt: 4 });
     const out: number[] = [];
