@@ -4,7 +4,7 @@
  * link to another origin.
  */
 import type { PaginationContext, Paginator, RawPage } from './paginator.js';
-import { getPath, LinkLoopGuard, resolveNextLink } from './paginator.js';
+import { getPath, LinkLoopGuard, ReadAhead, resolveNextLink } from './paginator.js';
 
 export interface NextLinkOptions {
   nextPath: string[];
@@ -29,27 +29,43 @@ export class NextLinkPaginator implements Paginator {
     let page = 0;
     let index = 0;
     const loops = new LinkLoopGuard(this.o.secretParam);
-    for (;;) {
+    const ahead = new ReadAhead(ctx);
+    try {
       loops.visit(url);
-      const res = await ctx.fetch(url);
-      const next = res.endOfStream ? undefined : getPath(res.body, this.o.nextPath);
-      const last = typeof next !== 'string' || next === '' || res.records.length === 0;
-      let stored: string | undefined;
-      if (!last) {
-        const nextUrl = resolveNextLink(next as string, res.url);
-        const clean = new URL(nextUrl);
-        if (this.o.secretParam) clean.searchParams.delete(this.o.secretParam);
-        stored = clean.toString();
-        url = nextUrl;
+      ahead.start(url);
+      for (;;) {
+        const res = await ahead.take();
+        const next = res.endOfStream ? undefined : getPath(res.body, this.o.nextPath);
+        const last = typeof next !== 'string' || next === '' || res.records.length === 0;
+        let stored: string | undefined;
+        let loop: unknown;
+        if (!last) {
+          const nextUrl = resolveNextLink(next as string, res.url);
+          const clean = new URL(nextUrl);
+          if (this.o.secretParam) clean.searchParams.delete(this.o.secretParam);
+          stored = clean.toString();
+          url = nextUrl;
+          // Request the next page before handing this one over (see ReadAhead). A link back to a page
+          // already read fails after this page, as it did when each request waited for the consumer.
+          try {
+            loops.visit(url);
+            ahead.start(url);
+          } catch (err) {
+            loop = err;
+          }
+        }
+        yield {
+          records: res.records,
+          bytes: res.bytes,
+          checkpoint: last ? { in_progress: false } : { next: stored, in_progress: true },
+          position: { page: page++, firstIndex: index },
+        };
+        index += res.records.length;
+        if (last) return;
+        if (loop !== undefined) throw loop;
       }
-      yield {
-        records: res.records,
-        bytes: res.bytes,
-        checkpoint: last ? { in_progress: false } : { next: stored, in_progress: true },
-        position: { page: page++, firstIndex: index },
-      };
-      index += res.records.length;
-      if (last) return;
+    } finally {
+      ahead.close();
     }
   }
 }

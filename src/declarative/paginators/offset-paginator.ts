@@ -6,7 +6,7 @@
  * record); the keyset does not, and it makes a crash resumable at the exact page.
  */
 import type { PaginationContext, Paginator, RawPage } from './paginator.js';
-import { getPath } from './paginator.js';
+import { getPath, ReadAhead } from './paginator.js';
 
 export interface OffsetOptions {
   limitParam: string;
@@ -29,25 +29,45 @@ export class OffsetPaginator implements Paginator {
     const resumed = ctx.state?.in_progress === true;
     let skip = resumed ? Number(ctx.state?.skip ?? 0) : 0;
     let page = 0;
-    for (;;) {
-      const url = new URL(ctx.baseUrl);
-      url.searchParams.set(this.o.limitParam, String(this.o.pageSize));
-      url.searchParams.set(this.o.offsetParam, String(skip));
-      const res = await ctx.fetch(url);
-      const n = res.records.length;
-      const total = this.o.totalPath ? Number(getPath(res.body, this.o.totalPath)) : Number.NaN;
-      const last =
-        res.endOfStream || n === 0 || n < this.o.pageSize || (Number.isFinite(total) && skip + n >= total);
-      const firstIndex = skip;
-      skip += n;
-      yield {
-        records: res.records,
-        bytes: res.bytes,
-        checkpoint: { skip, in_progress: !last },
-        position: { page: page++, firstIndex },
-      };
-      if (last) return;
+    const ahead = new ReadAhead(ctx);
+    try {
+      ahead.start(this.plainUrl(ctx, skip));
+      for (;;) {
+        const res = await ahead.take();
+        const n = res.records.length;
+        const total = this.o.totalPath ? Number(getPath(res.body, this.o.totalPath)) : Number.NaN;
+        const last =
+          res.endOfStream || n === 0 || n < this.o.pageSize || (Number.isFinite(total) && skip + n >= total);
+        const firstIndex = skip;
+        skip += n;
+        // The next offset is known now: request it before handing this page over.
+        if (!last) ahead.start(this.plainUrl(ctx, skip));
+        yield {
+          records: res.records,
+          bytes: res.bytes,
+          checkpoint: { skip, in_progress: !last },
+          position: { page: page++, firstIndex },
+        };
+        if (last) return;
+      }
+    } finally {
+      ahead.close();
     }
+  }
+
+  private plainUrl(ctx: PaginationContext, skip: number): URL {
+    const url = new URL(ctx.baseUrl);
+    url.searchParams.set(this.o.limitParam, String(this.o.pageSize));
+    url.searchParams.set(this.o.offsetParam, String(skip));
+    return url;
+  }
+
+  private keysetUrl(ctx: PaginationContext, bound: string | undefined, skip: number): URL {
+    const inc = ctx.incremental!;
+    const url = this.plainUrl(ctx, skip);
+    if (bound !== undefined) url.searchParams.set(inc.filterParam, bound);
+    if (inc.sortParam) url.searchParams.set(inc.sortParam, inc.sortValue);
+    return url;
   }
 
   private async *keyset(ctx: PaginationContext): AsyncGenerator<RawPage> {
@@ -69,65 +89,71 @@ export class OffsetPaginator implements Paginator {
       const v = inc.idField === undefined ? undefined : r[inc.idField];
       return v === undefined || v === null ? undefined : String(v);
     };
-    for (;;) {
-      const url = new URL(ctx.baseUrl);
-      url.searchParams.set(this.o.limitParam, String(this.o.pageSize));
-      url.searchParams.set(this.o.offsetParam, String(skip));
-      if (bound !== undefined) url.searchParams.set(inc.filterParam, bound);
-      if (inc.sortParam) url.searchParams.set(inc.sortParam, inc.sortValue);
-      const res = await ctx.fetch(url);
-      const requestedSkip = skip;
-      const recs = res.records;
-      const n = recs.length;
-      const atBound = bound;
-      const fresh =
-        seenAtBound.size === 0
-          ? recs
-          : recs.filter((r) => {
-              const id = idOf(r);
-              return !(
-                id !== undefined &&
-                String(r[inc.cursorField] ?? '') === atBound &&
-                seenAtBound.has(id)
-              );
-            });
-      if (n > 0) {
-        const newMax = String(recs[n - 1]![inc.cursorField] ?? '');
-        if (newMax !== bound) seenAtBound = new Set();
-        for (const r of recs) {
-          const id = idOf(r);
-          if (id !== undefined && String(r[inc.cursorField] ?? '') === newMax) seenAtBound.add(id);
+    const ahead = new ReadAhead(ctx);
+    try {
+      ahead.start(this.keysetUrl(ctx, bound, skip));
+      for (;;) {
+        const res = await ahead.take();
+        const requestedSkip = skip;
+        const recs = res.records;
+        const n = recs.length;
+        const atBound = bound;
+        const fresh =
+          seenAtBound.size === 0
+            ? recs
+            : recs.filter((r) => {
+                const id = idOf(r);
+                return !(
+                  id !== undefined &&
+                  String(r[inc.cursorField] ?? '') === atBound &&
+                  seenAtBound.has(id)
+                );
+              });
+        if (n > 0) {
+          const newMax = String(recs[n - 1]![inc.cursorField] ?? '');
+          if (newMax !== bound) seenAtBound = new Set();
+          for (const r of recs) {
+            const id = idOf(r);
+            if (id !== undefined && String(r[inc.cursorField] ?? '') === newMax) seenAtBound.add(id);
+          }
+          if (newMax === bound) {
+            skip += n;
+          } else {
+            let same = 0;
+            for (let i = n - 1; i >= 0 && String(recs[i]![inc.cursorField] ?? '') === newMax; i--) same++;
+            bound = newMax;
+            // Re-read the records at the new bound instead of skipping them: one of them may be updated (and
+            // leave the group) before the next request, which would shift the group and skip an unread
+            // record. Only a page made entirely of one timestamp still has to skip by count.
+            skip = same < n ? 0 : same;
+          }
+          if (maxCursor === undefined || newMax > maxCursor) maxCursor = newMax;
         }
-        if (newMax === bound) {
-          skip += n;
-        } else {
-          let same = 0;
-          for (let i = n - 1; i >= 0 && String(recs[i]![inc.cursorField] ?? '') === newMax; i--) same++;
-          bound = newMax;
-          // Re-read the records at the new bound instead of skipping them: one of them may be updated (and
-          // leave the group) before the next request, which would shift the group and skip an unread record.
-          // Only a page made entirely of one timestamp still has to skip by count.
-          skip = same < n ? 0 : same;
-        }
-        if (maxCursor === undefined || newMax > maxCursor) maxCursor = newMax;
+        const total = this.o.totalPath ? Number(getPath(res.body, this.o.totalPath)) : Number.NaN;
+        const last =
+          res.endOfStream ||
+          n === 0 ||
+          n < this.o.pageSize ||
+          (Number.isFinite(total) && requestedSkip + n >= total);
+        // The next keyset request needs only this page's last cursor and the ids at it, known right after
+        // parsing: send it now, so the server answers while this page is transformed and written.
+        if (!last) ahead.start(this.keysetUrl(ctx, bound, skip));
+        const checkpoint: Record<string, unknown> = last
+          ? { cursor: maxCursor ?? null, in_progress: false }
+          : {
+              cursor: bound,
+              skip,
+              in_progress: true,
+              ...(seenAtBound.size > 0 && seenAtBound.size <= MAX_SEEN_IN_STATE
+                ? { seen: [...seenAtBound] }
+                : {}),
+            };
+        yield { records: fresh, bytes: res.bytes, checkpoint, position: { page: page++, firstIndex: index } };
+        index += fresh.length;
+        if (last) return;
       }
-      const total = this.o.totalPath ? Number(getPath(res.body, this.o.totalPath)) : Number.NaN;
-      const last =
-        res.endOfStream ||
-        n === 0 ||
-        n < this.o.pageSize ||
-        (Number.isFinite(total) && requestedSkip + n >= total);
-      const checkpoint: Record<string, unknown> = last
-        ? { cursor: maxCursor ?? null, in_progress: false }
-        : {
-            cursor: bound,
-            skip,
-            in_progress: true,
-            ...(seenAtBound.size > 0 && seenAtBound.size <= MAX_SEEN_IN_STATE ? { seen: [...seenAtBound] } : {}),
-          };
-      yield { records: fresh, bytes: res.bytes, checkpoint, position: { page: page++, firstIndex: index } };
-      index += fresh.length;
-      if (last) return;
+    } finally {
+      ahead.close();
     }
   }
 }

@@ -12,7 +12,8 @@ export interface FetchedPage {
   endOfStream: boolean;
 }
 
-export type PageFetcher = (url: URL) => Promise<FetchedPage>;
+/** Fetch one page. `signal` (when given) replaces the stream's own signal: it is derived from it. */
+export type PageFetcher = (url: URL, signal?: AbortSignal) => Promise<FetchedPage>;
 
 export interface IncrementalWindow {
   /** API field holding the cursor, e.g. `updatedAt`. */
@@ -47,6 +48,47 @@ export interface RawPage {
 
 export interface Paginator {
   pages(ctx: PaginationContext): AsyncGenerator<RawPage>;
+}
+
+/**
+ * One request issued ahead of the consumer: a paginator that knows its next URL as soon as a page is parsed
+ * starts that request before it yields the page, so the server works on page N+1 (and the response travels)
+ * while the consumer transforms and writes page N. Pages still come out strictly in order and each
+ * checkpoint still covers exactly the pages before it: only the request is early, never the yield. When
+ * the consumer stops early, `close()` aborts the request that nobody will read.
+ */
+export class ReadAhead {
+  private readonly controller = new AbortController();
+  private readonly signal: AbortSignal;
+  private pending: Promise<FetchedPage> | undefined;
+
+  constructor(private readonly ctx: PaginationContext) {
+    this.signal = ctx.signal ? AbortSignal.any([ctx.signal, this.controller.signal]) : this.controller.signal;
+  }
+
+  /** Start fetching `url` now; `take()` returns its response. */
+  start(url: URL): void {
+    const p = this.ctx.fetch(url, this.signal);
+    // Rejections surface at take(); a page abandoned by close() must not become an unhandled rejection.
+    p.catch(() => undefined);
+    this.pending = p;
+  }
+
+  /** The response of the request `start` began. */
+  take(): Promise<FetchedPage> {
+    const p = this.pending;
+    if (!p) throw new Error('ReadAhead.take() without start()');
+    this.pending = undefined;
+    return p;
+  }
+
+  /** Abort a request still waiting to be taken (the consumer stopped). */
+  close(): void {
+    if (this.pending) {
+      this.pending = undefined;
+      this.controller.abort(new Error('page no longer needed'));
+    }
+  }
 }
 
 export function getPath(body: unknown, path: string[]): unknown {

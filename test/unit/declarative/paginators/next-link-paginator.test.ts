@@ -157,3 +157,44 @@ describe('NextLinkPaginator', () => {
     expect(api.requests[0]!.searchParams.has('limit')).toBe(false);
   });
 });
+
+describe('NextLinkPaginator, reading ahead', () => {
+  it('requests the linked page before it yields the current one', async () => {
+    const api = new FakeCursorApi(35);
+    const requestsAtYield: number[] = [];
+    for await (const _p of paginator().pages(ctx(api))) requestsAtYield.push(api.requests.length);
+    expect(requestsAtYield).toEqual([2, 3, 4, 4]);
+  });
+
+  it('a link back to a page already read fails after the page that carries it, not before', async () => {
+    const api = new FakeCursorApi(35);
+    const loop = async (url: URL): Promise<FetchedPage> => {
+      const page = await api.fetch(url);
+      // The second page links back to the first.
+      if (url.searchParams.get('after') === '10')
+        (page.body as { paging: { next: string } }).paging.next = `${BASE}?limit=10`;
+      return page;
+    };
+    const got: RawPage[] = [];
+    await expect(
+      (async () => {
+        for await (const p of paginator().pages({ baseUrl: new URL(BASE), fetch: loop, state: undefined }))
+          got.push(p);
+      })(),
+    ).rejects.toThrow(/go round in a circle/);
+    expect(ids(got)).toEqual(range(1, 20));
+    expect(api.requests).toHaveLength(2);
+  });
+
+  it('aborts the request read ahead when the consumer stops', async () => {
+    const api = new FakeCursorApi(35);
+    const signals: (AbortSignal | undefined)[] = [];
+    const fetch = (url: URL, signal?: AbortSignal) => {
+      signals.push(signal);
+      return api.fetch(url);
+    };
+    await collect(paginator().pages({ baseUrl: new URL(BASE), fetch, state: undefined }), 1);
+    expect(signals).toHaveLength(2);
+    expect(signals[1]?.aborted).toBe(true);
+  });
+});

@@ -298,3 +298,97 @@ describe('OffsetPaginator, keyset incremental mode', () => {
     }
   });
 });
+
+describe('OffsetPaginator, reading ahead', () => {
+  const inc = { ...WINDOW, startBound: undefined, idField: 'id' };
+
+  it('requests the next page before it yields the current one, in both modes', async () => {
+    for (const incremental of [undefined, inc]) {
+      const api = new FakeFeathers(items([1, 2, 3, 4, 5, 6, 7, 8]));
+      const requestsAtYield: number[] = [];
+      for await (const _p of plain(3).pages(ctxFor(api, { incremental })))
+        requestsAtYield.push(api.requests.length);
+      // Page k (1-based) is yielded once request k+1 has gone out; the last page needs none.
+      const n = requestsAtYield.length;
+      expect(n).toBeGreaterThanOrEqual(3);
+      expect(requestsAtYield, JSON.stringify(incremental)).toEqual(
+        requestsAtYield.map((_, k) => Math.min(k + 2, n)),
+      );
+    }
+  });
+
+  it('yields the same pages and checkpoints as a paginator that waits for each page', async () => {
+    const cursors = [1, 2, 2, 2, 3, 4, 4, 5, 6, 6, 6, 6, 7, 8, 9, 9];
+    for (const incremental of [undefined, inc]) {
+      const eager = await collect(plain(3).pages(ctxFor(new FakeFeathers(items(cursors)), { incremental })));
+      // A consumer that pauses on every page: the request for the next page completes meanwhile.
+      const slow: RawPage[] = [];
+      for await (const p of plain(3).pages(ctxFor(new FakeFeathers(items(cursors)), { incremental }))) {
+        await new Promise((r) => setTimeout(r, 2));
+        slow.push(p);
+      }
+      expect(slow).toEqual(eager);
+      expect(ids(eager).sort()).toEqual(allIds(items(cursors)));
+    }
+  });
+
+  it('a pass resumed from any checkpoint repeats nothing and loses nothing', async () => {
+    const cursors = [1, 2, 2, 3, 4, 4, 4, 5, 6, 7, 8, 8, 9, 10, 10, 11];
+    for (let stopAfter = 1; stopAfter <= 5; stopAfter++) {
+      const api = new FakeFeathers(items(cursors));
+      const first = await collect(plain(3).pages(ctxFor(api, { incremental: inc })), stopAfter);
+      const checkpoint = first.at(-1)!.checkpoint;
+      const rest = await collect(plain(3).pages(ctxFor(api, { incremental: inc, state: checkpoint })));
+      expect([...ids(first), ...ids(rest)].sort(), `stopped after ${stopAfter}`).toEqual(allIds(api.items));
+    }
+  });
+
+  it('aborts the request read ahead when the consumer stops', async () => {
+    const api = new FakeFeathers(items([1, 2, 3, 4, 5, 6, 7, 8, 9]));
+    const signals: (AbortSignal | undefined)[] = [];
+    const fetch: PaginationContext['fetch'] = (url, signal) => {
+      signals.push(signal);
+      return api.fetch(url);
+    };
+    const pages = await collect(plain(3).pages({ baseUrl: new URL(BASE), fetch, state: undefined }), 1);
+    expect(pages).toHaveLength(1);
+    expect(signals).toHaveLength(2);
+    expect(signals[1]?.aborted).toBe(true);
+  });
+
+  it('a failed read-ahead request surfaces after the page before it', async () => {
+    const api = new FakeFeathers(items([1, 2, 3, 4, 5, 6, 7]));
+    const fetch: PaginationContext['fetch'] = async (url) => {
+      if (url.searchParams.get('$skip') === '3') throw new Error('page 2 failed');
+      return api.fetch(url);
+    };
+    const got: RawPage[] = [];
+    await expect(
+      (async () => {
+        for await (const p of plain(3).pages({ baseUrl: new URL(BASE), fetch, state: undefined }))
+          got.push(p);
+      })(),
+    ).rejects.toThrow('page 2 failed');
+    expect(ids(got)).toEqual(['r000', 'r001', 'r002']);
+  });
+
+  it('an aborted stream signal stops the request read ahead', async () => {
+    const controller = new AbortController();
+    const api = new FakeFeathers(items([1, 2, 3, 4, 5, 6, 7]));
+    const signals: (AbortSignal | undefined)[] = [];
+    const fetch: PaginationContext['fetch'] = (url, signal) => {
+      signals.push(signal);
+      return api.fetch(url);
+    };
+    const gen = plain(3).pages({
+      baseUrl: new URL(BASE),
+      fetch,
+      state: undefined,
+      signal: controller.signal,
+    });
+    await gen.next();
+    controller.abort(new Error('sync cancelled'));
+    expect(signals[1]?.aborted).toBe(true);
+    await gen.return(undefined);
+  });
+});
