@@ -106,9 +106,54 @@ function addFields(fields: Record<string, string | number | boolean>, ctx: Templ
 }
 
 /**
+ * A node of a fused head's shape trie. A record's leaves, in order, spell a path from the root: a leaf
+ * transition per plain value (keyed by its key), and enter/exit transitions around a flattened object.
+ * The node where a record's path ends knows the record's output shape and holds a constructor compiled
+ * for it, so every record of that shape becomes one object literal with fast in-object properties.
+ */
+class ShapeNode {
+  /** First leaf transition out of this node (records of one stream mostly follow one path). */
+  key: string | undefined;
+  next: ShapeNode | undefined;
+  leaves: Map<string, ShapeNode> | undefined;
+  enters: Map<string, ShapeNode> | undefined;
+  exit: ShapeNode | undefined;
+  build: ((values: unknown[]) => Rec) | undefined;
+  /** Index of the next leaf's value: the number of leaves on the path to here. */
+  readonly index: number;
+
+  constructor(
+    readonly parent: ShapeNode | undefined,
+    /** Output name of the leaf that leads here; undefined for entering or leaving a nested object. */
+    readonly name: string | undefined,
+  ) {
+    this.index = parent === undefined ? 0 : parent.index + (name === undefined ? 0 : 1);
+  }
+}
+
+/** Bounds on a fused head's shape trie; records past them take the generic path (same result, slower). */
+const MAX_SHAPE_NODES = 50_000;
+const MAX_SHAPES = 2_000;
+const MAX_SHAPE_FIELDS = 2_000;
+
+/** One object literal per output shape: `{"id": v[0], "company_id": v[1], …}`. */
+function compileShape(end: ShapeNode): (values: unknown[]) => Rec {
+  const names: string[] = [];
+  for (let n: ShapeNode | undefined = end; n !== undefined; n = n.parent)
+    if (n.name !== undefined) names.push(n.name);
+  names.reverse();
+  // A repeated name keeps its first position and its last value, as assignments in leaf order do. A
+  // computed key defines "__proto__" as an own property instead of setting the prototype.
+  const props = names.map((n, i) => `${n === '__proto__' ? '["__proto__"]' : JSON.stringify(n)}: v[${i}]`);
+  return new Function('v', `"use strict"; return {${props.join(', ')}};`) as (values: unknown[]) => Rec;
+}
+
+/**
  * One pass for the usual head of a transform list (flatten, snake_case, json_arrays in any order): walk the
- * record once, name each leaf through a per-stream cache, serialise arrays, and build one new object. The
- * step-by-step path allocates an object per step; on a million records that is most of the GC time.
+ * record once, name each leaf once per shape, serialise arrays, and build one new object. The step-by-step
+ * path allocates an object per step; on a million records that is most of the GC time. Objects built by
+ * assigning two dozen computed keys one by one fall into V8's slow dictionary mode, which makes every later
+ * step (JSON.stringify, row conversion, the destination's reads) slower, hence the per-shape literals.
  */
 function fusedHead(sep: string | undefined, snake: boolean, jsonArr: boolean): RecordTransform {
   const names = new Map<string, string>();
@@ -119,6 +164,74 @@ function fusedHead(sep: string | undefined, snake: boolean, jsonArr: boolean): R
       if (names.size < 10_000) names.set(raw, n);
     }
     return n;
+  };
+  const root = new ShapeNode(undefined, undefined);
+  let nodes = 1;
+  let shapes = 0;
+  const values: unknown[] = [];
+  const grow = (): boolean => {
+    if (nodes >= MAX_SHAPE_NODES) return false;
+    nodes++;
+    return true;
+  };
+
+  /** Walk `src` from `node`, storing leaf values; the node the walk ends at, or undefined past the bounds. */
+  const shapeWalk = (src: Rec, prefix: string, from: ShapeNode): ShapeNode | undefined => {
+    let node = from;
+    for (const key in src) {
+      let v = src[key];
+      if (v !== null && typeof v === 'object') {
+        if (!Array.isArray(v)) {
+          if (sep !== undefined) {
+            const raw = prefix === '' ? key : prefix + sep + key;
+            let inner = node.enters?.get(key);
+            if (inner === undefined) {
+              if (!grow()) return undefined;
+              inner = new ShapeNode(node, undefined);
+              node.enters ??= new Map();
+              node.enters.set(key, inner);
+            }
+            const end = shapeWalk(v as Rec, raw, inner);
+            if (end === undefined) return undefined;
+            if (end.exit === undefined) {
+              if (!grow()) return undefined;
+              end.exit = new ShapeNode(end, undefined);
+            }
+            node = end.exit;
+            continue;
+          }
+        } else if (jsonArr) {
+          v = JSON.stringify(v);
+        }
+      }
+      if (node.index >= MAX_SHAPE_FIELDS) return undefined;
+      values[node.index] = v;
+      let next: ShapeNode | undefined;
+      if (node.key === key) next = node.next!;
+      else {
+        next = node.leaves?.get(key);
+        if (next === undefined) {
+          if (!grow()) return undefined;
+          next = new ShapeNode(node, nameOf(prefix === '' ? key : prefix + sep + key));
+          if (node.key === undefined) {
+            node.key = key;
+            node.next = next;
+          } else {
+            node.leaves ??= new Map();
+            node.leaves.set(key, next);
+          }
+        }
+      }
+      node = next;
+    }
+    return node;
+  };
+
+  // The generic path, for records past the trie's bounds. "__proto__" becomes an own field, as in a literal.
+  const put = (out: Rec, name: string, v: unknown): void => {
+    if (name === '__proto__')
+      Object.defineProperty(out, name, { value: v, enumerable: true, writable: true, configurable: true });
+    else out[name] = v;
   };
   const walk = (src: Rec, prefix: string, out: Rec): void => {
     for (const key in src) {
@@ -131,14 +244,24 @@ function fusedHead(sep: string | undefined, snake: boolean, jsonArr: boolean): R
             continue;
           }
         } else if (jsonArr) {
-          out[nameOf(raw)] = JSON.stringify(v);
+          put(out, nameOf(raw), JSON.stringify(v));
           continue;
         }
       }
-      out[nameOf(raw)] = v;
+      put(out, nameOf(raw), v);
     }
   };
   return (r) => {
+    const end = shapeWalk(r, '', root);
+    if (end !== undefined) {
+      let build = end.build;
+      if (build === undefined && shapes < MAX_SHAPES) {
+        shapes++;
+        build = end.build = compileShape(end);
+      }
+      // `values` keeps the last record's leaves until the next one overwrites them: one record, bounded.
+      if (build !== undefined) return build(values);
+    }
     const out: Rec = {};
     walk(r, '', out);
     return out;

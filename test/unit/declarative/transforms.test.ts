@@ -255,3 +255,108 @@ describe('compileTransforms', () => {
     });
   });
 });
+
+describe('fused head (flatten, snake_case, json_arrays) over many record shapes', () => {
+  const HEAD: TransformDef[] = [
+    { type: 'flatten', separator: '_' },
+    { type: 'snake_case' },
+    { type: 'json_arrays' },
+  ];
+
+  /** The three steps one after another, assigning keys in order: what the fused head must equal. */
+  function reference(rec: Rec): Rec {
+    const flat: Rec = {};
+    const walk = (src: Rec, prefix: string) => {
+      for (const key in src) {
+        const v = src[key];
+        const name = prefix ? `${prefix}_${key}` : key;
+        if (v !== null && typeof v === 'object' && !Array.isArray(v)) walk(v as Rec, name);
+        else flat[name] = v;
+      }
+    };
+    walk(rec, '');
+    const out: Rec = {};
+    for (const key in flat) {
+      const v = flat[key];
+      out[toSnakeCase(key)] = Array.isArray(v) ? JSON.stringify(v) : v;
+    }
+    return out;
+  }
+
+  /** Documents as the Humaans simulator varies them: optional keys absent, null or set; a nested file or null. */
+  function document(i: number): Rec {
+    const r: Rec = { id: `d${i}`, companyId: 'c1', personId: `p${i % 7}` };
+    if (i % 3 !== 0) r.description = i % 3 === 1 ? null : `text ${i}`;
+    r.fileId = i % 5 === 0 ? null : `f${i}`;
+    r.file = i % 5 === 0 ? null : { id: `f${i}`, url: `https://x/${i}`, meta: { sizeBytes: i } };
+    if (i % 4 !== 0) r.tags = i % 8 === 1 ? [] : ['a', { b: i }];
+    r.updatedAt = `2024-01-01T00:00:${String(i % 60).padStart(2, '0')}.000Z`;
+    return r;
+  }
+
+  it('gives the same fields, values and field order as the steps one by one', () => {
+    const f = compileTransforms(HEAD, ctx, []);
+    for (let i = 0; i < 500; i++) {
+      const rec = document(i);
+      const out = f(rec);
+      const want = reference(rec);
+      expect(Object.keys(out), `record ${i}`).toEqual(Object.keys(want));
+      expect(out, `record ${i}`).toEqual(want);
+    }
+  });
+
+  it('builds a new object per record, never sharing one between records', () => {
+    const f = compileTransforms(HEAD, ctx, []);
+    const a = f(document(1));
+    const b = f(document(2));
+    expect(a).not.toBe(b);
+    expect(a.id).toBe('d1');
+    b.id = 'changed';
+    expect(f(document(1))).toEqual(a);
+  });
+
+  it('a field named twice (fileId and file.id) keeps its first position and its last value', () => {
+    const out = run(HEAD, { fileId: 'top', name: 'n', file: { id: 'nested' } });
+    expect(Object.keys(out)).toEqual(['file_id', 'name']);
+    expect(out.file_id).toBe('nested');
+  });
+
+  it('tells apart shapes that flatten to the same leaves in different objects', () => {
+    const f = compileTransforms(HEAD, ctx, []);
+    expect(f({ a: { b: 1 }, c: 2 })).toEqual({ a_b: 1, c: 2 });
+    expect(f({ a: { b: 1, c: 2 } })).toEqual({ a_b: 1, a_c: 2 });
+    expect(f({ a: {}, c: 2 })).toEqual({ c: 2 });
+    expect(f({ a: null, c: 2 })).toEqual({ a: null, c: 2 });
+  });
+
+  it('keeps a "__proto__" field as an own field and never changes the prototype', () => {
+    const f = compileTransforms(HEAD, ctx, []);
+    for (const value of [1, null, 'x']) {
+      const out = f(JSON.parse(`{"id": 1, "__proto__": ${JSON.stringify(value)}}`));
+      expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+      expect(Object.keys(out)).toEqual(['id', '__proto__']);
+      expect(Object.getOwnPropertyDescriptor(out, '__proto__')?.value).toBe(value);
+    }
+  });
+
+  it('stays exact past its bounds on distinct shapes (the generic path takes over)', () => {
+    const f = compileTransforms(HEAD, ctx, []);
+    for (let i = 0; i < 2_500; i++) {
+      const rec: Rec = { id: i, [`onlyHere${i}`]: { deepKey: i }, list: [i] };
+      expect(f(rec), `record ${i}`).toEqual(reference(rec));
+    }
+    // The shapes compiled before the bounds were reached still work, and so does the generic path for "__proto__".
+    expect(f(document(3))).toEqual(reference(document(3)));
+    const out = f(JSON.parse('{"brandNew": 1, "__proto__": 2}'));
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(Object.keys(out)).toEqual(['brand_new', '__proto__']);
+  });
+
+  it('without flatten keeps nested objects as values', () => {
+    const f = compileTransforms([{ type: 'snake_case' }, { type: 'json_arrays' }], ctx, []);
+    const nested = { innerKey: 1 };
+    const out = f({ someObj: nested, someList: [1], plain: 'x' });
+    expect(out).toEqual({ some_obj: { innerKey: 1 }, some_list: '[1]', plain: 'x' });
+    expect(out.some_obj).toBe(nested);
+  });
+});
