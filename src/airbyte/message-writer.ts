@@ -7,16 +7,23 @@ import type { AirbyteMessage } from './protocol.js';
 
 export class MessageWriter {
   private backlog = false;
+  /**
+   * The stream writes chunks to a file descriptor (stdout or stderr: a pipe, file or terminal), so a chunk
+   * is free for reuse once its write callback has run. Other streams may hand the chunk on to a reader.
+   */
+  readonly ownsChunksUntilWritten: boolean;
 
-  constructor(private readonly out: NodeJS.WritableStream = process.stdout) {}
+  constructor(private readonly out: NodeJS.WritableStream = process.stdout) {
+    this.ownsChunksUntilWritten = out === process.stdout || out === process.stderr;
+  }
 
   write(msg: AirbyteMessage): void {
     this.writeRaw(`${JSON.stringify(msg)}\n`);
   }
 
-  /** Pre-serialized lines (each ending in "\n"). */
-  writeRaw(text: string): void {
-    if (!this.out.write(text)) this.backlog = true;
+  /** Pre-serialized lines (each ending in "\n"), as text or UTF-8 bytes. `written` runs once they are written. */
+  writeRaw(text: string | Uint8Array, written?: () => void): void {
+    if (!(written ? this.out.write(text, () => written()) : this.out.write(text))) this.backlog = true;
   }
 
   /** Resolve once the stream has flushed what was written (immediately when it keeps up). */

@@ -17,7 +17,7 @@ import {
   connectionStatusMessage,
   descriptor,
   errorTraceMessage,
-  recordLine,
+  RecordEncoder,
   streamStateMessage,
   streamStatusMessage,
 } from './messages.js';
@@ -112,6 +112,7 @@ export async function airbyteRead(o: AirbyteReadOptions): Promise<number> {
       return toStreamState(s);
     };
     let last: Record<string, unknown> | undefined = plan.resuming ? stored?.source : undefined;
+    const encoder = new RecordEncoder(stream.name, desc.namespace);
     let running = false;
     let final = false;
     if (!plan.alreadyRead) {
@@ -126,10 +127,10 @@ export async function airbyteRead(o: AirbyteReadOptions): Promise<number> {
           running = true;
           rateLimited = false;
         }
-        const emittedAt = Date.now();
-        let lines = '';
-        for (const r of page.records) lines += recordLine(stream.name, desc.namespace, r, emittedAt);
-        writer.writeRaw(lines);
+        if (page.records.length > 0) {
+          const chunk = encoder.encode(page.records, Date.now());
+          writer.writeRaw(chunk, writer.ownsChunksUntilWritten ? () => encoder.release(chunk) : undefined);
+        }
         last = page.checkpoint;
         // The last page of a read completes it: an incremental cursor is final, a full refresh is done.
         final = page.checkpoint.in_progress === false;

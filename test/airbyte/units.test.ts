@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfiguredCatalog, toAirbyteStream } from '../../src/airbyte/catalog.js';
 import { readLines } from '../../src/airbyte/line-reader.js';
 import { toLogMessage } from '../../src/airbyte/log-bridge.js';
-import { errorTraceMessage, failureTypeOf, recordLine } from '../../src/airbyte/messages.js';
+import { errorTraceMessage, failureTypeOf, RecordEncoder, recordLine } from '../../src/airbyte/messages.js';
 import { parseIncomingState, toStoredState } from '../../src/airbyte/state-input.js';
 import { canonicalJson, contentKey } from '../../src/airbyte/stream-load.js';
 import { AuthError, ConfigError, RateLimitError, SourceError, TributaryError } from '../../src/errors.js';
@@ -173,6 +173,38 @@ describe('messages', () => {
       record: { stream: 's', namespace: 'ns', data: { a: 1, b: 'x"y' }, emitted_at: 1700000000000 },
     });
     expect(line.endsWith('}\n')).toBe(true);
+  });
+
+  it('a page encoded to bytes is exactly its RECORD lines, whatever the characters and sizes', () => {
+    const records = [
+      { a: 1, b: 'x"y\\z', c: null, d: true },
+      { text: 'Grüße – 日本語 😀', lone: '\ud800', nl: 'a\nb\u2028c' },
+      { big: 'é'.repeat(150_000) },
+      {},
+    ];
+    for (const ns of [undefined, 'ns "quoted"']) {
+      const enc = new RecordEncoder('stréam', ns);
+      const want = records.map((r) => recordLine('stréam', ns, r, 1700000000123)).join('');
+      expect(enc.encode(records, 1700000000123).toString('utf8')).toBe(want);
+      expect(enc.encode([], 1).length).toBe(0);
+    }
+  });
+
+  it('a released page buffer is reused without leaking the previous page into the next', () => {
+    const enc = new RecordEncoder('s', undefined);
+    const long = Array.from({ length: 300 }, (_, i) => ({ i, pad: 'x'.repeat(500) }));
+    const first = enc.encode(long, 1);
+    const firstText = first.toString('utf8');
+    enc.release(first);
+    const short = enc.encode([{ only: 'one' }], 2);
+    expect(short.toString('utf8')).toBe(recordLine('s', undefined, { only: 'one' }, 2));
+    // The reused buffer is the released one (no new allocation), so the first chunk must not be read again.
+    expect(short.buffer).toBe(first.buffer);
+    expect(firstText).toBe(long.map((r) => recordLine('s', undefined, r, 1)).join(''));
+    // Without a release every page gets its own buffer.
+    const again = enc.encode([{ only: 'two' }], 3);
+    expect(again.buffer).not.toBe(short.buffer);
+    expect(short.toString('utf8')).toBe(recordLine('s', undefined, { only: 'one' }, 2));
   });
 
   it('content keys ignore key order and nothing else', () => {
