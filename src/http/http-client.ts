@@ -127,16 +127,21 @@ export class HttpClient {
       this.opts.authorize?.(url, headers);
       metrics.budgetWaitMs += await budget.acquire(signal);
       metrics.requests++;
-      const where = redactor.redact(url.toString());
-      const deadline = AbortSignal.timeout(timeoutMs);
-      const sig = signal ? AbortSignal.any([signal, deadline]) : deadline;
+      // Redacting the URL costs a scan per secret: only error paths need it.
+      const redactedUrl = () => redactor.redact(url.toString());
+      const deadline = new AttemptDeadline(signal, timeoutMs);
       let status: number;
       let text: string;
       let location: string | undefined;
       let retryAfterHeader: string | string[] | undefined;
       let contentType = '';
       try {
-        const res = await request(url, { method: 'GET', headers, dispatcher: this.agent, signal: sig });
+        const res = await request(url, {
+          method: 'GET',
+          headers,
+          dispatcher: this.agent,
+          signal: deadline.signal,
+        });
         status = res.statusCode;
         location = first(res.headers.location);
         retryAfterHeader = res.headers['retry-after'];
@@ -144,7 +149,8 @@ export class HttpClient {
         text = await res.body.text();
       } catch (err) {
         if (signal?.aborted) throw err;
-        if (deadline.aborted) {
+        const where = redactedUrl();
+        if (deadline.expired) {
           throw new SourceError(
             'TRB_SOURCE_TIMEOUT',
             `${where}: no complete response within ${timeoutMs} ms`,
@@ -163,11 +169,14 @@ export class HttpClient {
           ),
           { retryable: true, details: { url: where, errno: e.code } },
         );
+      } finally {
+        deadline.clear();
       }
       metrics.bytes += text.length;
 
       if (status >= 300 && status < 400 && location) {
         if (hop >= this.opts.maxRedirects) {
+          const where = redactedUrl();
           throw new SourceError(
             'TRB_SOURCE_REDIRECT',
             `${where}: more than ${this.opts.maxRedirects} redirects`,
@@ -186,6 +195,7 @@ export class HttpClient {
         try {
           body = JSON.parse(text);
         } catch {
+          const where = redactedUrl();
           const kind = /html/i.test(contentType) || /^\s*</.test(text) ? 'an HTML page' : 'malformed JSON';
           throw new SourceError(
             'TRB_SOURCE_BAD_RESPONSE',
@@ -197,6 +207,7 @@ export class HttpClient {
       }
       if (action === 'end_of_stream')
         return { status, url, body: undefined, bytes: text.length, endOfStream: true };
+      const where = redactedUrl();
       const snippet = redactor.redact(text).slice(0, 200).replace(/\s+/g, ' ');
       if (action === 'auth') {
         throw new AuthError(
@@ -254,6 +265,44 @@ export class HttpClient {
 
   async close(): Promise<void> {
     await this.agent.close();
+  }
+}
+
+/**
+ * One attempt's abort signal: the caller's signal or the attempt's deadline, whichever comes first. One
+ * controller and one timer, cleared when the attempt ends; AbortSignal.timeout + AbortSignal.any per
+ * request cost several times more (weak references, a finalization registry) on every page.
+ */
+class AttemptDeadline {
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+  private readonly onAbort: (() => void) | undefined;
+  expired = false;
+
+  constructor(
+    private readonly outer: AbortSignal | undefined,
+    ms: number,
+  ) {
+    this.timer = setTimeout(() => {
+      this.expired = true;
+      this.controller.abort(new DOMException('The attempt timed out', 'TimeoutError'));
+    }, ms);
+    if (outer) {
+      if (outer.aborted) this.controller.abort(outer.reason);
+      else {
+        this.onAbort = () => this.controller.abort(outer.reason);
+        outer.addEventListener('abort', this.onAbort, { once: true });
+      }
+    }
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  clear(): void {
+    clearTimeout(this.timer);
+    if (this.onAbort) this.outer?.removeEventListener('abort', this.onAbort);
   }
 }
 

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuthError, RateLimitError, SourceError, TributaryError } from '../../../src/errors.js';
 import { emptyMetrics, HttpClient, type HttpClientOptions } from '../../../src/http/http-client.js';
@@ -419,6 +420,20 @@ describe('HttpClient: timeouts and network failures', () => {
     ).rejects.toThrow('user cancelled');
     expect(Date.now() - start).toBeLessThan(1000);
     expect(s.requests).toHaveLength(1);
+  });
+
+  it('leaves no deadline timer and no listener on the caller’s signal once requests end', async () => {
+    const s = await server((req, res) =>
+      req.url?.startsWith('/fail') ? sendJson(res, 404, {}) : sendJson(res, 200, { ok: true }),
+    );
+    const c = client(s, { timeoutMs: 60_000 });
+    const ac = new AbortController();
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    for (let i = 0; i < 20; i++) await c.getJson(s.url(`/ok/${i}`), emptyMetrics(), ac.signal);
+    await failure(c.getJson(s.url('/fail'), emptyMetrics(), ac.signal));
+    expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
+    expect(timers()).toBeLessThanOrEqual(before);
   });
 
   it('stops waiting for a retry when the caller aborts', async () => {
