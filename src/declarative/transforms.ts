@@ -126,6 +126,8 @@ class ShapeNode {
     readonly parent: ShapeNode | undefined,
     /** Output name of the leaf that leads here; undefined for entering or leaving a nested object. */
     readonly name: string | undefined,
+    /** Entering a nested object: its path in the record (`file`, `file_meta`), the prefix of its leaves. */
+    readonly prefix = '',
   ) {
     this.index = parent === undefined ? 0 : parent.index + (name === undefined ? 0 : 1);
   }
@@ -183,15 +185,14 @@ function fusedHead(sep: string | undefined, snake: boolean, jsonArr: boolean): R
       if (v !== null && typeof v === 'object') {
         if (!Array.isArray(v)) {
           if (sep !== undefined) {
-            const raw = prefix === '' ? key : prefix + sep + key;
             let inner = node.enters?.get(key);
             if (inner === undefined) {
               if (!grow()) return undefined;
-              inner = new ShapeNode(node, undefined);
+              inner = new ShapeNode(node, undefined, prefix === '' ? key : prefix + sep + key);
               node.enters ??= new Map();
               node.enters.set(key, inner);
             }
-            const end = shapeWalk(v as Rec, raw, inner);
+            const end = shapeWalk(v as Rec, inner.prefix, inner);
             if (end === undefined) return undefined;
             if (end.exit === undefined) {
               if (!grow()) return undefined;

@@ -102,19 +102,18 @@ export class OffsetPaginator implements Paginator {
           seenAtBound.size === 0
             ? recs
             : recs.filter((r) => {
+                // The cursor first: it rules out almost every record without building an id.
+                if (String(r[inc.cursorField] ?? '') !== atBound) return true;
                 const id = idOf(r);
-                return !(
-                  id !== undefined &&
-                  String(r[inc.cursorField] ?? '') === atBound &&
-                  seenAtBound.has(id)
-                );
+                return !(id !== undefined && seenAtBound.has(id));
               });
         if (n > 0) {
           const newMax = String(recs[n - 1]![inc.cursorField] ?? '');
           if (newMax !== bound) seenAtBound = new Set();
           for (const r of recs) {
+            if (String(r[inc.cursorField] ?? '') !== newMax) continue;
             const id = idOf(r);
-            if (id !== undefined && String(r[inc.cursorField] ?? '') === newMax) seenAtBound.add(id);
+            if (id !== undefined) seenAtBound.add(id);
           }
           if (newMax === bound) {
             skip += n;
