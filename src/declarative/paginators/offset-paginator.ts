@@ -98,22 +98,29 @@ export class OffsetPaginator implements Paginator {
         const recs = res.records;
         const n = recs.length;
         const atBound = bound;
-        const fresh =
-          seenAtBound.size === 0
-            ? recs
-            : recs.filter((r) => {
-                // The cursor first: it rules out almost every record without building an id.
-                if (String(r[inc.cursorField] ?? '') !== atBound) return true;
-                const id = idOf(r);
-                return !(id !== undefined && seenAtBound.has(id));
-              });
+        const cf = inc.cursorField;
+        // One pass over the page: drop the records already yielded at the old bound, and collect the ids at
+        // the page's last cursor (the new bound) for the next page to drop.
+        let fresh = recs;
         if (n > 0) {
-          const newMax = String(recs[n - 1]![inc.cursorField] ?? '');
+          const newMax = String(recs[n - 1]![cf] ?? '');
+          const seenBefore = seenAtBound;
           if (newMax !== bound) seenAtBound = new Set();
-          for (const r of recs) {
-            if (String(r[inc.cursorField] ?? '') !== newMax) continue;
+          for (let i = 0; i < n; i++) {
+            const r = recs[i]!;
+            const c = String(r[cf] ?? '');
+            if (c !== atBound && c !== newMax) {
+              if (fresh !== recs) fresh.push(r);
+              continue;
+            }
             const id = idOf(r);
-            if (id !== undefined) seenAtBound.add(id);
+            if (c === atBound && id !== undefined && seenBefore.has(id)) {
+              // Already yielded: from here on the page is copied without it.
+              if (fresh === recs) fresh = recs.slice(0, i);
+              continue;
+            }
+            if (c === newMax && id !== undefined) seenAtBound.add(id);
+            if (fresh !== recs) fresh.push(r);
           }
           if (newMax === bound) {
             skip += n;
