@@ -10,7 +10,6 @@ import {
   BOOKKEEPING_TABLES,
   type Destination,
   type DestinationOptions,
-  type Row,
   type RunRecord,
   type SchemaChange,
   type StreamState,
@@ -20,7 +19,7 @@ import {
   type WriteResult,
 } from '../destination.js';
 import { type OpenedDuckDb, openDuckDb } from './duckdb-open.js';
-import { prepareRows } from './duckdb-rows.js';
+import { type PreparedRows, prepareRows } from './duckdb-rows.js';
 import {
   bookkeepingDdl,
   commentSql,
@@ -152,26 +151,26 @@ export class DuckDbDestination implements Destination {
     const stream = batch.stream;
     checkSpec(stream, batch.table);
     // Validation, normalization and dedupe need no database, so they run before the lock is taken.
-    const rows = prepareRows(batch.table, batch.rows);
+    const prepared = prepareRows(batch.table, batch.rows);
     const state = stateText(stream, batch.state);
     const replace = batch.mode === 'replace';
     const tableName = replace ? replaceTableName(stream) : stream;
     const key = foldIdent(tableName);
     const insertFirst = (this.tuning.insertFirst ?? true) && !this.upsertTables.has(key);
     try {
-      return await this.writeOnce(batch, rows, state, tableName, insertFirst);
+      return await this.writeOnce(batch, prepared, state, tableName, insertFirst);
     } catch (err) {
       if (!(err instanceof KeysExist)) throw err;
       // Some keys were there already: this table gets the upsert path from now on.
       this.upsertTables.add(key);
-      return this.writeOnce(batch, rows, state, tableName, false);
+      return this.writeOnce(batch, prepared, state, tableName, false);
     }
   }
 
   /** One attempt at a batch: a transaction that evolves the table, stages and merges rows, and commits state. */
   private writeOnce(
     batch: WriteBatch,
-    rows: readonly Row[],
+    prepared: PreparedRows,
     state: string,
     tableName: string,
     insertOnly: boolean,
@@ -197,14 +196,14 @@ export class DuckDbDestination implements Destination {
 
       let rowsWritten = 0;
       let rowsUnchanged: number | undefined;
-      if (rows.length > 0) {
+      if (prepared.rows.length > 0) {
         const types = new Map(shape.columns.map((c) => [foldIdent(c.name), c.type]));
         const columns: StageColumn[] = batch.table.columns.map((c) => ({
           name: c.name,
           type: types.get(foldIdent(c.name)) ?? c.type,
         }));
         const carried = new Set(columns.map((c) => foldIdent(c.name)));
-        const source = await this.stager.stage(conn, columns, rows);
+        const source = await this.stager.stage(conn, columns, prepared);
         const unchangedBy =
           !replace &&
           !plainInsert &&

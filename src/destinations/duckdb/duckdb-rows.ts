@@ -94,32 +94,57 @@ function preview(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
+/** A checked batch, ready to stage. */
+export interface PreparedRows {
+  /** The rows to write, in batch order, each primary key once (its last occurrence), values normalized. */
+  rows: Row[];
+  /**
+   * The same rows' values, row-major: `values[i * width + c]` is row i's value of the spec's column c
+   * (undefined when the row lacks it). Staging reads these instead of the row objects, whose many shapes
+   * make property lookups by name slow.
+   */
+  values: (Value | undefined)[];
+  /** Columns per row in `values`: the spec's column count. */
+  width: number;
+}
+
 /**
- * Validate, normalize and dedupe a batch. Returns the rows to stage, in batch order, each primary key
- * once (its last occurrence). Rows are only copied when a value needs normalizing.
+ * Validate, normalize and dedupe a batch, in one pass over each row's own fields. Row objects are only
+ * copied when a value needs normalizing.
  */
-export function prepareRows(spec: TableSpec, rows: readonly Row[]): Row[] {
+export function prepareRows(spec: TableSpec, rows: readonly Row[]): PreparedRows {
   const stream = spec.stream;
   const columns = spec.columns;
-  const names = columns.map((c) => c.name);
+  const width = columns.length;
   const types = columns.map((c) => c.type);
-  const known = new Set(names);
-  const inherited = names.map(isInheritedName);
-  const pk = spec.primaryKey;
-  const single = pk.length === 1 ? pk[0]! : undefined;
-  const singleInherited = single !== undefined && isInheritedName(single);
+  const index = new Map<string, number>();
+  for (let c = 0; c < width; c++) index.set(columns[c]!.name, c);
+  const keyIndexes = spec.primaryKey.map((k) => index.get(k)!);
+  const single = keyIndexes.length === 1 ? keyIndexes[0]! : -1;
   const lastIndex = new Map<string, number>();
+  const values: (Value | undefined)[] = new Array(rows.length * width);
   let out: Row[] | undefined;
 
   for (let i = 0; i < rows.length; i++) {
     let row = rows[i]!;
     let copied = false;
-    let declared = 0;
-    for (let c = 0; c < names.length; c++) {
-      const value = inherited[c] ? ownValue(row, names[c]!) : row[names[c]!];
-      if (value === undefined) continue;
-      declared++;
-      if (value === null) continue;
+    const base = i * width;
+    // Only the row's own fields: a column named like an Object.prototype member ("constructor") that the
+    // row lacks reads as missing, and a field the spec does not declare is refused.
+    for (const key in row) {
+      const c = index.get(key);
+      if (c === undefined) {
+        throw new DestinationError(
+          'TRB_DEST_SCHEMA',
+          `stream "${stream}": row ${i} has field "${key}", which the table spec does not declare`,
+          { details: { stream, row: i, field: key } },
+        );
+      }
+      let value = row[key];
+      if (value === undefined || value === null) {
+        values[base + c] = value;
+        continue;
+      }
       // Fast path for the common fits (a string in a text column, a finite number in a double column);
       // anything else gets the full check.
       const type = types[c]!;
@@ -127,43 +152,40 @@ export function prepareRows(spec: TableSpec, rows: readonly Row[]): Row[] {
         typeof value === 'string'
           ? (type === 'varchar' || type === 'timestamp') && (value as unknown as WellFormed).isWellFormed()
           : typeof value === 'number' && type === 'double' && Number.isFinite(value);
-      if (common) continue;
-      const problem = misfit(value, type);
-      if (problem !== undefined) {
-        throw new DestinationError(
-          'TRB_DEST_WRITE',
-          `stream "${stream}": row ${i} column "${names[c]}": value ${preview(value)} ${problem} (column type ${type})`,
-          { details: { stream, row: i, column: names[c], type } },
-        );
-      }
-      if (needsNormalizing(value)) {
-        if (!copied) {
-          row = { ...row };
-          copied = true;
+      if (!common) {
+        const problem = misfit(value, type);
+        if (problem !== undefined) {
+          throw new DestinationError(
+            'TRB_DEST_WRITE',
+            `stream "${stream}": row ${i} column "${key}": value ${preview(value)} ${problem} (column type ${type})`,
+            { details: { stream, row: i, column: key, type } },
+          );
         }
-        row[names[c]!] = normalize(value);
+        if (needsNormalizing(value)) {
+          value = normalize(value);
+          if (!copied) {
+            row = { ...row };
+            copied = true;
+          }
+          row[key] = value;
+        }
       }
+      values[base + c] = value;
     }
-    // Every own field must be a declared column: count them, and only look closer when counts differ.
-    let fields = 0;
-    for (const _ in rows[i]) fields++;
-    if (fields !== declared) undeclaredField(stream, rows[i]!, i, known);
-    if (copied) {
-      out ??= rows.slice(0, i);
-    }
+    if (copied) out ??= rows.slice(0, i);
     if (out !== undefined) out.push(row);
 
-    if (pk.length > 0) {
+    if (keyIndexes.length > 0) {
       let key: string;
-      if (single !== undefined) {
-        const v = singleInherited ? ownValue(row, single) : row[single];
-        if (v === null || v === undefined) throw nullKey(stream, i, single);
+      if (single >= 0) {
+        const v = values[base + single];
+        if (v === null || v === undefined) throw nullKey(stream, i, columns[single]!.name);
         key = typeof v === 'string' ? v : String(v);
       } else {
         const parts: string[] = [];
-        for (const k of pk) {
-          const v = isInheritedName(k) ? ownValue(row, k) : row[k];
-          if (v === null || v === undefined) throw nullKey(stream, i, k);
+        for (const k of keyIndexes) {
+          const v = values[base + k];
+          if (v === null || v === undefined) throw nullKey(stream, i, columns[k]!.name);
           parts.push(String(v));
         }
         key = JSON.stringify(parts);
@@ -173,23 +195,18 @@ export function prepareRows(spec: TableSpec, rows: readonly Row[]): Row[] {
   }
 
   const staged = out ?? (rows as Row[]);
-  if (pk.length === 0 || lastIndex.size === staged.length) return staged;
+  if (keyIndexes.length === 0 || lastIndex.size === staged.length) return { rows: staged, values, width };
   const keep = new Uint8Array(staged.length);
   for (const i of lastIndex.values()) keep[i] = 1;
-  return staged.filter((_, i) => keep[i] === 1);
-}
-
-/** Throw for the field of `row` the spec does not declare (or return, if all fields are declared after all). */
-function undeclaredField(stream: string, row: Row, i: number, known: ReadonlySet<string>): void {
-  for (const key in row) {
-    if (!known.has(key)) {
-      throw new DestinationError(
-        'TRB_DEST_SCHEMA',
-        `stream "${stream}": row ${i} has field "${key}", which the table spec does not declare`,
-        { details: { stream, row: i, field: key } },
-      );
-    }
+  const kept: Row[] = [];
+  const keptValues: (Value | undefined)[] = new Array(lastIndex.size * width);
+  for (let i = 0; i < staged.length; i++) {
+    if (keep[i] !== 1) continue;
+    const to = kept.length * width;
+    for (let c = 0; c < width; c++) keptValues[to + c] = values[i * width + c];
+    kept.push(staged[i]!);
   }
+  return { rows: kept, values: keptValues, width };
 }
 
 function nullKey(stream: string, row: number, column: string): DestinationError {

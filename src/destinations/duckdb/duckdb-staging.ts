@@ -18,8 +18,8 @@
  * staging table before the commit, so nothing outlives a batch.
  */
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
-import type { ColumnType, Row } from '../destination.js';
-import { isInheritedName, ownValue } from './duckdb-rows.js';
+import type { ColumnType } from '../destination.js';
+import type { PreparedRows } from './duckdb-rows.js';
 import { quoteIdent, quoteLiteral } from './duckdb-sql.js';
 
 export type StagingMethod = 'appender' | 'json';
@@ -34,10 +34,10 @@ export interface Stager {
   /** Create what staging needs, once per connection, outside any transaction (so no rollback undoes it). */
   prepare(conn: DuckDBConnection): Promise<void>;
   /**
-   * Fill the staging table with `rows` and return a parenthesised SELECT over it that yields one column
-   * per entry of `columns`, with that name and the target's DuckDB type.
+   * Fill the staging table with the batch and return a parenthesised SELECT over it that yields one column
+   * per entry of `columns` (the batch spec's columns, in order), with that name and the target's DuckDB type.
    */
-  stage(conn: DuckDBConnection, columns: readonly StageColumn[], rows: readonly Row[]): Promise<string>;
+  stage(conn: DuckDBConnection, columns: readonly StageColumn[], batch: PreparedRows): Promise<string>;
   /** Empty the staging table (same transaction), so no row data is kept between batches. */
   clear(conn: DuckDBConnection): Promise<void>;
 }
@@ -101,7 +101,7 @@ const jsonStager: Stager = {
   async prepare(conn) {
     await conn.run(`CREATE TEMP TABLE IF NOT EXISTS ${tempTable(JSON_STAGE)} (j VARCHAR)`);
   },
-  async stage(conn, columns, rows) {
+  async stage(conn, columns, { rows }) {
     const appender = await conn.createAppender(JSON_STAGE, 'main', 'temp');
     closeAppender(appender, () => {
       for (let i = 0; i < rows.length; i += ROWS_PER_DOCUMENT) {
@@ -124,14 +124,15 @@ const jsonStager: Stager = {
   },
 };
 
-function appendRows(appender: DuckDBAppender, columns: readonly StageColumn[], rows: readonly Row[]): void {
-  const names = columns.map((c) => c.name);
+/** Append the batch's values row by row, one typed call per value (reading the flat array, not the rows). */
+function appendRows(appender: DuckDBAppender, columns: readonly StageColumn[], batch: PreparedRows): void {
   const types = columns.map((c) => stageType(c.type));
-  const inherited = names.map(isInheritedName);
-  for (let r = 0; r < rows.length; r++) {
-    const row = rows[r]!;
-    for (let c = 0; c < names.length; c++) {
-      const v = inherited[c] ? ownValue(row, names[c]!) : row[names[c]!];
+  const { values, width } = batch;
+  const count = batch.rows.length;
+  for (let r = 0; r < count; r++) {
+    const base = r * width;
+    for (let c = 0; c < width; c++) {
+      const v = values[base + c];
       if (v === null || v === undefined) {
         appender.appendNull();
         continue;
@@ -158,11 +159,11 @@ const appenderStager: Stager = {
   async prepare() {
     // The staging table has the batch's columns, so each write creates its own.
   },
-  async stage(conn, columns, rows) {
+  async stage(conn, columns, batch) {
     const defs = columns.map((c) => `${quoteIdent(c.name)} ${stageType(c.type)}`).join(', ');
     await conn.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(TYPED_STAGE)} (${defs})`);
     const appender = await conn.createAppender(TYPED_STAGE, 'main', 'temp');
-    closeAppender(appender, () => appendRows(appender, columns, rows));
+    closeAppender(appender, () => appendRows(appender, columns, batch));
     const select = columns.map((c) => selectColumn(quoteIdent(c.name), c)).join(', ');
     return `(SELECT ${select} FROM ${tempTable(TYPED_STAGE)})`;
   },
