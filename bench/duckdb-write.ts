@@ -128,10 +128,9 @@ interface Measurement {
 
 function parseVariant(variant: string): DuckDbTuning {
   const [head, checkpoint] = variant.split('@') as [string, string | undefined];
-  const [staging, upsert] = head.split('+') as [StagingMethod, string | undefined];
+  const [staging] = head.split('+') as [StagingMethod, string | undefined];
   return {
     staging,
-    insertFirst: upsert !== 'upsert',
     ...(checkpoint ? { checkpointThreshold: checkpoint } : {}),
   };
 }

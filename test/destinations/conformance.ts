@@ -29,6 +29,12 @@ export interface DestinationHarness {
   query(sql: string): Promise<Record<string, unknown>[]>;
   /** Remove whatever the test created (files, schemas). Called after the destination is closed. */
   cleanup(): Promise<void>;
+  /**
+   * The primary key the destination keeps for a table, for a destination that does not declare it as a
+   * PRIMARY KEY constraint (DuckDB records it in the table comment: the constraint's index would have to
+   * live in memory). Default: the constraint, from information_schema.
+   */
+  primaryKey?(namespace: string, table: string): Promise<string[]>;
 }
 
 export type MakeDestination = (namespace: string) => Promise<DestinationHarness>;
@@ -139,6 +145,7 @@ class Fixture {
   }
 
   async primaryKey(table: string): Promise<string[]> {
+    if (this.harness.primaryKey) return this.harness.primaryKey(this.namespace, table);
     const rows = await this.query(
       `SELECT kcu.column_name FROM information_schema.table_constraints tc
          JOIN information_schema.key_column_usage kcu

@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ColumnType, Row, TableSpec, WriteBatch } from '../../src/destinations/destination.js';
 import { DuckDbDestination, type DuckDbTuning } from '../../src/destinations/duckdb/duckdb-destination.js';
@@ -24,6 +25,22 @@ function conformance(name: string, tuning: DuckDbTuning): void {
       destination,
       query: (sql) => destination.query(sql),
       cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+      // The key the destination upserts by: its PRIMARY KEY constraint if the table has one, else the
+      // key recorded in the table comment (tables tributary creates have no constraint).
+      primaryKey: async (namespace, table) => {
+        const [t] = await destination.query(
+          `select comment from duckdb_tables() where schema_name = '${namespace}' and table_name = '${table}'`,
+        );
+        const [pk] = await destination.query(
+          `select constraint_column_names as cols from duckdb_constraints()
+            where schema_name = '${namespace}' and table_name = '${table}' and constraint_type = 'PRIMARY KEY'`,
+        );
+        if (pk !== undefined) return (pk.cols as unknown[]).map(String);
+        const comment = typeof t?.comment === 'string' ? t.comment : '';
+        if (!comment.startsWith('tributary:')) return [];
+        const key = (JSON.parse(comment.slice('tributary:'.length)) as { primaryKey?: string[] }).primaryKey;
+        return key ?? [];
+      },
     };
   });
 }
@@ -335,47 +352,44 @@ describe('duckdb: data', () => {
     }
   });
 
-  it('redoes an insert-first batch that meets existing keys as an upsert, logging its changes once', async () => {
-    for (const insertFirst of [true, false]) {
-      const d = destination(join(dir(), `retry-${insertFirst}.duckdb`), 'test', { insertFirst });
-      await d.open();
-      await d.write(
-        batch(spec('r', { id: 'bigint', v: 'varchar' }), [
-          { id: 1, v: 'a' },
-          { id: 2, v: 'b' },
-        ]),
-      );
-      // Deleted rows must come back through either path.
-      await d.sweepDeleted('r', 'other-pass', {});
-      const result = await d.write(
-        batch(
-          spec('r', { id: 'bigint', v: 'varchar', w: 'bigint' }),
-          [
-            { id: 2, v: 'B', w: 2 },
-            { id: 3, v: 'c' },
-          ],
-          {
-            runId: 'run-2',
-            state: { second: true },
-          },
-        ),
-      );
-      expect(result).toEqual({
-        rowsWritten: 2,
-        schemaChanges: [{ stream: 'r', kind: 'add_column', column: 'w', toType: 'bigint' }],
-      });
-      expect(await d.query('select id, v, w, _tributary_deleted as del from test.r order by id')).toEqual([
-        { id: 1n, v: 'a', w: null, del: true },
-        { id: 2n, v: 'B', w: 2n, del: false },
-        { id: 3n, v: 'c', w: null, del: false },
-      ]);
-      const logged = await d.query(
-        `select count(*) as n from test._tributary_schema_changes where kind = 'add_column'`,
-      );
-      expect(logged[0]!.n).toBe(1n);
-      expect((await d.readStates()).r).toEqual({ second: true });
-      await d.close();
-    }
+  it('upserts into a table that has rows, reviving deleted ones and logging its changes once', async () => {
+    const d = destination(join(dir(), 'upsert.duckdb'));
+    await d.open();
+    await d.write(
+      batch(spec('r', { id: 'bigint', v: 'varchar' }), [
+        { id: 1, v: 'a' },
+        { id: 2, v: 'b' },
+      ]),
+    );
+    // Deleted rows must come back.
+    await d.sweepDeleted('r', 'other-pass', {});
+    const result = await d.write(
+      batch(
+        spec('r', { id: 'bigint', v: 'varchar', w: 'bigint' }),
+        [
+          { id: 2, v: 'B', w: 2 },
+          { id: 3, v: 'c' },
+        ],
+        {
+          runId: 'run-2',
+          state: { second: true },
+        },
+      ),
+    );
+    expect(result).toEqual({
+      rowsWritten: 2,
+      schemaChanges: [{ stream: 'r', kind: 'add_column', column: 'w', toType: 'bigint' }],
+    });
+    expect(await d.query('select id, v, w, _tributary_deleted as del from test.r order by id')).toEqual([
+      { id: 1n, v: 'a', w: null, del: true },
+      { id: 2n, v: 'B', w: 2n, del: false },
+      { id: 3n, v: 'c', w: null, del: false },
+    ]);
+    const logged = await d.query(
+      `select count(*) as n from test._tributary_schema_changes where kind = 'add_column'`,
+    );
+    expect(logged[0]!.n).toBe(1n);
+    expect((await d.readStates()).r).toEqual({ second: true });
   });
 
   it('refuses objects and arrays as values: they must arrive as JSON text', async () => {
@@ -402,5 +416,218 @@ describe('duckdb: data', () => {
     );
     await d.write(batch(t, [{ at: '2024-01-01T00:00:00Z', msg: 'a' }]));
     expect((await d.query('select count(*) as n from test.log'))[0]!.n).toBe(3n);
+  });
+});
+
+/** Run SQL on a DuckDB file directly (the destination must not have it open). */
+async function rawDuckDb(path: string, statements: string[]): Promise<void> {
+  const instance = await DuckDBInstance.create(path);
+  try {
+    const conn = await instance.connect();
+    for (const sql of statements) await conn.run(sql);
+    conn.closeSync();
+  } finally {
+    instance.closeSync();
+  }
+}
+
+/** The declared key a table's comment records, and whether DuckDB enforces one with a PRIMARY KEY. */
+async function keyOf(
+  d: DuckDbDestination,
+  schema: string,
+  table: string,
+): Promise<{ recorded: unknown; enforced: string[] }> {
+  const [t] = await d.query(
+    `select comment from duckdb_tables() where schema_name = '${schema}' and table_name = '${table}'`,
+  );
+  const enforced = await d.query(
+    `select unnest(constraint_column_names) as c from duckdb_constraints()
+      where schema_name = '${schema}' and table_name = '${table}' and constraint_type = 'PRIMARY KEY'`,
+  );
+  const comment = String(t!.comment);
+  return {
+    recorded: JSON.parse(comment.slice('tributary:'.length)).primaryKey,
+    enforced: enforced.map((r) => String(r.c)),
+  };
+}
+
+describe('duckdb: primary keys without an in-memory index', () => {
+  it('creates stream tables without a PRIMARY KEY constraint or index, the key recorded and NOT NULL', async () => {
+    const d = destination(join(dir(), 'noindex.duckdb'));
+    await d.open();
+    await d.write(
+      batch(spec('m', { org: 'varchar', id: 'bigint', v: 'varchar' }, ['org', 'id']), [{ org: 'a', id: 1 }]),
+    );
+    expect(await keyOf(d, 'test', 'm')).toEqual({ recorded: ['org', 'id'], enforced: [] });
+    expect(await d.query(`select index_name from duckdb_indexes() where table_name = 'm'`)).toEqual([]);
+    const notNull = await d.query(
+      `select column_name, is_nullable from duckdb_columns() where table_name = 'm' order by column_index`,
+    );
+    expect(notNull.slice(0, 3)).toEqual([
+      { column_name: 'org', is_nullable: false },
+      { column_name: 'id', is_nullable: false },
+      { column_name: 'v', is_nullable: true },
+    ]);
+  });
+
+  it('upserts batch after batch without ever duplicating a key; within a batch the last row wins', async () => {
+    const d = destination(join(dir(), 'dups.duckdb'));
+    await d.open();
+    const t = spec('u', { id: 'varchar', n: 'bigint' });
+    for (let round = 0; round < 3; round++) {
+      const rows: Row[] = [];
+      // Every key twice in the batch (the second one wins), half of them already stored.
+      for (let i = round * 50; i < round * 50 + 100; i++)
+        rows.push({ id: `k${i}`, n: -1 }, { id: `k${i}`, n: round });
+      const result = await d.write(batch(t, rows));
+      expect(result.rowsWritten).toBe(100);
+    }
+    const [stats] = await d.query(
+      'select count(*) as n, count(distinct id) as keys, max(n) as top from test.u',
+    );
+    expect(stats).toEqual({ n: 200n, keys: 200n, top: 2n });
+    const byRound = await d.query('select n, count(*) as c from test.u group by n order by n');
+    expect(byRound).toEqual([
+      { n: 0n, c: 50n },
+      { n: 1n, c: 50n },
+      { n: 2n, c: 100n },
+    ]);
+  });
+
+  it('skip-unchanged leaves equal rows in place, rewrites changed and deleted ones, counts both', async () => {
+    const d = destination(join(dir(), 'skip.duckdb'));
+    await d.open();
+    const t = spec('s', { id: 'bigint', modified: 'varchar', v: 'varchar' });
+    const first = new Date('2024-05-01T10:00:00.000Z');
+    await d.write(
+      batch(
+        t,
+        [
+          { id: 1, modified: 'm1', v: 'a' },
+          { id: 2, modified: 'm1', v: 'b' },
+          { id: 3, modified: 'm1', v: 'c' },
+        ],
+        { passId: 'p1', syncedAt: first },
+      ),
+    );
+    await d.sweepDeleted('s', 'p2', {}); // every row deleted: no pass p2 wrote them
+    await d.write(batch(t, [{ id: 1, modified: 'm1', v: 'a' }], { passId: 'p2', syncedAt: first }));
+    const second = new Date('2024-05-02T10:00:00.000Z');
+    const result = await d.write(
+      batch(
+        t,
+        [
+          { id: 1, modified: 'm1', v: 'ignored: unchanged' },
+          { id: 2, modified: 'm2', v: 'B' },
+          { id: 3, modified: 'm1', v: 'C' },
+          { id: 4, modified: 'm1', v: 'd' },
+          { id: 4, modified: 'm1', v: 'D' },
+        ],
+        { passId: 'p3', syncedAt: second, skipUnchangedBy: 'modified' },
+      ),
+    );
+    // 1 is unchanged and live; 2 changed; 3 is unchanged but was deleted, so it is written again; 4 is new.
+    expect(result.rowsWritten).toBe(3);
+    expect(result.rowsUnchanged).toBe(1);
+    const rows = await d.query(
+      'select id, v, _tributary_deleted as del, _tributary_pass as pass, _tributary_synced_at as at from test.s order by id',
+    );
+    expect(rows.map((r) => [r.id, r.v, r.del, r.pass, (r.at as Date).toISOString()])).toEqual([
+      [1n, 'a', false, 'p3', first.toISOString()],
+      [2n, 'B', false, 'p3', second.toISOString()],
+      [3n, 'C', false, 'p3', second.toISOString()],
+      [4n, 'D', false, 'p3', second.toISOString()],
+    ]);
+  });
+
+  it('migrates a table an older version created with a PRIMARY KEY: rebuilt once without it, rows intact', async () => {
+    const path = join(dir(), 'legacy.duckdb');
+    await rawDuckDb(path, [
+      'create schema test',
+      `create table test.docs (id varchar, n bigint, "_tributary_synced_at" timestamptz,
+         "_tributary_deleted" boolean not null default false, "_tributary_pass" varchar, primary key (id))`,
+      `comment on table test.docs is 'tributary:{"stream":"docs"}'`,
+      `insert into test.docs (id, n) values ('a', 1), ('b', 2)`,
+    ]);
+    const d = destination(path);
+    await d.open();
+    const t = spec('docs', { id: 'varchar', n: 'bigint' });
+    const result = await d.write(
+      batch(t, [
+        { id: 'b', n: 20 },
+        { id: 'c', n: 3 },
+        { id: 'c', n: 30 },
+      ]),
+    );
+    expect(result).toEqual({ rowsWritten: 2, schemaChanges: [] });
+    expect(await d.query('select id, n from test.docs order by id')).toEqual([
+      { id: 'a', n: 1n },
+      { id: 'b', n: 20n },
+      { id: 'c', n: 30n },
+    ]);
+    expect(await keyOf(d, 'test', 'docs')).toEqual({ recorded: ['id'], enforced: [] });
+    // The recorded key is the key from now on: a different one is still refused.
+    const err = await d
+      .write(batch(spec('docs', { id: 'varchar', n: 'bigint' }, ['n']), [{ id: 'x', n: 9 }]))
+      .catch((e: unknown) => e);
+    expect((err as DestinationError).code).toBe('TRB_DEST_SCHEMA');
+    await d.close();
+    // …and across a reopen, which reads the key back from the comment.
+    const again = destination(path);
+    await again.open();
+    await again.write(batch(t, [{ id: 'a', n: 100 }]));
+    expect(await again.query('select id, n from test.docs order by id')).toEqual([
+      { id: 'a', n: 100n },
+      { id: 'b', n: 20n },
+      { id: 'c', n: 30n },
+    ]);
+  });
+
+  it('upserts into a table someone else created with a PRIMARY KEY, and keeps their constraint', async () => {
+    const path = join(dir(), 'theirs.duckdb');
+    await rawDuckDb(path, [
+      'create schema test',
+      // With tributary's system columns already there: DuckDB (1.5) refuses to commit an ALTER TABLE and
+      // row changes of an indexed table in one transaction, so tributary could not add them itself.
+      `create table test.theirs (id bigint primary key, v varchar, "_tributary_synced_at" timestamptz,
+         "_tributary_deleted" boolean not null default false, "_tributary_pass" varchar)`,
+      `insert into test.theirs (id, v) values (1, 'one'), (2, 'two')`,
+    ]);
+    const d = destination(path);
+    await d.open();
+    const t = spec('theirs', { id: 'bigint', v: 'varchar' });
+    await d.write(
+      batch(t, [
+        { id: 2, v: 'TWO' },
+        { id: 3, v: 'three' },
+      ]),
+    );
+    // Twice in one session, so the delete and re-insert of a key meet DuckDB's index in one transaction too.
+    await d.write(batch(t, [{ id: 2, v: 'deux' }]));
+    expect(await d.query('select id, v from test.theirs order by id')).toEqual([
+      { id: 1n, v: 'one' },
+      { id: 2n, v: 'deux' },
+      { id: 3n, v: 'three' },
+    ]);
+    const [row] = await d.query(`select comment from duckdb_tables() where table_name = 'theirs'`);
+    expect(row!.comment).toBeNull();
+    const pk = await d.query(
+      `select constraint_column_names as c from duckdb_constraints()
+        where table_name = 'theirs' and constraint_type = 'PRIMARY KEY'`,
+    );
+    expect(pk).toEqual([{ c: ['id'] }]);
+  });
+
+  it('a replaced table keeps its key across the swap', async () => {
+    const d = destination(join(dir(), 'replace-key.duckdb'));
+    await d.open();
+    const t = spec('r', { id: 'bigint', v: 'varchar' });
+    await d.write(batch(t, [{ id: 1, v: 'a' }], { mode: 'replace', passId: 'p1' }));
+    await d.write(batch(t, [{ id: 1, v: 'A' }], { mode: 'replace', passId: 'p1' }));
+    await d.finishReplace('r', t, { done: true });
+    expect(await keyOf(d, 'test', 'r')).toEqual({ recorded: ['id'], enforced: [] });
+    expect(await d.query('select id, v from test.r')).toEqual([{ id: 1n, v: 'A' }]);
+    await d.write(batch(t, [{ id: 1, v: 'again' }]));
+    expect(await d.query('select id, v from test.r')).toEqual([{ id: 1n, v: 'again' }]);
   });
 });

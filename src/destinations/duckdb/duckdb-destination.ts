@@ -24,8 +24,6 @@ import {
   bookkeepingDdl,
   commentSql,
   foldIdent,
-  isDuplicateKeyError,
-  mergeSql,
   touchUnchangedSql,
   qualify,
   quoteIdent,
@@ -33,6 +31,7 @@ import {
   readMarker,
   replaceTableName,
   sqlValue,
+  upsertSql,
   upsertStateSql,
 } from './duckdb-sql.js';
 import { createStager, type StageColumn, type Stager, type StagingMethod } from './duckdb-staging.js';
@@ -51,24 +50,15 @@ export interface DuckDbTuning {
   staging?: StagingMethod;
   /**
    * DuckDB `checkpoint_threshold`: how much WAL accumulates before DuckDB folds it into the file. At
-   * DuckDB's 16MB default that happened every few batches, each time rewriting the primary-key index;
-   * with 256MB a 1M-row load ran about 75% faster (docs/destinations/duckdb.md).
+   * DuckDB's 16MB default that happened every few batches, each time rewriting the row group still filling
+   * up; with 256MB a 1M-row load ran about 60% faster (docs/destinations/duckdb.md).
    */
   checkpointThreshold?: string;
   /** DuckDB `memory_limit` (default DuckDB's: 80% of RAM). Lower it to cap the process's memory. */
   memoryLimit?: string;
   /** DuckDB `threads` (default: one per core). */
   threads?: number;
-  /**
-   * Try each batch as a plain INSERT first (default true). DuckDB's INSERT … ON CONFLICT made a 1M-row
-   * first load about 30% slower, and most batches of a first sync only add rows. When a batch meets existing keys, it
-   * is rolled back and redone as an upsert, and its table upserts from then on.
-   */
-  insertFirst?: boolean;
 }
-
-/** An insert-only attempt met keys already in the table; the batch is redone as an upsert. */
-class KeysExist extends Error {}
 
 const DEFAULT_CHECKPOINT_THRESHOLD = '256MB';
 
@@ -78,8 +68,6 @@ export class DuckDbDestination implements Destination {
   private readonly mutex = new Mutex();
   /** Table shapes as of the last commit, keyed by folded table name. Cleared when a transaction fails. */
   private readonly shapes = new Map<string, TableShape>();
-  /** Tables (folded names) where an insert-only attempt met existing keys: they always upsert. */
-  private readonly upsertTables = new Set<string>();
   /** Shapes the running transaction created or changed (undefined: forget), made current when it commits. */
   private readonly pending = new Map<string, TableShape | undefined>();
   private db: OpenedDuckDb | undefined;
@@ -155,25 +143,15 @@ export class DuckDbDestination implements Destination {
     const state = stateText(stream, batch.state);
     const replace = batch.mode === 'replace';
     const tableName = replace ? replaceTableName(stream) : stream;
-    const key = foldIdent(tableName);
-    const insertFirst = (this.tuning.insertFirst ?? true) && !this.upsertTables.has(key);
-    try {
-      return await this.writeOnce(batch, prepared, state, tableName, insertFirst);
-    } catch (err) {
-      if (!(err instanceof KeysExist)) throw err;
-      // Some keys were there already: this table gets the upsert path from now on.
-      this.upsertTables.add(key);
-      return this.writeOnce(batch, prepared, state, tableName, false);
-    }
+    return this.writeRows(batch, prepared, state, tableName);
   }
 
-  /** One attempt at a batch: a transaction that evolves the table, stages and merges rows, and commits state. */
-  private writeOnce(
+  /** The batch's transaction: evolve the table, stage and merge the rows, commit the state. */
+  private writeRows(
     batch: WriteBatch,
     prepared: PreparedRows,
     state: string,
     tableName: string,
-    insertOnly: boolean,
   ): Promise<WriteResult> {
     const stream = batch.stream;
     const replace = batch.mode === 'replace';
@@ -189,8 +167,8 @@ export class DuckDbDestination implements Destination {
         }
       }
       const marker = replace ? { stream, pass: batch.passId ?? null } : { stream };
-      // A table this transaction creates holds no keys yet.
-      const plainInsert = insertOnly || existing === undefined;
+      // A table this transaction creates holds no keys yet: its rows need no matching.
+      const plainInsert = existing === undefined;
       const { shape, changes } = await evolveTable(conn, loc, tableName, batch.table, existing, marker);
       this.pending.set(foldIdent(tableName), shape);
 
@@ -223,24 +201,21 @@ export class DuckDbDestination implements Destination {
           );
           rowsUnchanged = Number(touched.rowsChanged);
         }
-        const merge = conn.run(
-          mergeSql({
-            target: this.qualified(shape.name),
-            source,
-            columns: columns.map((c) => c.name),
-            absentColumns: shape.columns
-              .filter((c) => !carried.has(foldIdent(c.name)) && !isSystemColumn(c.name))
-              .map((c) => c.name),
-            primaryKey: batch.table.primaryKey,
-            syncedAt: batch.syncedAt,
-            passId: batch.passId ?? null,
-            insertOnly: plainInsert,
-            unchangedBy,
-          }),
-        );
-        const result = await merge.catch((err: unknown) => {
-          throw plainInsert && isDuplicateKeyError(err) ? new KeysExist() : err;
+        const upsert = upsertSql({
+          target: this.qualified(shape.name),
+          source,
+          columns: columns.map((c) => c.name),
+          absentColumns: shape.columns
+            .filter((c) => !carried.has(foldIdent(c.name)) && !isSystemColumn(c.name))
+            .map((c) => c.name),
+          primaryKey: batch.table.primaryKey,
+          syncedAt: batch.syncedAt,
+          passId: batch.passId ?? null,
+          insertOnly: plainInsert,
+          unchangedBy,
         });
+        if (upsert.remove !== undefined) await conn.run(upsert.remove);
+        const result = await conn.run(upsert.insert);
         rowsWritten = Number(result.rowsChanged);
         await this.stager.clear(conn);
       }
@@ -308,8 +283,7 @@ export class DuckDbDestination implements Destination {
           await conn.run(`DROP TABLE ${this.qualified(current.name)}`);
         }
         await conn.run(`ALTER TABLE ${this.qualified(staged.name)} RENAME TO ${quoteIdent(stream)}`);
-        await conn.run(commentSql(this.qualified(stream), { stream }));
-        this.upsertTables.delete(foldIdent(sideName));
+        await conn.run(commentSql(this.qualified(stream), { stream, primaryKey: [...table.primaryKey] }));
         // Both names changed meaning: forget them, so the next use reads the catalog.
         this.pending.set(foldIdent(sideName), undefined);
         this.pending.set(foldIdent(stream), undefined);
@@ -401,6 +375,7 @@ export class DuckDbDestination implements Destination {
   }
 
   /** One DuckDB transaction: everything `fn` does commits together, or nothing does. */
+  /** One DuckDB transaction: everything `fn` does commits together, or nothing does. */
   private transaction<T>(
     what: string,
     stream: string | undefined,
@@ -424,7 +399,7 @@ export class DuckDbDestination implements Destination {
           // A failed COMMIT has already rolled back; there is nothing left to undo.
         }
         this.shapes.clear();
-        if (err instanceof DestinationError || err instanceof KeysExist) throw err;
+        if (err instanceof DestinationError) throw err;
         const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
         throw new DestinationError(
           'TRB_DEST_WRITE',

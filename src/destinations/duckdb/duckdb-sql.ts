@@ -43,7 +43,22 @@ export function rebuildTableName(table: string): string {
 }
 
 export { markerComment, OWNED_MARKER, readMarker, type TableMarker } from '../table-marker.js';
-import { markerComment, type TableMarker } from '../table-marker.js';
+import { markerComment, readMarker, type TableMarker } from '../table-marker.js';
+
+/**
+ * The comment of a DuckDB stream table: the shared marker plus the primary key the stream declared.
+ * DuckDB tables tributary creates carry no PRIMARY KEY constraint (its index would have to stay in memory,
+ * growing with the table), so the key is recorded here and enforced by the upsert itself.
+ */
+export interface DuckDbTableMarker extends TableMarker {
+  primaryKey?: string[];
+}
+
+/** The primary key a marker records, or undefined when it records none (older tables, other tables). */
+export function markerKey(comment: string | null | undefined): string[] | undefined {
+  const key = (readMarker(comment) as DuckDbTableMarker | undefined)?.primaryKey;
+  return Array.isArray(key) && key.every((k) => typeof k === 'string') ? key : undefined;
+}
 
 /** A column as it is declared in DDL: our type name, or a DuckDB type we found and keep. */
 export interface ColumnDdl {
@@ -59,17 +74,25 @@ export const SYSTEM_COLUMN_DDL: readonly { name: string; ddl: string }[] = [
   { name: SYSTEM_COLUMNS.pass, ddl: 'VARCHAR' },
 ];
 
-/** CREATE TABLE for a stream table (or its side table): user columns, system columns, primary key. */
+/**
+ * CREATE TABLE for a stream table (or its side table): user columns, system columns. Primary-key columns
+ * are NOT NULL; the key itself is declared with a PRIMARY KEY constraint only when `enforced` (kept for
+ * tables tributary did not create), because DuckDB holds such a constraint's index in memory.
+ */
 export function createTableSql(
   qualified: string,
   columns: readonly ColumnDdl[],
   primaryKey: readonly string[],
+  enforced = false,
 ): string {
+  const keys = new Set(primaryKey.map(foldIdent));
   const defs = [
-    ...columns.map((c) => `${quoteIdent(c.name)} ${c.sqlType}`),
+    ...columns.map(
+      (c) => `${quoteIdent(c.name)} ${c.sqlType}${keys.has(foldIdent(c.name)) ? ' NOT NULL' : ''}`,
+    ),
     ...SYSTEM_COLUMN_DDL.map((c) => `${quoteIdent(c.name)} ${c.ddl}`),
   ];
-  if (primaryKey.length > 0) defs.push(`PRIMARY KEY (${primaryKey.map(quoteIdent).join(', ')})`);
+  if (enforced && primaryKey.length > 0) defs.push(`PRIMARY KEY (${primaryKey.map(quoteIdent).join(', ')})`);
   return `CREATE TABLE ${qualified} (${defs.join(', ')})`;
 }
 
@@ -77,7 +100,7 @@ export function addColumnSql(qualified: string, name: string, type: ColumnType):
   return `ALTER TABLE ${qualified} ADD COLUMN ${quoteIdent(name)} ${DUCKDB_TYPE[type]}`;
 }
 
-export function commentSql(qualified: string, marker: TableMarker): string {
+export function commentSql(qualified: string, marker: DuckDbTableMarker): string {
   return `COMMENT ON TABLE ${qualified} IS ${quoteLiteral(markerComment(marker))}`;
 }
 
@@ -131,7 +154,7 @@ export function sqlValue(value: string | number | Date | null | undefined): stri
   return quoteLiteral(value);
 }
 
-export interface MergeInput {
+export interface UpsertInput {
   /** The target table, qualified. */
   target: string;
   /** A parenthesised relation with one column per entry of `columns`, named and typed like the target's. */
@@ -143,32 +166,35 @@ export interface MergeInput {
   primaryKey: readonly string[];
   syncedAt: Date;
   passId: string | null;
-  /**
-   * Plain INSERT, without ON CONFLICT: about twice as fast in DuckDB, and fails with a duplicate-key error
-   * if any key exists already (the caller then retries the batch as an upsert).
-   */
+  /** Plain INSERT, no key matching: for a table this transaction created, which holds no keys yet. */
   insertOnly?: boolean;
   /** Client-side incremental: leave rows whose stored value of this column is equal (see WriteBatch). */
   unchangedBy?: string;
 }
 
-/** Whether an error is DuckDB refusing a primary-key value that is already in the table. */
-export function isDuplicateKeyError(err: unknown): boolean {
-  // DuckDB words it two ways, depending on where the check fires.
-  return (
-    err instanceof Error &&
-    /Duplicate key .* violates primary key constraint|PRIMARY KEY or UNIQUE constraint violation/i.test(
-      err.message,
-    )
-  );
+/** The upsert as statements to run in order: `remove` (when there is one), then `insert`. */
+export interface UpsertStatements {
+  /** Deletes the stored rows the batch replaces. */
+  remove?: string;
+  /** Inserts the batch's rows (all of them, or with skip-unchanged those not left in place); its count is rows written. */
+  insert: string;
 }
 
 /**
- * The upsert: INSERT … SELECT from the staged rows, ON CONFLICT (pk) DO UPDATE every other column. The rows
- * are already unique by key (the destination dedupes them, last wins), which DuckDB requires: one statement
- * may not update the same row twice. A written row is always live again (`_tributary_deleted = false`).
+ * The upsert, set-wise, with no index: delete the stored rows whose key the batch carries, then insert the
+ * batch. Each statement is one hash join of the staged rows against the table's key columns. The staged
+ * rows are already unique by key (the destination dedupes them, last wins). A written row is always live
+ * again (`_tributary_deleted = false`); columns the batch lacks are NULL in it. Streams without a primary
+ * key append.
+ *
+ * Delete-and-insert rather than UPDATE (or MERGE … UPDATE): DuckDB keeps updated values in memory, pinned,
+ * until the next checkpoint, so a batch that rewrites many stored rows could exhaust `memory_limit`;
+ * deleted rows cost a few bits each, and inserted rows spill to disk like any other.
+ *
+ * With `unchangedBy` (skip-unchanged), rows `touchUnchangedSql` left in place are neither deleted nor
+ * inserted again: the insert skips keys still in the table.
  */
-export function mergeSql(m: MergeInput): string {
+export function upsertSql(m: UpsertInput): UpsertStatements {
   const system = [SYSTEM_COLUMNS.syncedAt, SYSTEM_COLUMNS.deleted, SYSTEM_COLUMNS.pass];
   const insertCols = [...m.columns, ...system].map(quoteIdent).join(', ');
   const values = [
@@ -178,18 +204,17 @@ export function mergeSql(m: MergeInput): string {
     m.passId === null ? 'NULL::VARCHAR' : quoteLiteral(m.passId),
   ].join(', ');
   const insert = `INSERT INTO ${m.target} (${insertCols}) SELECT ${values} FROM ${m.source} AS src`;
-  if (m.primaryKey.length === 0 || m.insertOnly) return insert;
-  const keys = new Set(m.primaryKey.map(foldIdent));
-  const updates = [
-    ...[...m.columns, ...system]
-      .filter((c) => !keys.has(foldIdent(c)))
-      .map((c) => `${quoteIdent(c)} = EXCLUDED.${quoteIdent(c)}`),
-    ...m.absentColumns.filter((c) => !keys.has(foldIdent(c))).map((c) => `${quoteIdent(c)} = NULL`),
-  ];
-  const onConflict = `${insert} ON CONFLICT (${m.primaryKey.map(quoteIdent).join(', ')}) DO UPDATE SET ${updates.join(', ')}`;
-  if (!m.unchangedBy) return onConflict;
+  if (m.primaryKey.length === 0 || m.insertOnly) return { insert };
+  const on = m.primaryKey.map((c) => `tgt.${quoteIdent(c)} = src.${quoteIdent(c)}`).join(' AND ');
+  if (m.unchangedBy === undefined)
+    return { remove: `DELETE FROM ${m.target} AS tgt USING ${m.source} AS src WHERE ${on}`, insert };
   const by = quoteIdent(m.unchangedBy);
-  return `${onConflict} WHERE ${by} IS DISTINCT FROM EXCLUDED.${by} OR ${quoteIdent(SYSTEM_COLUMNS.deleted)}`;
+  // Left in place: equal value and live (exactly what touchUnchangedSql stamped with the pass).
+  const changed = `(tgt.${by} IS DISTINCT FROM src.${by} OR tgt.${quoteIdent(SYSTEM_COLUMNS.deleted)})`;
+  return {
+    remove: `DELETE FROM ${m.target} AS tgt USING ${m.source} AS src WHERE ${on} AND ${changed}`,
+    insert: `${insert} WHERE NOT EXISTS (SELECT 1 FROM ${m.target} AS tgt WHERE ${on})`,
+  };
 }
 
 /**

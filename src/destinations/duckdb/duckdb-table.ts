@@ -15,11 +15,15 @@ import {
   addColumnSql,
   commentSql,
   createTableSql,
+  type DuckDbTableMarker,
   foldIdent,
+  markerKey,
   qualify,
   quoteIdent,
+  quoteLiteral,
   RESERVED_PREFIX,
   rebuildTableName,
+  readMarker,
   SYSTEM_COLUMN_DDL,
   type TableMarker,
 } from './duckdb-sql.js';
@@ -42,7 +46,13 @@ export interface TableShape {
   /** The table name as DuckDB stores it. */
   name: string;
   columns: ExistingColumn[];
+  /** The PRIMARY KEY constraint's columns, else the key recorded in tributary's table comment, else none. */
   primaryKey: string[];
+  /**
+   * Whether DuckDB enforces the key with a PRIMARY KEY constraint (and keeps its index in memory): tables
+   * an older tributary created, and tables tributary did not create.
+   */
+  keyEnforced: boolean;
   comment: string | null;
 }
 
@@ -160,7 +170,8 @@ export async function readTable(
       const dataType = String(r.data_type);
       return { name: String(r.column_name), dataType, type: columnTypeOf(dataType) };
     }),
-    primaryKey: pkRow ? [...pkRow.cols] : [],
+    primaryKey: pkRow ? [...pkRow.cols] : (markerKey(found.comment) ?? []),
+    keyEnforced: pkRow !== undefined,
   };
 }
 
@@ -172,6 +183,9 @@ interface Widening {
 /**
  * Bring `table` to `spec`: create it, or add the missing columns and widen the ones whose values no longer
  * fit. Never narrows and never drops. Returns the changes made (for `_tributary_schema_changes`).
+ *
+ * A table tributary created with an enforced PRIMARY KEY (versions before the key moved into the table
+ * comment) is rebuilt once without the constraint, so its index no longer has to live in memory.
  */
 export async function evolveTable(
   conn: DuckDBConnection,
@@ -179,10 +193,11 @@ export async function evolveTable(
   table: string,
   spec: TableSpec,
   existing: TableShape | undefined,
-  marker: TableMarker,
+  tableMarker: TableMarker,
 ): Promise<{ shape: TableShape; changes: SchemaChange[] }> {
   const qualified = qualify(loc.catalog, loc.schema, existing?.name ?? table);
   const stream = spec.stream;
+  const marker: DuckDbTableMarker = { ...tableMarker, primaryKey: [...spec.primaryKey] };
   if (existing === undefined) {
     const columns = spec.columns.map((c) => ({ name: c.name, sqlType: DUCKDB_TYPE[c.type] }));
     await conn.run(createTableSql(qualified, columns, spec.primaryKey));
@@ -215,12 +230,16 @@ export async function evolveTable(
     if (to !== have.type) widenings.push({ column: have, to });
   }
 
-  if (widenings.length > 0) {
+  // An older tributary's table (it has our marker) still enforces its key with an in-memory index: the
+  // rebuild drops the constraint. A table someone else created keeps its constraint, rebuilt or not.
+  const ours = readMarker(existing.comment) !== undefined;
+  const migrate = ours && existing.keyEnforced;
+  if (widenings.length > 0 || migrate) {
     // Rebuild the table inside the transaction instead of ALTER … SET DATA TYPE … USING: DuckDB cannot
-    // change the type of a column its primary-key index covers, and (DuckDB 1.5) a file killed after a
+    // change the type of a column a primary-key index covers, and (DuckDB 1.5) a file killed after a
     // committed ALTER … USING <function call> and before the next checkpoint cannot replay its WAL
     // (docs/reliability.md, D2). The rebuild's INSERT … SELECT is logged as data and replays cleanly.
-    await rebuild(conn, loc, existing, widenings, marker);
+    await rebuild(conn, loc, existing, widenings, ours ? marker : undefined);
   }
   for (const w of widenings) {
     changes.push({
@@ -243,17 +262,22 @@ export async function evolveTable(
       );
     }
   }
-  const changed = changes.length > 0 || SYSTEM_COLUMN_DDL.some((s) => !byName.has(foldIdent(s.name)));
+  const changed =
+    changes.length > 0 || migrate || SYSTEM_COLUMN_DDL.some((s) => !byName.has(foldIdent(s.name)));
   return { shape: changed ? (await readTable(conn, loc, table))! : existing, changes };
 }
 
-/** Recreate a table with widened column types and copy its rows over, all inside the caller's transaction. */
+/**
+ * Recreate a table with widened column types and copy its rows over, all inside the caller's transaction.
+ * With a `marker` (a table of ours) the copy records the key in its comment and enforces none; without one
+ * (someone else's table) it keeps the PRIMARY KEY constraint the table had, and its comment.
+ */
 async function rebuild(
   conn: DuckDBConnection,
   loc: TableLocation,
   existing: TableShape,
   widenings: readonly Widening[],
-  marker: TableMarker,
+  marker: DuckDbTableMarker | undefined,
 ): Promise<void> {
   const target = qualify(loc.catalog, loc.schema, existing.name);
   const temp = rebuildTableName(existing.name);
@@ -280,11 +304,14 @@ async function rebuild(
   ];
   const insertCols = [...user.map((c) => c.name), ...SYSTEM_COLUMN_DDL.map((s) => s.name)].map(quoteIdent);
   await conn.run(`DROP TABLE IF EXISTS ${qualifiedTemp}`);
-  await conn.run(createTableSql(qualifiedTemp, ddl, existing.primaryKey));
+  const enforce = marker === undefined && existing.keyEnforced;
+  await conn.run(createTableSql(qualifiedTemp, ddl, existing.primaryKey, enforce));
   await conn.run(
     `INSERT INTO ${qualifiedTemp} (${insertCols.join(', ')}) SELECT ${select.join(', ')} FROM ${target}`,
   );
   await conn.run(`DROP TABLE ${target}`);
   await conn.run(`ALTER TABLE ${qualifiedTemp} RENAME TO ${quoteIdent(existing.name)}`);
-  await conn.run(commentSql(target, marker));
+  if (marker !== undefined) await conn.run(commentSql(target, marker));
+  else if (existing.comment !== null)
+    await conn.run(`COMMENT ON TABLE ${target} IS ${quoteLiteral(existing.comment)}`);
 }
