@@ -631,3 +631,45 @@ describe('duckdb: primary keys without an in-memory index', () => {
     expect(await d.query('select id, v from test.r')).toEqual([{ id: 1n, v: 'again' }]);
   });
 });
+
+describe('duckdb: memory settings', () => {
+  async function setting(d: DuckDbDestination, name: string): Promise<string> {
+    const [row] = await d.query(`select value from duckdb_settings() where name = '${name}'`);
+    return String(row!.value);
+  }
+
+  it('opens files with a 64MB memory limit, a 256MB checkpoint threshold and no insertion order', async () => {
+    const d = destination(join(dir(), 'settings.duckdb'));
+    await d.open();
+    expect(await setting(d, 'memory_limit')).toBe('61.0 MiB');
+    expect(await setting(d, 'checkpoint_threshold')).toBe('244.1 MiB');
+    expect(await setting(d, 'preserve_insertion_order')).toBe('false');
+    const explicit = destination(join(dir(), 'explicit.duckdb'), 'test', { memoryLimit: '200MB' });
+    await explicit.open();
+    expect(await setting(explicit, 'memory_limit')).toBe('190.7 MiB');
+  });
+
+  it('lifts the default limit and retries when DuckDB runs out of memory; an explicit limit holds', async () => {
+    const rows = Array.from({ length: 30_000 }, (_, i) => ({ id: i, v: `value ${i} `.repeat(20) }));
+    const t = spec('big', { id: 'bigint', v: 'varchar' });
+
+    const d = destination(join(dir(), 'lift.duckdb'));
+    await d.open();
+    // Starve the default limit so the batch cannot fit; the destination must not fail the sync for it.
+    await d.query(`set memory_limit = '2MB'`);
+    const result = await d.write(batch(t, rows, { state: { n: 1 } }));
+    expect(result.rowsWritten).toBe(30_000);
+    expect((await d.query('select count(*) as n from test.big'))[0]!.n).toBe(30_000n);
+    expect(await setting(d, 'memory_limit')).not.toBe('1.9 MiB');
+
+    const strict = destination(join(dir(), 'strict.duckdb'), 'test', { memoryLimit: '64MB' });
+    await strict.open();
+    await strict.query(`set memory_limit = '2MB'`);
+    const err = await strict.write(batch(t, rows)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DestinationError);
+    expect((err as DestinationError).message).toMatch(/memory|allocate|pin|MiB used/i);
+    // Nothing of the failed batch, nor its state, was kept.
+    await strict.query(`set memory_limit = '64MB'`);
+    expect(await strict.readStates()).toEqual({});
+  });
+});

@@ -3,6 +3,7 @@
  * bookkeeping tables side by side. Every method that changes data is one DuckDB transaction, so rows,
  * schema changes and state commit together or not at all (ARCHITECTURE law 1).
  */
+import { totalmem } from 'node:os';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { Mutex } from '../../util/mutex.js';
 import { DestinationError } from '../../errors.js';
@@ -49,18 +50,25 @@ export interface DuckDbTuning {
   /** How rows reach the staging table (default `appender`, the fastest measured; see duckdb-staging.ts). */
   staging?: StagingMethod;
   /**
-   * DuckDB `checkpoint_threshold`: how much WAL accumulates before DuckDB folds it into the file. At
-   * DuckDB's 16MB default that happened every few batches, each time rewriting the row group still filling
-   * up; with 256MB a 1M-row load ran about 60% faster (docs/destinations/duckdb.md).
+   * DuckDB `checkpoint_threshold`: how much WAL accumulates before DuckDB folds it into the file (default
+   * 256MB). Each checkpoint compresses and writes the row groups changed since the last one, and a row
+   * group still filling up is written again at the next: at DuckDB's 16MB default, every few batches, which
+   * made a 1M-row load about 60% slower. Rows not yet checkpointed count against `memoryLimit` and spill to
+   * the temporary directory beyond it.
    */
   checkpointThreshold?: string;
-  /** DuckDB `memory_limit` (default DuckDB's: 80% of RAM). Lower it to cap the process's memory. */
+  /**
+   * DuckDB `memory_limit`. Default 64MB for a file (none for `:memory:`), which keeps a sync's memory flat
+   * however big its tables grow; when an operation needs more, the limit is lifted for the rest of the
+   * session and the transaction retried (see `transaction`). An explicit limit is a hard limit.
+   */
   memoryLimit?: string;
   /** DuckDB `threads` (default: one per core). */
   threads?: number;
 }
 
 const DEFAULT_CHECKPOINT_THRESHOLD = '256MB';
+const DEFAULT_MEMORY_LIMIT = '64MB';
 
 export class DuckDbDestination implements Destination {
   readonly description: string;
@@ -74,6 +82,8 @@ export class DuckDbDestination implements Destination {
   private conn: DuckDBConnection | undefined;
   private loc: TableLocation | undefined;
   private closed = false;
+  /** Whether the default memory limit was lifted after DuckDB ran out of it (see `transaction`). */
+  private memoryLimitLifted = false;
   private opening: Promise<void> | undefined;
 
   constructor(
@@ -99,8 +109,13 @@ export class DuckDbDestination implements Destination {
   private async openOnce(): Promise<void> {
     const config: Record<string, string> = {
       checkpoint_threshold: this.tuning.checkpointThreshold ?? DEFAULT_CHECKPOINT_THRESHOLD,
+      // Nothing tributary reads depends on the order rows were inserted in; without it DuckDB can stream
+      // inserts with less memory.
+      preserve_insertion_order: 'false',
     };
-    if (this.tuning.memoryLimit !== undefined) config.memory_limit = this.tuning.memoryLimit;
+    const memoryLimit =
+      this.tuning.memoryLimit ?? (this.path === ':memory:' ? undefined : DEFAULT_MEMORY_LIMIT);
+    if (memoryLimit !== undefined) config.memory_limit = memoryLimit;
     if (this.tuning.threads !== undefined) config.threads = String(this.tuning.threads);
     const db = await openDuckDb(this.path, config);
     try {
@@ -374,31 +389,30 @@ export class DuckDbDestination implements Destination {
     });
   }
 
-  /** One DuckDB transaction: everything `fn` does commits together, or nothing does. */
-  /** One DuckDB transaction: everything `fn` does commits together, or nothing does. */
+  /**
+   * One DuckDB transaction: everything `fn` does commits together, or nothing does. When DuckDB runs out
+   * of the default memory limit, the transaction is rolled back and run once more without the limit (the
+   * limit stays lifted for this destination): the default is a target for the common case, not a ceiling
+   * that may fail a sync. A limit set explicitly (`DuckDbTuning.memoryLimit`) is never lifted.
+   */
   private transaction<T>(
     what: string,
     stream: string | undefined,
     fn: (conn: DuckDBConnection, loc: TableLocation) => Promise<T>,
   ): Promise<T> {
     return this.serial(async (conn, loc) => {
-      this.pending.clear();
-      await conn.run('BEGIN TRANSACTION');
       try {
-        const result = await fn(conn, loc);
-        await conn.run('COMMIT');
-        for (const [key, shape] of this.pending) {
-          if (shape === undefined) this.shapes.delete(key);
-          else this.shapes.set(key, shape);
-        }
-        return result;
-      } catch (err) {
         try {
-          await conn.run('ROLLBACK');
-        } catch {
-          // A failed COMMIT has already rolled back; there is nothing left to undo.
+          return await this.attempt(conn, loc, fn);
+        } catch (err) {
+          if (!isOutOfMemory(err) || this.tuning.memoryLimit !== undefined || this.memoryLimitLifted)
+            throw err;
+          this.memoryLimitLifted = true;
+          // DuckDB's own default. (`RESET memory_limit` changes the setting but not the buffer pool's limit.)
+          await conn.run(`SET memory_limit = '${liftedMemoryLimitMb()}MB'`);
+          return await this.attempt(conn, loc, fn);
         }
-        this.shapes.clear();
+      } catch (err) {
         if (err instanceof DestinationError) throw err;
         const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
         throw new DestinationError(
@@ -409,10 +423,36 @@ export class DuckDbDestination implements Destination {
             cause: err,
           },
         );
-      } finally {
-        this.pending.clear();
       }
     });
+  }
+
+  private async attempt<T>(
+    conn: DuckDBConnection,
+    loc: TableLocation,
+    fn: (conn: DuckDBConnection, loc: TableLocation) => Promise<T>,
+  ): Promise<T> {
+    this.pending.clear();
+    await conn.run('BEGIN TRANSACTION');
+    try {
+      const result = await fn(conn, loc);
+      await conn.run('COMMIT');
+      for (const [key, shape] of this.pending) {
+        if (shape === undefined) this.shapes.delete(key);
+        else this.shapes.set(key, shape);
+      }
+      return result;
+    } catch (err) {
+      try {
+        await conn.run('ROLLBACK');
+      } catch {
+        // A failed COMMIT has already rolled back; there is nothing left to undo.
+      }
+      this.shapes.clear();
+      throw err;
+    } finally {
+      this.pending.clear();
+    }
   }
 
   private qualified(table: string): string {
@@ -437,6 +477,23 @@ export class DuckDbDestination implements Destination {
       `INSERT INTO ${this.bookkeeping('schemaChanges')} (run_id, stream, kind, column_name, from_type, to_type, changed_at) VALUES ${rows.join(', ')}`,
     );
   }
+}
+
+/** DuckDB's default memory limit: 80% of the memory this process may use (a cgroup's limit, else RAM). */
+function liftedMemoryLimitMb(): number {
+  const constrained = process.constrainedMemory?.() ?? 0;
+  const total = constrained > 0 && constrained < totalmem() ? constrained : totalmem();
+  return Math.max(256, Math.floor((total * 0.8) / 2 ** 20));
+}
+
+/** Whether DuckDB gave up for lack of memory under its memory_limit (worded differently by where it happened). */
+function isOutOfMemory(err: unknown): boolean {
+  return (
+    err instanceof Error &&
+    /Out of Memory Error|could not allocate block|failed to (allocate|pin)|[\d.]+ [KMGT]?i?B used\)/i.test(
+      err.message,
+    )
+  );
 }
 
 function notOurs(qualified: string, stream: string): DestinationError {
