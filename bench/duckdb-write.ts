@@ -1,18 +1,19 @@
 /**
- * DuckDB destination write throughput: the bulk staging paths, insert-first, and DuckDB's checkpoint
- * threshold, side by side.
+ * DuckDB destination write throughput and memory: the bulk staging paths, DuckDB's checkpoint threshold and
+ * memory limit, side by side.
  *
- *   npx tsx bench/duckdb-write.ts [--rows 1000000] [--batch 5000] [--updates 100000] [--runs 1]
- *                                 [--variants appender,json,appender+upsert,appender@16MB]
+ *   npx tsx bench/duckdb-write.ts [--rows 1000000] [--batch 20000] [--updates 100000] [--runs 1]
+ *                                 [--variants appender,json,appender@16MB,appender/none]
  *                                 [--mode both|interleaved|isolated]
  *
- * A variant is `<staging>[+upsert][@<checkpoint_threshold>]`: staging is appender | json;
- * `+upsert` turns off insert-first (every batch runs INSERT … ON CONFLICT); the threshold defaults to
- * 256MB. An unmarked variant is the destination's default configuration.
+ * A variant is `<staging>[@<checkpoint_threshold>][/<memory_limit>]`: staging is appender | json; the
+ * threshold and the limit default to the destination's (256MB, 64MB); `/none` leaves DuckDB's own memory
+ * limit (80% of RAM). An unmarked variant is the destination's default configuration. Every variant runs
+ * with the CLI's thread count (cores − 1, at least 1).
  *
  * Each variant writes `--rows` Humaans-document-like rows (15 columns: 24-character ids, strings, a
  * bigint, two timestamps, NULLs) in batches of `--batch` into a fresh file through DuckDbDestination.write
- * (staging, INSERT, state, one transaction per batch), then rewrites the first `--updates` rows (each an
+ * (staging, upsert, state, one transaction per batch), then rewrites the first `--updates` rows (each an
  * update of an existing key). Generating rows is not timed. Two ways, both by default:
  *
  * - interleaved: all variants in one process, each batch written to every variant in turn. Load from
@@ -23,7 +24,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Row, TableSpec, WriteBatch } from '../src/destinations/destination.js';
@@ -36,10 +37,10 @@ function arg(name: string, fallback: string): string {
 }
 
 const ROWS = Number(arg('rows', '1000000'));
-const BATCH = Number(arg('batch', '5000'));
+const BATCH = Number(arg('batch', '20000'));
 const UPDATES = Number(arg('updates', '100000'));
 const RUNS = Number(arg('runs', '1'));
-const VARIANTS = arg('variants', 'appender,json,appender+upsert,appender@16MB').split(',');
+const VARIANTS = arg('variants', 'appender,json,appender@16MB,appender/none').split(',');
 const CHILD = arg('child', '');
 /** `both` (default), `interleaved` (fair rows/s on a busy machine) or `isolated` (adds peak RSS per variant). */
 const MODE = arg('mode', 'both');
@@ -120,6 +121,8 @@ interface Measurement {
   insertSeconds: number;
   updates: number;
   updateSeconds: number;
+  /** Seconds in close(): the final checkpoint, wherever DuckDB's threshold left it (after the inserts or the updates). */
+  closeSeconds: number;
   peakRssMb: number;
   fileMb: number;
   /** User + system CPU of the whole child (generation included). */
@@ -127,16 +130,22 @@ interface Measurement {
 }
 
 function parseVariant(variant: string): DuckDbTuning {
-  const [head, checkpoint] = variant.split('@') as [string, string | undefined];
-  const [staging] = head.split('+') as [StagingMethod, string | undefined];
+  const [head, memory] = variant.split('/') as [string, string | undefined];
+  const [staging, checkpoint] = head.split('@') as [StagingMethod, string | undefined];
   return {
     staging,
+    threads: Math.max(1, availableParallelism() - 1),
     ...(checkpoint ? { checkpointThreshold: checkpoint } : {}),
+    // DuckDB's own default, as a hard limit: 80% of RAM.
+    ...(memory === 'none' ? { memoryLimit: `${Math.floor((totalmem() * 0.8) / 2 ** 20)}MB` } : {}),
+    ...(memory && memory !== 'none' ? { memoryLimit: memory } : {}),
   };
 }
 
 function label(variant: string): string {
-  return variant.includes('@') ? variant.replace('@', ' @ ') : `${variant} @ 256MB`;
+  const [head, memory] = variant.split('/') as [string, string | undefined];
+  const [staging, checkpoint] = head.split('@') as [string, string | undefined];
+  return `${staging} @ ${checkpoint ?? '256MB'} / ${memory ?? '64MB'}`;
 }
 
 function batchOf(rows: Row[], from: number, version: number): WriteBatch {
@@ -182,9 +191,11 @@ async function child(variant: string): Promise<void> {
     const updates = Math.min(UPDATES, ROWS);
     const updateSeconds = updates > 0 ? await timeAll(updates, 1) : 0;
     await checkCount(d);
-    const peakRssMb = process.resourceUsage().maxRSS / 1024;
+    const closeStart = performance.now();
     await d.close();
+    const closeSeconds = (performance.now() - closeStart) / 1000;
     // After close: DuckDB checkpoints the WAL into the file on shutdown.
+    const peakRssMb = process.resourceUsage().maxRSS / 1024;
     const cpu = process.cpuUsage();
     const result: Measurement = {
       variant,
@@ -192,6 +203,7 @@ async function child(variant: string): Promise<void> {
       insertSeconds,
       updates,
       updateSeconds,
+      closeSeconds,
       peakRssMb,
       fileMb: statSync(path).size / 1e6,
       cpuSeconds: (cpu.user + cpu.system) / 1e6,
@@ -261,7 +273,7 @@ function isolated(): Measurement[] {
       results.push(m);
       process.stderr.write(
         `  isolated run ${run + 1} ${variant}: insert ${fmt(m.rows / m.insertSeconds)} rows/s, ` +
-          `update ${m.updates ? fmt(m.updates / m.updateSeconds) : '-'} rows/s, peak RSS ${fmt(m.peakRssMb)} MB, ` +
+          `update ${m.updates ? fmt(m.updates / m.updateSeconds) : '-'} rows/s, close ${m.closeSeconds.toFixed(1)} s, peak RSS ${fmt(m.peakRssMb)} MB, ` +
           `CPU ${m.cpuSeconds.toFixed(1)} s, load ${loadavg()[0]!.toFixed(1)}\n`,
       );
     }
@@ -293,8 +305,8 @@ async function parent(): Promise<void> {
         .map((l) => l.toFixed(1))
         .join(' ')}.`,
     '',
-    '| staging @ checkpoint_threshold | insert rows/s (interleaved) | update rows/s (interleaved) | insert rows/s (alone) | update rows/s (alone) | peak RSS MB (alone) | CPU s (alone) | file MB |',
-    '|---|---|---|---|---|---|---|---|',
+    '| staging @ checkpoint_threshold / memory_limit | insert rows/s (interleaved) | update rows/s (interleaved) | insert rows/s (alone) | update rows/s (alone) | close s (alone) | peak RSS MB (alone) | CPU s (alone) | file MB |',
+    '|---|---|---|---|---|---|---|---|---|',
   ];
   const cell = (xs: number[]) => (xs.length ? fmt(med(xs)) : '-');
   for (const v of VARIANTS) {
@@ -303,6 +315,7 @@ async function parent(): Promise<void> {
     lines.push(
       `| ${label(v)} | ${cell(f.map((t) => ROWS / t.insert))} | ${updates ? cell(f.map((t) => updates / t.update)) : '-'} | ` +
         `${cell(a.map((m) => m.rows / m.insertSeconds))} | ${updates ? cell(a.map((m) => m.updates / m.updateSeconds)) : '-'} | ` +
+        `${a.length ? med(a.map((m) => m.closeSeconds)).toFixed(1) : '-'} | ` +
         `${a.length ? fmt(Math.max(...a.map((m) => m.peakRssMb))) : '-'} | ` +
         `${a.length ? med(a.map((m) => m.cpuSeconds)).toFixed(1) : '-'} | ${a.length ? fmt(med(a.map((m) => m.fileMb))) : '-'} |`,
     );
