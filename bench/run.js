@@ -1,9 +1,12 @@
-// `npm run bench [-- --quick] [-- --runs N] [-- --only cpu,incremental,postgres,peer,ratebudget] [-- --out FILE]`
+// `npm run bench [-- --quick] [-- --runs N] [-- --only cpu,incremental,postgres,peer,ratebudget] [-- --out FILE]
+//   [-- --save FILE.json] [-- --include FILE.json,…]`
 // Runs the benchmark scenarios side by side in one run (paired scenarios interleaved, A B A B) and writes
 // docs/benchmarks.md: a headline table against the targets, one section per scenario, and the hand-kept notes
 // in bench/notes.md (optimizations before/after, what limits each figure). Syncs and simulators run in
 // separate processes, as in production. `--quick` (small datasets, 1 run) is CI's check that the suite runs;
-// it prints the report instead of writing the docs.
+// it prints the report instead of writing the docs. `--save` keeps a run's results as JSON and `--include` adds
+// saved results (e.g. the latency-bound rate-budget scenario, run while the machine did something else); the
+// document says which sections came from which run.
 import { execSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -29,6 +32,7 @@ for (const o of only)
 if (!Number.isInteger(runs) || runs < 1)
   throw new Error(`--runs must be a positive integer, got ${arg('--runs')}`);
 
+const included = (arg('--include')?.split(',') ?? []).map((f) => JSON.parse(readFileSync(f, 'utf8')));
 const started = new Date();
 const t0 = performance.now();
 const load0 = loadavg()[0];
@@ -43,6 +47,18 @@ for (const name of SCENARIOS.filter((s) => only.includes(s))) {
   log(`   (${name}: ${fmt((performance.now() - t) / 1000, 1)} s)`);
 }
 const seconds = (performance.now() - t0) / 1000;
+const notes = [];
+for (const inc of included) {
+  sections.push(...inc.sections);
+  headline.push(...inc.headline);
+  notes.push(
+    `Sections ${inc.only.join(', ')} come from \`${inc.cmd}\`, run separately on ${inc.started} at commit ${inc.commit} (${inc.runs} run(s); load average ${fmt(inc.load[0], 2)} → ${fmt(inc.load[1], 2)}).`,
+  );
+}
+
+// Scenario order, whichever run measured them: headline rows start with the number, sections with `## N`.
+headline.sort((a, b) => Number.parseInt(a.scenario) - Number.parseInt(b.scenario));
+sections.sort((a, b) => Number.parseInt(a.slice(3)) - Number.parseInt(b.slice(3)));
 
 let commit = 'unknown';
 try {
@@ -56,6 +72,7 @@ const doc = `# Benchmarks
 Written by \`${cmd}\` on ${started.toISOString()} at commit ${commit}, in ${fmt(seconds / 60, 1)} min.
 Machine: ${cpus().length} × ${cpus()[0]?.model?.trim() ?? 'cpu'}, ${fmt(totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average ${fmt(load0, 2)} at the start, ${fmt(loadavg()[0], 2)} at the end.
 These machines are noisy: compare the ratios measured within one run. Every figure is the median of ${runs} run(s) with (min–max).
+${notes.join('\n')}
 
 ## Against the targets
 
@@ -66,8 +83,25 @@ ${headline.map((h) => `| ${h.scenario} | ${h.metric} | ${h.measured} | ${h.targe
 ${sections.join('\n')}
 ${readFileSync(join(import.meta.dirname, 'notes.md'), 'utf8')}`;
 
+if (arg('--save'))
+  writeFileSync(
+    arg('--save'),
+    JSON.stringify({
+      cmd,
+      started: started.toISOString(),
+      commit,
+      runs,
+      only,
+      load: [load0, loadavg()[0]],
+      sections,
+      headline,
+    }),
+  );
 const out =
-  arg('--out') ?? (quick || only.length < SCENARIOS.length ? undefined : join(ROOT, 'docs', 'benchmarks.md'));
+  arg('--out') ??
+  (quick || only.length + included.flatMap((i) => i.only).length < SCENARIOS.length
+    ? undefined
+    : join(ROOT, 'docs', 'benchmarks.md'));
 if (out) {
   writeFileSync(out, doc);
   log(`wrote ${out} (${fmt(seconds, 0)} s)`);
