@@ -1024,8 +1024,10 @@ describePg('PostgresDestination', () => {
 
   describe('connection loss', () => {
     async function terminate(applicationName: string): Promise<number> {
+      // With a timeout, pg_terminate_backend returns once the backend has exited: without it, the next step
+      // could still find the dying session alive (seen in CI under load), and the test would race the server.
       const res = await admin.query(
-        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()`,
+        `SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()`,
         [applicationName],
       );
       return res.rowCount ?? 0;
