@@ -78,7 +78,7 @@ ${notes.join('\n')}
 
 | scenario | figure | measured | target | met |
 |---|---|---|---|---|
-${headline.map((h) => `| ${h.scenario} | ${h.metric} | ${h.measured} | ${h.target} | ${h.met ? 'yes' : '**no**'} |`).join('\n')}
+${headline.map((h) => `| ${h.scenario} | ${h.metric} | ${h.measured} | ${h.target} | ${h.met === undefined ? '—' : h.met ? 'yes' : '**no**'} |`).join('\n')}
 
 ${sections.join('\n')}
 ${readFileSync(join(import.meta.dirname, 'notes.md'), 'utf8')}`;
