@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { assertBuilt, CLI, type CliResult, ROOT } from '../helpers/cli.js';
+import { assertBuilt, CLI, type CliResult, collectOutput, ROOT } from '../helpers/cli.js';
 
 const ENV = () => ({
   ...process.env,
@@ -15,19 +15,10 @@ const ENV = () => ({
 export function runCliInput(args: string[], input: string | Buffer): Promise<CliResult> {
   assertBuilt();
   const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: ENV(), stdio: 'pipe' });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => {
-    stdout += d;
-  });
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
+  const done = collectOutput(child);
   child.stdin.on('error', () => {});
   child.stdin.end(input);
-  return new Promise((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
-  );
+  return done;
 }
 
 /** `tributary <sourceArgs> | tributary <loadArgs>` through a real OS pipe. */

@@ -33,6 +33,11 @@ export function startCli(
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  return { child, done: collectOutput(child) };
+}
+
+/** A child's stdout and stderr as text, with its exit code or signal, once it has closed. */
+export function collectOutput(child: ChildProcess): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => {
@@ -41,10 +46,9 @@ export function startCli(
   child.stderr!.on('data', (d) => {
     stderr += d;
   });
-  const done = new Promise<CliResult>((resolve) => {
+  return new Promise<CliResult>((resolve) => {
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
-  return { child, done };
 }
 
 export function runCli(args: string[], env: Record<string, string> = {}, cwd = ROOT): Promise<CliResult> {

@@ -43,7 +43,7 @@ import {
   type TributaryError,
 } from '../../src/errors.js';
 import type { SimulatorHandle } from '../../src/simulator/index.js';
-import { CLI, type CliResult, runCli } from '../helpers/cli.js';
+import { CLI, type CliResult, collectOutput, runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/duckdb.js';
 import { type FakeApi, json, startFakeApi } from '../helpers/fake-api.js';
 import { syncConnector } from '../helpers/humaans.js';
@@ -1627,17 +1627,7 @@ async function runLimited(args: string[], kb: number): Promise<CliResult> {
     env: { ...process.env, TRIBUTARY_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => {
-    stdout += d;
-  });
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  return new Promise((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
-  );
+  return collectOutput(child);
 }
 
 /** A TCP proxy in front of PostgreSQL, so the test can cut the network to it without touching the server. */

@@ -22,6 +22,15 @@ export type HostilePage =
   | { body: unknown; status?: number; contentType?: string }
   | { raw: (req: IncomingMessage, res: ServerResponse, origin: string) => void };
 
+/** Send a hostile page: a string body as is, any other body as JSON, or hand the response over. */
+function answerHostile(h: HostilePage, req: IncomingMessage, res: ServerResponse, origin: string): void {
+  if ('raw' in h) h.raw(req, res, origin);
+  else if (typeof h.body === 'string') {
+    res.writeHead(h.status ?? 200, { 'content-type': h.contentType ?? 'application/json' });
+    res.end(h.body);
+  } else json(res, h.status ?? 200, h.body);
+}
+
 /**
  * A Django-REST API: pages 1..`pages`, `hostile` answers page `hostileAt` (default 3, the last one).
  * `results` of hostile pages may be given as records, in which case the envelope is built around them.
@@ -37,14 +46,7 @@ export async function startDrfApi(opts: {
     const url = new URL(req.url ?? '/', origin);
     const page = Number(url.searchParams.get('page') ?? '1');
     if (page === hostileAt) {
-      const h = opts.hostile(page, origin);
-      if ('raw' in h) return h.raw(req, res, origin);
-      if (typeof h.body === 'string') {
-        res.writeHead(h.status ?? 200, { 'content-type': h.contentType ?? 'application/json' });
-        res.end(h.body);
-        return;
-      }
-      return json(res, h.status ?? 200, h.body);
+      return answerHostile(opts.hostile(page, origin), req, res, origin);
     }
     if (page > pages) return json(res, 404, { detail: 'Invalid page.' });
     json(res, 200, envelope(goodRecords(page), page, pages, origin));
@@ -83,14 +85,7 @@ export async function startFeathersApi(opts: {
       .filter((r) => gte === null || String(r.updatedAt) >= gte)
       .sort((a, b) => (String(a.updatedAt) < String(b.updatedAt) ? -1 : 1));
     if (opts.hostile && opts.hostileFrom !== undefined && skip >= opts.hostileFrom && gte === null) {
-      const h = opts.hostile();
-      if ('raw' in h) return h.raw(req, res, origin);
-      if (typeof h.body === 'string') {
-        res.writeHead(h.status ?? 200, { 'content-type': h.contentType ?? 'application/json' });
-        res.end(h.body);
-        return;
-      }
-      return json(res, h.status ?? 200, h.body);
+      return answerHostile(opts.hostile(), req, res, origin);
     }
     json(res, 200, { total: all.length, limit, skip, data: all.slice(skip, skip + limit) });
   });
