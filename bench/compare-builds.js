@@ -2,11 +2,11 @@
 // after …) on the same simulator process, for a Humaans sync into DuckDB and for `airbyte humaans read` to
 // /dev/null.
 //   node bench/compare-builds.js --before <repo dir with dist/> [--after <dir>] [--records 100000] [--runs 3]
-import { rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cell, fmt, interleave, log, ROOT, runNode, summarize, tempFile } from './lib.js';
-import { humaansConfig } from './scenarios/cpu-memory.js';
+import { inputs, TOKEN } from './scenarios/peer.js';
 import { startSim } from './sim.js';
 
 const { values } = parseArgs({
@@ -23,21 +23,9 @@ const runs = Number(values.runs);
 const cli = (dir) => join(resolve(dir), 'dist', 'cli', 'main.js');
 const NODE_ARGS = ['--max-old-space-size=256'];
 
-const sim = await startSim('humaans', { records, seed: 42, token: 'bench-token' });
-const config = humaansConfig(sim.baseUrl);
-const catalog = join(dirname(config), 'catalog.json');
-writeFileSync(
-  catalog,
-  JSON.stringify({
-    streams: [
-      {
-        stream: { name: 'documents', json_schema: {}, supported_sync_modes: ['full_refresh'] },
-        sync_mode: 'full_refresh',
-        destination_sync_mode: 'overwrite',
-      },
-    ],
-  }),
-);
+const sim = await startSim('humaans', { records, seed: 42, token: TOKEN });
+// The peer scenario's inputs: full refresh of `documents`, no incoming state.
+const { config, catalog } = inputs(sim.baseUrl);
 
 async function once(label, build, kind) {
   let r;

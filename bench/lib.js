@@ -8,30 +8,6 @@ export const ROOT = join(import.meta.dirname, '..');
 export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 const RUSAGE_HOOK = join(import.meta.dirname, 'rusage.cjs');
 
-/** Start a simulator in its own process; resolves with its base URL and a stop function. */
-export function startSimulator(connector, args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'simulate', connector, '--port', '0', ...args], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let buf = '';
-    child.stdout.on('data', (d) => {
-      buf += d;
-      const m = /listening on (\S+)/.exec(buf);
-      if (m)
-        resolve({
-          baseUrl: m[1],
-          stop: () =>
-            new Promise((r) => {
-              child.once('exit', r);
-              child.kill('SIGTERM');
-            }),
-        });
-    });
-    child.once('exit', (code) => reject(new Error(`simulator exited with ${code}: ${buf}`)));
-  });
-}
-
 /**
  * Run `node [nodeArgs] script [args]` with the rusage hook preloaded. Returns wall ms, exit code, stdout
  * (unless `stdoutTo: '/dev/null'`), stderr, and the child's own peak RSS (MB) and CPU seconds.

@@ -4,30 +4,21 @@
 import { createReadStream, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import {
-  cell,
-  fmt,
-  interleave,
-  log,
-  runMeasured,
-  runNode,
-  startSimulator,
-  summarize,
-  tempFile,
-} from '../lib.js';
+import { cell, fmt, interleave, log, runMeasured, runNode, summarize, tempFile } from '../lib.js';
+import { startSim } from '../sim.js';
 
 export const RECORDS_FULL = 200_000;
 export const RECORDS_QUICK = 20_000;
 export const PEER = join(import.meta.dirname, '..', 'peer', 'faros-humaans-source.cjs');
 /** The same heap cap as the `tributary` bin (and runMeasured), so neither gets more old space than the other. */
 export const NODE_ARGS = ['--max-old-space-size=256'];
-const TOKEN = 'bench-peer-token';
+export const TOKEN = 'bench-peer-token';
 const PAGE = 250;
 const TARGET_RPS_RATIO = 2;
 const TARGET_CPU_RATIO = 0.5;
 
 /** Config and catalog files both implementations accept; full refresh of `documents`, no incoming state. */
-function inputs(baseUrl) {
+export function inputs(baseUrl) {
   const config = tempFile(
     'config.json',
     JSON.stringify({ api_token: TOKEN, base_url: baseUrl, initial_sync_days: 0, max_records_per_page: PAGE }),
@@ -112,14 +103,7 @@ export async function run({ quick, runs }) {
   log(
     `== 6 Peer: faros-airbyte-cdk source vs tributary airbyte read, ${fmt(records)} Humaans documents, ${runs} run(s) each, interleaved`,
   );
-  const sim = await startSimulator('humaans', [
-    '--records',
-    String(records),
-    '--seed',
-    '42',
-    '--token',
-    TOKEN,
-  ]);
+  const sim = await startSim('humaans', { records, seed: 42, token: TOKEN });
   const files = inputs(sim.baseUrl);
   try {
     const run = runners(files);
