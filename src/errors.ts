@@ -19,6 +19,8 @@ export type ErrorCode =
   | 'TRB_SOURCE_BAD_RESPONSE'
   | 'TRB_SOURCE_RECORD'
   | 'TRB_SOURCE_REDIRECT'
+  /** The API broke its own paging contract, so the pass could not be proven complete (nothing swept). */
+  | 'TRB_SOURCE_CONTRACT'
   | 'TRB_DEST_OPEN'
   | 'TRB_DEST_LOCKED'
   | 'TRB_DEST_WRITE'
@@ -87,6 +89,7 @@ export class SourceError extends TributaryError {
       | 'TRB_SOURCE_BAD_RESPONSE'
       | 'TRB_SOURCE_RECORD'
       | 'TRB_SOURCE_REDIRECT'
+      | 'TRB_SOURCE_CONTRACT'
     >,
     message: string,
     opts: { details?: Record<string, unknown>; retryable?: boolean; cause?: unknown } = {},

@@ -16,6 +16,12 @@ export interface Page {
   checkpoint: StreamState;
   /** Approximate size of the page's body in bytes, for batch caps and metrics. */
   bytes: number;
+  /**
+   * On the last page of a pass only (`checkpoint.in_progress === false`): how many distinct records the API
+   * says the whole pass holds (its `count`/`total`), when it says. The engine proves a full-refresh pass
+   * against it (the rows this pass stamped must number exactly this) before any sweep or swap.
+   */
+  expectedCount?: number;
 }
 
 export interface StreamDescriptor {
@@ -55,6 +61,12 @@ export interface Source {
   /** Probe the API with the configured credentials. Throws a typed error when it fails. */
   check(): Promise<void>;
   read(stream: string, opts: ReadOptions): AsyncIterable<Page>;
+  /**
+   * Fetch one record by primary key from the API's detail endpoint, transformed like a listed record;
+   * `null` when the API says it does not exist (404). Used to confirm a record is really gone before a
+   * sweep marks it deleted. Optional: a source without it cannot confirm deletions one by one.
+   */
+  fetchOne?(stream: string, key: Record<string, unknown>, signal?: AbortSignal): Promise<SourceRecord | null>;
   /** Per-stream request metrics since the source was built. */
   metrics(stream: string): StreamMetrics;
   close(): Promise<void>;

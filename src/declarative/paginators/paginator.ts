@@ -44,6 +44,8 @@ export interface RawPage {
   checkpoint: Record<string, unknown>;
   /** Position of the first record within the stream pass, for error messages. */
   position: { page: number; firstIndex: number };
+  /** Last page of a pass only: the API's own count of records in the pass (see `Page.expectedCount`). */
+  expectedCount?: number;
 }
 
 export interface Paginator {
