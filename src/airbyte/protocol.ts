@@ -1,6 +1,6 @@
 /**
  * The Airbyte protocol v0 messages tributary reads and writes, as TypeScript types. The normative schema is
- * airbyte_protocol.yaml (a copy sits in the shared fixtures); test/airbyte/protocol-schema.test.ts validates
+ * airbyte_protocol.yaml (vendored in test/fixtures/airbyte); test/airbyte/protocol-schema.test.ts validates
  * every message we emit against it. Only the fields tributary uses are typed; the rest pass through.
  */
 
@@ -121,5 +121,5 @@ export type AirbyteMessage =
   | { type: 'CATALOG'; catalog: { streams: AirbyteStream[] } }
   | { type: 'TRACE'; trace: AirbyteTrace };
 
-/** The protocol version these messages follow (the `version` of the shared airbyte_protocol.yaml). */
+/** The protocol version these messages follow (the `version` of the vendored airbyte_protocol.yaml). */
 export const PROTOCOL_VERSION = '0.3.2';

@@ -1,7 +1,7 @@
 /**
  * Every kind of message tributary emits, from real runs of the built CLI against the simulators (and the
  * builders for the kinds a healthy run never produces), validated with ajv against the Airbyte protocol
- * schema (a copy of shared/fixtures/airbyte/airbyte_protocol_v0.yaml in ./fixtures). The schema leaves most objects open, so the
+ * schema (vendored in test/fixtures/airbyte). The schema leaves most objects open, so the
  * test also checks that each message carries the payload its type announces.
  */
 import { readFileSync, rmSync } from 'node:fs';
@@ -18,8 +18,8 @@ import { ROOT, runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/duckdb.js';
 import { configure, type Msg, protocolLines, runCliInput, writeJson } from './helpers.js';
 
-/** A verbatim copy of airbyte-protocol's v0 airbyte_protocol.yaml (MIT), as shared in ../shared/fixtures/airbyte. */
-const PROTOCOL = join(ROOT, 'test', 'airbyte', 'fixtures', 'airbyte_protocol_v0.yaml');
+/** A verbatim copy of airbyte-protocol's v0 airbyte_protocol.yaml (MIT); origin in test/fixtures/README.md. */
+const PROTOCOL = join(ROOT, 'test', 'fixtures', 'airbyte', 'airbyte_protocol_v0.yaml');
 const PAYLOAD: Record<string, string> = {
   RECORD: 'record',
   STATE: 'state',

@@ -5,8 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHellobatonSimulator } from '../../src/connectors/hellobaton/simulator/index.js';
 import type { SimulatorHandle } from '../../src/simulator/types.js';
 
-/** Airbyte's canonical schemas for its 11 streams; the Singer tap's for the 6 extra endpoints. */
-const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/hellobaton/', import.meta.url));
+/**
+ * Airbyte's canonical schemas for its 11 streams; the Singer tap's for the 6 extra endpoints. Vendored verbatim,
+ * origin in test/fixtures/README.md.
+ */
+const FIXTURES = fileURLToPath(new URL('../fixtures/hellobaton/', import.meta.url));
 const AIRBYTE = [
   'activity',
   'companies',
@@ -43,7 +46,7 @@ function validators() {
   const ajv = new Ajv({ allErrors: true, strict: false });
   ajv.addFormat('date-time', (s: string) => DATE_TIME.test(s) && !Number.isNaN(Date.parse(s)));
   const out = new Map<string, ReturnType<typeof ajv.compile>>();
-  for (const s of AIRBYTE) out.set(s, ajv.compile(loadSchema(`${FIXTURES}schemas/${s}.json`)));
+  for (const s of AIRBYTE) out.set(s, ajv.compile(loadSchema(`${FIXTURES}airbyte_schemas/${s}.json`)));
   for (const [s, file] of Object.entries(TAP)) {
     out.set(s, ajv.compile(loadSchema(`${FIXTURES}tap_hellobaton_schemas/${file}.json`)));
   }
@@ -90,7 +93,7 @@ describe('Hellobaton data validates against the published schemas', () => {
   it('fills every schema property somewhere in the data', () => {
     // A field the generator forgot would still validate (everything is optional), so check coverage.
     for (const stream of AIRBYTE) {
-      const schema = loadSchema(`${FIXTURES}schemas/${stream}.json`) as {
+      const schema = loadSchema(`${FIXTURES}airbyte_schemas/${stream}.json`) as {
         properties: Record<string, unknown>;
       };
       const records = sim.records(stream);
