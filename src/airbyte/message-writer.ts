@@ -1,7 +1,7 @@
 /**
  * Writing protocol messages: one JSON object per line, and nothing else, on one stream (stdout). Writes are
  * synchronous calls that queue in the stream; `drain()` waits for a slow reader (e.g. a loader on the other
- * end of a pipe), so a fast source never buffers more than a page ahead of it (ARCHITECTURE law 2).
+ * end of a pipe), so a fast source never buffers more than a page ahead of it (docs/architecture.md law 2).
  */
 import type { AirbyteMessage } from './protocol.js';
 

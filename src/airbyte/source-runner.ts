@@ -1,6 +1,6 @@
 /**
  * A tributary source as an Airbyte source: `spec`, `check`, `discover` and `read` over the one Source
- * interface the engine uses (ARCHITECTURE: the adapter wraps it, it does not fork it). `read` starts each
+ * interface the engine uses (docs/architecture.md: the adapter wraps it, it does not fork it). `read` starts each
  * stream where its incoming state says, with the same plan `runSync` uses (`planStreamRead`), and emits
  * after every page the page's RECORDs and then a STATE whose `stream_state` is a StoredStreamState: the
  * very blob `tributary sync` keeps in `_tributary_state`, so a resume works from either side.

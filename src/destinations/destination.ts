@@ -1,7 +1,7 @@
 /**
  * The one interface every destination implements. The engine talks to destinations only through this file.
  *
- * The contract that makes exactly-once hold (ARCHITECTURE law 1): `write` commits the rows, the stream's
+ * The contract that makes exactly-once hold (docs/architecture.md law 1): `write` commits the rows, the stream's
  * state and the schema changes they need in ONE transaction. If `write` throws, nothing of that batch is
  * visible and the stored state still describes the data that is.
  */

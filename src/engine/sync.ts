@@ -1,6 +1,6 @@
 /**
  * Running a sync: plan the streams, read each one's pages, batch them (capped by rows and bytes), and commit
- * every batch together with the state that covers it (ARCHITECTURE law 1). Streams run concurrently under
+ * every batch together with the state that covers it (docs/architecture.md law 1). Streams run concurrently under
  * one rate budget per credential; one destination write runs at a time, and reading the next pages
  * overlaps with writing the current batch. Memory is bounded by streams × (prefetched pages + one batch).
  */

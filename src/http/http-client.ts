@@ -1,5 +1,5 @@
 /**
- * The one HTTP client every connector uses (ARCHITECTURE law 5): undici underneath, every request through
+ * The one HTTP client every connector uses (docs/architecture.md law 5): undici underneath, every request through
  * the credential's rate budget, retries with backoff and Retry-After, an overall timeout per attempt,
  * same-origin enforcement for redirects and next links, and redaction of every URL it prints.
  */

@@ -1,5 +1,5 @@
 /**
- * The proactive rate budget (ARCHITECTURE law 3). Every request of a credential acquires a slot first, so a
+ * The proactive rate budget (docs/architecture.md law 3). Every request of a credential acquires a slot first, so a
  * sync stays under the vendor's limit instead of discovering it through 429s. A 429 that arrives anyway
  * pauses the whole budget (every stream sharing the credential), not just the one request.
  *

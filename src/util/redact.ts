@@ -1,6 +1,6 @@
 /**
  * Secret redaction. Every secret value from a config is registered here; anything that may be printed
- * (log lines, error messages, URLs, run rows) passes through `redact` first (ARCHITECTURE law 4).
+ * (log lines, error messages, URLs, run rows) passes through `redact` first (docs/architecture.md law 4).
  */
 
 const MASK = '***';

@@ -1,5 +1,5 @@
 /**
- * The loader's crash test (ARCHITECTURE law 1 through the Airbyte protocol). Full refresh into append mode
+ * The loader's crash test (docs/architecture.md law 1 through the Airbyte protocol). Full refresh into append mode
  * makes every duplicate or lost record visible as an extra or missing row. A load is broken at a random
  * point, by cutting the input mid-stream or by SIGKILL; then, like an orchestrator, the harness asks the
  * destination for the committed state (`load --committed-state`), re-runs the source from it for the

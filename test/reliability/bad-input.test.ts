@@ -1,5 +1,5 @@
 /**
- * The bad-input catalog (ARCHITECTURE law 6): table-driven cases, each run through the real CLI. Every case
+ * The bad-input catalog (docs/architecture.md law 6): table-driven cases, each run through the real CLI. Every case
  * asserts the error class and code, words that must appear in the message, the exit code, and that the
  * destination is unchanged past the last checkpoint:
  *

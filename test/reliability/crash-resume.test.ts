@@ -1,5 +1,5 @@
 /**
- * Crash and resume (ARCHITECTURE law 1, the hard way): real `tributary sync` child processes are killed
+ * Crash and resume (docs/architecture.md law 1, the hard way): real `tributary sync` child processes are killed
  * with SIGKILL at random points of their progress and re-run to completion, for Humaans (incremental),
  * Hellobaton (resumable full refresh with soft deletes, sometimes replace mode) and a schema-evolving API,
  * into DuckDB and PostgreSQL. See support/crash.ts for what each trial checks.

@@ -1,5 +1,5 @@
 /**
- * Secret scanner (ARCHITECTURE law 4): every CLI command the suite exercises runs with known secret values
+ * Secret scanner (docs/architecture.md law 4): every CLI command the suite exercises runs with known secret values
  * (fresh random ones each run) at the highest log level (TRIBUTARY_LOG_LEVEL=trace and --log-level trace),
  * through success, failure, retries, hostile APIs that echo the secret back, a SIGKILL and a resume. Then
  * stdout, stderr, every destination table (bookkeeping included), every state, and the raw bytes of the

@@ -1,7 +1,7 @@
 /**
  * The embedded default destination: one DuckDB file, one schema per connection, the stream tables and the
  * bookkeeping tables side by side. Every method that changes data is one DuckDB transaction, so rows,
- * schema changes and state commit together or not at all (ARCHITECTURE law 1).
+ * schema changes and state commit together or not at all (docs/architecture.md law 1).
  */
 import { totalmem } from 'node:os';
 import type { DuckDBConnection } from '@duckdb/node-api';

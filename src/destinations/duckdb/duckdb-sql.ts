@@ -104,7 +104,7 @@ export function commentSql(qualified: string, marker: DuckDbTableMarker): string
   return `COMMENT ON TABLE ${qualified} IS ${quoteLiteral(markerComment(marker))}`;
 }
 
-/** The bookkeeping tables of one namespace (ARCHITECTURE: "Tables in the destination"). */
+/** The bookkeeping tables of one namespace (docs/architecture.md: "Tables in the destination"). */
 export function bookkeepingDdl(catalog: string, schema: string): string[] {
   const q = (t: string) => qualify(catalog, schema, t);
   return [
