@@ -1,6 +1,6 @@
 /**
  * /api/projects/: the hub every other stream links to. `cost` is an integer or null, as Airbyte's schema
- * types it (the swagger says decimal; see shared/api/hellobaton.md §8).
+ * types it (the swagger says decimal; see the connector README, "Facts and their confidence").
  */
 import { JsonWriter } from '../../../../simulator/json-writer.js';
 import { recordRng, type Rng } from '../../../../simulator/prng.js';
