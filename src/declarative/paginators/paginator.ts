@@ -34,6 +34,11 @@ export interface PaginationContext {
   /** The source part of the committed state, when resuming. */
   state: Record<string, unknown> | undefined;
   incremental?: IncrementalWindow;
+  /**
+   * The record's id field in the API's shape (a single-field primary key), when known: a pass checks that no
+   * record comes twice (see PassAudit).
+   */
+  idField?: string;
   signal?: AbortSignal;
 }
 

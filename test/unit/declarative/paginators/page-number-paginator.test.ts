@@ -8,7 +8,11 @@ import type {
 
 const BASE = 'https://acme.hellobaton.com/api/tasks/';
 
-/** A Django REST list endpoint in memory: `?page=&page_size=`, `{count, next, previous, results}`, 404 past the end. */
+/**
+ * A Django REST list endpoint in memory: `?page=&page_size=`, `{count, next, previous, results}`, 404 past
+ * the end. It can bend its contract the way real APIs do: cap the page size, report a wrong count, answer
+ * a page empty while its `next` says more, or change its list between requests (`beforeAnswer`).
+ */
 class FakeDjango {
   readonly requests: URL[] = [];
   inFlight = 0;
@@ -19,8 +23,24 @@ class FakeDjango {
   failPage: number | undefined;
   withCount = true;
   withNext = true;
+  /** The largest page the server serves, whatever page_size asks. */
+  cap: number | undefined;
+  /** The count the server reports instead of the true one. */
+  reportedCount: number | undefined;
+  /** Pages answered with no results but their usual `next`. */
+  readonly emptyPages = new Set<number>();
+  /** Called before each request is answered (1-based request number), to change the list. */
+  beforeAnswer: ((request: number, page: number) => void) | undefined;
+  /** The list's ids, in the server's order. */
+  rows: number[];
 
-  constructor(public total: number) {}
+  constructor(total: number) {
+    this.rows = Array.from({ length: total }, (_, i) => i + 1);
+  }
+
+  get total(): number {
+    return this.rows.length;
+  }
 
   fetch = async (url: URL): Promise<FetchedPage> => {
     const u = new URL(url);
@@ -29,21 +49,23 @@ class FakeDjango {
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {
       const page = Number(u.searchParams.get('page') ?? 1);
-      const size = Number(u.searchParams.get('page_size') ?? 10);
+      const asked = Number(u.searchParams.get('page_size') ?? 10);
+      const size = this.cap === undefined ? asked : Math.min(asked, this.cap);
       const ms = this.delay(page);
       await new Promise((r) => (ms > 0 ? setTimeout(r, ms) : setImmediate(r)));
+      this.beforeAnswer?.(this.requests.length, page);
       if (page === this.failPage) throw new Error(`page ${page} failed`);
       const start = (page - 1) * size;
       if (page < 1 || (start >= this.total && page !== 1)) {
         return { records: [], body: undefined, bytes: 20, url: u, endOfStream: true };
       }
-      const results = Array.from({ length: Math.max(0, Math.min(size, this.total - start)) }, (_, i) => ({
-        id: start + i + 1,
-      }));
+      const results = this.emptyPages.has(page)
+        ? []
+        : this.rows.slice(start, start + size).map((id) => ({ id }));
       const next = start + size < this.total ? new URL(u) : null;
       next?.searchParams.set('page', String(page + 1));
       const body: Record<string, unknown> = { results };
-      if (this.withCount) body.count = this.total;
+      if (this.withCount) body.count = this.reportedCount ?? this.total;
       if (this.withNext) body.next = next ? next.toString() : null;
       return { records: results, body, bytes: JSON.stringify(body).length, url: u, endOfStream: false };
     } finally {
@@ -63,8 +85,8 @@ function paginator(o: Partial<ConstructorParameters<typeof PageNumberPaginator>[
   });
 }
 
-function ctx(api: FakeDjango, state?: Record<string, unknown>): PaginationContext {
-  return { baseUrl: new URL(BASE), fetch: api.fetch, state };
+function ctx(api: FakeDjango, state?: Record<string, unknown>, idField?: string): PaginationContext {
+  return { baseUrl: new URL(BASE), fetch: api.fetch, state, idField };
 }
 
 async function collect(
@@ -92,11 +114,12 @@ describe('PageNumberPaginator, sequential', () => {
     expect(api.maxInFlight).toBe(1);
     expect(api.requests[0]!.searchParams.get('page_size')).toBe('10');
     expect(pages.map((p) => p.checkpoint)).toEqual([
-      { page: 2, in_progress: true },
-      { page: 3, in_progress: true },
-      { page: 4, in_progress: true },
+      { page: 2, in_progress: true, read: 10, count: 35, size: 10, page_size: 10 },
+      { page: 3, in_progress: true, read: 20, count: 35, size: 10, page_size: 10 },
+      { page: 4, in_progress: true, read: 30, count: 35, size: 10, page_size: 10 },
       { in_progress: false },
     ]);
+    expect(pages.map((p) => p.expectedCount)).toEqual([undefined, undefined, undefined, 35]);
     expect(pages.map((p) => p.position)).toEqual([
       { page: 0, firstIndex: 0 },
       { page: 1, firstIndex: 10 },
@@ -141,7 +164,7 @@ describe('PageNumberPaginator, sequential', () => {
       const pages = await collect(paginator({ nextPath: ['next'], concurrency }).pages(ctx(api)));
       expect(ids(pages)).toEqual(range(1, 20));
       expect(pages.map((p) => p.checkpoint)).toEqual([
-        { page: 2, in_progress: true },
+        { page: 2, in_progress: true, read: 10, size: 10, page_size: 10 },
         { in_progress: false },
       ]);
       expect(api.requests).toHaveLength(2);
@@ -215,22 +238,28 @@ describe('PageNumberPaginator, parallel', () => {
     expect(api.maxInFlight).toBeLessThanOrEqual(3);
   });
 
-  it('stops at an end-of-stream page (404) even when the count promised more', async () => {
+  it('fails the pass at an end-of-stream page (404) when the count promised more, before yielding it', async () => {
     const api = new FakeDjango(100);
     const fetch = async (u: URL) => {
       const p = Number(u.searchParams.get('page'));
       const res = await api.fetch(u);
       return p >= 6 ? { ...res, records: [], body: undefined, endOfStream: true } : res;
     };
-    const pages = await collect(
+    const pages: RawPage[] = [];
+    const err = await collect(
       paginator({ countPath: ['count'], concurrency: 3 }).pages({
         baseUrl: new URL(BASE),
         fetch,
         state: undefined,
       }),
-    );
-    expect(pages.map((p) => p.position.page)).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(pages.at(-1)).toMatchObject({ records: [], checkpoint: { in_progress: false } });
+      (p) => {
+        pages.push(p);
+      },
+    ).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'TRB_SOURCE_CONTRACT', details: { expected: 100, seen: 50 } });
+    expect(String((err as Error).message)).toContain(BASE);
+    expect(pages.map((p) => p.position.page)).toEqual([0, 1, 2, 3, 4]);
+    expect(pages.every((p) => p.checkpoint.in_progress === true)).toBe(true);
     expect(ids(pages)).toEqual(range(1, 50));
   });
 
@@ -251,13 +280,43 @@ describe('PageNumberPaginator, parallel', () => {
   it('resumes from an in-progress page', async () => {
     const api = new FakeDjango(95);
     const pages = await collect(
-      paginator({ countPath: ['count'], concurrency: 3 }).pages(ctx(api, { page: 4, in_progress: true })),
+      paginator({ countPath: ['count'], concurrency: 3 }).pages(
+        ctx(api, { page: 4, in_progress: true, read: 30, count: 95, size: 10, page_size: 10 }),
+      ),
     );
     expect(pageNumbers(api)[0]).toBe(4);
     expect(pages.map((p) => p.position.page)).toEqual([3, 4, 5, 6, 7, 8, 9]);
     expect(ids(pages)).toEqual(range(31, 95));
     expect(pages[0]!.position.firstIndex).toBe(30);
     expect(pages.at(-1)!.checkpoint).toEqual({ in_progress: false });
+    expect(pages.at(-1)!.expectedCount).toBe(95);
+  });
+
+  it('starts the pass over from a checkpoint it cannot resume exactly', async () => {
+    const checkpoints = [
+      { page: 4, in_progress: true }, // written before checkpoints carried the read count
+      { page: 4, in_progress: true, read: 30, count: 95, size: 10, page_size: 25 }, // another page size
+    ];
+    for (const state of checkpoints) {
+      const api = new FakeDjango(95);
+      const pages = await collect(paginator({ countPath: ['count'], concurrency: 3 }).pages(ctx(api, state)));
+      expect(pageNumbers(api)[0], JSON.stringify(state)).toBe(1);
+      expect(ids(pages)).toEqual(range(1, 95));
+      expect(pages.at(-1)!.expectedCount).toBe(95);
+    }
+  });
+
+  it('starts the pass over when the count changed while the sync was down', async () => {
+    const api = new FakeDjango(95);
+    api.rows.unshift(0);
+    const pages = await collect(
+      paginator({ countPath: ['count'], concurrency: 3 }).pages(
+        ctx(api, { page: 4, in_progress: true, read: 30, count: 95, size: 10, page_size: 10 }, 'id'),
+      ),
+    );
+    expect(pageNumbers(api).slice(0, 2)).toEqual([4, 1]);
+    expect(ids(pages)).toEqual(range(0, 95));
+    expect(pages.at(-1)!.expectedCount).toBe(96);
   });
 
   it('starts from the first page when the stored state is not in progress', async () => {
