@@ -45,6 +45,7 @@ class FakeDjango {
   fetch = async (url: URL): Promise<FetchedPage> => {
     const u = new URL(url);
     this.requests.push(u);
+    const request = this.requests.length;
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {
@@ -53,7 +54,7 @@ class FakeDjango {
       const size = this.cap === undefined ? asked : Math.min(asked, this.cap);
       const ms = this.delay(page);
       await new Promise((r) => (ms > 0 ? setTimeout(r, ms) : setImmediate(r)));
-      this.beforeAnswer?.(this.requests.length, page);
+      this.beforeAnswer?.(request, page);
       if (page === this.failPage) throw new Error(`page ${page} failed`);
       const start = (page - 1) * size;
       if (page < 1 || (start >= this.total && page !== 1)) {
@@ -348,5 +349,216 @@ describe('PageNumberPaginator, parallel', () => {
       );
       expect([...ids(all.slice(0, k + 1)), ...ids(rest)], `after page ${k + 1}`).toEqual(range(1, 73));
     }
+  });
+});
+
+describe('PageNumberPaginator, against an API that bends its contract', () => {
+  const both = [1, 4];
+
+  it('learns a capped page size (asked 100, served 25) and reads all 1,000 records', async () => {
+    for (const concurrency of both) {
+      const api = new FakeDjango(1000);
+      api.cap = 25;
+      const pages = await collect(
+        paginator({ pageSize: 100, countPath: ['count'], nextPath: ['next'], concurrency }).pages(
+          ctx(api, undefined, 'id'),
+        ),
+      );
+      expect(ids(pages), `concurrency ${concurrency}`).toEqual(range(1, 1000));
+      // No request beyond the 40 pages the server really has.
+      expect(pageNumbers(api)).toEqual(range(1, 40));
+      for (const u of api.requests) expect(u.searchParams.get('page_size')).toBe('100');
+      expect(pages.at(-1)).toMatchObject({ checkpoint: { in_progress: false }, expectedCount: 1000 });
+      expect(pages[0]!.checkpoint).toMatchObject({ size: 25, page_size: 100, read: 25, count: 1000 });
+      expect(pages.map((p) => p.position.firstIndex)).toEqual(range(0, 39).map((i) => i * 25));
+    }
+  });
+
+  it('learns a capped page size from the count alone when there is no next link', async () => {
+    for (const concurrency of both) {
+      const api = new FakeDjango(1000);
+      api.cap = 25;
+      api.withNext = false;
+      const pages = await collect(
+        paginator({ pageSize: 100, countPath: ['count'], concurrency }).pages(ctx(api, undefined, 'id')),
+      );
+      expect(ids(pages), `concurrency ${concurrency}`).toEqual(range(1, 1000));
+      expect(api.requests).toHaveLength(40);
+    }
+  });
+
+  it('resumes a capped pass from its checkpoint with the learned size', async () => {
+    const api = new FakeDjango(1000);
+    api.cap = 25;
+    const p = () => paginator({ pageSize: 100, countPath: ['count'], nextPath: ['next'], concurrency: 3 });
+    const first: RawPage[] = [];
+    for await (const page of p().pages(ctx(api, undefined, 'id'))) {
+      first.push(page);
+      if (first.length === 7) break;
+    }
+    const rest = await collect(p().pages(ctx(api, first.at(-1)!.checkpoint, 'id')));
+    expect([...ids(first), ...ids(rest)]).toEqual(range(1, 1000));
+    expect(rest.at(-1)!.expectedCount).toBe(1000);
+  });
+
+  it('follows next past a count that is too low, then fails the proof instead of truncating', async () => {
+    for (const concurrency of both) {
+      const api = new FakeDjango(1000);
+      api.reportedCount = 500;
+      const pages: RawPage[] = [];
+      const err = await collect(
+        paginator({ pageSize: 100, countPath: ['count'], nextPath: ['next'], concurrency }).pages(
+          ctx(api, undefined, 'id'),
+        ),
+        (p) => {
+          pages.push(p);
+        },
+      ).catch((e: unknown) => e);
+      expect(err, `concurrency ${concurrency}`).toMatchObject({
+        code: 'TRB_SOURCE_CONTRACT',
+        details: { expected: 500, seen: 1000 },
+      });
+      expect((err as Error).message).toMatch(/read 1000 records but the API's count said 500/);
+      // Every page was read; the last one was never yielded as the end of a pass.
+      expect(pageNumbers(api)).toEqual(range(1, 10));
+      expect(ids(pages)).toEqual(range(1, 900));
+      expect(pages.every((p) => p.checkpoint.in_progress === true)).toBe(true);
+    }
+  });
+
+  it('fails the proof when the count is too high and next ends the list early', async () => {
+    for (const concurrency of both) {
+      const api = new FakeDjango(300);
+      api.reportedCount = 400;
+      const pages: RawPage[] = [];
+      const err = await collect(
+        paginator({ pageSize: 100, countPath: ['count'], nextPath: ['next'], concurrency }).pages(ctx(api)),
+        (p) => {
+          pages.push(p);
+        },
+      ).catch((e: unknown) => e);
+      expect(err, `concurrency ${concurrency}`).toMatchObject({
+        code: 'TRB_SOURCE_CONTRACT',
+        details: { expected: 400, seen: 300 },
+      });
+      expect(pages.every((p) => p.checkpoint.in_progress === true)).toBe(true);
+    }
+  });
+
+  it('an empty results page mid-list with a next link is not the end', async () => {
+    for (const concurrency of both) {
+      const api = new FakeDjango(1000);
+      api.emptyPages.add(4);
+      api.emptyPages.add(5);
+      const pages: RawPage[] = [];
+      const err = await collect(
+        paginator({ pageSize: 100, countPath: ['count'], nextPath: ['next'], concurrency }).pages(
+          ctx(api, undefined, 'id'),
+        ),
+        (p) => {
+          pages.push(p);
+        },
+      ).catch((e: unknown) => e);
+      // Every page after the empty ones was read; the records the server withheld make the proof fail.
+      expect(pageNumbers(api).filter((p) => p > 5).length, `concurrency ${concurrency}`).toBeGreaterThan(0);
+      expect(new Set(pageNumbers(api))).toEqual(new Set(range(1, 10)));
+      expect(ids(pages)).toEqual([...range(1, 300), ...range(501, 900)]);
+      expect(err).toMatchObject({ code: 'TRB_SOURCE_CONTRACT', details: { expected: 1000, seen: 800 } });
+    }
+  });
+
+  it('an empty page that the count does not contradict is followed to a proven end', async () => {
+    // A server that answers an empty page between full ones but whose count only covers the records
+    // it really serves (e.g. a filter applied after paging): the pass reads on, and it adds up.
+    const api = new FakeDjango(300);
+    api.emptyPages.add(2);
+    api.reportedCount = 200;
+    const pages = await collect(
+      paginator({ pageSize: 100, countPath: ['count'], nextPath: ['next'], concurrency: 1 }).pages(
+        ctx(api, undefined, 'id'),
+      ),
+    );
+    expect(ids(pages)).toEqual([...range(1, 100), ...range(201, 300)]);
+    expect(pages.at(-1)!.expectedCount).toBe(200);
+  });
+
+  it('fails clearly on endless empty pages that each say there is more', async () => {
+    const api = new FakeDjango(100_000);
+    for (let p = 2; p <= 1000; p++) api.emptyPages.add(p);
+    const err = await collect(
+      paginator({ countPath: ['count'], nextPath: ['next'], concurrency: 4 }).pages(ctx(api)),
+    ).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'TRB_SOURCE_CONTRACT', details: { emptyPages: 20 } });
+    expect((err as Error).message).toMatch(/20 empty pages in a row/);
+    expect(api.requests.length).toBeLessThanOrEqual(21 + 4);
+  });
+
+  it('fails when the list moves while it is paged (offset drift), naming both counts and the page', async () => {
+    for (const concurrency of both) {
+      const api = new FakeDjango(1000);
+      api.beforeAnswer = (request) => {
+        if (request === 3) api.rows.unshift(0);
+      };
+      const pages: RawPage[] = [];
+      const err = await collect(
+        paginator({
+          pageSize: 100,
+          countPath: ['count'],
+          nextPath: ['next'],
+          concurrency: concurrency,
+        }).pages(ctx(api, undefined, 'id')),
+        (p) => {
+          pages.push(p);
+        },
+      ).catch((e: unknown) => e);
+      expect(err, `concurrency ${concurrency}`).toMatchObject({
+        code: 'TRB_SOURCE_CONTRACT',
+        details: { expected: 1000, seen: 1001, page: 3 },
+      });
+      expect((err as Error).message).toContain(BASE);
+      expect((err as Error).message).toMatch(/1000 when the pass started and 1001 on page 3/);
+      expect(pages.length).toBe(2);
+    }
+  });
+
+  it('catches a record served twice even when the count adds up', async () => {
+    const api = new FakeDjango(30);
+    // The server repeats record 10 on page 2 and drops 11: the count still adds up to 30.
+    api.rows = [...range(1, 10), 10, ...range(12, 30)];
+    const err = await collect(
+      paginator({ countPath: ['count'], nextPath: ['next'], concurrency: 1 }).pages(
+        ctx(api, undefined, 'id'),
+      ),
+    ).catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: 'TRB_SOURCE_CONTRACT',
+      details: { duplicates: 1, firstDuplicate: '10' },
+    });
+  });
+
+  it('a plan that the next links disagree with gives way to the links', async () => {
+    // The server serves 10 a page but its links skip ahead by two pages: the plan would read pages the
+    // links never name. Following the links reads what the server says is the list.
+    const api = new FakeDjango(50);
+    const fetch = async (u: URL) => {
+      const res = await api.fetch(u);
+      const body = res.body as { next: string | null };
+      if (body?.next) {
+        const n = new URL(body.next);
+        const p = Number(n.searchParams.get('page'));
+        n.searchParams.set('page', String(p + 1));
+        body.next = p + 1 <= 5 ? n.toString() : null;
+      }
+      return res;
+    };
+    const err = await collect(
+      paginator({ countPath: ['count'], nextPath: ['next'], concurrency: 4 }).pages({
+        baseUrl: new URL(BASE),
+        fetch,
+        state: undefined,
+      }),
+    ).catch((e: unknown) => e);
+    expect(pageNumbers(api)).toEqual([1, 3, 5]);
+    expect(err).toMatchObject({ code: 'TRB_SOURCE_CONTRACT', details: { expected: 50, seen: 30 } });
   });
 });
