@@ -89,6 +89,7 @@ describe('OffsetPaginator, plain offsets', () => {
         bytes: expect.any(Number),
         checkpoint: { skip: 0, in_progress: false },
         position: { page: 0, firstIndex: 0 },
+        expectedCount: 0,
       },
     ]);
   });
