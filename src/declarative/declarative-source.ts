@@ -209,6 +209,7 @@ export class DeclarativeSource implements Source {
                 filterParam: incDef.filter_param,
                 sortParam: incDef.sort_param,
                 sortValue: incDef.sort_value,
+                tieBreakerParam: def.primary_key.length === 1 ? incDef.tie_breaker_param : undefined,
                 idField: def.primary_key.length === 1 ? def.primary_key[0] : undefined,
               },
               lookbackMs: resolveNumber(incDef.lookback_seconds, this.ctx, 'lookback_seconds') * 1000,
@@ -339,6 +340,9 @@ export class DeclarativeSource implements Source {
       fetch,
       state: paginationState,
       incremental,
+      // A pass checks that no record comes twice by this field. It is the key's column name, which is the
+      // API's field name for both connectors; a record without it is simply not checked.
+      idField: pk.length === 1 ? pk[0] : undefined,
       signal: opts.signal,
     })) {
       const out = new Array<Record<string, unknown>>(raw.records.length);
@@ -372,7 +376,12 @@ export class DeclarativeSource implements Source {
         }
         out[i] = t;
       }
-      yield { records: out, checkpoint: raw.checkpoint, bytes: raw.bytes };
+      yield {
+        records: out,
+        checkpoint: raw.checkpoint,
+        bytes: raw.bytes,
+        ...(raw.expectedCount === undefined ? {} : { expectedCount: raw.expectedCount }),
+      };
     }
   }
 

@@ -135,6 +135,12 @@ export const Incremental = z
     filter_param: z.string(),
     sort_param: z.string().optional(),
     sort_value: z.string().default('1'),
+    /**
+     * Sort parameter for the record id, sent after `sort_param` with the same value (e.g. `$sort[id]`), so
+     * records that share a cursor value come in one order on every request and a run of them can be paged
+     * by count exactly. Needs a single-field primary key.
+     */
+    tie_breaker_param: z.string().optional(),
     lookback_seconds: Template.default(0),
     /** Days of history on a first sync (0 = all history). */
     initial_days: Template.default(0),

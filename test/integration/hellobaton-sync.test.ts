@@ -265,7 +265,8 @@ describe('hellobaton sync into DuckDB', () => {
       const pages = [];
       for await (const p of source.read('users', {
         syncMode: 'full_refresh',
-        state: { page: 9999, in_progress: true },
+        // A checkpoint the paginator can resume exactly (read count, page sizes), past the last page.
+        state: { page: 9999, in_progress: true, read: 999_800, size: 100, page_size: 100 },
       }))
         pages.push(p);
       expect(pages).toHaveLength(1);

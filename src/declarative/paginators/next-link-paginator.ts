@@ -2,7 +2,14 @@
  * Next-link paging: follow the URL the body gives until there is none. The resume token is the next URL
  * with the credentials removed (state never holds a secret); the HttpClient re-applies auth and refuses a
  * link to another origin.
+ *
+ * The link is the server's word on whether there is more: an empty page that still links on is followed (a
+ * run of `maxEmptyPages` of them fails the pass), a link back to a page already read fails (LinkLoopGuard),
+ * and no record may come twice in a pass (PassAudit, checked before the last page is yielded).
  */
+import { SourceError } from '../../errors.js';
+import { globalRedactor } from '../../util/redact.js';
+import { PassAudit } from './pass-audit.js';
 import type { PaginationContext, Paginator, RawPage } from './paginator.js';
 import { getPath, LinkLoopGuard, ReadAhead, resolveNextLink } from './paginator.js';
 
@@ -12,6 +19,8 @@ export interface NextLinkOptions {
   pageSize?: number;
   /** Query parameter that carries credentials, removed before a URL is stored in state. */
   secretParam?: string;
+  /** Empty pages in a row that still link on before the pass fails (default 20). */
+  maxEmptyPages?: number;
 }
 
 export class NextLinkPaginator implements Paginator {
@@ -29,6 +38,9 @@ export class NextLinkPaginator implements Paginator {
     let page = 0;
     let index = 0;
     const loops = new LinkLoopGuard(this.o.secretParam);
+    const audit = new PassAudit(ctx.baseUrl, ctx.idField);
+    const maxEmpty = this.o.maxEmptyPages ?? 20;
+    let emptyRun = 0;
     const ahead = new ReadAhead(ctx);
     try {
       loops.visit(url);
@@ -36,7 +48,20 @@ export class NextLinkPaginator implements Paginator {
       for (;;) {
         const res = await ahead.take();
         const next = res.endOfStream ? undefined : getPath(res.body, this.o.nextPath);
-        const last = typeof next !== 'string' || next === '' || res.records.length === 0;
+        // Only the link ends the pass: an empty page that still links on is not the end.
+        const last = typeof next !== 'string' || next === '';
+        if (!last && res.records.length === 0) {
+          if (++emptyRun >= maxEmpty) {
+            const where = globalRedactor.redact(res.url.toString());
+            throw new SourceError(
+              'TRB_SOURCE_CONTRACT',
+              `${where}: ${emptyRun} empty pages in a row, each with a "next" link saying more; stopping instead of following them forever, and the pass cannot be proven complete`,
+              { details: { url: where, emptyPages: emptyRun, page: page + 1 } },
+            );
+          }
+        } else emptyRun = 0;
+        audit.add(res.records);
+        if (last) audit.prove(page + 1);
         let stored: string | undefined;
         let loop: unknown;
         if (!last) {

@@ -4,11 +4,24 @@
  * means "every page before this one is committed" and a resume is exactly-once. Memory stays bounded: at
  * most `concurrency` pages are in flight or waiting to be yielded.
  *
- * With concurrency 1 and a `next_path`, it follows the body's `next` links one after another, as Airbyte's
- * connector does (the HttpClient refuses links to another origin).
+ * With concurrency 1 (or no count) it reads one page after another, following the body's `next` links when
+ * there is a `next_path`, as Airbyte's connector does (the HttpClient refuses links to another origin).
+ *
+ * The server's word is checked, not trusted:
+ * - The page size is learned from page 1: fewer records than asked while `next` (or the count) says more
+ *   means the server caps it, and pages are planned from the size it really serves (page N holds records
+ *   (N-1)·size…, whatever page_size the URL asks for).
+ * - The plan never ends a pass: while `next` says more, it is followed. A page that does not fit the plan
+ *   (a different size, a `next` to another page) switches to following `next` one page at a time.
+ * - An empty page whose `next` says more is not the end; a long run of them is (TRB_SOURCE_CONTRACT).
+ * - The count must be the same on every page, no record may come twice, and the records read must match the
+ *   count at the end (PassAudit); a failure throws before the last page is yielded.
  */
 import type { PaginationContext, Paginator, RawPage, FetchedPage } from './paginator.js';
 import { getPath, LinkLoopGuard, resolveNextLink } from './paginator.js';
+import { SourceError } from '../../errors.js';
+import { globalRedactor } from '../../util/redact.js';
+import { countValue, PassAudit } from './pass-audit.js';
 
 export interface PageNumberOptions {
   pageParam: string;
@@ -18,6 +31,16 @@ export interface PageNumberOptions {
   countPath?: string[];
   nextPath?: string[];
   concurrency: number;
+  /** Empty pages in a row whose `next` still says more before the pass fails (default 20). */
+  maxEmptyPages?: number;
+}
+
+/** Where an interrupted pass stands; every field is needed to resume it exactly. */
+interface Resume {
+  page: number;
+  read: number;
+  count?: number;
+  size: number;
 }
 
 export class PageNumberPaginator implements Paginator {
@@ -30,80 +53,179 @@ export class PageNumberPaginator implements Paginator {
     return url;
   }
 
+  /**
+   * A checkpoint this configuration can resume exactly, or undefined: one written under another page size,
+   * or before checkpoints carried the read count, would page or prove differently, so the pass starts over.
+   */
+  private resumeFrom(state: Record<string, unknown> | undefined): Resume | undefined {
+    if (state?.in_progress !== true) return undefined;
+    const { page, read, count, size, page_size } = state;
+    const int = (v: unknown, min: number): v is number => Number.isSafeInteger(v) && (v as number) >= min;
+    if (!int(page, this.o.startPage) || !int(read, 0) || !int(size, 1) || page_size !== this.o.pageSize)
+      return undefined;
+    return { page, read, size, count: int(count, 0) ? count : undefined };
+  }
+
   async *pages(ctx: PaginationContext): AsyncGenerator<RawPage> {
-    const resumed = ctx.state?.in_progress === true;
-    let page = resumed ? Number(ctx.state?.page ?? this.o.startPage) : this.o.startPage;
-    const first = await ctx.fetch(this.urlFor(ctx, page));
-    const count = this.o.countPath ? Number(getPath(first.body, this.o.countPath)) : Number.NaN;
-    const lastPage = Number.isFinite(count)
-      ? Math.max(this.o.startPage, Math.ceil(count / this.o.pageSize) - 1 + this.o.startPage)
-      : undefined;
-
-    const noNext = (res: FetchedPage) => {
-      const next = this.o.nextPath ? getPath(res.body, this.o.nextPath) : undefined;
-      return next === null || next === '';
-    };
-    const done = (res: FetchedPage, p: number) =>
-      res.endOfStream ||
-      res.records.length === 0 ||
-      (lastPage !== undefined && p >= lastPage) ||
-      (lastPage === undefined && res.records.length < this.o.pageSize) ||
-      noNext(res);
-
-    const emit = (res: FetchedPage, p: number): RawPage => {
-      const last = done(res, p);
-      return {
-        records: res.records,
-        bytes: res.bytes,
-        checkpoint: last ? { in_progress: false } : { page: p + 1, in_progress: true },
-        position: { page: p - this.o.startPage, firstIndex: (p - this.o.startPage) * this.o.pageSize },
-      };
-    };
-
-    yield emit(first, page);
-    if (done(first, page)) return;
-
-    if (this.o.concurrency <= 1 || lastPage === undefined) {
-      let prev = first;
-      // A server whose links lead back to a page already read would otherwise be read forever.
-      const loops = new LinkLoopGuard();
-      loops.visit(this.urlFor(ctx, page));
-      for (;;) {
-        page++;
-        const next = this.o.nextPath ? getPath(prev.body, this.o.nextPath) : undefined;
-        if (this.o.nextPath && (next === null || next === '')) return;
-        // Follow the server's own link when it gives one (auth is re-applied by the HttpClient).
-        const url =
-          typeof next === 'string' && next !== '' ? resolveNextLink(next, prev.url) : this.urlFor(ctx, page);
-        loops.visit(url);
-        prev = await ctx.fetch(url);
-        yield emit(prev, page);
-        if (done(prev, page)) return;
+    const start = this.o.startPage;
+    const asked = this.o.pageSize;
+    const maxEmpty = this.o.maxEmptyPages ?? 20;
+    let resume = this.resumeFrom(ctx.state);
+    let page = resume?.page ?? start;
+    let res = await ctx.fetch(this.urlFor(ctx, page));
+    if (resume?.count !== undefined) {
+      const now = this.countOf(res);
+      if (now !== undefined && now !== resume.count) {
+        // The list changed while the sync was down: the pages already read no longer line up with the
+        // ones still to read. Start the pass over; every record is read (and stamped) again.
+        resume = undefined;
+        page = start;
+        res = await ctx.fetch(this.urlFor(ctx, page));
       }
     }
+    const audit = new PassAudit(ctx.baseUrl, ctx.idField, resume);
+    // The page size the server really serves: learned below from page 1, or carried by the checkpoint.
+    let size = resume?.size ?? asked;
+    let learnedSize = resume !== undefined;
+    let emptyRun = 0;
+    let firstOfRun = true;
 
-    // Parallel: a sliding window of in-flight pages, yielded in order.
+    // Parallel plan: pages after `page`, `concurrency` at a time, up to `lastPlanned`.
+    const controller = new AbortController();
+    const signal = ctx.signal ? AbortSignal.any([ctx.signal, controller.signal]) : controller.signal;
     const inflight = new Map<number, Promise<FetchedPage>>();
-    let nextToStart = page + 1;
+    let lastPlanned: number | undefined;
+    let nextToStart = 0;
     const fill = () => {
-      while (inflight.size < this.o.concurrency && nextToStart <= lastPage) {
+      while (lastPlanned !== undefined && inflight.size < this.o.concurrency && nextToStart <= lastPlanned) {
         const p = nextToStart++;
-        const promise = ctx.fetch(this.urlFor(ctx, p));
+        const promise = ctx.fetch(this.urlFor(ctx, p), signal);
         // Avoid unhandled rejections for pages we may never await (we stop at the first failure).
         promise.catch(() => undefined);
         inflight.set(p, promise);
       }
     };
+    const dropPlan = () => {
+      lastPlanned = undefined;
+      if (inflight.size > 0) {
+        inflight.clear();
+        controller.abort(new Error('page no longer needed'));
+      }
+    };
+    // A server whose links lead back to a page already read would otherwise be read forever.
+    const loops = new LinkLoopGuard();
+    loops.visit(this.urlFor(ctx, page));
+
     try {
-      for (let p = page + 1; p <= lastPage; p++) {
-        fill();
-        const res = await inflight.get(p)!;
-        inflight.delete(p);
-        yield emit(res, p);
-        if (done(res, p)) return;
+      for (;;) {
+        const n = res.records.length;
+        const firstIndex = audit.read;
+        audit.observeCount(this.countOf(res), page - start + 1);
+        audit.add(res.records);
+        const count = audit.count;
+        const next = this.nextOf(res);
+        const more =
+          next !== undefined
+            ? next !== null
+            : count !== undefined
+              ? audit.read < count && n > 0
+              : n > 0 && n >= size;
+        const last = res.endOfStream || !more;
+
+        if (!last && page === start && !learnedSize && n > 0) {
+          // Fewer than asked with more to come: the server caps the page size.
+          size = Math.min(n, asked);
+          learnedSize = true;
+        }
+        if (!last && n === 0) {
+          if (++emptyRun >= maxEmpty) {
+            const url = globalRedactor.redact(res.url.toString());
+            throw new SourceError(
+              'TRB_SOURCE_CONTRACT',
+              `${url}: ${emptyRun} empty pages in a row, each with a "next" link saying more; stopping instead of following them forever, and the pass cannot be proven complete`,
+              { details: { url, emptyPages: emptyRun, page: page - start + 1 } },
+            );
+          }
+        } else emptyRun = 0;
+
+        let expectedCount: number | undefined;
+        if (last) expectedCount = audit.prove(page - start + 1);
+        else if (lastPlanned !== undefined) {
+          // The plan holds while each page is full and any `next` points to the following page.
+          const fits =
+            n === size &&
+            page < lastPlanned &&
+            (next === undefined || this.pageOf(next, res.url) === page + 1);
+          if (!fits) {
+            if (n > 0 && n !== size && page !== lastPlanned) size = n;
+            dropPlan();
+          }
+        } else if (
+          firstOfRun &&
+          this.o.concurrency > 1 &&
+          count !== undefined &&
+          learnedSize &&
+          n === size &&
+          (next === undefined || this.pageOf(next, res.url) === page + 1)
+        ) {
+          // Plan the rest from the count and the size the server really serves.
+          const planned = start + Math.ceil(count / size) - 1;
+          if (planned > page) {
+            lastPlanned = planned;
+            nextToStart = page + 1;
+          }
+        }
+        firstOfRun = false;
+
+        const checkpoint: Record<string, unknown> = last
+          ? { in_progress: false }
+          : { page: page + 1, in_progress: true, ...audit.state(), size, page_size: asked };
+        yield {
+          records: res.records,
+          bytes: res.bytes,
+          checkpoint,
+          position: { page: page - start, firstIndex },
+          ...(expectedCount === undefined ? {} : { expectedCount }),
+        };
+        if (last) return;
+
+        if (lastPlanned !== undefined) {
+          fill();
+          const p = page + 1;
+          const promise = inflight.get(p)!;
+          inflight.delete(p);
+          page = p;
+          res = await promise;
+          continue;
+        }
+        // One page after another: the server's own link when it gives one (auth is re-applied by the
+        // HttpClient), else the next page number.
+        page++;
+        const url = typeof next === 'string' ? resolveNextLink(next, res.url) : this.urlFor(ctx, page);
+        loops.visit(url);
+        res = await ctx.fetch(url);
       }
     } finally {
-      inflight.clear();
+      dropPlan();
     }
+  }
+
+  private countOf(res: FetchedPage): number | undefined {
+    return this.o.countPath && !res.endOfStream ? countValue(getPath(res.body, this.o.countPath)) : undefined;
+  }
+
+  /** The body's `next`: a link, null when it says there is no more, undefined when it says nothing. */
+  private nextOf(res: FetchedPage): string | null | undefined {
+    if (!this.o.nextPath || res.endOfStream) return undefined;
+    const v = getPath(res.body, this.o.nextPath);
+    if (v === null || v === '') return null;
+    return typeof v === 'string' ? v : undefined;
+  }
+
+  /** The page number a `next` link asks for, or undefined when it names none. */
+  private pageOf(next: string | null, current: URL): number | undefined {
+    if (next === null) return undefined;
+    const v = resolveNextLink(next, current).searchParams.get(this.o.pageParam);
+    return v === null || !/^\d+$/.test(v) ? undefined : Number(v);
   }
 }

@@ -21,6 +21,11 @@ export interface IncrementalWindow {
   filterParam: string;
   sortParam?: string;
   sortValue: string;
+  /**
+   * Sort parameter for the id, sent after `sortParam` with the same value so ties on the cursor come in
+   * one deterministic order on every request (e.g. `$sort[id]`).
+   */
+  tieBreakerParam?: string;
   /** The record's id field in the API's shape, used to drop records re-read at a page boundary. */
   idField?: string;
   /** Lower bound for a new pass (ISO-8601), or undefined for all history. */
@@ -34,6 +39,11 @@ export interface PaginationContext {
   /** The source part of the committed state, when resuming. */
   state: Record<string, unknown> | undefined;
   incremental?: IncrementalWindow;
+  /**
+   * The record's id field in the API's shape (a single-field primary key), when known: a pass checks that no
+   * record comes twice (see PassAudit).
+   */
+  idField?: string;
   signal?: AbortSignal;
 }
 

@@ -126,17 +126,63 @@ describe('NextLinkPaginator', () => {
     expect(api.requests[0]!.searchParams.has('after')).toBe(false);
   });
 
-  it('stops on an empty page even if it carries a next link', async () => {
+  it('follows an empty page that still carries a next link', async () => {
+    const api = new FakeCursorApi(35);
+    const fetch = async (url: URL): Promise<FetchedPage> => {
+      const page = await api.fetch(url);
+      // The server answers the second page empty, but its link leads on to the rest.
+      return url.searchParams.get('after') === '10' ? { ...page, records: [] } : page;
+    };
+    const pages = await collect(paginator().pages({ baseUrl: new URL(BASE), fetch, state: undefined }));
+    expect(ids(pages)).toEqual([...range(1, 10), ...range(21, 35)]);
+    expect(pages[1]).toMatchObject({ records: [], checkpoint: { in_progress: true } });
+    expect(pages.at(-1)!.checkpoint).toEqual({ in_progress: false });
+    expect(api.requests).toHaveLength(4);
+  });
+
+  it('fails clearly on endless empty pages that each link on, without yielding an end', async () => {
+    let n = 0;
     const fetch = async (url: URL): Promise<FetchedPage> => ({
       records: [],
-      body: { paging: { next: `${BASE}?after=99` } },
+      body: { paging: { next: `${BASE}?after=${++n}` } },
       bytes: 10,
       url,
       endOfStream: false,
     });
-    const pages = await collect(paginator().pages({ baseUrl: new URL(BASE), fetch, state: undefined }));
-    expect(pages).toHaveLength(1);
-    expect(pages[0]!.checkpoint).toEqual({ in_progress: false });
+    const pages: RawPage[] = [];
+    const err = await (async () => {
+      for await (const p of paginator().pages({ baseUrl: new URL(BASE), fetch, state: undefined }))
+        pages.push(p);
+    })().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'TRB_SOURCE_CONTRACT', details: { emptyPages: 20 } });
+    expect((err as Error).message).toMatch(/20 empty pages in a row/);
+    expect(pages).toHaveLength(19);
+    expect(pages.every((p) => p.checkpoint.in_progress === true)).toBe(true);
+    expect(n).toBeLessThanOrEqual(21);
+  });
+
+  it('fails the pass before its last page when a record comes twice', async () => {
+    const api = new FakeCursorApi(25);
+    const fetch = async (url: URL): Promise<FetchedPage> => {
+      const page = await api.fetch(url);
+      if (url.searchParams.get('after') === '20') page.records.push({ id: 3 });
+      return page;
+    };
+    const pages: RawPage[] = [];
+    const err = await (async () => {
+      for await (const p of paginator().pages({
+        baseUrl: new URL(BASE),
+        fetch,
+        state: undefined,
+        idField: 'id',
+      }))
+        pages.push(p);
+    })().catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: 'TRB_SOURCE_CONTRACT',
+      details: { duplicates: 1, firstDuplicate: '3' },
+    });
+    expect(pages.every((p) => p.checkpoint.in_progress === true)).toBe(true);
   });
 
   it('stops at end of stream', async () => {

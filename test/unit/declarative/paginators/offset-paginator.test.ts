@@ -89,6 +89,7 @@ describe('OffsetPaginator, plain offsets', () => {
         bytes: expect.any(Number),
         checkpoint: { skip: 0, in_progress: false },
         position: { page: 0, firstIndex: 0 },
+        expectedCount: 0,
       },
     ]);
   });
@@ -390,5 +391,238 @@ describe('OffsetPaginator, reading ahead', () => {
     controller.abort(new Error('sync cancelled'));
     expect(signals[1]?.aborted).toBe(true);
     await gen.return(undefined);
+  });
+});
+
+describe('OffsetPaginator, against an API that bends its contract', () => {
+  const contract = (err: unknown) => (err as { code?: string }).code;
+  const drain = async (gen: AsyncGenerator<RawPage>, into: RawPage[] = []) => {
+    try {
+      for await (const p of gen) into.push(p);
+      return undefined;
+    } catch (err) {
+      return err;
+    }
+  };
+  const minutes = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+
+  it('plain: a capped $limit (asked 250, served 100, total 1000) reads all 1,000 records', async () => {
+    const api = new FakeFeathers(items(minutes(1000)));
+    api.cap = 100;
+    const pages = await collect(plain(250, ['total']).pages(ctxFor(api, { idField: 'id' })));
+    expect(ids(pages)).toEqual(allIds(api.items));
+    expect(api.requests.map((u) => u.searchParams.get('$skip'))).toEqual(
+      Array.from({ length: 10 }, (_, i) => String(i * 100)),
+    );
+    for (const u of api.requests) expect(u.searchParams.get('$limit')).toBe('250');
+    expect(pages[0]!.checkpoint).toEqual({ skip: 100, in_progress: true, total: 1000 });
+    expect(pages.at(-1)).toMatchObject({
+      checkpoint: { skip: 1000, in_progress: false },
+      expectedCount: 1000,
+    });
+  });
+
+  it('plain: fails when the total changes while paging (a record inserted at the front), naming both totals', async () => {
+    const api = new FakeFeathers(items(minutes(30)));
+    api.beforeAnswer = (i) => {
+      if (i === 2) api.items.unshift({ id: 'new', updatedAt: ts(0) });
+    };
+    const pages: RawPage[] = [];
+    const err = await drain(plain(10, ['total']).pages(ctxFor(api, { idField: 'id' })), pages);
+    expect(err).toMatchObject({ code: 'TRB_SOURCE_CONTRACT', details: { expected: 30, seen: 31, page: 3 } });
+    expect((err as Error).message).toContain(BASE);
+    expect(pages.every((p) => p.checkpoint.in_progress === true)).toBe(true);
+  });
+
+  it('plain: a total the records never reach fails the proof before the last page is yielded', async () => {
+    const api = new FakeFeathers(items(minutes(25)));
+    const fetch: PaginationContext['fetch'] = async (url) => {
+      const res = await api.fetch(url);
+      (res.body as { total: number }).total = 40;
+      return res;
+    };
+    const pages: RawPage[] = [];
+    const err = await drain(
+      plain(10, ['total']).pages({ baseUrl: new URL(BASE), fetch, state: undefined }),
+      pages,
+    );
+    expect(err).toMatchObject({ code: 'TRB_SOURCE_CONTRACT', details: { expected: 40, seen: 25 } });
+    expect(pages.every((p) => p.checkpoint.in_progress === true)).toBe(true);
+  });
+
+  it('plain: resumes with the total it started with, and starts over when it cannot prove a resume', async () => {
+    const api = new FakeFeathers(items(minutes(25)));
+    const first = await collect(plain(10, ['total']).pages(ctxFor(api)), 1);
+    const rest = await collect(plain(10, ['total']).pages(ctxFor(api, { state: first[0]!.checkpoint })));
+    expect([...ids(first), ...ids(rest)]).toEqual(allIds(api.items));
+    expect(rest.at(-1)!.expectedCount).toBe(25);
+
+    // A checkpoint without the total (written before checkpoints carried it) starts the pass over.
+    const legacy = new FakeFeathers(items(minutes(25)));
+    const all = await collect(
+      plain(10, ['total']).pages(ctxFor(legacy, { state: { skip: 10, in_progress: true } })),
+    );
+    expect(legacy.requests[0]!.searchParams.get('$skip')).toBe('0');
+    expect(ids(all)).toEqual(allIds(legacy.items));
+
+    // The list changed while the sync was down: start over rather than resume at shifted offsets.
+    const changed = new FakeFeathers(items(minutes(25)));
+    changed.items.unshift({ id: 'new', updatedAt: ts(0) });
+    const again = await collect(
+      plain(10, ['total']).pages(ctxFor(changed, { state: { skip: 10, in_progress: true, total: 25 } })),
+    );
+    expect(changed.requests.map((u) => u.searchParams.get('$skip')).slice(0, 2)).toEqual(['10', '0']);
+    expect(ids(again).sort()).toEqual(allIds(changed.items));
+    expect(again.at(-1)!.expectedCount).toBe(26);
+  });
+
+  it('keyset: a capped $limit (asked 250, served 100, total 1000) reads all 1,000 records', async () => {
+    for (const cursors of [minutes(1000), minutes(1000).map((m) => Math.floor(m / 7))]) {
+      const api = new FakeFeathers(items(cursors));
+      api.cap = 100;
+      const incremental = { ...WINDOW, startBound: undefined, idField: 'id', tieBreakerParam: '$sort[id]' };
+      const pages = await collect(plain(250, ['total']).pages(ctxFor(api, { incremental })));
+      expect(ids(pages).sort()).toEqual(allIds(api.items));
+      expect(pages.at(-1)).toMatchObject({ checkpoint: { in_progress: false }, expectedCount: 1000 });
+      expect(api.requests.length).toBeLessThan(20);
+    }
+  });
+
+  it('keyset: sends the id tie-breaker after the cursor sort', async () => {
+    const api = new FakeFeathers(items([1, 2, 3]));
+    const incremental = { ...WINDOW, startBound: undefined, idField: 'id', tieBreakerParam: '$sort[id]' };
+    await collect(plain(10, ['total']).pages(ctxFor(api, { incremental })));
+    const keys = [...api.requests[0]!.searchParams.keys()];
+    expect(keys.indexOf('$sort[id]')).toBe(keys.indexOf('$sort[updatedAt]') + 1);
+    expect(api.requests[0]!.searchParams.get('$sort[id]')).toBe('1');
+  });
+
+  it('keyset: a server that ignores $sort fails the pass on the first out-of-order page', async () => {
+    const rand = mulberry32(7);
+    const api = new FakeFeathers(items(minutes(1000).map(() => Math.floor(rand() * 5000))));
+    api.ignoreSort = true;
+    const pages: RawPage[] = [];
+    const err = await drain(
+      plain(100, ['total']).pages(
+        ctxFor(api, { incremental: { ...WINDOW, startBound: undefined, idField: 'id' } }),
+      ),
+      pages,
+    );
+    expect(err).toMatchObject({ code: 'TRB_SOURCE_CONTRACT' });
+    expect((err as Error).message).toMatch(/does not sort by updatedAt/);
+    expect(pages).toEqual([]);
+    expect(api.requests).toHaveLength(1);
+  });
+
+  it('keyset: a server that ignores updatedAt[$gte] fails quickly instead of looping', async () => {
+    const api = new FakeFeathers(items(minutes(1000)));
+    api.ignoreFilter = true;
+    const pages: RawPage[] = [];
+    const err = await drain(
+      plain(100, ['total']).pages(
+        ctxFor(api, { incremental: { ...WINDOW, startBound: undefined, idField: 'id' } }),
+      ),
+      pages,
+    );
+    expect(contract(err)).toBe('TRB_SOURCE_CONTRACT');
+    expect((err as Error).message).toMatch(/below the bound .* ignores the filter/);
+    expect(api.requests.length).toBeLessThanOrEqual(2);
+    expect(pages.every((p) => p.checkpoint.in_progress === true)).toBe(true);
+
+    // Also with a start bound: the very first page already shows it.
+    const api2 = new FakeFeathers(items(minutes(1000)));
+    api2.ignoreFilter = true;
+    const err2 = await drain(
+      plain(100, ['total']).pages(ctxFor(api2, { incremental: { ...WINDOW, startBound: ts(500) } })),
+    );
+    expect(contract(err2)).toBe('TRB_SOURCE_CONTRACT');
+    expect(api2.requests).toHaveLength(1);
+  });
+
+  it('keyset: ties ordered differently on each request end in an exact copy or a contract error, never a gap', async () => {
+    let exact = 0;
+    let failed = 0;
+    for (let seed = 1; seed <= 30; seed++) {
+      const rand = mulberry32(seed);
+      // Runs of one timestamp from 1 to 25 records long, with pages of 10: some runs fill whole pages.
+      const cursors: number[] = [];
+      for (let minute = 0; cursors.length < 300; minute++) {
+        const run = 1 + Math.floor(rand() * 25);
+        for (let k = 0; k < run; k++) cursors.push(minute);
+      }
+      const api = new FakeFeathers(items(cursors));
+      api.shuffleTies = rand;
+      api.honoursIdSort = false;
+      const incremental = { ...WINDOW, startBound: undefined, idField: 'id', tieBreakerParam: '$sort[id]' };
+      const pages: RawPage[] = [];
+      const err = await drain(plain(10, ['total']).pages(ctxFor(api, { incremental })), pages);
+      if (err === undefined) {
+        expect(new Set(ids(pages)), `seed ${seed}`).toEqual(new Set(allIds(api.items)));
+        exact++;
+      } else {
+        expect(err, `seed ${seed}`).toMatchObject({ code: 'TRB_SOURCE_CONTRACT' });
+        expect((err as Error).message).toMatch(/different order on the next request/);
+        expect(pages.every((p) => p.checkpoint.in_progress === true)).toBe(true);
+        failed++;
+      }
+    }
+    // Whole-page runs make most seeds fail; the check must actually fire.
+    expect(failed).toBeGreaterThan(0);
+    expect(exact + failed).toBe(30);
+  });
+
+  it('keyset: with the id tie-breaker honoured, shuffled ties read exactly', async () => {
+    for (let seed = 1; seed <= 10; seed++) {
+      const rand = mulberry32(seed);
+      const cursors: number[] = [];
+      for (let minute = 0; cursors.length < 300; minute++) {
+        const run = 1 + Math.floor(rand() * 25);
+        for (let k = 0; k < run; k++) cursors.push(minute);
+      }
+      const api = new FakeFeathers(items(cursors));
+      api.shuffleTies = rand;
+      const incremental = { ...WINDOW, startBound: undefined, idField: 'id', tieBreakerParam: '$sort[id]' };
+      const pages = await collect(plain(10, ['total']).pages(ctxFor(api, { incremental })));
+      expect(ids(pages).sort(), `seed ${seed}`).toEqual(allIds(api.items));
+    }
+  });
+
+  it('keyset: a server that never stops serving newer records is stopped by the request cap', async () => {
+    let k = 0;
+    const fetch: PaginationContext['fetch'] = async (url) => {
+      const data = [0, 1, 2].map(() => ({ id: `x${k}`, updatedAt: ts(k++) }));
+      const body = { total: 10, data };
+      return { records: data, body, bytes: 100, url, endOfStream: false };
+    };
+    const pages: RawPage[] = [];
+    const err = await drain(
+      plain(3, ['total']).pages({
+        baseUrl: new URL(BASE),
+        fetch,
+        state: undefined,
+        incremental: { ...WINDOW, startBound: undefined, idField: 'id' },
+      }),
+      pages,
+    );
+    expect(err).toMatchObject({ code: 'TRB_SOURCE_CONTRACT', details: { maxRequests: 10 + 2 * 4 + 10 } });
+    expect(k / 3).toBeLessThanOrEqual(10 + 2 * 4 + 10 + 1);
+  });
+
+  it('keyset: a pass over all history carries the first total to its last page, through a resume', async () => {
+    const api = new FakeFeathers(items([1, 2, 2, 3, 4, 4, 4, 5, 6, 7, 8, 8, 9]));
+    const incremental = { ...WINDOW, startBound: undefined, idField: 'id', tieBreakerParam: '$sort[id]' };
+    const first = await collect(plain(3, ['total']).pages(ctxFor(api, { incremental })), 2);
+    expect(first.at(-1)!.checkpoint).toMatchObject({ count: 13, in_progress: true });
+    const rest = await collect(
+      plain(3, ['total']).pages(ctxFor(api, { incremental, state: first.at(-1)!.checkpoint })),
+    );
+    expect([...ids(first), ...ids(rest)].sort()).toEqual(allIds(api.items));
+    expect(rest.at(-1)!.expectedCount).toBe(13);
+
+    // A window with a lower bound is not the whole list: no count to prove against.
+    const windowed = await collect(
+      plain(3, ['total']).pages(ctxFor(api, { incremental: { ...incremental, startBound: ts(4) } })),
+    );
+    expect(windowed.at(-1)!.expectedCount).toBeUndefined();
   });
 });

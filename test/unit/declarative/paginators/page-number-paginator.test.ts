@@ -8,7 +8,11 @@ import type {
 
 const BASE = 'https://acme.hellobaton.com/api/tasks/';
 
-/** A Django REST list endpoint in memory: `?page=&page_size=`, `{count, next, previous, results}`, 404 past the end. */
+/**
+ * A Django REST list endpoint in memory: `?page=&page_size=`, `{count, next, previous, results}`, 404 past
+ * the end. It can bend its contract the way real APIs do: cap the page size, report a wrong count, answer
+ * a page empty while its `next` says more, or change its list between requests (`beforeAnswer`).
+ */
 class FakeDjango {
   readonly requests: URL[] = [];
   inFlight = 0;
@@ -19,31 +23,50 @@ class FakeDjango {
   failPage: number | undefined;
   withCount = true;
   withNext = true;
+  /** The largest page the server serves, whatever page_size asks. */
+  cap: number | undefined;
+  /** The count the server reports instead of the true one. */
+  reportedCount: number | undefined;
+  /** Pages answered with no results but their usual `next`. */
+  readonly emptyPages = new Set<number>();
+  /** Called before each request is answered (1-based request number), to change the list. */
+  beforeAnswer: ((request: number, page: number) => void) | undefined;
+  /** The list's ids, in the server's order. */
+  rows: number[];
 
-  constructor(public total: number) {}
+  constructor(total: number) {
+    this.rows = Array.from({ length: total }, (_, i) => i + 1);
+  }
+
+  get total(): number {
+    return this.rows.length;
+  }
 
   fetch = async (url: URL): Promise<FetchedPage> => {
     const u = new URL(url);
     this.requests.push(u);
+    const request = this.requests.length;
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {
       const page = Number(u.searchParams.get('page') ?? 1);
-      const size = Number(u.searchParams.get('page_size') ?? 10);
+      const asked = Number(u.searchParams.get('page_size') ?? 10);
+      const size = this.cap === undefined ? asked : Math.min(asked, this.cap);
       const ms = this.delay(page);
       await new Promise((r) => (ms > 0 ? setTimeout(r, ms) : setImmediate(r)));
+      this.beforeAnswer?.(request, page);
       if (page === this.failPage) throw new Error(`page ${page} failed`);
       const start = (page - 1) * size;
       if (page < 1 || (start >= this.total && page !== 1)) {
         return { records: [], body: undefined, bytes: 20, url: u, endOfStream: true };
       }
-      const results = Array.from({ length: Math.max(0, Math.min(size, this.total - start)) }, (_, i) => ({
-        id: start + i + 1,
-      }));
+      const results = this.emptyPages.has(page)
+        ? []
+        : this.rows.slice(start, start + size).map((id) => ({ id }));
       const next = start + size < this.total ? new URL(u) : null;
       next?.searchParams.set('page', String(page + 1));
       const body: Record<string, unknown> = { results };
-      if (this.withCount) body.count = this.total;
+      if (this.withCount) body.count = this.reportedCount ?? this.total;
       if (this.withNext) body.next = next ? next.toString() : null;
       return { records: results, body, bytes: JSON.stringify(body).length, url: u, endOfStream: false };
     } finally {
@@ -63,8 +86,8 @@ function paginator(o: Partial<ConstructorParameters<typeof PageNumberPaginator>[
   });
 }
 
-function ctx(api: FakeDjango, state?: Record<string, unknown>): PaginationContext {
-  return { baseUrl: new URL(BASE), fetch: api.fetch, state };
+function ctx(api: FakeDjango, state?: Record<string, unknown>, idField?: string): PaginationContext {
+  return { baseUrl: new URL(BASE), fetch: api.fetch, state, idField };
 }
 
 async function collect(
@@ -92,11 +115,12 @@ describe('PageNumberPaginator, sequential', () => {
     expect(api.maxInFlight).toBe(1);
     expect(api.requests[0]!.searchParams.get('page_size')).toBe('10');
     expect(pages.map((p) => p.checkpoint)).toEqual([
-      { page: 2, in_progress: true },
-      { page: 3, in_progress: true },
-      { page: 4, in_progress: true },
+      { page: 2, in_progress: true, read: 10, count: 35, size: 10, page_size: 10 },
+      { page: 3, in_progress: true, read: 20, count: 35, size: 10, page_size: 10 },
+      { page: 4, in_progress: true, read: 30, count: 35, size: 10, page_size: 10 },
       { in_progress: false },
     ]);
+    expect(pages.map((p) => p.expectedCount)).toEqual([undefined, undefined, undefined, 35]);
     expect(pages.map((p) => p.position)).toEqual([
       { page: 0, firstIndex: 0 },
       { page: 1, firstIndex: 10 },
@@ -141,7 +165,7 @@ describe('PageNumberPaginator, sequential', () => {
       const pages = await collect(paginator({ nextPath: ['next'], concurrency }).pages(ctx(api)));
       expect(ids(pages)).toEqual(range(1, 20));
       expect(pages.map((p) => p.checkpoint)).toEqual([
-        { page: 2, in_progress: true },
+        { page: 2, in_progress: true, read: 10, size: 10, page_size: 10 },
         { in_progress: false },
       ]);
       expect(api.requests).toHaveLength(2);
@@ -215,22 +239,28 @@ describe('PageNumberPaginator, parallel', () => {
     expect(api.maxInFlight).toBeLessThanOrEqual(3);
   });
 
-  it('stops at an end-of-stream page (404) even when the count promised more', async () => {
+  it('fails the pass at an end-of-stream page (404) when the count promised more, before yielding it', async () => {
     const api = new FakeDjango(100);
     const fetch = async (u: URL) => {
       const p = Number(u.searchParams.get('page'));
       const res = await api.fetch(u);
       return p >= 6 ? { ...res, records: [], body: undefined, endOfStream: true } : res;
     };
-    const pages = await collect(
+    const pages: RawPage[] = [];
+    const err = await collect(
       paginator({ countPath: ['count'], concurrency: 3 }).pages({
         baseUrl: new URL(BASE),
         fetch,
         state: undefined,
       }),
-    );
-    expect(pages.map((p) => p.position.page)).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(pages.at(-1)).toMatchObject({ records: [], checkpoint: { in_progress: false } });
+      (p) => {
+        pages.push(p);
+      },
+    ).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'TRB_SOURCE_CONTRACT', details: { expected: 100, seen: 50 } });
+    expect(String((err as Error).message)).toContain(BASE);
+    expect(pages.map((p) => p.position.page)).toEqual([0, 1, 2, 3, 4]);
+    expect(pages.every((p) => p.checkpoint.in_progress === true)).toBe(true);
     expect(ids(pages)).toEqual(range(1, 50));
   });
 
@@ -251,13 +281,43 @@ describe('PageNumberPaginator, parallel', () => {
   it('resumes from an in-progress page', async () => {
     const api = new FakeDjango(95);
     const pages = await collect(
-      paginator({ countPath: ['count'], concurrency: 3 }).pages(ctx(api, { page: 4, in_progress: true })),
+      paginator({ countPath: ['count'], concurrency: 3 }).pages(
+        ctx(api, { page: 4, in_progress: true, read: 30, count: 95, size: 10, page_size: 10 }),
+      ),
     );
     expect(pageNumbers(api)[0]).toBe(4);
     expect(pages.map((p) => p.position.page)).toEqual([3, 4, 5, 6, 7, 8, 9]);
     expect(ids(pages)).toEqual(range(31, 95));
     expect(pages[0]!.position.firstIndex).toBe(30);
     expect(pages.at(-1)!.checkpoint).toEqual({ in_progress: false });
+    expect(pages.at(-1)!.expectedCount).toBe(95);
+  });
+
+  it('starts the pass over from a checkpoint it cannot resume exactly', async () => {
+    const checkpoints = [
+      { page: 4, in_progress: true }, // written before checkpoints carried the read count
+      { page: 4, in_progress: true, read: 30, count: 95, size: 10, page_size: 25 }, // another page size
+    ];
+    for (const state of checkpoints) {
+      const api = new FakeDjango(95);
+      const pages = await collect(paginator({ countPath: ['count'], concurrency: 3 }).pages(ctx(api, state)));
+      expect(pageNumbers(api)[0], JSON.stringify(state)).toBe(1);
+      expect(ids(pages)).toEqual(range(1, 95));
+      expect(pages.at(-1)!.expectedCount).toBe(95);
+    }
+  });
+
+  it('starts the pass over when the count changed while the sync was down', async () => {
+    const api = new FakeDjango(95);
+    api.rows.unshift(0);
+    const pages = await collect(
+      paginator({ countPath: ['count'], concurrency: 3 }).pages(
+        ctx(api, { page: 4, in_progress: true, read: 30, count: 95, size: 10, page_size: 10 }, 'id'),
+      ),
+    );
+    expect(pageNumbers(api).slice(0, 2)).toEqual([4, 1]);
+    expect(ids(pages)).toEqual(range(0, 95));
+    expect(pages.at(-1)!.expectedCount).toBe(96);
   });
 
   it('starts from the first page when the stored state is not in progress', async () => {
@@ -289,5 +349,216 @@ describe('PageNumberPaginator, parallel', () => {
       );
       expect([...ids(all.slice(0, k + 1)), ...ids(rest)], `after page ${k + 1}`).toEqual(range(1, 73));
     }
+  });
+});
+
+describe('PageNumberPaginator, against an API that bends its contract', () => {
+  const both = [1, 4];
+
+  it('learns a capped page size (asked 100, served 25) and reads all 1,000 records', async () => {
+    for (const concurrency of both) {
+      const api = new FakeDjango(1000);
+      api.cap = 25;
+      const pages = await collect(
+        paginator({ pageSize: 100, countPath: ['count'], nextPath: ['next'], concurrency }).pages(
+          ctx(api, undefined, 'id'),
+        ),
+      );
+      expect(ids(pages), `concurrency ${concurrency}`).toEqual(range(1, 1000));
+      // No request beyond the 40 pages the server really has.
+      expect(pageNumbers(api)).toEqual(range(1, 40));
+      for (const u of api.requests) expect(u.searchParams.get('page_size')).toBe('100');
+      expect(pages.at(-1)).toMatchObject({ checkpoint: { in_progress: false }, expectedCount: 1000 });
+      expect(pages[0]!.checkpoint).toMatchObject({ size: 25, page_size: 100, read: 25, count: 1000 });
+      expect(pages.map((p) => p.position.firstIndex)).toEqual(range(0, 39).map((i) => i * 25));
+    }
+  });
+
+  it('learns a capped page size from the count alone when there is no next link', async () => {
+    for (const concurrency of both) {
+      const api = new FakeDjango(1000);
+      api.cap = 25;
+      api.withNext = false;
+      const pages = await collect(
+        paginator({ pageSize: 100, countPath: ['count'], concurrency }).pages(ctx(api, undefined, 'id')),
+      );
+      expect(ids(pages), `concurrency ${concurrency}`).toEqual(range(1, 1000));
+      expect(api.requests).toHaveLength(40);
+    }
+  });
+
+  it('resumes a capped pass from its checkpoint with the learned size', async () => {
+    const api = new FakeDjango(1000);
+    api.cap = 25;
+    const p = () => paginator({ pageSize: 100, countPath: ['count'], nextPath: ['next'], concurrency: 3 });
+    const first: RawPage[] = [];
+    for await (const page of p().pages(ctx(api, undefined, 'id'))) {
+      first.push(page);
+      if (first.length === 7) break;
+    }
+    const rest = await collect(p().pages(ctx(api, first.at(-1)!.checkpoint, 'id')));
+    expect([...ids(first), ...ids(rest)]).toEqual(range(1, 1000));
+    expect(rest.at(-1)!.expectedCount).toBe(1000);
+  });
+
+  it('follows next past a count that is too low, then fails the proof instead of truncating', async () => {
+    for (const concurrency of both) {
+      const api = new FakeDjango(1000);
+      api.reportedCount = 500;
+      const pages: RawPage[] = [];
+      const err = await collect(
+        paginator({ pageSize: 100, countPath: ['count'], nextPath: ['next'], concurrency }).pages(
+          ctx(api, undefined, 'id'),
+        ),
+        (p) => {
+          pages.push(p);
+        },
+      ).catch((e: unknown) => e);
+      expect(err, `concurrency ${concurrency}`).toMatchObject({
+        code: 'TRB_SOURCE_CONTRACT',
+        details: { expected: 500, seen: 1000 },
+      });
+      expect((err as Error).message).toMatch(/read 1000 records but the API's count said 500/);
+      // Every page was read; the last one was never yielded as the end of a pass.
+      expect(pageNumbers(api)).toEqual(range(1, 10));
+      expect(ids(pages)).toEqual(range(1, 900));
+      expect(pages.every((p) => p.checkpoint.in_progress === true)).toBe(true);
+    }
+  });
+
+  it('fails the proof when the count is too high and next ends the list early', async () => {
+    for (const concurrency of both) {
+      const api = new FakeDjango(300);
+      api.reportedCount = 400;
+      const pages: RawPage[] = [];
+      const err = await collect(
+        paginator({ pageSize: 100, countPath: ['count'], nextPath: ['next'], concurrency }).pages(ctx(api)),
+        (p) => {
+          pages.push(p);
+        },
+      ).catch((e: unknown) => e);
+      expect(err, `concurrency ${concurrency}`).toMatchObject({
+        code: 'TRB_SOURCE_CONTRACT',
+        details: { expected: 400, seen: 300 },
+      });
+      expect(pages.every((p) => p.checkpoint.in_progress === true)).toBe(true);
+    }
+  });
+
+  it('an empty results page mid-list with a next link is not the end', async () => {
+    for (const concurrency of both) {
+      const api = new FakeDjango(1000);
+      api.emptyPages.add(4);
+      api.emptyPages.add(5);
+      const pages: RawPage[] = [];
+      const err = await collect(
+        paginator({ pageSize: 100, countPath: ['count'], nextPath: ['next'], concurrency }).pages(
+          ctx(api, undefined, 'id'),
+        ),
+        (p) => {
+          pages.push(p);
+        },
+      ).catch((e: unknown) => e);
+      // Every page after the empty ones was read; the records the server withheld make the proof fail.
+      expect(pageNumbers(api).filter((p) => p > 5).length, `concurrency ${concurrency}`).toBeGreaterThan(0);
+      expect(new Set(pageNumbers(api))).toEqual(new Set(range(1, 10)));
+      expect(ids(pages)).toEqual([...range(1, 300), ...range(501, 900)]);
+      expect(err).toMatchObject({ code: 'TRB_SOURCE_CONTRACT', details: { expected: 1000, seen: 800 } });
+    }
+  });
+
+  it('an empty page that the count does not contradict is followed to a proven end', async () => {
+    // A server that answers an empty page between full ones but whose count only covers the records
+    // it really serves (e.g. a filter applied after paging): the pass reads on, and it adds up.
+    const api = new FakeDjango(300);
+    api.emptyPages.add(2);
+    api.reportedCount = 200;
+    const pages = await collect(
+      paginator({ pageSize: 100, countPath: ['count'], nextPath: ['next'], concurrency: 1 }).pages(
+        ctx(api, undefined, 'id'),
+      ),
+    );
+    expect(ids(pages)).toEqual([...range(1, 100), ...range(201, 300)]);
+    expect(pages.at(-1)!.expectedCount).toBe(200);
+  });
+
+  it('fails clearly on endless empty pages that each say there is more', async () => {
+    const api = new FakeDjango(100_000);
+    for (let p = 2; p <= 1000; p++) api.emptyPages.add(p);
+    const err = await collect(
+      paginator({ countPath: ['count'], nextPath: ['next'], concurrency: 4 }).pages(ctx(api)),
+    ).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'TRB_SOURCE_CONTRACT', details: { emptyPages: 20 } });
+    expect((err as Error).message).toMatch(/20 empty pages in a row/);
+    expect(api.requests.length).toBeLessThanOrEqual(21 + 4);
+  });
+
+  it('fails when the list moves while it is paged (offset drift), naming both counts and the page', async () => {
+    for (const concurrency of both) {
+      const api = new FakeDjango(1000);
+      api.beforeAnswer = (request) => {
+        if (request === 3) api.rows.unshift(0);
+      };
+      const pages: RawPage[] = [];
+      const err = await collect(
+        paginator({
+          pageSize: 100,
+          countPath: ['count'],
+          nextPath: ['next'],
+          concurrency: concurrency,
+        }).pages(ctx(api, undefined, 'id')),
+        (p) => {
+          pages.push(p);
+        },
+      ).catch((e: unknown) => e);
+      expect(err, `concurrency ${concurrency}`).toMatchObject({
+        code: 'TRB_SOURCE_CONTRACT',
+        details: { expected: 1000, seen: 1001, page: 3 },
+      });
+      expect((err as Error).message).toContain(BASE);
+      expect((err as Error).message).toMatch(/1000 when the pass started and 1001 on page 3/);
+      expect(pages.length).toBe(2);
+    }
+  });
+
+  it('catches a record served twice even when the count adds up', async () => {
+    const api = new FakeDjango(30);
+    // The server repeats record 10 on page 2 and drops 11: the count still adds up to 30.
+    api.rows = [...range(1, 10), 10, ...range(12, 30)];
+    const err = await collect(
+      paginator({ countPath: ['count'], nextPath: ['next'], concurrency: 1 }).pages(
+        ctx(api, undefined, 'id'),
+      ),
+    ).catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: 'TRB_SOURCE_CONTRACT',
+      details: { duplicates: 1, firstDuplicate: '10' },
+    });
+  });
+
+  it('a plan that the next links disagree with gives way to the links', async () => {
+    // The server serves 10 a page but its links skip ahead by two pages: the plan would read pages the
+    // links never name. Following the links reads what the server says is the list.
+    const api = new FakeDjango(50);
+    const fetch = async (u: URL) => {
+      const res = await api.fetch(u);
+      const body = res.body as { next: string | null };
+      if (body?.next) {
+        const n = new URL(body.next);
+        const p = Number(n.searchParams.get('page'));
+        n.searchParams.set('page', String(p + 1));
+        body.next = p + 1 <= 5 ? n.toString() : null;
+      }
+      return res;
+    };
+    const err = await collect(
+      paginator({ countPath: ['count'], nextPath: ['next'], concurrency: 4 }).pages({
+        baseUrl: new URL(BASE),
+        fetch,
+        state: undefined,
+      }),
+    ).catch((e: unknown) => e);
+    expect(pageNumbers(api)).toEqual([1, 3, 5]);
+    expect(err).toMatchObject({ code: 'TRB_SOURCE_CONTRACT', details: { expected: 50, seen: 30 } });
   });
 });
