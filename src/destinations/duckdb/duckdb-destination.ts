@@ -133,7 +133,7 @@ export class DuckDbDestination implements Destination {
       throw new DestinationError(
         'TRB_DEST_OPEN',
         `Cannot open DuckDB file ${this.path}: ${err instanceof Error ? err.message : String(err)}`,
-        { exitCode: 2, details: { path: this.path, namespace: this.opts.namespace }, cause: err },
+        { details: { path: this.path, namespace: this.opts.namespace }, cause: err },
       );
     }
   }

@@ -127,8 +127,8 @@ export class PostgresDestination implements Destination {
     } catch (err) {
       setupError =
         err instanceof DestinationError
-          ? new DestinationError('TRB_DEST_OPEN', err.message, { exitCode: 2, details: err.details })
-          : new DestinationError('TRB_DEST_OPEN', 'invalid PostgreSQL destination settings', { exitCode: 2 });
+          ? new DestinationError('TRB_DEST_OPEN', err.message, { details: err.details })
+          : new DestinationError('TRB_DEST_OPEN', 'invalid PostgreSQL destination settings');
     }
     this.settings = settings;
     this.setupError = setupError;
