@@ -7,6 +7,7 @@ import { Agent, request } from 'undici';
 import { AuthError, RateLimitError, SourceError, TributaryError } from '../errors.js';
 import type { StreamMetrics } from '../engine/source.js';
 import { type Logger, silentLogger } from '../util/log.js';
+import { displayUrl } from '../util/display-url.js';
 import { globalRedactor, type Redactor } from '../util/redact.js';
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, parseRetryAfter } from './backoff.js';
 import { classifyStatus, type ErrorPolicy } from './error-policy.js';
@@ -91,7 +92,7 @@ export class HttpClient {
         const retryAfter = err.details.retryAfterMs as number | undefined;
         const delay = retryAfter ?? backoffDelay(attempt, backoff);
         logger.warn(
-          { url: redactor.redact(url.toString()), code: err.code, attempt: attempt + 1, delayMs: delay },
+          { url: displayUrl(url, redactor), code: err.code, attempt: attempt + 1, delayMs: delay },
           `request failed (${err.message}); retry ${attempt + 1}/${maxRetries} in ${delay} ms`,
         );
         if (retryAfter === undefined) await sleep(delay, signal);
@@ -99,7 +100,7 @@ export class HttpClient {
       }
     }
     const e = lastError!;
-    const where = redactor.redact(url.toString());
+    const where = displayUrl(url, redactor);
     if (e.code === 'TRB_RATE_LIMITED') {
       throw new RateLimitError(`${where}: still rate limited (HTTP 429) after ${maxRetries} retries`, {
         details: { url: where, attempts: maxRetries + 1 },
@@ -127,8 +128,8 @@ export class HttpClient {
       this.opts.authorize?.(url, headers);
       metrics.budgetWaitMs += await budget.acquire(signal);
       metrics.requests++;
-      // Redacting the URL costs a scan per secret: only error paths need it.
-      const redactedUrl = () => redactor.redact(url.toString());
+      // Redacting the URL costs a scan per secret: only error paths need it. Readable (decoded), then masked.
+      const redactedUrl = () => displayUrl(url, redactor);
       const deadline = new AttemptDeadline(signal, timeoutMs);
       let status: number;
       let text: string;
