@@ -309,7 +309,7 @@ export class DeclarativeSource implements Source {
       incremental = { ...b.incremental.window, startBound };
     }
     const fetch = async (url: URL, signal?: AbortSignal): Promise<FetchedPage> => {
-      const res = await this.http.getJson(url, metrics, signal ?? opts.signal);
+      const res = await this.http.getJson(url, metrics, signal ?? opts.signal, opts.logger);
       if (res.endOfStream)
         return { records: [], body: undefined, bytes: res.bytes, url: res.url, endOfStream: true };
       const selected = b.selector.length === 0 ? res.body : getPath(res.body, b.selector);

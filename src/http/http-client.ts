@@ -78,13 +78,19 @@ export class HttpClient {
   }
 
   /** GET a JSON document, retrying by policy. Throws typed errors; never returns a non-2xx except end-of-stream. */
-  async getJson(url: URL, metrics: StreamMetrics, signal?: AbortSignal): Promise<JsonResponse> {
-    const { maxRetries, backoff, redactor, logger } = this.opts;
+  async getJson(
+    url: URL,
+    metrics: StreamMetrics,
+    signal?: AbortSignal,
+    /** The caller's logger (a stream's child logger, so warnings say which run and stream); default the client's. */
+    logger: Logger = this.opts.logger,
+  ): Promise<JsonResponse> {
+    const { maxRetries, backoff, redactor } = this.opts;
     let lastError: TributaryError | undefined;
     for (let attempt = 0; attempt <= maxRetries; attempt++) {
       if (attempt > 0) metrics.retries++;
       try {
-        return await this.attempt(url, metrics, signal, attempt);
+        return await this.attempt(url, metrics, signal, attempt, logger);
       } catch (err) {
         if (!(err instanceof TributaryError) || !err.retryable) throw err;
         lastError = err;
@@ -119,6 +125,7 @@ export class HttpClient {
     signal: AbortSignal | undefined,
     /** 0 for the first try of this request, 1 for its first retry, … */
     retry: number,
+    logger: Logger,
   ): Promise<JsonResponse> {
     const { redactor, budget, timeoutMs, policy } = this.opts;
     let url = new URL(startUrl);
@@ -226,10 +233,7 @@ export class HttpClient {
           // retries (not with every 429 the stream ever met, which made a long sync's sporadic 429s
           // pause the whole budget for up to a minute each).
           budget.pause(retryAfterMs ?? backoffDelay(retry, this.opts.backoff));
-          this.opts.logger.warn(
-            { url: where, retryAfterMs },
-            'HTTP 429 despite the rate budget; pausing the budget',
-          );
+          logger.warn({ url: where, retryAfterMs }, 'HTTP 429 despite the rate budget; pausing the budget');
         } else if (retryAfterMs !== undefined) {
           // A 5xx with Retry-After (maintenance, overload): every request of this credential waits it out.
           budget.pause(retryAfterMs);
