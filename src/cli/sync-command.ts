@@ -85,6 +85,7 @@ export async function syncCommand(
       prepared.destination,
       connectorName,
       o.namespace,
+      { streams: source.streams().map((s) => s.name) },
     );
     const display = tty ? new ProgressDisplay() : undefined;
     try {
