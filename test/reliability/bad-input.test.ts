@@ -1467,9 +1467,10 @@ const CASES: Case[] = [
       const message = expectFailure(
         r,
         {
-          exit: 2,
+          // Transient (retry later), not bad config: issue 12 part 5.
+          exit: 1,
           class: 'DestinationError',
-          code: 'TRB_DEST_OPEN',
+          code: 'TRB_DEST_UNREACHABLE',
           words: [new RegExp(`127\\.0\\.0\\.1:${port}`)],
         },
         'pg unreachable',
