@@ -4,7 +4,7 @@
  * failed (worth retrying), 2 bad config or usage, 3 the destination is locked or busy (try later).
  */
 import { Command, CommanderError } from 'commander';
-import { exitCodeFor, isTributaryError } from '../errors.js';
+import { EXIT_MEANINGS, exitCodeFor, isTributaryError } from '../errors.js';
 import { globalRedactor } from '../util/redact.js';
 import { registerAirbyte } from './airbyte-command.js';
 import { registerConnectorCommands } from './connector-commands.js';
@@ -22,7 +22,13 @@ export function buildProgram(): Command {
     .description('Declarative REST connectors and an exactly-once sync engine into DuckDB and PostgreSQL')
     .version('0.1.0')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .addHelpText(
+      'after',
+      `\nExit codes (README "Exit codes" lists each error code):\n${Object.entries(EXIT_MEANINGS)
+        .map(([code, meaning]) => `  ${code}  ${meaning}`)
+        .join('\n')}`,
+    );
   registerConnectorCommands(program);
   registerSync(program);
   registerState(program);

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHumaansSimulator } from '../../src/connectors/humaans/simulator/index.js';
 import { advisoryLockKey } from '../../src/destinations/postgres/postgres-sql.js';
 import type { SimulatorHandle } from '../../src/simulator/index.js';
+import { EXIT_MEANINGS } from '../../src/errors.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/duckdb.js';
 import { PG_TEST_URL, pgReachable } from '../helpers/postgres.js';
@@ -71,6 +72,33 @@ describe('CLI exit codes', () => {
 
   const sync = (destination: string, ...extra: string[]) =>
     runCli(['sync', 'humaans', '--config', config, '--destination', destination, '--no-progress', ...extra]);
+
+  it('--help lists the exit codes from the table', async () => {
+    const r = await runCli(['--help']);
+    expect(r.code).toBe(0);
+    for (const [code, meaning] of Object.entries(EXIT_MEANINGS))
+      expect(r.stdout).toContain(`  ${code}  ${meaning}`);
+  });
+
+  it('a sync whose API rejects the token exits 2 (TRB_AUTH: fix the config)', async () => {
+    const bad = join(dir, 'bad-token.json');
+    writeFileSync(
+      bad,
+      JSON.stringify({ api_token: 'not-the-token-1234', base_url: sim.baseUrl, initial_sync_days: 0 }),
+    );
+    const r = await runCli([
+      'sync',
+      'humaans',
+      '--config',
+      bad,
+      '--destination',
+      `duckdb:${join(dir, 'auth.duckdb')}`,
+      '--no-progress',
+    ]);
+    expect(r.stdout).toMatch(/Sync FAILED/);
+    expect(r.stdout).toMatch(/TRB_AUTH/);
+    expect(r.code, r.stderr).toBe(2);
+  });
 
   it('a DuckDB file held by another process is TRB_DEST_LOCKED, exit 3', async () => {
     const path = join(dir, 'locked.duckdb');
