@@ -1,6 +1,6 @@
 /**
- * The CLI as users meet it: exit codes (0 ok, 1 sync failed, 2 bad config or usage), messages that name what
- * is wrong and where, and secrets that never show. Runs the built CLI in child processes.
+ * The CLI as users meet it: exit codes (0 ok, 1 sync failed, 2 bad config or usage, 3 destination locked),
+ * messages that name what is wrong and where, and secrets that never show. Runs the built CLI in child processes.
  */
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
