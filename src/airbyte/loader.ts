@@ -404,14 +404,14 @@ function catalogSpecs(catalog: ConfiguredAirbyteCatalog | undefined): Map<string
       throw new TributaryError(
         'TRB_CONFIG_INVALID',
         `catalog: stream "${c.stream.name}" asks for destination_sync_mode ${c.destination_sync_mode}; the loader supports ${SUPPORTED.join(', ')}`,
-        { exitCode: 2, details: { stream: c.stream.name, field: 'destination_sync_mode' } },
+        { details: { stream: c.stream.name, field: 'destination_sync_mode' } },
       );
     }
     if (specs.has(c.stream.name)) {
       throw new TributaryError(
         'TRB_CONFIG_INVALID',
         `catalog: stream "${c.stream.name}" appears in two namespaces; both would land in one table`,
-        { exitCode: 2, details: { stream: c.stream.name } },
+        { details: { stream: c.stream.name } },
       );
     }
     const pk =

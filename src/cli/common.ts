@@ -14,7 +14,7 @@ import {
   DEFAULT_DESTINATION,
   type DestinationSpec,
 } from '../destinations/create-destination.js';
-import type { Destination } from '../destinations/destination.js';
+import type { Destination, DestinationOptions } from '../destinations/destination.js';
 import { createLogger, type Logger } from '../util/log.js';
 import { globalRedactor } from '../util/redact.js';
 
@@ -90,6 +90,8 @@ export async function openDestination(
   fromConfig: DestinationSpec | undefined,
   connector: string,
   namespace: string | undefined,
+  /** The connector's streams and the connection name, for the namespace's owner check (namespace-owner.ts). */
+  owner: Pick<DestinationOptions, 'streams' | 'connection'> = {},
 ): Promise<Destination> {
   const spec: DestinationSpec = cliValue
     ? { url: cliValue, schema: fromConfig?.schema, password: fromConfig?.password }
@@ -98,6 +100,7 @@ export async function openDestination(
   const dest = await createDestination(namespace ? { ...spec, schema: namespace } : spec, {
     namespace: spec.schema ?? connector,
     connector,
+    ...owner,
   });
   await dest.open();
   return dest;

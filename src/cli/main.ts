@@ -1,7 +1,10 @@
 #!/usr/bin/env -S node --max-old-space-size=256
-/** The `tributary` command line. Exit codes: 0 success, 1 sync failed, 2 bad config or usage. */
+/**
+ * The `tributary` command line. Exit codes come from one table, EXIT_CODES in src/errors.ts: 0 success, 1 the sync
+ * failed (worth retrying), 2 bad config or usage, 3 the destination is locked or busy (try later).
+ */
 import { Command, CommanderError } from 'commander';
-import { isTributaryError } from '../errors.js';
+import { EXIT_MEANINGS, exitCodeFor, isTributaryError } from '../errors.js';
 import { globalRedactor } from '../util/redact.js';
 import { registerAirbyte } from './airbyte-command.js';
 import { registerConnectorCommands } from './connector-commands.js';
@@ -19,7 +22,13 @@ export function buildProgram(): Command {
     .description('Declarative REST connectors and an exactly-once sync engine into DuckDB and PostgreSQL')
     .version('0.1.0')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .addHelpText(
+      'after',
+      `\nExit codes (README "Exit codes" lists each error code):\n${Object.entries(EXIT_MEANINGS)
+        .map(([code, meaning]) => `  ${code}  ${meaning}`)
+        .join('\n')}`,
+    );
   registerConnectorCommands(program);
   registerSync(program);
   registerState(program);
@@ -38,8 +47,8 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
-      // --help and --version exit through here with code 0.
-      return err.exitCode === 0 ? 0 : 2;
+      // --help and --version exit through here with code 0; anything else commander rejects is usage (TRB_USAGE).
+      return err.exitCode === 0 ? 0 : exitCodeFor('TRB_USAGE');
     }
     if (isTributaryError(err)) {
       process.stderr.write(`error [${err.code}]: ${globalRedactor.redact(err.message)}\n`);
@@ -47,7 +56,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const e = err as Error;
     process.stderr.write(`error [TRB_INTERNAL]: ${globalRedactor.redact(e?.stack ?? String(err))}\n`);
-    return 1;
+    return exitCodeFor('TRB_INTERNAL');
   }
 }
 

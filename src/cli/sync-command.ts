@@ -1,5 +1,6 @@
 /** `tributary sync <connector>`: read the selected streams and load them, exactly once, into the destination. */
 import type { Command } from 'commander';
+import { exitCodeFor } from '../errors.js';
 import { runSync, selectStreams } from '../engine/sync.js';
 import { formatSummary, type RunSummary } from '../engine/summary.js';
 import {
@@ -60,7 +61,8 @@ export function registerSync(program: Command): void {
     .option('--log-level <level>', 'log level: debug, info, warn, error, silent')
     .action(async (connector: string, o: SyncCliOptions) => {
       const run = await syncCommand(connector, o);
-      process.exitCode = run.status === 'succeeded' ? 0 : 1;
+      // A failed run exits with its error's code from the one table (src/errors.ts), like a thrown error.
+      process.exitCode = run.status === 'succeeded' ? 0 : exitCodeFor(run.error?.code);
     });
 }
 
@@ -83,6 +85,7 @@ export async function syncCommand(
       prepared.destination,
       connectorName,
       o.namespace,
+      { streams: source.streams().map((s) => s.name) },
     );
     const display = tty ? new ProgressDisplay() : undefined;
     try {

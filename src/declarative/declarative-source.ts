@@ -10,6 +10,7 @@ import { emptyMetrics, HttpClient } from '../http/http-client.js';
 import type { ErrorPolicy } from '../http/error-policy.js';
 import { globalBudgets } from '../http/rate-budget.js';
 import { type Logger, silentLogger } from '../util/log.js';
+import { displayUrl } from '../util/display-url.js';
 import { globalRedactor, type Redactor } from '../util/redact.js';
 import { type ResolvedConfig, secretKeys, validateConfig } from './config-spec.js';
 import type { Manifest, PaginatorDef, StreamDef } from './manifest-schema.js';
@@ -309,12 +310,12 @@ export class DeclarativeSource implements Source {
       incremental = { ...b.incremental.window, startBound };
     }
     const fetch = async (url: URL, signal?: AbortSignal): Promise<FetchedPage> => {
-      const res = await this.http.getJson(url, metrics, signal ?? opts.signal);
+      const res = await this.http.getJson(url, metrics, signal ?? opts.signal, opts.logger);
       if (res.endOfStream)
         return { records: [], body: undefined, bytes: res.bytes, url: res.url, endOfStream: true };
       const selected = b.selector.length === 0 ? res.body : getPath(res.body, b.selector);
       if (!Array.isArray(selected)) {
-        const where = this.redactor.redact(res.url.toString());
+        const where = displayUrl(res.url, this.redactor);
         throw new SourceError(
           'TRB_SOURCE_BAD_RESPONSE',
           `stream "${stream}": ${where} answered without a record list at "${b.selector.join('.') || '(body)'}" (found ${describe(selected)})`,

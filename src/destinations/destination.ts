@@ -125,8 +125,15 @@ export interface Destination {
 export interface DestinationOptions {
   /** The schema (namespace) for this connection; default is the connector name. */
   namespace: string;
-  /** Connector name, recorded in `_tributary_runs`. */
+  /** Connector name, recorded in `_tributary_runs` and as the namespace's owner (`_tributary_owner`). */
   connector: string;
+  /** Connection name, when the user gave one: recorded with the owner, and must match it once recorded. */
+  connection?: string;
+  /**
+   * The connector's stream names, when known. An unowned namespace holding tables or state of other streams
+   * belongs to another connector and is refused (see namespace-owner.ts).
+   */
+  streams?: readonly string[];
 }
 
 /** System column names, shared by every destination. */
@@ -140,6 +147,8 @@ export const BOOKKEEPING_TABLES = {
   state: '_tributary_state',
   runs: '_tributary_runs',
   schemaChanges: '_tributary_schema_changes',
+  /** One row: the connection that owns the namespace (namespace-owner.ts). */
+  owner: '_tributary_owner',
 } as const;
 
 /** Widening: the narrowest type that holds values of both `a` and `b`. */

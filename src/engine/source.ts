@@ -4,6 +4,7 @@
  * engine and tests all consume this one interface.
  */
 import type { ColumnType, StreamState } from '../destinations/destination.js';
+import type { Logger } from '../util/log.js';
 
 export type SyncMode = 'full_refresh' | 'incremental';
 
@@ -44,6 +45,8 @@ export interface ReadOptions {
   /** The stream's committed state, or undefined on a first sync. */
   state: StreamState | undefined;
   signal?: AbortSignal;
+  /** Where this read logs (retry warnings, …): the engine passes a child logger carrying runId, connector and stream. */
+  logger?: Logger;
 }
 
 /** Live counters a stream reports while it reads (requests, retries, 429s, budget waits). */

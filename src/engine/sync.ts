@@ -65,9 +65,11 @@ export function selectStreams(source: Source, names: string[] | undefined): Stre
 
 export async function runSync(opts: SyncOptions): Promise<RunSummary> {
   const { source, destination } = opts;
-  const logger = opts.logger ?? silentLogger;
   const selected = selectStreams(source, opts.streams);
   const runId = opts.runId ?? randomUUID();
+  // Every line of the run says which run and connector; each stream's lines (its source's retry warnings
+  // included, through ReadOptions.logger) also say which stream.
+  const logger = (opts.logger ?? silentLogger).child({ runId, connector: source.name });
   const startedAt = new Date();
   const states = await destination.readStates();
   const writeLock = new Mutex();
@@ -86,8 +88,6 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
   await destination.recordRun({ runId, connector: source.name, startedAt, status: 'running' });
   logger.info(
     {
-      runId,
-      connector: source.name,
       destination: destination.description,
       streams: selected.map((s) => s.name),
     },
@@ -106,19 +106,19 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
           job.summary.status = 'skipped';
           continue;
         }
+        const streamLog = logger.child({ stream: job.stream.name });
         try {
-          await syncStream(job.stream, job.summary, states[job.stream.name]);
+          await syncStream(job.stream, job.summary, states[job.stream.name], streamLog);
           job.summary.status = 'succeeded';
         } catch (err) {
           const e = toTributaryError(err);
           job.summary.status = 'failed';
           job.summary.error = { code: e.code, message: globalRedactor.redact(e.message) };
-          logger.error(
-            { stream: job.stream.name, code: e.code, err: globalRedactor.redact(e.message) },
-            'stream failed',
-          );
-          // Credentials, config and destination failures doom every stream: stop the rest at once.
-          if (!e.code.startsWith('TRB_SOURCE_') && e.code !== 'TRB_RATE_LIMITED') {
+          streamLog.error({ code: e.code, err: globalRedactor.redact(e.message) }, 'stream failed');
+          // Config and destination failures doom every stream: stop the rest at once. Not a rejected
+          // credential (TRB_AUTH): each stream's own first request proves its own access (a token may lack
+          // one endpoint's scope) and its error quotes its own URL, not the first stream's to fail.
+          if (!e.code.startsWith('TRB_SOURCE_') && e.code !== 'TRB_RATE_LIMITED' && e.code !== 'TRB_AUTH') {
             fatal ??= e;
             abort.abort(e);
           }
@@ -170,13 +170,14 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
   } catch (err) {
     logger.warn({ err: globalRedactor.redact(String(err)) }, 'could not record the run in _tributary_runs');
   }
-  logger.info({ runId, status: run.status, durationMs: run.durationMs }, 'sync finished');
+  logger.info({ status: run.status, durationMs: run.durationMs }, 'sync finished');
   return run;
 
   async function syncStream(
     stream: StreamDescriptor,
     summary: StreamSummary,
     rawState: StreamState | undefined,
+    logger: Logger,
   ): Promise<void> {
     summary.status = 'running';
     summary.startedAt = Date.now();
@@ -196,7 +197,7 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
       complete,
       writeMode,
     });
-    logger.info({ stream: stream.name, mode, writeMode, resumed: resuming }, 'stream started');
+    logger.info({ mode, writeMode, resumed: resuming }, 'stream started');
 
     let rows: Row[] = [];
     let bytes = 0;
@@ -241,7 +242,7 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
 
     try {
       if (!alreadyRead) {
-        const pages = source.read(stream.name, { syncMode: mode, state: sourceState, signal });
+        const pages = source.read(stream.name, { syncMode: mode, state: sourceState, signal, logger });
         for await (const page of prefetch(pages, opts.prefetchPages ?? DEFAULTS.prefetchPages)) {
           for (const r of page.records) rows.push(tracker.toRow(r));
           bytes += page.bytes;
@@ -278,7 +279,6 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
     }
     logger.info(
       {
-        stream: stream.name,
         records: summary.records,
         pages: summary.pages,
         softDeletes: summary.softDeletes,

@@ -7,6 +7,7 @@ import { Agent, request } from 'undici';
 import { AuthError, RateLimitError, SourceError, TributaryError } from '../errors.js';
 import type { StreamMetrics } from '../engine/source.js';
 import { type Logger, silentLogger } from '../util/log.js';
+import { displayUrl } from '../util/display-url.js';
 import { globalRedactor, type Redactor } from '../util/redact.js';
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, parseRetryAfter } from './backoff.js';
 import { classifyStatus, type ErrorPolicy } from './error-policy.js';
@@ -77,13 +78,19 @@ export class HttpClient {
   }
 
   /** GET a JSON document, retrying by policy. Throws typed errors; never returns a non-2xx except end-of-stream. */
-  async getJson(url: URL, metrics: StreamMetrics, signal?: AbortSignal): Promise<JsonResponse> {
-    const { maxRetries, backoff, redactor, logger } = this.opts;
+  async getJson(
+    url: URL,
+    metrics: StreamMetrics,
+    signal?: AbortSignal,
+    /** The caller's logger (a stream's child logger, so warnings say which run and stream); default the client's. */
+    logger: Logger = this.opts.logger,
+  ): Promise<JsonResponse> {
+    const { maxRetries, backoff, redactor } = this.opts;
     let lastError: TributaryError | undefined;
     for (let attempt = 0; attempt <= maxRetries; attempt++) {
       if (attempt > 0) metrics.retries++;
       try {
-        return await this.attempt(url, metrics, signal, attempt);
+        return await this.attempt(url, metrics, signal, attempt, logger);
       } catch (err) {
         if (!(err instanceof TributaryError) || !err.retryable) throw err;
         lastError = err;
@@ -91,7 +98,7 @@ export class HttpClient {
         const retryAfter = err.details.retryAfterMs as number | undefined;
         const delay = retryAfter ?? backoffDelay(attempt, backoff);
         logger.warn(
-          { url: redactor.redact(url.toString()), code: err.code, attempt: attempt + 1, delayMs: delay },
+          { url: displayUrl(url, redactor), code: err.code, attempt: attempt + 1, delayMs: delay },
           `request failed (${err.message}); retry ${attempt + 1}/${maxRetries} in ${delay} ms`,
         );
         if (retryAfter === undefined) await sleep(delay, signal);
@@ -99,7 +106,7 @@ export class HttpClient {
       }
     }
     const e = lastError!;
-    const where = redactor.redact(url.toString());
+    const where = displayUrl(url, redactor);
     if (e.code === 'TRB_RATE_LIMITED') {
       throw new RateLimitError(`${where}: still rate limited (HTTP 429) after ${maxRetries} retries`, {
         details: { url: where, attempts: maxRetries + 1 },
@@ -118,6 +125,7 @@ export class HttpClient {
     signal: AbortSignal | undefined,
     /** 0 for the first try of this request, 1 for its first retry, … */
     retry: number,
+    logger: Logger,
   ): Promise<JsonResponse> {
     const { redactor, budget, timeoutMs, policy } = this.opts;
     let url = new URL(startUrl);
@@ -127,8 +135,8 @@ export class HttpClient {
       this.opts.authorize?.(url, headers);
       metrics.budgetWaitMs += await budget.acquire(signal);
       metrics.requests++;
-      // Redacting the URL costs a scan per secret: only error paths need it.
-      const redactedUrl = () => redactor.redact(url.toString());
+      // Redacting the URL costs a scan per secret: only error paths need it. Readable (decoded), then masked.
+      const redactedUrl = () => displayUrl(url, redactor);
       const deadline = new AttemptDeadline(signal, timeoutMs);
       let status: number;
       let text: string;
@@ -225,10 +233,7 @@ export class HttpClient {
           // retries (not with every 429 the stream ever met, which made a long sync's sporadic 429s
           // pause the whole budget for up to a minute each).
           budget.pause(retryAfterMs ?? backoffDelay(retry, this.opts.backoff));
-          this.opts.logger.warn(
-            { url: where, retryAfterMs },
-            'HTTP 429 despite the rate budget; pausing the budget',
-          );
+          logger.warn({ url: where, retryAfterMs }, 'HTTP 429 despite the rate budget; pausing the budget');
         } else if (retryAfterMs !== undefined) {
           // A 5xx with Retry-After (maintenance, overload): every request of this credential waits it out.
           budget.pause(retryAfterMs);

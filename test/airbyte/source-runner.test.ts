@@ -351,7 +351,8 @@ describe('read', () => {
     }
     const bad = writeJson(dir, 'bad-read.json', { api_token: 'wrong-token-456', base_url: humaans.baseUrl });
     const r = await airbyte('humaans', 'read', '--config', bad, '--catalog', cat);
-    expect(r.code).toBe(1);
+    // TRB_AUTH exits 2 (fix the config) here as everywhere: one exit-code table (src/errors.ts).
+    expect(r.code).toBe(2);
     const err = protocolLines(r.stdout).find((m) => m.type === 'TRACE' && m.trace.type === 'ERROR')!;
     expect(err.trace.error.failure_type).toBe('config_error');
     expect(r.stdout).not.toContain('wrong-token-456');

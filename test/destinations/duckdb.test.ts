@@ -191,7 +191,7 @@ describe('duckdb: opening files', () => {
     const holder = await holdFile(path);
     const err = await openError(path);
     expect(err.code).toBe('TRB_DEST_LOCKED');
-    expect(err.exitCode).toBe(2);
+    expect(err.exitCode).toBe(3);
     expect(err.message).toContain(`DuckDB file ${path} is locked by another process (pid ${holder.pid})`);
     expect(err.details.pid).toBe(holder.pid);
 

@@ -289,8 +289,8 @@ describePg('PostgreSQL destination: bad input', () => {
   });
 
   it('nothing listening on the port', async () => {
-    const err = await openFails(dest(urlWith({ port: '1', password: SECRET })), 'TRB_DEST_OPEN');
-    expect(err.exitCode).toBe(2);
+    const err = await openFails(dest(urlWith({ port: '1', password: SECRET })), 'TRB_DEST_UNREACHABLE');
+    expect(err.exitCode).toBe(1);
     expect(err.message).toContain('is PostgreSQL running there?');
   });
 

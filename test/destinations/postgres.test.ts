@@ -135,6 +135,7 @@ describePg('PostgresDestination', () => {
       );
       expect(tables.map((t) => t.table_name)).toEqual([
         '_tributary_names',
+        '_tributary_owner',
         '_tributary_runs',
         '_tributary_schema_changes',
         '_tributary_state',
@@ -172,6 +173,11 @@ describePg('PostgresDestination', () => {
         'changed_at:timestamp with time zone',
       ]);
       expect(of('_tributary_names')).toEqual(['kind:text', 'original:text', 'truncated:text']);
+      expect(of('_tributary_owner')).toEqual([
+        'connector:text',
+        'connection:text',
+        'claimed_at:timestamp with time zone',
+      ]);
       await d.close();
       const again = await opened(schema);
       expect(await again.readStates()).toEqual({});

@@ -1,6 +1,6 @@
 /**
- * The CLI as users meet it: exit codes (0 ok, 1 sync failed, 2 bad config or usage), messages that name what
- * is wrong and where, and secrets that never show. Runs the built CLI in child processes.
+ * The CLI as users meet it: exit codes (0 ok, 1 sync failed, 2 bad config or usage, 3 destination locked),
+ * messages that name what is wrong and where, and secrets that never show. Runs the built CLI in child processes.
  */
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -140,7 +140,7 @@ describe('tributary CLI', () => {
     }
   });
 
-  it('a DuckDB file locked by another sync is exit 2 with a clear message', async () => {
+  it('a DuckDB file locked by another sync is exit 3 (try later) with a clear message', async () => {
     const db = join(dir, 'locked.duckdb');
     const slow = await startHumaansSimulator({ seed: 6, records: 2000, token: TOKEN, latencyMs: 300 });
     try {
@@ -162,7 +162,7 @@ describe('tributary CLI', () => {
         ['sync', 'humaans', '--config', config, '--destination', `duckdb:${db}`],
         env,
       );
-      expect(second.code).toBe(2);
+      expect(second.code).toBe(3);
       expect(second.stderr).toMatch(/TRB_DEST_LOCKED.*locked by another process/);
       first.child.kill('SIGKILL');
       await first.done;
@@ -188,7 +188,8 @@ describe('tributary CLI', () => {
     const ok = await runCli(['check', 'humaans', '--config', config], env);
     expect(ok.code, ok.stderr).toBe(0);
     const bad = await runCli(['check', 'humaans', '--config', config], { HUMAANS_TOKEN: 'wrong-token-0000' });
-    expect(bad.code).toBe(1);
+    // A rejected token is fixed in the config: exit 2, like any other bad config.
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/TRB_AUTH.*401/);
     expect(bad.stderr).not.toContain('wrong-token-0000');
   });

@@ -1174,7 +1174,7 @@ const CASES: Case[] = [
     'the key is revoked mid-stream (401)',
     () => ({ body: { detail: 'Invalid token.' }, status: 401 }),
     {
-      exit: 1,
+      exit: 2,
       class: 'AuthError',
       code: 'TRB_AUTH',
       words: [/HTTP 401 Unauthorized/, /rejected the credentials/],
@@ -1430,7 +1430,7 @@ const CASES: Case[] = [
         expectFailure(
           r,
           {
-            exit: 2,
+            exit: 3,
             class: 'DestinationError',
             code: 'TRB_DEST_LOCKED',
             words: [/locked by another process/, new RegExp(`pid ${holder.pid}`)],
@@ -1467,9 +1467,10 @@ const CASES: Case[] = [
       const message = expectFailure(
         r,
         {
-          exit: 2,
+          // Transient (retry later), not bad config: issue 12 part 5.
+          exit: 1,
           class: 'DestinationError',
-          code: 'TRB_DEST_OPEN',
+          code: 'TRB_DEST_UNREACHABLE',
           words: [new RegExp(`127\\.0\\.0\\.1:${port}`)],
         },
         'pg unreachable',

@@ -230,7 +230,7 @@ describe(`secret scanner (${FULL ? 'full' : 'quick'})`, () => {
     expect(
       (await cli('check (wrong token)', ['check', 'humaans', '--config', wrongCfg, '--log-level', 'trace']))
         .code,
-    ).toBe(1);
+    ).toBe(2); // TRB_AUTH: fix the config (exit-code table, src/errors.ts)
     expect((await cliFull('discover humaans', ['discover', 'humaans', '--config', hCfg]))?.code ?? 0).toBe(0);
     expect((await cli('discover hellobaton', ['discover', 'hellobaton', '--config', bCfg])).code).toBe(0);
 
@@ -288,7 +288,7 @@ describe(`secret scanner (${FULL ? 'full' : 'quick'})`, () => {
     expect(
       (await cli('sync (wrong token)', ['sync', 'humaans', '--config', wrongCfg, ...duck.args, ...trace]))
         .code,
-    ).toBe(1);
+    ).toBe(2); // TRB_AUTH
     hellobaton.failNext(2, 'malformed');
     expect(
       (
@@ -334,7 +334,7 @@ describe(`secret scanner (${FULL ? 'full' : 'quick'})`, () => {
           authEcho,
         ])
       ).code,
-    ).toBe(1);
+    ).toBe(2); // TRB_AUTH
     const bearerEcho = file(
       'bearer-echo.json',
       humaansConfig({ base_url: `${echo.origin}/auth-echo`, retry_attempts: 0 }),
@@ -352,7 +352,7 @@ describe(`secret scanner (${FULL ? 'full' : 'quick'})`, () => {
           ...trace,
         ])
       ).code,
-    ).toBe(1);
+    ).toBe(2); // TRB_AUTH
 
     for (const t of [duck, duckB]) {
       await cli(`state show ${t.namespace}`, ['state', 'show', t.namespace, '--destination', t.url]);

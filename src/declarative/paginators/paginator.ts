@@ -1,5 +1,6 @@
 /** What every paginator implements: turn a stream's base request into an ordered sequence of pages. */
 import { SourceError } from '../../errors.js';
+import { displayUrl } from '../../util/display-url.js';
 import { globalRedactor } from '../../util/redact.js';
 
 export interface FetchedPage {
@@ -123,8 +124,8 @@ export function resolveNextLink(next: string, current: URL): URL {
   } catch {
     throw new SourceError(
       'TRB_SOURCE_BAD_RESPONSE',
-      `${globalRedactor.redact(current.toString())} answered with a "next" link that is not a URL: ${JSON.stringify(globalRedactor.redact(next).slice(0, 200))}`,
-      { details: { url: globalRedactor.redact(current.toString()) } },
+      `${displayUrl(current, globalRedactor)} answered with a "next" link that is not a URL: ${JSON.stringify(globalRedactor.redact(next).slice(0, 200))}`,
+      { details: { url: displayUrl(current, globalRedactor) } },
     );
   }
 }
@@ -152,8 +153,8 @@ export class LinkLoopGuard {
     if (this.seen.has(k)) {
       throw new SourceError(
         'TRB_SOURCE_BAD_RESPONSE',
-        `the API's "next" links go round in a circle: ${globalRedactor.redact(url.toString())} was already read in this pass; stopping instead of reading the same pages forever`,
-        { details: { url: globalRedactor.redact(url.toString()) } },
+        `the API's "next" links go round in a circle: ${displayUrl(url, globalRedactor)} was already read in this pass; stopping instead of reading the same pages forever`,
+        { details: { url: displayUrl(url, globalRedactor) } },
       );
     }
     this.seen.add(k);

@@ -6,7 +6,7 @@
 import { totalmem } from 'node:os';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { Mutex } from '../../util/mutex.js';
-import { DestinationError } from '../../errors.js';
+import { ConfigError, DestinationError } from '../../errors.js';
 import {
   BOOKKEEPING_TABLES,
   type Destination,
@@ -19,6 +19,7 @@ import {
   type WriteBatch,
   type WriteResult,
 } from '../destination.js';
+import { decideOwnership } from '../namespace-owner.js';
 import { type OpenedDuckDb, openDuckDb } from './duckdb-open.js';
 import { type PreparedRows, prepareRows } from './duckdb-rows.js';
 import {
@@ -126,14 +127,16 @@ export class DuckDbDestination implements Destination {
       for (const sql of bookkeepingDdl(catalog, this.opts.namespace)) await conn.run(sql);
       await this.stager.prepare(conn);
       this.loc = { catalog, schema: await storedSchemaName(conn, catalog, this.opts.namespace) };
+      await this.claimNamespace(conn);
       this.db = db;
       this.conn = conn;
     } catch (err) {
       db.close();
+      if (err instanceof ConfigError) throw err;
       throw new DestinationError(
         'TRB_DEST_OPEN',
         `Cannot open DuckDB file ${this.path}: ${err instanceof Error ? err.message : String(err)}`,
-        { exitCode: 2, details: { path: this.path, namespace: this.opts.namespace }, cause: err },
+        { details: { path: this.path, namespace: this.opts.namespace }, cause: err },
       );
     }
   }
@@ -452,6 +455,48 @@ export class DuckDbDestination implements Destination {
       throw err;
     } finally {
       this.pending.clear();
+    }
+  }
+
+  /** One namespace, one connection (namespace-owner.ts): refuse another connection's, claim an unowned one. */
+  private async claimNamespace(conn: DuckDBConnection): Promise<void> {
+    const rows = async (sql: string, params?: string[]) =>
+      (await conn.runAndReadAll(sql, params)).getRowObjectsJS();
+    const owners = await rows(`SELECT connector, connection FROM ${this.bookkeeping('owner')} LIMIT 1`);
+    const runs = await rows(`SELECT DISTINCT connector FROM ${this.bookkeeping('runs')}`);
+    const states = await rows(`SELECT stream FROM ${this.bookkeeping('state')}`);
+    const tables = await rows(
+      'SELECT comment FROM duckdb_tables() WHERE database_name = $1 AND schema_name = $2',
+      [this.loc!.catalog, this.loc!.schema],
+    );
+    const owner = owners[0];
+    const action = decideOwnership(
+      {
+        owner:
+          owner === undefined
+            ? undefined
+            : {
+                connector: String(owner.connector),
+                connection: owner.connection === null ? null : String(owner.connection),
+              },
+        runConnectors: runs.map((r) => String(r.connector)),
+        streams: [
+          ...states.map((r) => String(r.stream)),
+          ...tables.flatMap((t) => readMarker(t.comment as string | null)?.stream ?? []),
+        ],
+      },
+      { connector: this.opts.connector, connection: this.opts.connection, streams: this.opts.streams },
+      `namespace "${this.opts.namespace}" in ${this.description}`,
+    );
+    if (action === 'claim') {
+      await conn.run(
+        `INSERT INTO ${this.bookkeeping('owner')} (connector, connection, claimed_at)
+         VALUES (${sqlValue(this.opts.connector)}, ${sqlValue(this.opts.connection)}, now())`,
+      );
+    } else if (action === 'name') {
+      await conn.run(
+        `UPDATE ${this.bookkeeping('owner')} SET connection = ${sqlValue(this.opts.connection)}`,
+      );
     }
   }
 

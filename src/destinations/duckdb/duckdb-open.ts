@@ -1,6 +1,6 @@
 /**
  * Opening a DuckDB file, with errors that say what is wrong: a path that cannot be written is
- * TRB_DEST_OPEN, a file another process holds is TRB_DEST_LOCKED. Both exit with code 2 (the user can fix it).
+ * TRB_DEST_OPEN, a file another process holds is TRB_DEST_LOCKED (exit codes 2 and 3, see EXIT_CODES in src/errors.ts).
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -12,7 +12,6 @@ const openInThisProcess = new Set<string>();
 
 function openError(path: string, reason: string, cause?: unknown): DestinationError {
   return new DestinationError('TRB_DEST_OPEN', `Cannot open DuckDB file ${path}: ${reason}`, {
-    exitCode: 2,
     details: { path },
     cause,
   });
@@ -66,7 +65,7 @@ export async function openDuckDb(path: string, config: Record<string, string>): 
       throw new DestinationError(
         'TRB_DEST_LOCKED',
         `DuckDB file ${path} is already open in this process (pid ${process.pid}); close the other destination first`,
-        { exitCode: 2, details: { path, pid: process.pid } },
+        { details: { path, pid: process.pid } },
       );
     }
     // Claimed before the await, so two concurrent opens of one file cannot both pass the check.
@@ -84,7 +83,7 @@ export async function openDuckDb(path: string, config: Record<string, string>): 
         'TRB_DEST_LOCKED',
         `DuckDB file ${path} is locked by another process${pid ? ` (pid ${pid})` : ''}: DuckDB allows one writing ` +
           'process per file. Wait for that process to finish or stop it, or write to another file.',
-        { exitCode: 2, details: { path, ...(pid ? { pid: Number(pid) } : {}) }, cause: err },
+        { details: { path, ...(pid ? { pid: Number(pid) } : {}) }, cause: err },
       );
     }
     throw openError(path, duckDbReason(err), err);

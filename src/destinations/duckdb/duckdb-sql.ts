@@ -131,6 +131,10 @@ export function bookkeepingDdl(catalog: string, schema: string): string[] {
        from_type VARCHAR,
        to_type VARCHAR,
        changed_at TIMESTAMPTZ NOT NULL)`,
+    `CREATE TABLE IF NOT EXISTS ${q(BOOKKEEPING_TABLES.owner)} (
+       connector VARCHAR NOT NULL,
+       connection VARCHAR,
+       claimed_at TIMESTAMPTZ NOT NULL)`,
   ];
 }
 

@@ -39,7 +39,6 @@ export function connectionSettings(url: string, opts: ConnectionOptions): Connec
       'TRB_DEST_OPEN',
       'the PostgreSQL destination URL is not valid: expected postgres://user@host:5432/database' +
         (parsed === undefined ? '' : ` (got scheme "${redactor.redact(parsed.protocol)}")`),
-      { exitCode: 2 },
     );
   }
 

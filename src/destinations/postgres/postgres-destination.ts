@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { DestinationError } from '../../errors.js';
+import { ConfigError, DestinationError } from '../../errors.js';
 import {
   BOOKKEEPING_TABLES,
   type Destination,
@@ -19,6 +19,7 @@ import {
   type WriteBatch,
   type WriteResult,
 } from '../destination.js';
+import { decideOwnership } from '../namespace-owner.js';
 import { type ConnectionSettings, connectionSettings } from './postgres-connection.js';
 import { type CopyFormat, type CopyStats, copyRows, emptyStats, ORDINAL_COLUMN } from './postgres-copy.js';
 import {
@@ -127,8 +128,8 @@ export class PostgresDestination implements Destination {
     } catch (err) {
       setupError =
         err instanceof DestinationError
-          ? new DestinationError('TRB_DEST_OPEN', err.message, { exitCode: 2, details: err.details })
-          : new DestinationError('TRB_DEST_OPEN', 'invalid PostgreSQL destination settings', { exitCode: 2 });
+          ? new DestinationError('TRB_DEST_OPEN', err.message, { details: err.details })
+          : new DestinationError('TRB_DEST_OPEN', 'invalid PostgreSQL destination settings');
     }
     this.settings = settings;
     this.setupError = setupError;
@@ -159,7 +160,8 @@ export class PostgresDestination implements Destination {
       this.pool = undefined;
       await pool.end().catch(() => undefined);
       await lock.release();
-      throw mapOpenError(err, target, redactor);
+      // A namespace owned by another connection is a config error (namespace-owner.ts), not a failed open.
+      throw err instanceof ConfigError ? err : mapOpenError(err, target, redactor);
     }
     this.state = 'open';
   }
@@ -380,6 +382,8 @@ export class PostgresDestination implements Destination {
         [BOOKKEEPING_TABLES.schemaChanges]:
           'run_id text, stream text NOT NULL, kind text NOT NULL, column_name text, from_type text, to_type text, ' +
           'changed_at timestamptz NOT NULL DEFAULT now()',
+        [BOOKKEEPING_TABLES.owner]:
+          'connector text NOT NULL, connection text, claimed_at timestamptz NOT NULL DEFAULT now()',
         [NAMES_TABLE]:
           'kind text NOT NULL, original text NOT NULL, truncated text NOT NULL, PRIMARY KEY (kind, original)',
       };
@@ -389,12 +393,53 @@ export class PostgresDestination implements Destination {
       if (this.schema!.mapped) {
         await this.recordNames(client, [{ kind: 'schema', original: this.schema!.original, name: schema }]);
       }
+      await this.claimNamespace(client);
       await client.query('COMMIT');
       client.release();
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       client.release(true);
       throw err;
+    }
+  }
+
+  /**
+   * One namespace, one connection (namespace-owner.ts): refuse another connection's, claim an unowned one.
+   * Runs inside prepareSchema's transaction, under the schema's lock, so two connections cannot both claim.
+   */
+  private async claimNamespace(client: pg.PoolClient): Promise<void> {
+    const owners = await client.query<{ connector: string; connection: string | null }>(
+      `SELECT connector, connection FROM ${this.bookkeeping('owner')} LIMIT 1`,
+    );
+    const runs = await client.query<{ connector: string }>(
+      `SELECT DISTINCT connector FROM ${this.bookkeeping('runs')}`,
+    );
+    const states = await client.query<{ stream: string }>(`SELECT stream FROM ${this.bookkeeping('state')}`);
+    const tables = await client.query<{ comment: string | null }>(
+      `SELECT obj_description(c.oid, 'pg_class') AS comment
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')`,
+      [this.schemaName],
+    );
+    const action = decideOwnership(
+      {
+        owner: owners.rows[0],
+        runConnectors: runs.rows.map((r) => r.connector),
+        streams: [
+          ...states.rows.map((r) => r.stream),
+          ...tables.rows.flatMap((t) => readMarker(t.comment)?.stream ?? []),
+        ],
+      },
+      { connector: this.opts.connector, connection: this.opts.connection, streams: this.opts.streams },
+      `namespace "${this.schemaName}" in ${this.description}`,
+    );
+    if (action === 'claim') {
+      await client.query(`INSERT INTO ${this.bookkeeping('owner')} (connector, connection) VALUES ($1, $2)`, [
+        this.opts.connector,
+        this.opts.connection ?? null,
+      ]);
+    } else if (action === 'name') {
+      await client.query(`UPDATE ${this.bookkeeping('owner')} SET connection = $1`, [this.opts.connection]);
     }
   }
 

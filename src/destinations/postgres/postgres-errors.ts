@@ -1,6 +1,6 @@
 /**
  * Mapping of `pg` and socket errors to DestinationError: a stable code, a message that says what is
- * wrong and where, exit code 2 for problems in what the user configured, and never a secret.
+ * wrong and where (its exit code follows from the code, see EXIT_CODES in src/errors.ts), and never a secret.
  */
 import { DestinationError } from '../../errors.js';
 
@@ -132,16 +132,19 @@ function details(err: unknown, target: Target, extra: Record<string, unknown> = 
 }
 
 /**
- * Map a failure while connecting or preparing the schema. Problems with what the user configured
- * (host, port, database, credentials, privileges) exit with code 2.
+ * Map a failure while connecting or preparing the schema. Problems with what the user configured (database
+ * name, credentials, privileges, a host name that does not exist) are TRB_DEST_OPEN (exit 2: fix the config);
+ * a server that cannot be reached now (refused, DNS failure, timeout, not accepting connections) is
+ * TRB_DEST_UNREACHABLE (exit 1: retry later), so cron retry logic can tell the two apart.
  */
 export function mapOpenError(err: unknown, target: Target, redactor: Redactor): DestinationError {
   if (err instanceof DestinationError) return err;
   const code = errorCode(err);
   const where = `${target.host}:${target.port}`;
-  const base = { details: details(err, target), exitCode: 2 };
-  const say = (message: string, opts: { retryable?: boolean } = {}) =>
-    new DestinationError('TRB_DEST_OPEN', redactor.redact(message), { ...base, ...opts });
+  const base = { details: details(err, target) };
+  const say = (message: string) => new DestinationError('TRB_DEST_OPEN', redactor.redact(message), base);
+  const unreachable = (message: string) =>
+    new DestinationError('TRB_DEST_UNREACHABLE', redactor.redact(message), { ...base, retryable: true });
 
   switch (code) {
     case '28P01':
@@ -165,31 +168,23 @@ export function mapOpenError(err: unknown, target: Target, redactor: Redactor): 
         `unknown PostgreSQL host "${target.host}": the name does not resolve. Check the destination URL.`,
       );
     case 'EAI_AGAIN':
-      return say(
-        `could not resolve PostgreSQL host "${target.host}" (DNS failure). Check the network and the URL.`,
-        {
-          retryable: true,
-        },
+      return unreachable(
+        `could not resolve PostgreSQL host "${target.host}" (DNS failure). Check the network and the URL, then retry.`,
       );
     case 'ECONNREFUSED':
-      return say(
-        `nothing accepts connections at ${where}: is PostgreSQL running there? Check the host and port.`,
-        {
-          retryable: true,
-        },
+      return unreachable(
+        `nothing accepts connections at ${where}: is PostgreSQL running there? Check the host and port, then retry.`,
       );
     default:
       break;
   }
   if (code === '53300' || code === '57P03') {
-    return say(`PostgreSQL at ${where} does not accept connections now: ${describePgError(err, redactor)}`, {
-      retryable: true,
-    });
+    return unreachable(
+      `PostgreSQL at ${where} does not accept connections now: ${describePgError(err, redactor)}. Retry later.`,
+    );
   }
   if (isConnectionError(err)) {
-    return say(`could not connect to PostgreSQL at ${where}: ${describePgError(err, redactor)}`, {
-      retryable: true,
-    });
+    return unreachable(`could not connect to PostgreSQL at ${where}: ${describePgError(err, redactor)}`);
   }
   return say(
     `could not open PostgreSQL destination ${target.description}: ${describePgError(err, redactor)}`,

@@ -25,7 +25,7 @@ export class SchemaLock {
     this.key = advisoryLockKey(opts.target.schema);
   }
 
-  /** Connect and take the lock, waiting up to the timeout. Throws TRB_DEST_OPEN or TRB_DEST_LOCKED. */
+  /** Connect and take the lock, waiting up to the timeout. Throws TRB_DEST_OPEN, TRB_DEST_UNREACHABLE or TRB_DEST_LOCKED. */
   async acquire(): Promise<void> {
     let client: pg.Client;
     try {
