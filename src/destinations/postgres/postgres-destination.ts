@@ -296,39 +296,45 @@ export class PostgresDestination implements Destination {
   ): Promise<Row[]> {
     this.assertOpen();
     return this.serialize(stream, () =>
-      this.transaction(`listing the rows pass ${passId} of stream "${stream}" did not see`, async (client) => {
-        const live = streamTable(stream);
-        if (primaryKey.length === 0) return [];
-        if ((await introspectTable(client, this.schemaName, live.name)) === undefined) return [];
-        const pass = quoteIdent(SYSTEM_COLUMNS.pass);
-        const keys = primaryKey.map((k) => ({ original: k, ident: quoteIdent(pgIdentifier(k, 'column').name) }));
-        const cols = keys.map((k, i) => `l.${k.ident} AS k${i}`).join(', ');
-        let where = `NOT l.${quoteIdent(SYSTEM_COLUMNS.deleted)}`;
-        const params: unknown[] = [Math.max(0, Math.floor(limit))];
-        if (mode === 'upsert') {
-          params.push(passId);
-          where += ` AND l.${pass} IS DISTINCT FROM $2`;
-        } else {
-          const side = sideTable(stream);
-          if ((await introspectTable(client, this.schemaName, side.name)) !== undefined) {
-            // Compared as text: a key column may have been widened differently in the two tables.
-            const same = keys.map((k) => `s.${k.ident}::text = l.${k.ident}::text`).join(' AND ');
+      this.transaction(
+        `listing the rows pass ${passId} of stream "${stream}" did not see`,
+        async (client) => {
+          const live = streamTable(stream);
+          if (primaryKey.length === 0) return [];
+          if ((await introspectTable(client, this.schemaName, live.name)) === undefined) return [];
+          const pass = quoteIdent(SYSTEM_COLUMNS.pass);
+          const keys = primaryKey.map((k) => ({
+            original: k,
+            ident: quoteIdent(pgIdentifier(k, 'column').name),
+          }));
+          const cols = keys.map((k, i) => `l.${k.ident} AS k${i}`).join(', ');
+          let where = `NOT l.${quoteIdent(SYSTEM_COLUMNS.deleted)}`;
+          const params: unknown[] = [Math.max(0, Math.floor(limit))];
+          if (mode === 'upsert') {
             params.push(passId);
-            where += ` AND NOT EXISTS (SELECT 1 FROM ${qualify(this.schemaName, side.name)} s WHERE s.${pass} = $2 AND ${same})`;
+            where += ` AND l.${pass} IS DISTINCT FROM $2`;
+          } else {
+            const side = sideTable(stream);
+            if ((await introspectTable(client, this.schemaName, side.name)) !== undefined) {
+              // Compared as text: a key column may have been widened differently in the two tables.
+              const same = keys.map((k) => `s.${k.ident}::text = l.${k.ident}::text`).join(' AND ');
+              params.push(passId);
+              where += ` AND NOT EXISTS (SELECT 1 FROM ${qualify(this.schemaName, side.name)} s WHERE s.${pass} = $2 AND ${same})`;
+            }
           }
-        }
-        const res = await client.query<Record<string, Value>>(
-          `SELECT ${cols} FROM ${qualify(this.schemaName, live.name)} l WHERE ${where} LIMIT $1`,
-          params,
-        );
-        return res.rows.map((r) => {
-          const row: Row = {};
-          keys.forEach((k, i) => {
-            row[k.original] = r[`k${i}`] ?? null;
+          const res = await client.query<Record<string, Value>>(
+            `SELECT ${cols} FROM ${qualify(this.schemaName, live.name)} l WHERE ${where} LIMIT $1`,
+            params,
+          );
+          return res.rows.map((r) => {
+            const row: Row = {};
+            keys.forEach((k, i) => {
+              row[k.original] = r[`k${i}`] ?? null;
+            });
+            return row;
           });
-          return row;
-        });
-      }),
+        },
+      ),
     );
   }
 
