@@ -376,7 +376,9 @@ describe('deletes only on proof', () => {
     const resumed = await sync(api, dest);
     expect(resumed.stream.resumed).toBe(true);
     expect(resumed.stream.error?.code).toBe('TRB_SOURCE_CONTRACT');
-    expect(resumed.stream.error?.message).toMatch(/counts 9 records in the list but this pass read 0 distinct/);
+    expect(resumed.stream.error?.message).toMatch(
+      /counts 9 records in the list but this pass read 0 distinct/,
+    );
     expect(deletedIds(await rows(dest))).toEqual([]);
   });
 });
