@@ -301,12 +301,17 @@ export class PostgresDestination implements Destination {
         async (client) => {
           const live = streamTable(stream);
           if (primaryKey.length === 0) return [];
-          if ((await introspectTable(client, this.schemaName, live.name)) === undefined) return [];
+          const liveTable = await introspectTable(client, this.schemaName, live.name);
+          if (liveTable === undefined) return [];
           const pass = quoteIdent(SYSTEM_COLUMNS.pass);
-          const keys = primaryKey.map((k) => ({
-            original: k,
-            ident: quoteIdent(pgIdentifier(k, 'column').name),
-          }));
+          const keys = primaryKey.map((k) => {
+            const name = pgIdentifier(k, 'column').name;
+            return {
+              original: k,
+              ident: quoteIdent(name),
+              int8: liveTable.columns.get(name)?.typname === 'int8',
+            };
+          });
           const cols = keys.map((k, i) => `l.${k.ident} AS k${i}`).join(', ');
           let where = `NOT l.${quoteIdent(SYSTEM_COLUMNS.deleted)}`;
           const params: unknown[] = [Math.max(0, Math.floor(limit))];
@@ -329,7 +334,10 @@ export class PostgresDestination implements Destination {
           return res.rows.map((r) => {
             const row: Row = {};
             keys.forEach((k, i) => {
-              row[k.original] = r[`k${i}`] ?? null;
+              const v = r[`k${i}`] ?? null;
+              // pg returns BIGINT as text: a number where that is exact, as the DuckDB destination returns it.
+              row[k.original] =
+                k.int8 && typeof v === 'string' && Number.isSafeInteger(Number(v)) ? Number(v) : v;
             });
             return row;
           });
