@@ -188,6 +188,25 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
     summary: StreamSummary,
     rawState: StreamState | undefined,
   ): Promise<void> {
+    const onContract: { restart?: (e: TributaryError) => Promise<void> } = {};
+    try {
+      await runStream(stream, summary, rawState, onContract);
+    } catch (err) {
+      const e = toTributaryError(err);
+      // A pass that failed its proof must not be resumed half-way: a resume would never re-read what the
+      // drift made it skip. The next run starts a fresh pass (incremental: from the last proven cursor).
+      if (e.code === 'TRB_SOURCE_CONTRACT') await onContract.restart?.(e);
+      throw err;
+    }
+  }
+
+  /** Read one stream, then (full refresh) prove, sweep or swap. `onContract` learns how to restart it. */
+  async function runStream(
+    stream: StreamDescriptor,
+    summary: StreamSummary,
+    rawState: StreamState | undefined,
+    onContract: { restart?: (e: TributaryError) => Promise<void> },
+  ): Promise<void> {
     summary.status = 'running';
     summary.startedAt = Date.now();
     const mode = summary.mode as SyncMode;
@@ -222,19 +241,81 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
       ...(mode === 'incremental' && !complete && lastComplete !== undefined ? { lastComplete } : {}),
       ...(!complete && expectedCount !== undefined ? { expectedCount } : {}),
     });
+    onContract.restart = commitRestart;
     logger.info({ stream: stream.name, mode, writeMode, resumed: resuming }, 'stream started');
 
+    let rows: Row[] = [];
+    let bytes = 0;
     let lastCheckpoint: Record<string, unknown> | undefined = resuming ? stored?.source : undefined;
+    // One write in flight per stream, overlapping with reading the next batch: commits stay in order (each
+    // waits for the one before), and memory stays at two batches per stream.
+    let inflight: Promise<void> | undefined;
+    let flushes = 0;
+    const flush = async (complete: boolean) => {
+      const state = toStreamState(stateFor(lastCheckpoint ?? {}, complete));
+      const batchRows = rows;
+      const table = tracker.spec();
+      rows = [];
+      bytes = 0;
+      if (inflight) await inflight;
+      flushes++;
+      inflight = writeLock
+        .run(() =>
+          destination.write({
+            runId,
+            stream: stream.name,
+            table,
+            rows: batchRows,
+            state,
+            syncedAt: new Date(),
+            passId: pass,
+            mode: writeMode,
+            skipUnchangedBy:
+              mode === 'full_refresh' && writeMode === 'upsert' ? stream.unchangedField : undefined,
+          }),
+        )
+        .then((result) => {
+          summary.upserts += result.rowsWritten;
+          summary.unchanged += result.rowsUnchanged ?? 0;
+          summary.batches++;
+          summary.schemaChanges += result.schemaChanges.length;
+          progress();
+        });
+      // A failure surfaces at the next await of `inflight`; this only keeps it from being "unhandled".
+      inflight.catch(() => undefined);
+    };
+
     try {
-      await readStream();
-      if (mode === 'full_refresh') await finishPass();
-    } catch (err) {
-      const e = toTributaryError(err);
-      // A pass that failed its proof must not be resumed half-way: a resume would never re-read what the
-      // drift made it skip. The next run starts a fresh pass (incremental: from the last proven cursor).
-      if (e.code === 'TRB_SOURCE_CONTRACT') await commitRestart(e);
-      throw err;
+      if (!alreadyRead) {
+        const pages = source.read(stream.name, { syncMode: mode, state: sourceState, signal });
+        for await (const page of prefetch(pages, opts.prefetchPages ?? DEFAULTS.prefetchPages)) {
+          for (const r of page.records) rows.push(tracker.toRow(r));
+          bytes += page.bytes;
+          summary.records += page.records.length;
+          summary.pages++;
+          summary.metrics = { ...source.metrics(stream.name) };
+          lastCheckpoint = page.checkpoint;
+          const last = page.checkpoint.in_progress === false;
+          if (last && page.expectedCount !== undefined) expectedCount = page.expectedCount;
+          if (
+            rows.length >= (opts.batchRows ?? DEFAULTS.batchRows) ||
+            bytes >= (opts.batchBytes ?? DEFAULTS.batchBytes) ||
+            last
+          ) {
+            await flush(mode === 'incremental' && last);
+          } else {
+            progress();
+          }
+        }
+        if (rows.length > 0 || flushes === 0) await flush(mode === 'incremental');
+      }
+      if (inflight) await inflight;
+    } finally {
+      // Never leave a write running behind a failed read: the run's bookkeeping and close come after it.
+      if (inflight) await inflight.catch(() => undefined);
     }
+
+    if (mode === 'full_refresh') await finishPass();
     logger.info(
       {
         stream: stream.name,
@@ -244,78 +325,6 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
       },
       'stream finished',
     );
-
-    async function readStream(): Promise<void> {
-      let rows: Row[] = [];
-      let bytes = 0;
-      // One write in flight per stream, overlapping with reading the next batch: commits stay in order (each
-      // waits for the one before), and memory stays at two batches per stream.
-      let inflight: Promise<void> | undefined;
-      let flushes = 0;
-      const flush = async (complete: boolean) => {
-        const state = toStreamState(stateFor(lastCheckpoint ?? {}, complete));
-        const batchRows = rows;
-        const table = tracker.spec();
-        rows = [];
-        bytes = 0;
-        if (inflight) await inflight;
-        flushes++;
-        inflight = writeLock
-          .run(() =>
-            destination.write({
-              runId,
-              stream: stream.name,
-              table,
-              rows: batchRows,
-              state,
-              syncedAt: new Date(),
-              passId: pass,
-              mode: writeMode,
-              skipUnchangedBy:
-                mode === 'full_refresh' && writeMode === 'upsert' ? stream.unchangedField : undefined,
-            }),
-          )
-          .then((result) => {
-            summary.upserts += result.rowsWritten;
-            summary.unchanged += result.rowsUnchanged ?? 0;
-            summary.batches++;
-            summary.schemaChanges += result.schemaChanges.length;
-            progress();
-          });
-        // A failure surfaces at the next await of `inflight`; this only keeps it from being "unhandled".
-        inflight.catch(() => undefined);
-      };
-
-      try {
-        if (!alreadyRead) {
-          const pages = source.read(stream.name, { syncMode: mode, state: sourceState, signal });
-          for await (const page of prefetch(pages, opts.prefetchPages ?? DEFAULTS.prefetchPages)) {
-            for (const r of page.records) rows.push(tracker.toRow(r));
-            bytes += page.bytes;
-            summary.records += page.records.length;
-            summary.pages++;
-            summary.metrics = { ...source.metrics(stream.name) };
-            lastCheckpoint = page.checkpoint;
-            const last = page.checkpoint.in_progress === false;
-            if (last && page.expectedCount !== undefined) expectedCount = page.expectedCount;
-            if (
-              rows.length >= (opts.batchRows ?? DEFAULTS.batchRows) ||
-              bytes >= (opts.batchBytes ?? DEFAULTS.batchBytes) ||
-              last
-            ) {
-              await flush(mode === 'incremental' && last);
-            } else {
-              progress();
-            }
-          }
-          if (rows.length > 0 || flushes === 0) await flush(mode === 'incremental');
-        }
-        if (inflight) await inflight;
-      } finally {
-        // Never leave a write running behind a failed read: the run's bookkeeping and close come after it.
-        if (inflight) await inflight.catch(() => undefined);
-      }
-    }
 
     /**
      * The end of a full-refresh pass: prove it complete (count), confirm each row it would remove at the
