@@ -13,7 +13,7 @@ import type {
   StreamDescriptor,
   StreamMetrics,
 } from '../engine/source.js';
-import { emptyMetrics, HttpClient } from '../http/http-client.js';
+import { emptyMetrics, HttpClient, type JsonResponse } from '../http/http-client.js';
 import type { ErrorPolicy } from '../http/error-policy.js';
 import { globalBudgets } from '../http/rate-budget.js';
 import { type Logger, silentLogger } from '../util/log.js';
@@ -202,6 +202,7 @@ export class DeclarativeSource implements Source {
     const detailPath = detailDef
       ? checkDetailPath(manifest.name, def, resolveString(detailDef.path, this.ctx))
       : undefined;
+    const pageSize = pageSizeOf(pdef, this.ctx);
     const descriptor: StreamDescriptor = {
       name: def.name,
       primaryKey: def.primary_key,
@@ -212,7 +213,7 @@ export class DeclarativeSource implements Source {
       resumable: true,
       unchangedField,
       paging: {
-        ...(pageSizeOf(pdef, this.ctx) !== undefined ? { pageSize: pageSizeOf(pdef, this.ctx) } : {}),
+        ...(pageSize !== undefined ? { pageSize } : {}),
         fingerprint: pagingFingerprint(url, def, manifest, pdef, incDef, this.ctx),
       },
       detail: detailPath !== undefined,
@@ -423,7 +424,7 @@ export class DeclarativeSource implements Source {
       });
     }
     const url = detailUrl(this.connector.manifest, b, key, this.ctx);
-    let res: Awaited<ReturnType<HttpClient['getJson']>>;
+    let res: JsonResponse;
     try {
       res = await this.http.getJson(url, this.metrics(stream), signal);
     } catch (err) {
