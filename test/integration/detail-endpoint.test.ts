@@ -12,6 +12,7 @@ import { loadConnector } from '../../src/connectors/registry.js';
 import { DeclarativeSource, resolveConnectorConfig } from '../../src/declarative/declarative-source.js';
 import type { SimulatorHandle } from '../../src/simulator/index.js';
 import { queryDuckDb, tempDir } from '../helpers/duckdb.js';
+import { json, startFakeApi } from '../helpers/fake-api.js';
 import { humaansConfig, syncConnector } from '../helpers/humaans.js';
 
 const batonConfig = (baseUrl: string) => ({ api_key: 'sim-key', company: 'acme', base_url: baseUrl });
@@ -106,6 +107,55 @@ describe('detail endpoints', () => {
       expect(swept.map((r) => Number(r.id))).toEqual(deletedIds);
     } finally {
       await own.close();
+    }
+  });
+
+  it('hellobaton: a record the list skipped but its detail view still serves is repaired, never marked deleted', async () => {
+    const truth = new Map([1, 2, 3, 4, 5].map((id) => [id, { id, first_name: `user ${id}` }]));
+    let skipped: number | undefined;
+    const api = await startFakeApi((req, res, origin) => {
+      const url = new URL(req.url!, origin);
+      const detail = /^\/api\/users\/(\d+)\/$/.exec(url.pathname);
+      if (detail) {
+        const r = truth.get(Number(detail[1]));
+        return r ? json(res, 200, r) : json(res, 404, { detail: 'Not found.' });
+      }
+      // The list moved under the pass: one record slid over a page boundary, and the count followed it.
+      const results = [...truth.values()].filter((r) => r.id !== skipped);
+      json(res, 200, { count: results.length, next: null, previous: null, results });
+    });
+    const db = join(dir, 'repair.duckdb');
+    const live = async () =>
+      (await queryDuckDb(db, 'select id, _tributary_deleted as d from hellobaton.users order by id')).map(
+        (r) => `${r.id}${r.d ? ' deleted' : ''}`,
+      );
+    const detailHits = () =>
+      api.hits.filter((h) => /^\/api\/users\/\d+\//.test(h)).map((h) => h.split('?')[0]);
+    try {
+      const opts = { streams: ['users'] };
+      expect((await syncConnector('hellobaton', batonConfig(api.url), `duckdb:${db}`, opts)).status).toBe(
+        'succeeded',
+      );
+      expect(detailHits()).toEqual([]);
+
+      skipped = 3;
+      truth.set(3, { id: 3, first_name: 'user 3, renamed' });
+      const drifted = await syncConnector('hellobaton', batonConfig(api.url), `duckdb:${db}`, opts);
+      expect(drifted.status).toBe('succeeded');
+      expect(drifted.streams[0]!.softDeletes).toBe(0);
+      expect(detailHits()).toEqual(['/api/users/3/']);
+      expect(await live()).toEqual(['1', '2', '3', '4', '5']);
+      const [three] = await queryDuckDb(db, 'select first_name from hellobaton.users where id = 3');
+      expect(three!.first_name).toBe('user 3, renamed');
+
+      skipped = undefined;
+      truth.delete(3);
+      const deleted = await syncConnector('hellobaton', batonConfig(api.url), `duckdb:${db}`, opts);
+      expect(deleted.streams[0]!.softDeletes).toBe(1);
+      expect(detailHits()).toEqual(['/api/users/3/', '/api/users/3/']);
+      expect(await live()).toEqual(['1', '2', '3 deleted', '4', '5']);
+    } finally {
+      await api.close();
     }
   });
 });
