@@ -8,7 +8,7 @@
 import { ConfigError, type TributaryError } from '../errors.js';
 import type { Source, StreamDescriptor, SyncMode } from '../engine/source.js';
 import { type StoredStreamState, toStreamState } from '../engine/stream-state.js';
-import { planStreamRead, selectStreams, toTributaryError } from '../engine/sync.js';
+import { planStreamRead, resumeKey, selectStreams, toTributaryError } from '../engine/sync.js';
 import type { RateBudget } from '../http/rate-budget.js';
 import type { Logger } from '../util/log.js';
 import { defaultConfiguredCatalog, toAirbyteStream } from './catalog.js';
@@ -106,9 +106,24 @@ export async function airbyteRead(o: AirbyteReadOptions): Promise<number> {
   async function readStream({ stream, mode, desc }: PlannedStream): Promise<void> {
     writer.write(streamStatusMessage(desc, 'STARTED'));
     const stored = toStoredState(o.state?.get(stream.name), mode);
-    const plan = planStreamRead(stored, mode, 'upsert');
+    const resume = resumeKey(source, stream, 'upsert');
+    const plan = planStreamRead(stored, mode, 'upsert', resume);
+    if (plan.restartReason !== undefined)
+      o.logger?.info(
+        { stream: stream.name, reason: plan.restartReason },
+        'starting a fresh pass instead of resuming',
+      );
+    const lastComplete = mode === 'incremental' ? plan.lastComplete : undefined;
     const stateFor = (source: Record<string, unknown>, complete: boolean) => {
-      const s: StoredStreamState = { version: 1, mode, source, complete, writeMode: 'upsert' };
+      const s: StoredStreamState = {
+        version: 1,
+        mode,
+        source,
+        complete,
+        writeMode: 'upsert',
+        resume,
+        ...(!complete && lastComplete !== undefined ? { lastComplete } : {}),
+      };
       return toStreamState(s);
     };
     let last: Record<string, unknown> | undefined = plan.resuming ? stored?.source : undefined;
@@ -116,11 +131,32 @@ export async function airbyteRead(o: AirbyteReadOptions): Promise<number> {
     let running = false;
     let final = false;
     if (!plan.alreadyRead) {
-      for await (const page of source.read(stream.name, {
+      const pages = source.read(stream.name, {
         syncMode: mode,
         state: plan.sourceState,
         signal: o.signal,
-      })) {
+      });
+      // A read that failed its proof must not be resumed half-way (it would never re-read what it skipped):
+      // a last STATE points the next read at a fresh pass, or at the last proven incremental cursor.
+      const restartOnContract = async (err: unknown) => {
+        const e = toTributaryError(err);
+        if (e.code === 'TRB_SOURCE_CONTRACT') {
+          const restart: StoredStreamState = {
+            version: 1,
+            mode,
+            source: mode === 'incremental' ? (lastComplete ?? {}) : { in_progress: false },
+            complete: false,
+            writeMode: 'upsert',
+            resume,
+            ...(lastComplete !== undefined ? { lastComplete } : {}),
+            restart: { reason: `${e.code}: ${e.message}` },
+          };
+          writer.write(streamStateMessage(desc, toStreamState(restart), 0));
+          await writer.drain();
+        }
+        throw err;
+      };
+      for await (const page of withRestart(pages, restartOnContract)) {
         if (!running || rateLimited) {
           // First data, or data flowing again after a rate-limited wait.
           writer.write(streamStatusMessage(desc, 'RUNNING'));
@@ -146,6 +182,18 @@ export async function airbyteRead(o: AirbyteReadOptions): Promise<number> {
     }
     writer.write(streamStatusMessage(desc, 'COMPLETE'));
     await writer.drain();
+  }
+}
+
+/** Pass `pages` through; when reading them fails, `onError` runs (and rethrows) before the failure surfaces. */
+async function* withRestart<T>(
+  pages: AsyncIterable<T>,
+  onError: (err: unknown) => Promise<never>,
+): AsyncGenerator<T> {
+  try {
+    yield* pages;
+  } catch (err) {
+    await onError(err);
   }
 }
 

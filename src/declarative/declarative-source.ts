@@ -5,15 +5,22 @@
  */
 import { createHash } from 'node:crypto';
 import { ConfigError, SourceError } from '../errors.js';
-import type { Page, ReadOptions, Source, StreamDescriptor, StreamMetrics } from '../engine/source.js';
-import { emptyMetrics, HttpClient } from '../http/http-client.js';
+import type {
+  Page,
+  ReadOptions,
+  Source,
+  SourceRecord,
+  StreamDescriptor,
+  StreamMetrics,
+} from '../engine/source.js';
+import { emptyMetrics, HttpClient, type JsonResponse } from '../http/http-client.js';
 import type { ErrorPolicy } from '../http/error-policy.js';
 import { globalBudgets } from '../http/rate-budget.js';
 import { type Logger, silentLogger } from '../util/log.js';
 import { displayUrl } from '../util/display-url.js';
 import { globalRedactor, type Redactor } from '../util/redact.js';
 import { type ResolvedConfig, secretKeys, validateConfig } from './config-spec.js';
-import type { Manifest, PaginatorDef, StreamDef } from './manifest-schema.js';
+import type { IncrementalDef, Manifest, PaginatorDef, StreamDef } from './manifest-schema.js';
 import { NextLinkPaginator } from './paginators/next-link-paginator.js';
 import { OffsetPaginator } from './paginators/offset-paginator.js';
 import { PageNumberPaginator } from './paginators/page-number-paginator.js';
@@ -44,9 +51,13 @@ interface BuiltStream {
   def: StreamDef;
   descriptor: StreamDescriptor;
   baseUrl: URL;
+  /** The resolved base_url, which detail paths are joined to. */
+  apiBase: URL;
   paginator: Paginator;
   selector: string[];
   transform: RecordTransform;
+  /** The detail endpoint's path template (relative to base_url), when the stream has one. */
+  detailPath?: string;
   incremental?: { window: Omit<IncrementalWindow, 'startBound'>; lookbackMs: number; initialDays: number };
 }
 
@@ -75,6 +86,8 @@ export function resolveConnectorConfig(
 
 export class DeclarativeSource implements Source {
   readonly name: string;
+  /** A hash of the manifest (after defaults): a resume under another version of it restarts the pass. */
+  readonly version: string;
   private readonly http: HttpClient;
   private readonly built = new Map<string, BuiltStream>();
   private readonly metricsByStream = new Map<string, StreamMetrics>();
@@ -89,6 +102,7 @@ export class DeclarativeSource implements Source {
   ) {
     const { manifest } = connector;
     this.name = manifest.name;
+    this.version = createHash('sha256').update(JSON.stringify(manifest)).digest('hex').slice(0, 16);
     this.logger = opts.logger ?? silentLogger;
     this.redactor = opts.redactor ?? globalRedactor;
     for (const key of secretKeys(manifest.spec)) this.redactor.add(config[key]);
@@ -185,6 +199,11 @@ export class DeclarativeSource implements Source {
       this.ctx,
       schema.dateTimeFields,
     );
+    const detailDef = def.detail === null ? undefined : (def.detail ?? manifest.detail);
+    const detailPath = detailDef
+      ? checkDetailPath(manifest.name, def, resolveString(detailDef.path, this.ctx))
+      : undefined;
+    const pageSize = pageSizeOf(pdef, this.ctx);
     const descriptor: StreamDescriptor = {
       name: def.name,
       primaryKey: def.primary_key,
@@ -194,14 +213,21 @@ export class DeclarativeSource implements Source {
       cursorField: incDef ? outputName(incDef.cursor_field, schema) : undefined,
       resumable: true,
       unchangedField,
+      paging: {
+        ...(pageSize !== undefined ? { pageSize } : {}),
+        fingerprint: pagingFingerprint(url, def, manifest, pdef, incDef, this.ctx),
+      },
+      detail: detailPath !== undefined,
     };
     return {
       def,
       descriptor,
       baseUrl: url,
+      apiBase: base,
       paginator: this.buildPaginator(pdef, secretParam),
       selector: def.selector?.path ?? manifest.selector.path,
       transform: transforms,
+      detailPath,
       incremental:
         incDef && incEnabled
           ? {
@@ -386,9 +412,135 @@ export class DeclarativeSource implements Source {
     }
   }
 
+  /**
+   * One record from the stream's detail endpoint, transformed like a listed one; null on 404 (it does not
+   * exist). Goes through the same client, rate budget, retries and metrics as the list requests.
+   */
+  async fetchOne(
+    stream: string,
+    key: Record<string, unknown>,
+    signal?: AbortSignal,
+  ): Promise<SourceRecord | null> {
+    const b = this.built.get(stream);
+    if (!b?.detailPath) {
+      throw new ConfigError(`stream "${stream}" of ${this.name} has no detail endpoint`, {
+        code: 'TRB_MANIFEST_INVALID',
+        details: { stream },
+      });
+    }
+    const url = detailUrl(this.connector.manifest, b, key, this.ctx);
+    let res: JsonResponse;
+    try {
+      res = await this.http.getJson(url, this.metrics(stream), signal);
+    } catch (err) {
+      if (err instanceof SourceError && err.details.status === 404) return null;
+      throw err;
+    }
+    if (res.status === 404) return null;
+    const body = res.body;
+    const where = this.redactor.redact(res.url.toString());
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      throw new SourceError(
+        'TRB_SOURCE_BAD_RESPONSE',
+        `stream "${stream}": the detail endpoint ${where} answered with ${describe(body)}, not a record`,
+        { details: { stream, url: where } },
+      );
+    }
+    const t = b.transform(body as Record<string, unknown>);
+    for (const k of b.def.primary_key) {
+      if (String(t[k]) !== String(key[k])) {
+        throw new SourceError(
+          'TRB_SOURCE_BAD_RESPONSE',
+          `stream "${stream}": the detail endpoint ${where} answered with a record whose "${k}" is ${JSON.stringify(t[k] ?? null)}, not ${JSON.stringify(key[k] ?? null)}`,
+          { details: { stream, url: where } },
+        );
+      }
+    }
+    return t;
+  }
+
   async close(): Promise<void> {
     await this.http.close();
   }
+}
+
+/** The page size a paginator definition requests, when it requests one. */
+function pageSizeOf(p: PaginatorDef, ctx: TemplateContext): number | undefined {
+  if (p.type === 'offset' || p.type === 'page_number') return resolveNumber(p.page_size, ctx, 'page_size');
+  if (p.type === 'next_link' && p.page_size !== undefined)
+    return resolveNumber(p.page_size, ctx, 'page_size');
+  return undefined;
+}
+
+/**
+ * A hash of what a stream's checkpoints mean: the URL path, the static params, the paginator (page size
+ * resolved; its concurrency changes no page's content, so it is left out), the selector and the incremental
+ * cursor. Params built from `{{ now }}` count by their template, not their value, which changes every run.
+ * The host is left out: the same API moved to another address pages the same way.
+ */
+function pagingFingerprint(
+  url: URL,
+  def: StreamDef,
+  manifest: Manifest,
+  pdef: PaginatorDef,
+  incDef: IncrementalDef | undefined,
+  ctx: TemplateContext,
+): string {
+  const rawParams = { ...manifest.requester.params, ...def.params };
+  const params = Object.keys(rawParams)
+    .sort()
+    .map((k) => {
+      const raw = rawParams[k]!;
+      return [k, typeof raw === 'string' && /\{\{\s*now\s*\}\}/.test(raw) ? raw : url.searchParams.get(k)];
+    });
+  const { concurrency: _concurrency, ...paginator } = pdef as PaginatorDef & { concurrency?: unknown };
+  const pageSize = pageSizeOf(pdef, ctx);
+  return createHash('sha256')
+    .update(
+      JSON.stringify({
+        path: url.pathname,
+        params,
+        paginator: { ...paginator, ...(pageSize !== undefined ? { page_size: pageSize } : {}) },
+        selector: def.selector?.path ?? manifest.selector.path,
+        cursor: incDef
+          ? [incDef.cursor_field, incDef.filter_param, incDef.sort_param ?? null, incDef.sort_value]
+          : null,
+      }),
+    )
+    .digest('hex')
+    .slice(0, 16);
+}
+
+const DETAIL_PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/** A detail path may name only `{path}` and the stream's primary-key fields. */
+function checkDetailPath(connector: string, def: StreamDef, path: string): string {
+  for (const m of path.matchAll(DETAIL_PLACEHOLDER)) {
+    const name = m[1]!;
+    if (name !== 'path' && !def.primary_key.includes(name)) {
+      throw new ConfigError(
+        `manifest ${connector}: stream ${def.name}: detail path ${JSON.stringify(path)} names {${name}}, which is neither {path} nor a primary-key field (${def.primary_key.join(', ')})`,
+        { code: 'TRB_MANIFEST_INVALID', details: { stream: def.name } },
+      );
+    }
+  }
+  return path;
+}
+
+/** The detail URL of the record with primary key `key`: joined to base_url like a stream path, plus the requester's params. */
+function detailUrl(
+  manifest: Manifest,
+  b: BuiltStream,
+  key: Record<string, unknown>,
+  ctx: TemplateContext,
+): URL {
+  const path = b.detailPath!.replace(DETAIL_PLACEHOLDER, (_m, name: string) =>
+    name === 'path' ? b.def.path : encodeURIComponent(String(key[name] ?? '')),
+  );
+  const url = new URL(joinPath(b.apiBase, path));
+  for (const [k, v] of Object.entries(manifest.requester.params))
+    url.searchParams.set(k, resolveString(v, ctx));
+  return url;
 }
 
 function recordError(

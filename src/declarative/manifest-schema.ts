@@ -162,6 +162,15 @@ export const SkipUnchanged = z
   })
   .strict();
 
+/**
+ * The API's detail endpoint of one record, used to confirm a record is really gone before a full-refresh
+ * pass marks it deleted (one request per candidate; see docs/reliability.md). `path` is relative to
+ * `base_url`, like a stream path: `{path}` is the stream's path and `{<field>}` a primary-key field of the
+ * record (URL-encoded), e.g. `{path}{id}/` (Django REST) or `{path}/{id}` (Feathers). `{{ config.x }}`
+ * templates resolve first.
+ */
+export const Detail = z.object({ path: z.string().min(1) }).strict();
+
 export const StreamDef = z
   .object({
     name: z.string().regex(/^[a-z][a-z0-9_]*$/, 'stream names are snake_case'),
@@ -176,6 +185,8 @@ export const StreamDef = z
     incremental: Incremental.nullable().optional(),
     /** Override (or with null, disable) the manifest's skip_unchanged for this stream. */
     skip_unchanged: SkipUnchanged.nullable().optional(),
+    /** Override (or with null, disable) the manifest's detail endpoint for this stream. */
+    detail: Detail.nullable().optional(),
   })
   .strict();
 
@@ -192,6 +203,8 @@ export const Manifest = z
     transforms: z.array(Transform).default([]),
     incremental: Incremental.optional(),
     skip_unchanged: SkipUnchanged.optional(),
+    /** Each stream's detail endpoint (default for all streams; a stream may override or disable it). */
+    detail: Detail.optional(),
     check: z.object({ stream: z.string() }).strict(),
     streams: z.array(StreamDef).min(1),
   })
@@ -202,6 +215,7 @@ export type StreamDef = z.infer<typeof StreamDef>;
 export type PaginatorDef = z.infer<typeof Paginator>;
 export type TransformDef = z.infer<typeof Transform>;
 export type IncrementalDef = z.infer<typeof Incremental>;
+export type DetailDef = z.infer<typeof Detail>;
 export type ConfigSpecDef = z.infer<typeof ConfigSpec>;
 export type ConfigPropertyDef = z.infer<typeof ConfigProperty>;
 export type RequesterDef = z.infer<typeof Requester>;

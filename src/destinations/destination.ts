@@ -112,6 +112,30 @@ export interface Destination {
   /** End of a completed replace pass: atomically swap the staged table in and commit `state`. */
   finishReplace(stream: string, table: TableSpec, state: StreamState): Promise<void>;
 
+  /**
+   * Proof of a full-refresh pass: how many rows carry `_tributary_pass = passId`, in the live table (upsert
+   * mode) or in the staged table (replace mode). 0 when the table does not exist yet.
+   */
+  countPassRows(stream: string, passId: string, mode: WriteMode): Promise<number>;
+
+  /**
+   * The rows the end of pass `passId` would remove, for the engine to confirm one by one before it does:
+   * upsert mode, live rows not yet marked deleted whose `_tributary_pass` differs from `passId` (what
+   * `sweepDeleted` would mark); replace mode, live rows not marked deleted whose primary key no row of
+   * this pass holds in the staged table (what `finishReplace` would drop). At most `limit` rows, each with
+   * only the primary-key columns (named as in `primaryKey`). None when the live table does not exist.
+   */
+  deletionCandidates(
+    stream: string,
+    passId: string,
+    mode: WriteMode,
+    primaryKey: string[],
+    limit: number,
+  ): Promise<Row[]>;
+
+  /** Commit a stream's state alone, in its own transaction (e.g. to make the next run start a fresh pass). */
+  commitState(stream: string, state: StreamState): Promise<void>;
+
   /** Delete stored state for the given streams (all when omitted). */
   resetState(streams?: string[]): Promise<void>;
 

@@ -38,6 +38,14 @@ export interface StreamDescriptor {
   resumable: boolean;
   /** Client-side incremental: a field whose unchanged value lets a full refresh skip rewriting the row. */
   unchangedField?: string;
+  /**
+   * What a resume of this stream depends on: the page size it requests and a fingerprint of its paging
+   * configuration (path, params, page size, paginator, cursor). Stored with the state; a resume under a
+   * different one restarts the pass.
+   */
+  paging?: { pageSize?: number; fingerprint: string };
+  /** `Source.fetchOne` can fetch one record of this stream by primary key (it has a detail endpoint). */
+  detail?: boolean;
 }
 
 export interface ReadOptions {
@@ -60,6 +68,8 @@ export interface StreamMetrics {
 
 export interface Source {
   readonly name: string;
+  /** The connector's version (for declarative connectors, a hash of the manifest). Stored with each state. */
+  readonly version?: string;
   streams(): StreamDescriptor[];
   /** Probe the API with the configured credentials. Throws a typed error when it fails. */
   check(): Promise<void>;

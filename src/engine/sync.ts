@@ -4,9 +4,9 @@
  * one rate budget per credential; one destination write runs at a time, and reading the next pages
  * overlaps with writing the current batch. Memory is bounded by streams × (prefetched pages + one batch).
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { ConfigError, isTributaryError, TributaryError } from '../errors.js';
+import { ConfigError, isTributaryError, SourceError, TributaryError } from '../errors.js';
 import type { Destination, Row, StreamState, WriteMode } from '../destinations/destination.js';
 import { type Logger, silentLogger } from '../util/log.js';
 import { globalRedactor } from '../util/redact.js';
@@ -14,7 +14,7 @@ import { ColumnTracker } from './column-tracker.js';
 import { Mutex } from '../util/mutex.js';
 import { prefetch } from './prefetch.js';
 import type { Source, StreamDescriptor, SyncMode } from './source.js';
-import { parseStoredState, type StoredStreamState, toStreamState } from './stream-state.js';
+import { parseStoredState, type ResumeKey, type StoredStreamState, toStreamState } from './stream-state.js';
 import { newStreamSummary, type RunSummary, type StreamSummary } from './summary.js';
 
 export interface SyncOptions {
@@ -36,6 +36,12 @@ export interface SyncOptions {
   onProgress?: (streams: StreamSummary[]) => void;
   signal?: AbortSignal;
   runId?: string;
+  /**
+   * At the end of a full-refresh pass, each row it would mark deleted (or drop, in replace mode) is looked
+   * up at the API's detail endpoint first: at most this many per stream (default 10,000). Above it an
+   * upsert pass fails without sweeping, and a replace pass swaps on the count's proof alone.
+   */
+  maxDeleteChecks?: number;
 }
 
 export const DEFAULTS = {
@@ -43,7 +49,11 @@ export const DEFAULTS = {
   batchRows: 10_000,
   batchBytes: 16 * 1024 * 1024,
   prefetchPages: 4,
+  maxDeleteChecks: 10_000,
 };
+
+/** Detail lookups in flight at once per stream while confirming deletions (the rate budget still paces them). */
+const DETAIL_CONCURRENCY = 4;
 
 /** Validate stream names against the source before anything is opened or written. */
 export function selectStreams(source: Source, names: string[] | undefined): StreamDescriptor[] {
@@ -179,16 +189,49 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
     rawState: StreamState | undefined,
     logger: Logger,
   ): Promise<void> {
+    const onContract: { restart?: (e: TributaryError) => Promise<void> } = {};
+    try {
+      await runStream(stream, summary, rawState, logger, onContract);
+    } catch (err) {
+      const e = toTributaryError(err);
+      // A pass that failed its proof must not be resumed half-way: a resume would never re-read what the
+      // drift made it skip. The next run starts a fresh pass (incremental: from the last proven cursor).
+      if (e.code === 'TRB_SOURCE_CONTRACT') await onContract.restart?.(e);
+      throw err;
+    }
+  }
+
+  /** Read one stream, then (full refresh) prove, sweep or swap. `onContract` learns how to restart it. */
+  async function runStream(
+    stream: StreamDescriptor,
+    summary: StreamSummary,
+    rawState: StreamState | undefined,
+    logger: Logger,
+    onContract: { restart?: (e: TributaryError) => Promise<void> },
+  ): Promise<void> {
     summary.status = 'running';
     summary.startedAt = Date.now();
     const mode = summary.mode as SyncMode;
     const writeMode: WriteMode = mode === 'full_refresh' ? (opts.writeMode ?? 'upsert') : 'upsert';
     const stored = parseStoredState(rawState);
-    const { resuming, sourceState, alreadyRead } = planStreamRead(stored, mode, writeMode);
+    const resume = resumeKey(source, stream, writeMode);
+    const { resuming, sourceState, alreadyRead, restartReason, lastComplete } = planStreamRead(
+      stored,
+      mode,
+      writeMode,
+      resume,
+    );
     summary.resumed = resuming;
+    if (restartReason !== undefined)
+      logger.info(
+        { stream: stream.name, reason: restartReason },
+        'starting a fresh pass instead of resuming',
+      );
     const pass =
       mode === 'full_refresh' ? (resuming && stored?.pass ? stored.pass : randomUUID()) : undefined;
     const tracker = new ColumnTracker(stream.name, stream.primaryKey, stream.declaredColumns);
+    // The API's count of the pass, from its last page: still to be proven against the rows stamped.
+    let expectedCount = alreadyRead ? stored?.expectedCount : undefined;
     const stateFor = (source: Record<string, unknown>, complete: boolean): StoredStreamState => ({
       version: 1,
       mode,
@@ -196,7 +239,11 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
       pass,
       complete,
       writeMode,
+      resume,
+      ...(mode === 'incremental' && !complete && lastComplete !== undefined ? { lastComplete } : {}),
+      ...(!complete && expectedCount !== undefined ? { expectedCount } : {}),
     });
+    onContract.restart = commitRestart;
     logger.info({ mode, writeMode, resumed: resuming }, 'stream started');
 
     let rows: Row[] = [];
@@ -251,6 +298,7 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
           summary.metrics = { ...source.metrics(stream.name) };
           lastCheckpoint = page.checkpoint;
           const last = page.checkpoint.in_progress === false;
+          if (last && page.expectedCount !== undefined) expectedCount = page.expectedCount;
           if (
             rows.length >= (opts.batchRows ?? DEFAULTS.batchRows) ||
             bytes >= (opts.batchBytes ?? DEFAULTS.batchBytes) ||
@@ -269,14 +317,7 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
       if (inflight) await inflight.catch(() => undefined);
     }
 
-    if (mode === 'full_refresh') {
-      const final = toStreamState(stateFor({ ...(lastCheckpoint ?? {}), in_progress: false }, true));
-      if (writeMode === 'replace') {
-        await writeLock.run(() => destination.finishReplace(stream.name, tracker.spec(), final));
-      } else {
-        summary.softDeletes += await writeLock.run(() => destination.sweepDeleted(stream.name, pass!, final));
-      }
-    }
+    if (mode === 'full_refresh') await finishPass();
     logger.info(
       {
         records: summary.records,
@@ -285,6 +326,139 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
       },
       'stream finished',
     );
+
+    /**
+     * The end of a full-refresh pass: prove it complete (count), confirm each row it would remove at the
+     * API's detail endpoint (repairing the ones that still exist), then sweep or swap. See docs/reliability.md.
+     */
+    async function finishPass(): Promise<void> {
+      const passId = pass!;
+      const readState = { ...(lastCheckpoint ?? {}), in_progress: false };
+      if (expectedCount !== undefined) {
+        const expected = expectedCount;
+        const found = await writeLock.run(() => destination.countPassRows(stream.name, passId, writeMode));
+        if (found !== expected) {
+          throw new SourceError(
+            'TRB_SOURCE_CONTRACT',
+            `stream "${stream.name}": the API counts ${expected} records in the list but this pass read ${found} distinct ones; ` +
+              'the list changed while it was paged, or the API does not page the way it says. Nothing was ' +
+              `${writeMode === 'replace' ? 'swapped in' : 'marked deleted'}; the next sync starts a fresh pass.`,
+            { details: { stream: stream.name, expected, found } },
+          );
+        }
+        // Proven: a crash from here on resumes at the deletion check, not at this count (repairs below add
+        // rows to the pass that the API's count does not know about).
+        expectedCount = undefined;
+      }
+      const unchecked = await confirmDeletions(passId, readState);
+      if (unchecked !== undefined)
+        logger.warn(
+          { stream: stream.name, candidates: unchecked },
+          `${unchecked} live rows are missing from the replaced table, more than the per-record check covers: swapping on the count's proof alone`,
+        );
+      const final = toStreamState(stateFor(readState, true));
+      if (writeMode === 'replace') {
+        await writeLock.run(() => destination.finishReplace(stream.name, tracker.spec(), final));
+      } else {
+        summary.softDeletes += await writeLock.run(() =>
+          destination.sweepDeleted(stream.name, passId, final),
+        );
+      }
+    }
+
+    /**
+     * Tell drift from true deletes: every row the sweep (or swap) would remove is looked up at the API's
+     * detail endpoint first. Gone (404): it may go. Still there: the list moved under the pass, so the
+     * fresh record is written into the pass. Returns the candidate bound when a replace goes ahead on the
+     * count alone because there were more candidates than it checks.
+     */
+    async function confirmDeletions(
+      passId: string,
+      readState: Record<string, unknown>,
+    ): Promise<string | undefined> {
+      if (!source.fetchOne || !stream.detail) return undefined;
+      const limit = opts.maxDeleteChecks ?? DEFAULTS.maxDeleteChecks;
+      const primaryKey = tracker.spec().primaryKey;
+      const candidates = await writeLock.run(() =>
+        destination.deletionCandidates(stream.name, passId, writeMode, primaryKey, limit + 1),
+      );
+      if (candidates.length === 0) return undefined;
+      if (candidates.length > limit) {
+        if (writeMode === 'replace') return `more than ${limit}`;
+        throw new SourceError(
+          'TRB_SOURCE_CONTRACT',
+          `stream "${stream.name}": more than ${limit} rows were not seen by this pass; confirming each deletion ` +
+            `costs one request, and the sync checks at most ${limit} (SyncOptions.maxDeleteChecks). Nothing was marked deleted. ` +
+            'If that many records really were deleted, rebuild the table with `--full-refresh --replace` (proven by the count alone).',
+          { details: { stream: stream.name, candidates: `>${limit}`, limit } },
+        );
+      }
+      const fetchOne = source.fetchOne.bind(source);
+      const repaired: Row[] = [];
+      // A few lookups at a time; each still waits for the credential's rate budget like any request.
+      for (let i = 0; i < candidates.length; i += DETAIL_CONCURRENCY) {
+        const chunk = candidates.slice(i, i + DETAIL_CONCURRENCY);
+        const found = await Promise.all(chunk.map((key) => fetchOne(stream.name, key, signal)));
+        for (const rec of found) if (rec !== null) repaired.push(tracker.toRow(rec));
+      }
+      summary.metrics = { ...source.metrics(stream.name) };
+      if (repaired.length > 0) {
+        const state = toStreamState(stateFor(readState, false));
+        const result = await writeLock.run(() =>
+          destination.write({
+            runId,
+            stream: stream.name,
+            table: tracker.spec(),
+            rows: repaired,
+            state,
+            syncedAt: new Date(),
+            passId,
+            mode: writeMode,
+          }),
+        );
+        summary.upserts += result.rowsWritten;
+        summary.schemaChanges += result.schemaChanges.length;
+        logger.warn(
+          { stream: stream.name, repaired: repaired.length, candidates: candidates.length },
+          `list changed while paging; repaired ${repaired.length} records`,
+        );
+      }
+      return undefined;
+    }
+
+    async function commitRestart(e: TributaryError): Promise<void> {
+      const reason = `${e.code}: ${globalRedactor.redact(e.message)}`;
+      const state: StoredStreamState =
+        mode === 'incremental'
+          ? {
+              version: 1,
+              mode,
+              source: lastComplete ?? {},
+              complete: false,
+              writeMode,
+              resume,
+              ...(lastComplete !== undefined ? { lastComplete } : {}),
+              restart: { reason },
+            }
+          : {
+              version: 1,
+              mode,
+              source: { in_progress: false },
+              pass,
+              complete: false,
+              writeMode,
+              resume,
+              restart: { reason },
+            };
+      try {
+        await writeLock.run(() => destination.commitState(stream.name, toStreamState(state)));
+      } catch (err) {
+        logger.error(
+          { stream: stream.name, err: globalRedactor.redact(String(err)) },
+          'could not record that the next sync must start a fresh pass',
+        );
+      }
+    }
   }
 }
 
@@ -296,24 +470,90 @@ export interface StreamReadPlan {
   sourceState: Record<string, unknown> | undefined;
   /** A full-refresh pass that had read everything but crashed before its sweep only needs the sweep. */
   alreadyRead: boolean;
+  /** Why an interrupted pass is not resumed but started afresh (for the log), when that is the case. */
+  restartReason?: string;
+  /** Incremental: the source state of the last proven-complete read, to fall back to if this one fails. */
+  lastComplete?: Record<string, unknown>;
 }
 
 export function planStreamRead(
   stored: StoredStreamState | undefined,
   mode: SyncMode,
   writeMode: WriteMode,
+  current?: ResumeKey,
 ): StreamReadPlan {
-  const resuming =
+  const interrupted =
     !!stored && !stored.complete && stored.mode === mode && (stored.writeMode ?? 'upsert') === writeMode;
-  // Incremental reads keep the committed cursor; a full refresh starts over unless it is resuming.
-  const sourceState =
-    resuming || mode === 'incremental'
-      ? stored?.source
-      : stored
-        ? { ...stored.source, in_progress: false }
-        : undefined;
+  let restartReason: string | undefined;
+  if (interrupted && stored.restart) {
+    restartReason = `the last pass could not be proven complete (${stored.restart.reason})`;
+  } else if (interrupted && current && stored.resume && stored.resume.fingerprint !== current.fingerprint) {
+    // States written before the fingerprint existed carry none: they resume as they always did.
+    restartReason = describeChange(stored.resume, current);
+  }
+  const resuming = interrupted && restartReason === undefined;
+  const lastComplete =
+    mode !== 'incremental' || !stored || stored.mode !== 'incremental'
+      ? undefined
+      : stored.complete
+        ? stored.source
+        : stored.lastComplete;
+  let sourceState: Record<string, unknown> | undefined;
+  if (resuming) sourceState = stored?.source;
+  else if (mode === 'incremental') {
+    // Incremental reads keep the committed cursor; a read that must restart goes back to the last proven
+    // one (a cursor of another cursor field means nothing: then from the start).
+    if (restartReason === undefined) sourceState = stored?.source;
+    else sourceState = stored?.resume?.cursorField === current?.cursorField ? (lastComplete ?? {}) : {};
+  } else {
+    // A full refresh starts over unless it is resuming.
+    sourceState = stored ? { ...stored.source, in_progress: false } : undefined;
+  }
   const alreadyRead = resuming && mode === 'full_refresh' && stored?.source.in_progress === false;
-  return { resuming, sourceState, alreadyRead };
+  return {
+    resuming,
+    sourceState,
+    alreadyRead,
+    ...(restartReason !== undefined ? { restartReason } : {}),
+    ...(lastComplete !== undefined ? { lastComplete } : {}),
+  };
+}
+
+/**
+ * What a resume of `stream` depends on, as stored with its state: the paging configuration's fingerprint
+ * (from the source), the page size, the connector version, the primary key, the cursor field and the write
+ * mode, hashed into one fingerprint.
+ */
+export function resumeKey(source: Source, stream: StreamDescriptor, writeMode: WriteMode): ResumeKey {
+  const fingerprint = createHash('sha256')
+    .update(
+      JSON.stringify([
+        stream.paging?.fingerprint ?? null,
+        stream.paging?.pageSize ?? null,
+        source.version ?? null,
+        stream.primaryKey,
+        stream.cursorField ?? null,
+        writeMode,
+      ]),
+    )
+    .digest('hex')
+    .slice(0, 16);
+  return {
+    fingerprint,
+    ...(stream.paging?.pageSize !== undefined ? { pageSize: stream.paging.pageSize } : {}),
+    ...(source.version !== undefined ? { connectorVersion: source.version } : {}),
+    ...(stream.cursorField !== undefined ? { cursorField: stream.cursorField } : {}),
+  };
+}
+
+function describeChange(was: ResumeKey, now: ResumeKey): string {
+  if (was.pageSize !== now.pageSize)
+    return `the page size changed from ${was.pageSize ?? 'unset'} to ${now.pageSize ?? 'unset'} since the interrupted pass`;
+  if (was.connectorVersion !== now.connectorVersion)
+    return `the connector changed (version ${was.connectorVersion ?? 'unset'} → ${now.connectorVersion ?? 'unset'}) since the interrupted pass`;
+  if (was.cursorField !== now.cursorField)
+    return `the cursor field changed from ${was.cursorField ?? 'unset'} to ${now.cursorField ?? 'unset'} since the interrupted pass`;
+  return "the stream's paging configuration changed since the interrupted pass";
 }
 
 export function toTributaryError(err: unknown): TributaryError {

@@ -586,6 +586,92 @@ export function describeDestinationConformance(name: string, makeDestination: Ma
       expect((await f.dest.readStates()).never_written).toEqual({ done: true });
     });
 
+    it('counts the rows of a pass and lists the rows its sweep would mark deleted (upsert mode)', async () => {
+      const f = await setup();
+      const t = spec('proof', { id: 'bigint', v: 'varchar' });
+      expect(await f.dest.countPassRows('proof', 'p1', 'upsert')).toBe(0);
+      expect(await f.dest.deletionCandidates('proof', 'p1', 'upsert', ['id'], 10)).toEqual([]);
+      await f.dest.write(
+        batch(
+          t,
+          [1, 2, 3, 4].map((id) => ({ id, v: `p1-${id}` })),
+          { passId: 'p1' },
+        ),
+      );
+      await f.dest.sweepDeleted('proof', 'p1', { done: 1 });
+      await f.dest.write(
+        batch(
+          t,
+          [1, 3].map((id) => ({ id, v: `p2-${id}` })),
+          { passId: 'p2', state: { step: 'p2' } },
+        ),
+      );
+      expect(await f.dest.countPassRows('proof', 'p2', 'upsert')).toBe(2);
+      expect(await f.dest.countPassRows('proof', 'p1', 'upsert')).toBe(2);
+      const candidates = await f.dest.deletionCandidates('proof', 'p2', 'upsert', ['id'], 10);
+      expect(candidates.map((r) => normInt(r.id)).sort()).toEqual(['2', '4']);
+      expect(Object.keys(candidates[0]!)).toEqual(['id']);
+      expect(await f.dest.deletionCandidates('proof', 'p2', 'upsert', ['id'], 1)).toHaveLength(1);
+      // A row already marked deleted is no candidate: the sweep would not mark it again.
+      await f.dest.sweepDeleted('proof', 'p2', { done: 2 });
+      await f.dest.write(batch(t, [{ id: 1, v: 'p3' }], { passId: 'p3' }));
+      expect(
+        (await f.dest.deletionCandidates('proof', 'p3', 'upsert', ['id'], 10)).map((r) => normInt(r.id)),
+      ).toEqual(['3']);
+      // Nothing above changed a row or the state.
+      expect(await f.liveness('proof')).toEqual({ '1': false, '2': true, '3': false, '4': true });
+    });
+
+    it('counts the staged rows of a replace pass and lists the live rows the swap would drop', async () => {
+      const f = await setup();
+      const t = spec('proof_rep', { id: 'bigint', v: 'varchar' });
+      await f.dest.write(
+        batch(
+          t,
+          [1, 2, 3].map((id) => ({ id, v: 'old' })),
+        ),
+      );
+      // No staged table yet: every live row would go.
+      expect(
+        (await f.dest.deletionCandidates('proof_rep', 'r1', 'replace', ['id'], 10))
+          .map((r) => normInt(r.id))
+          .sort(),
+      ).toEqual(['1', '2', '3']);
+      await f.dest.write(
+        batch(
+          t,
+          [
+            { id: 1, v: 'new' },
+            { id: 5, v: 'new' },
+          ],
+          { mode: 'replace', passId: 'r1' },
+        ),
+      );
+      expect(await f.dest.countPassRows('proof_rep', 'r1', 'replace')).toBe(2);
+      expect(await f.dest.countPassRows('proof_rep', 'r1', 'upsert')).toBe(0);
+      expect(
+        (await f.dest.deletionCandidates('proof_rep', 'r1', 'replace', ['id'], 10))
+          .map((r) => normInt(r.id))
+          .sort(),
+      ).toEqual(['2', '3']);
+      // Rows staged by another pass do not count as seen by this one.
+      expect(
+        (await f.dest.deletionCandidates('proof_rep', 'r2', 'replace', ['id'], 10))
+          .map((r) => normInt(r.id))
+          .sort(),
+      ).toEqual(['1', '2', '3']);
+      expect((await f.rows('proof_rep')).map((r) => r.v)).toEqual(['old', 'old', 'old']);
+    });
+
+    it('commitState commits a stream state alone', async () => {
+      const f = await setup();
+      await f.dest.commitState('only_state', { restart: { reason: 'x' } });
+      expect((await f.dest.readStates()).only_state).toEqual({ restart: { reason: 'x' } });
+      await f.dest.commitState('only_state', { n: 2 });
+      expect((await f.dest.readStates()).only_state).toEqual({ n: 2 });
+      expect(await f.tables()).not.toContain('only_state');
+    });
+
     it('replace mode builds the new table aside and swaps it in atomically with the state', async () => {
       const f = await setup();
       const t = spec('rep', { id: 'bigint', v: 'varchar' });

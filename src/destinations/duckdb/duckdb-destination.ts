@@ -11,12 +11,15 @@ import {
   BOOKKEEPING_TABLES,
   type Destination,
   type DestinationOptions,
+  type Row,
   type RunRecord,
   type SchemaChange,
   type StreamState,
   SYSTEM_COLUMNS,
   type TableSpec,
+  type Value,
   type WriteBatch,
+  type WriteMode,
   type WriteResult,
 } from '../destination.js';
 import { decideOwnership } from '../namespace-owner.js';
@@ -310,6 +313,60 @@ export class DuckDbDestination implements Destination {
     );
   }
 
+  async countPassRows(stream: string, passId: string, mode: WriteMode): Promise<number> {
+    return this.serial(async (conn) => {
+      const table = await this.shape(conn, mode === 'replace' ? replaceTableName(stream) : stream);
+      if (table === undefined) return 0;
+      const reader = await conn.runAndReadAll(
+        `SELECT count(*) AS n FROM ${this.qualified(table.name)} WHERE ${quoteIdent(SYSTEM_COLUMNS.pass)} = ${quoteLiteral(passId)}`,
+      );
+      return Number(reader.getRowObjectsJS()[0]!.n);
+    });
+  }
+
+  async deletionCandidates(
+    stream: string,
+    passId: string,
+    mode: WriteMode,
+    primaryKey: string[],
+    limit: number,
+  ): Promise<Row[]> {
+    return this.serial(async (conn) => {
+      const live = await this.shape(conn, stream);
+      if (live === undefined || primaryKey.length === 0) return [];
+      const pass = quoteIdent(SYSTEM_COLUMNS.pass);
+      const cols = primaryKey.map((k) => `l.${quoteIdent(k)} AS ${quoteIdent(k)}`).join(', ');
+      let where = `NOT l.${quoteIdent(SYSTEM_COLUMNS.deleted)}`;
+      if (mode === 'upsert') {
+        where += ` AND l.${pass} IS DISTINCT FROM ${quoteLiteral(passId)}`;
+      } else {
+        const staged = await this.shape(conn, replaceTableName(stream));
+        if (staged !== undefined) {
+          // Compared as text: a key column may have been widened differently in the two tables.
+          const same = primaryKey
+            .map((k) => `CAST(s.${quoteIdent(k)} AS VARCHAR) = CAST(l.${quoteIdent(k)} AS VARCHAR)`)
+            .join(' AND ');
+          where += ` AND NOT EXISTS (SELECT 1 FROM ${this.qualified(staged.name)} s WHERE s.${pass} = ${quoteLiteral(passId)} AND ${same})`;
+        }
+      }
+      const reader = await conn.runAndReadAll(
+        `SELECT ${cols} FROM ${this.qualified(live.name)} l WHERE ${where} LIMIT ${Math.max(0, Math.floor(limit))}`,
+      );
+      return reader.getRowObjectsJS().map((r) => {
+        const row: Row = {};
+        for (const k of primaryKey) row[k] = keyValue(r[k]);
+        return row;
+      });
+    });
+  }
+
+  async commitState(stream: string, state: StreamState): Promise<void> {
+    const text = stateText(stream, state);
+    await this.transaction(`committing the state of stream "${stream}"`, stream, async (conn) => {
+      await conn.run(upsertStateSql(this.bookkeeping('state'), stream, text));
+    });
+  }
+
   async resetState(streams?: string[]): Promise<void> {
     await this.transaction('resetting stream state', undefined, async (conn) => {
       const where =
@@ -548,6 +605,14 @@ function notOurs(qualified: string, stream: string): DestinationError {
       `replace-mode stream "${stream}" in. Drop or rename it.`,
     { details: { stream } },
   );
+}
+
+/** A primary-key value as read back: BIGINT arrives as bigint; beyond 2^53 it stays exact as text. */
+function keyValue(v: unknown): Value {
+  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') return v;
+  return v instanceof Date ? v.toISOString() : String(v);
 }
 
 /** State as JSON text; a state that cannot be serialized is refused before the transaction starts. */

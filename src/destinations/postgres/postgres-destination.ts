@@ -16,7 +16,9 @@ import {
   type StreamState,
   SYSTEM_COLUMNS,
   type TableSpec,
+  type Value,
   type WriteBatch,
+  type WriteMode,
   type WriteResult,
 } from '../destination.js';
 import { decideOwnership } from '../namespace-owner.js';
@@ -267,6 +269,89 @@ export class PostgresDestination implements Destination {
         );
         if (target.mapped)
           await this.recordNames(client, [{ kind: 'table', original: stream, name: target.name }]);
+        await this.saveState(client, stream, state);
+      }),
+    );
+  }
+
+  async countPassRows(stream: string, passId: string, mode: WriteMode): Promise<number> {
+    this.assertOpen();
+    return this.serialize(stream, () =>
+      this.transaction(`counting the rows of pass ${passId} of stream "${stream}"`, async (client) => {
+        const table = mode === 'replace' ? sideTable(stream) : streamTable(stream);
+        if ((await introspectTable(client, this.schemaName, table.name)) === undefined) return 0;
+        const res = await client.query<{ n: string }>(
+          `SELECT count(*) AS n FROM ${qualify(this.schemaName, table.name)} WHERE ${quoteIdent(SYSTEM_COLUMNS.pass)} = $1`,
+          [passId],
+        );
+        return Number(res.rows[0]!.n);
+      }),
+    );
+  }
+
+  async deletionCandidates(
+    stream: string,
+    passId: string,
+    mode: WriteMode,
+    primaryKey: string[],
+    limit: number,
+  ): Promise<Row[]> {
+    this.assertOpen();
+    return this.serialize(stream, () =>
+      this.transaction(
+        `listing the rows pass ${passId} of stream "${stream}" did not see`,
+        async (client) => {
+          const live = streamTable(stream);
+          if (primaryKey.length === 0) return [];
+          const liveTable = await introspectTable(client, this.schemaName, live.name);
+          if (liveTable === undefined) return [];
+          const pass = quoteIdent(SYSTEM_COLUMNS.pass);
+          const keys = primaryKey.map((k) => {
+            const name = pgIdentifier(k, 'column').name;
+            return {
+              original: k,
+              ident: quoteIdent(name),
+              int8: liveTable.columns.get(name)?.typname === 'int8',
+            };
+          });
+          const cols = keys.map((k, i) => `l.${k.ident} AS k${i}`).join(', ');
+          let where = `NOT l.${quoteIdent(SYSTEM_COLUMNS.deleted)}`;
+          const params: unknown[] = [Math.max(0, Math.floor(limit))];
+          if (mode === 'upsert') {
+            params.push(passId);
+            where += ` AND l.${pass} IS DISTINCT FROM $2`;
+          } else {
+            const side = sideTable(stream);
+            if ((await introspectTable(client, this.schemaName, side.name)) !== undefined) {
+              // Compared as text: a key column may have been widened differently in the two tables.
+              const same = keys.map((k) => `s.${k.ident}::text = l.${k.ident}::text`).join(' AND ');
+              params.push(passId);
+              where += ` AND NOT EXISTS (SELECT 1 FROM ${qualify(this.schemaName, side.name)} s WHERE s.${pass} = $2 AND ${same})`;
+            }
+          }
+          const res = await client.query<Record<string, Value>>(
+            `SELECT ${cols} FROM ${qualify(this.schemaName, live.name)} l WHERE ${where} LIMIT $1`,
+            params,
+          );
+          return res.rows.map((r) => {
+            const row: Row = {};
+            keys.forEach((k, i) => {
+              const v = r[`k${i}`] ?? null;
+              // pg returns BIGINT as text: a number where that is exact, as the DuckDB destination returns it.
+              row[k.original] =
+                k.int8 && typeof v === 'string' && Number.isSafeInteger(Number(v)) ? Number(v) : v;
+            });
+            return row;
+          });
+        },
+      ),
+    );
+  }
+
+  async commitState(stream: string, state: StreamState): Promise<void> {
+    this.assertOpen();
+    await this.serialize(stream, () =>
+      this.transaction(`committing the state of stream "${stream}"`, async (client) => {
         await this.saveState(client, stream, state);
       }),
     );
