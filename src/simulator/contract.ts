@@ -126,16 +126,14 @@ export class ContractPlan {
 
   /**
    * Replace the behaviour modes and restart the request counters. Data modes cannot change at runtime:
-   * naming a data mode that was not given at start, or leaving out one that was, is an error.
+   * those given at start stay whether named again or not, and naming one that was not is an error.
    */
   set(options: ContractOptions | readonly ContractMode[] | undefined): void {
     const o = normaliseContract(options);
-    const data = (o.modes ?? []).filter((m) => isData(m));
-    const missing = [...this.data].filter((m) => !data.includes(m));
-    const added = data.filter((m) => !this.data.has(m as ContractData));
-    if (added.length > 0 || (data.length > 0 && missing.length > 0)) {
+    const added = (o.modes ?? []).filter((m) => isData(m) && !this.data.has(m));
+    if (added.length > 0) {
       throw new Error(
-        `contract data modes are fixed when the simulator starts (started with [${[...this.data].join(', ')}], asked for [${data.join(', ')}])`,
+        `contract data modes are fixed when the simulator starts (started with [${[...this.data].join(', ')}], asked for [${added.join(', ')}])`,
       );
     }
     this.seed = o.seed ?? this.defaultSeed;

@@ -105,7 +105,7 @@ export interface SimulatorHandle {
   failNext(n: number, kind: FaultKind): void;
   /**
    * Replace the contract's behaviour modes (undefined or [] = well behaved again) and restart the request
-   * counters they key on. Data modes given at start must be named again; they cannot change.
+   * counters they key on. Data modes are fixed at start: they stay, and naming another is an error.
    */
   setContract(c: ContractOptions | ContractMode[] | undefined): void;
   /** The contract modes in force. */
