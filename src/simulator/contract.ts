@@ -46,7 +46,7 @@ export type ContractData =
   | 'huge-numbers'
   /** Fields that flatten to one column name: `fooBar` and `foo_bar`, `a: {b}` and `a_b`. */
   | 'colliding-names'
-  /** Humaans: generated `updatedAt` values come in groups of five equal stamps (ties to sort). */
+  /** Humaans: `updatedAt` stamps come in groups of five equal ones, generated and changed records alike (ties to sort). */
   | 'tied-timestamps';
 
 export type ContractMode = ContractBehaviour | ContractData;

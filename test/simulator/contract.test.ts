@@ -236,6 +236,10 @@ describe('contract modes: Humaans', () => {
     const sim = await humaans({ contract: ['tied-timestamps'] });
     const stamps = sim.records('documents').map((r) => String(r.updatedAt));
     expect(new Set(stamps).size).toBeLessThan(stamps.length / 2);
+    // Changed records tie too: an incremental read after changes meets ties.
+    const { updated } = sim.mutate({ updates: 10 });
+    const changed = sim.records('documents').filter((r) => (updated as string[]).includes(String(r.id)));
+    expect(new Set(changed.map((r) => r.updatedAt)).size).toBe(2);
     const q = '?$limit=250&$sort[updatedAt]=1&$sort[id]=1';
     const stable = ids((await docs(sim, q)).json.data);
     expect(ids((await docs(sim, q)).json.data)).toEqual(stable);

@@ -3,7 +3,7 @@
  * every slot known without parsing JSON (from the timeline for generated records, remembered for written
  * ones), which is what the ordered views need.
  */
-import { type ContractData, parseExact, withExtraFields } from '../../../simulator/contract.js';
+import { type ContractData, parseExact, TIE_GROUP, withExtraFields } from '../../../simulator/contract.js';
 import { asciiJson } from '../../../simulator/json-writer.js';
 import { type BaseRecords, LiveDataset } from '../../../simulator/live-dataset.js';
 import type { MutationClock } from '../../../simulator/mutation-clock.js';
@@ -48,7 +48,7 @@ export class HumaansCollection {
     /** Contract data modes (extra fields, tied stamps); none by default. */
     readonly dataModes: ReadonlySet<ContractData> = new Set(),
   ) {
-    const tieGroup = dataModes.has('tied-timestamps') ? 5 : 1;
+    const tieGroup = dataModes.has('tied-timestamps') ? TIE_GROUP : 1;
     this.timeline = new Timeline(refs.seed, def.name, size, { ...HISTORY, tieGroup });
     this.ids = refs.ids(def.name);
     const base: BaseRecords = {

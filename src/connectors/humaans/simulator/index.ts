@@ -3,7 +3,7 @@
  * people = records/10, time_away = records/5, job_roles = records/50, locations = records/200 (at least
  * 1), companies = 3. Every record is generated from (seed, index) on demand.
  */
-import { ContractPlan } from '../../../simulator/contract.js';
+import { ContractPlan, TIE_GROUP } from '../../../simulator/contract.js';
 import { makeHandle } from '../../../simulator/handle.js';
 import { MutationClock } from '../../../simulator/mutation-clock.js';
 import { hashInts, Rng } from '../../../simulator/prng.js';
@@ -43,7 +43,10 @@ export async function startHumaansSimulator(opts: SimulatorOptions = {}): Promis
     HUMAANS_STREAMS.map((d) => [d.name, new HumaansCollection(d, sizes[d.name], refs, contract.data)]),
   );
   const byPath = new Map([...collections.values()].map((c) => [c.def.path, c]));
-  const clock = new MutationClock(Math.max(...[...collections.values()].map((c) => c.generatedUntil)) + 1);
+  const clock = new MutationClock(
+    Math.max(...[...collections.values()].map((c) => c.generatedUntil)) + 1,
+    contract.data.has('tied-timestamps') ? TIE_GROUP : 1,
+  );
 
   const server = await SimulatorServer.start(
     humaansDialect({ byPath, token: opts.token ?? DEFAULT_HUMAANS_TOKEN, contract, clock }),

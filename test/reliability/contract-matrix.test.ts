@@ -1,0 +1,239 @@
+/**
+ * The contract matrix (issue 11): every contract-deviation mode of the simulators × both connectors × both
+ * destinations. A cell seeds the destination with a complete, well-behaved sync (so a wrong sweep would
+ * show), changes the data (updates, creates, deletes), switches the mode on and syncs again; the sync must
+ * end in an exact copy or a clear failure that deleted nothing and did not mark the state complete (see
+ * support/contract.ts for the verdict). Data modes (big ids, huge numbers, colliding names) are in the data
+ * from the start, so there every sync is judged, against the simulator's exact values.
+ *
+ * Quick (npm test): a representative subset on small datasets. Full (npm run test:reliability): every cell.
+ */
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ContractBehaviour, ContractData } from '../../src/simulator/index.js';
+import { tempDir } from '../helpers/duckdb.js';
+import {
+  type Connector,
+  contractConfig,
+  dumpById,
+  guardedSync,
+  MAIN_STREAM,
+  mainState,
+  type Outcome,
+  type Row,
+  sameNumber,
+  startSim,
+  verdict,
+} from './support/contract.js';
+import { FULL, recordFigures } from './support/env.js';
+import {
+  closeAdmin,
+  type DestKind,
+  duckDbTarget,
+  postgresAvailable,
+  postgresTarget,
+  type Target,
+} from './support/targets.js';
+
+const SEED = 1111;
+
+interface Cell {
+  behaviours: ContractBehaviour[];
+  data?: ContractData[];
+  connectors: Connector[];
+  /** In the quick form, for these connector → destination pairs. */
+  quick?: Array<`${Connector}:${DestKind}`>;
+}
+
+const BOTH: Connector[] = ['humaans', 'hellobaton'];
+const CELLS: Cell[] = [
+  {
+    behaviours: ['cap-page-size'],
+    connectors: BOTH,
+    quick: ['hellobaton:duckdb', 'humaans:duckdb', 'hellobaton:postgres'],
+  },
+  { behaviours: ['count-low'], connectors: BOTH },
+  { behaviours: ['count-high'], connectors: BOTH },
+  { behaviours: ['empty-page'], connectors: BOTH, quick: ['hellobaton:duckdb'] },
+  // Humaans ties need tied stamps in the data; Hellobaton reorders blocks of its id order.
+  {
+    behaviours: ['unstable-sort'],
+    data: ['tied-timestamps'],
+    connectors: ['humaans'],
+    quick: ['humaans:duckdb'],
+  },
+  { behaviours: ['unstable-sort'], connectors: ['hellobaton'] },
+  { behaviours: ['ignore-sort'], connectors: ['humaans'] },
+  { behaviours: ['ignore-filter'], connectors: ['humaans'], quick: ['humaans:duckdb'] },
+  { behaviours: ['drift-insert'], connectors: BOTH },
+  { behaviours: ['drift-delete'], connectors: BOTH },
+  { behaviours: ['drift-balanced'], connectors: BOTH, quick: ['hellobaton:duckdb'] },
+  { behaviours: [], data: ['big-ids'], connectors: BOTH, quick: ['hellobaton:duckdb'] },
+  { behaviours: [], data: ['huge-numbers'], connectors: BOTH },
+  { behaviours: [], data: ['colliding-names'], connectors: BOTH, quick: ['humaans:postgres'] },
+];
+
+const pgOk = await postgresAvailable();
+const figures = { contractCells: 0, contractCellsPassed: 0, contractExact: 0, contractFailedCleanly: 0 };
+const results: string[] = [];
+
+function cellName(cell: Cell): string {
+  return [...cell.behaviours, ...(cell.data ?? [])].join('+');
+}
+
+/** Under data modes, each live record's row must hold the simulator's exact values. */
+function dataExpectation(
+  cell: Cell,
+  records: Map<string, Row>,
+): (id: string, row: Row) => string | undefined {
+  return (id, row) => {
+    const r = records.get(id)!;
+    const data = cell.data ?? [];
+    if (data.includes('big-ids') && !sameNumber(row.legacy_number, String(r.legacyNumber)))
+      return `legacy_number ${String(row.legacy_number)}, want ${String(r.legacyNumber)}`;
+    if (data.includes('huge-numbers') && !sameNumber(row.magnitude, String(r.magnitude)))
+      return `magnitude ${String(row.magnitude)}, want ${String(r.magnitude)}`;
+    if (data.includes('colliding-names')) {
+      const values = new Set(Object.values(row).map((v) => String(v)));
+      const want = [r.fooBar, r.foo_bar, (r.a as Row).b, r.a_b].map(String);
+      const lost = want.filter((w) => !values.has(w));
+      if (lost.length > 0) return `lost ${lost.join(', ')} (of fooBar/foo_bar/a.b/a_b)`;
+    }
+    return undefined;
+  };
+}
+
+describe(`contract matrix (${FULL ? 'full' : 'quick'})`, () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = tempDir('tributary-contract-');
+  });
+  afterAll(async () => {
+    await closeAdmin();
+    rmSync(dir, { recursive: true, force: true });
+    recordFigures('contract-matrix', figures);
+    if (results.some((r) => !r.includes(': exact') && !r.includes(': failed-cleanly')))
+      console.log(`[contract matrix]\n  ${results.join('\n  ')}`);
+  });
+
+  for (const cell of CELLS) {
+    for (const c of cell.connectors) {
+      for (const dest of ['duckdb', 'postgres'] as DestKind[]) {
+        if (!FULL && !cell.quick?.includes(`${c}:${dest}`)) continue;
+        const name = cellName(cell);
+        const label = `${c} → ${dest}: ${name}`;
+        const run = dest === 'postgres' && !pgOk ? it.skip : it;
+        run(
+          `${label}: an exact copy, or a clear failure that deleted nothing`,
+          async () => {
+            figures.contractCells++;
+            const targets: Target[] = [];
+            const newTarget = (suffix: string): Target => {
+              const t =
+                dest === 'duckdb'
+                  ? duckDbTarget(dir, `${c}-${name}-${suffix}`, c)
+                  : postgresTarget(`ct_${suffix}`);
+              targets.push(t);
+              return t;
+            };
+            const sim = await startSim(c, SEED, cell.data ?? []);
+            const stream = MAIN_STREAM[c];
+            const outcomes: Outcome[] = [];
+            try {
+              const target = newTarget('cell');
+              const mutate = () =>
+                sim.mutate({
+                  stream,
+                  updates: Math.floor(sim.records(stream).length * (c === 'humaans' ? 0.75 : 0.2)),
+                  creates: 10,
+                  deletes: 5,
+                });
+              if (cell.behaviours.length === 0) {
+                // Data modes: every sync is judged against the simulator's exact values.
+                for (const step of ['first sync', 'after changes']) {
+                  if (step === 'after changes') mutate();
+                  const stateBefore = await mainState(c, target);
+                  const sync = await guardedSync(c, sim, target);
+                  const records = new Map(sim.records(stream).map((r) => [String(r.id), r]));
+                  outcomes.push(
+                    await verdict({
+                      c,
+                      sim,
+                      target,
+                      sync,
+                      stateBefore,
+                      expectRow: dataExpectation(cell, records),
+                      label: `${label} (${step})`,
+                    }),
+                  );
+                }
+              } else {
+                const seeded = await guardedSync(c, sim, target);
+                expect(
+                  seeded.run?.status,
+                  `${label}: the well-behaved seed sync failed: ${JSON.stringify(seeded.run?.error ?? seeded.thrown)}`,
+                ).toBe('succeeded');
+                mutate();
+                const stateBefore = await mainState(c, target);
+                sim.setContract([...cell.behaviours]);
+                const sync = await guardedSync(c, sim, target);
+                sim.setContract(undefined);
+                // The truth: a clean sync of the data as it is now, into a fresh destination.
+                const reference = newTarget('ref');
+                const clean = await guardedSync(c, sim, reference);
+                expect(clean.run?.status, `${label}: the reference sync failed`).toBe('succeeded');
+                const want = await dumpById(c, reference);
+                outcomes.push(
+                  await verdict({
+                    c,
+                    sim,
+                    target,
+                    sync,
+                    stateBefore,
+                    expectRow: (id, _row, line) =>
+                      line === want.get(id) ? undefined : `got ${line}\n    want ${want.get(id)}`,
+                    label,
+                  }),
+                );
+              }
+              for (const o of outcomes) {
+                if (o === 'exact') figures.contractExact++;
+                else figures.contractFailedCleanly++;
+              }
+              figures.contractCellsPassed++;
+              results.push(`${label}: ${outcomes.join(', ')}`);
+            } catch (err) {
+              results.push(`${label}: FAILED ${String((err as Error).message).split('\n')[0]}`);
+              throw err;
+            } finally {
+              await sim.close();
+              for (const t of targets) await t.drop().catch(() => undefined);
+            }
+          },
+          180_000,
+        );
+      }
+    }
+  }
+
+  it('every contract mode has a cell for each connector it applies to', () => {
+    const covered = new Set(CELLS.flatMap((cell) => [...cell.behaviours, ...(cell.data ?? [])]));
+    for (const mode of [
+      'cap-page-size',
+      'count-low',
+      'count-high',
+      'empty-page',
+      'unstable-sort',
+      'ignore-sort',
+      'ignore-filter',
+      'drift-insert',
+      'drift-delete',
+      'drift-balanced',
+      'big-ids',
+      'huge-numbers',
+      'colliding-names',
+    ])
+      expect(covered.has(mode as ContractBehaviour), mode).toBe(true);
+    expect(contractConfig('humaans', { baseUrl: 'x' } as never).max_records_per_page).toBe(250);
+  });
+});
