@@ -17,6 +17,7 @@ import {
   contractConfig,
   dumpById,
   guardedSync,
+  liveIds,
   MAIN_STREAM,
   mainState,
   type Outcome,
@@ -175,9 +176,11 @@ describe(`contract matrix (${FULL ? 'full' : 'quick'})`, () => {
                 ).toBe('succeeded');
                 mutate();
                 const stateBefore = await mainState(c, target);
+                const existed = new Set(liveIds(c, sim));
                 sim.setContract([...cell.behaviours]);
                 const sync = await guardedSync(c, sim, target);
                 sim.setContract(undefined);
+                const bornDuring = new Set(liveIds(c, sim).filter((id) => !existed.has(id)));
                 // The truth: a clean sync of the data as it is now, into a fresh destination.
                 const reference = newTarget('ref');
                 const clean = await guardedSync(c, sim, reference);
@@ -193,6 +196,7 @@ describe(`contract matrix (${FULL ? 'full' : 'quick'})`, () => {
                     expectRow: (id, _row, line) =>
                       line === want.get(id) ? undefined : `got ${line}\n    want ${want.get(id)}`,
                     label,
+                    bornDuring,
                   }),
                 );
               }
