@@ -41,25 +41,31 @@ export function startSim(
  * Connector config with the largest page each connector allows, so a capped server (Humaans 250 → 100,
  * Hellobaton 100 → 25) really caps; retries few and short, so a cell that fails does so quickly.
  */
-export function contractConfig(c: Connector, sim: SimulatorHandle): Record<string, unknown> {
-  return c === 'humaans'
-    ? {
-        api_token: 'sim-token',
-        base_url: sim.baseUrl,
-        initial_sync_days: 0,
-        max_records_per_page: 250,
-        retry_attempts: 2,
-        request_timeout_seconds: 10,
-      }
-    : {
-        api_key: 'sim-key',
-        company: 'acme',
-        base_url: sim.baseUrl,
-        page_size: 100,
-        requests_per_minute: 100_000,
-        max_retries: 2,
-        request_timeout_seconds: 10,
-      };
+export function contractConfig(
+  c: Connector,
+  sim: SimulatorHandle,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  const base =
+    c === 'humaans'
+      ? {
+          api_token: 'sim-token',
+          base_url: sim.baseUrl,
+          initial_sync_days: 0,
+          max_records_per_page: 250,
+          retry_attempts: 2,
+          request_timeout_seconds: 10,
+        }
+      : {
+          api_key: 'sim-key',
+          company: 'acme',
+          base_url: sim.baseUrl,
+          page_size: 100,
+          requests_per_minute: 100_000,
+          max_retries: 2,
+          request_timeout_seconds: 10,
+        };
+  return { ...base, ...extra };
 }
 
 export interface GuardedRun {
@@ -81,7 +87,7 @@ export async function guardedSync(
   c: Connector,
   sim: SimulatorHandle,
   target: Target,
-  opts: { deadlineMs?: number; fullRefresh?: boolean } = {},
+  opts: { deadlineMs?: number; fullRefresh?: boolean; config?: Record<string, unknown> } = {},
 ): Promise<GuardedRun> {
   const stream = MAIN_STREAM[c];
   const abort = new AbortController();
@@ -99,7 +105,7 @@ export async function guardedSync(
     abort.abort(new Error('deadline'));
   }, opts.deadlineMs ?? 60_000);
   try {
-    const run = await syncConnector(c, contractConfig(c, sim), target.url, {
+    const run = await syncConnector(c, contractConfig(c, sim, opts.config), target.url, {
       namespace: target.namespace,
       streams: [stream],
       signal: abort.signal,
