@@ -23,8 +23,8 @@ import type { Target } from './targets.js';
 
 export type Connector = 'humaans' | 'hellobaton';
 export const MAIN_STREAM: Record<Connector, string> = { humaans: 'documents', hellobaton: 'tasks' };
-/** Humaans: 400 documents; Hellobaton: 290 tasks (29% of 1000). */
-export const RECORDS: Record<Connector, number> = { humaans: 400, hellobaton: 1000 };
+/** Humaans: 1000 documents (enough pages for an ignored filter to loop); Hellobaton: 290 tasks (29% of 1000). */
+export const RECORDS: Record<Connector, number> = { humaans: 1000, hellobaton: 1000 };
 
 export function startSim(
   c: Connector,
@@ -79,8 +79,8 @@ export interface GuardedRun {
   requests: number;
 }
 
-/** A pass of the main stream takes at most ~20 list requests here; 400 is a loop, not a slow sync. */
-export const LOOP_REQUESTS = 400;
+/** A pass of the main stream takes at most ~20 list requests here; 200 is a loop, not a slow sync. */
+export const LOOP_REQUESTS = 200;
 
 /** Sync the main stream in-process, aborted (and flagged) if it loops or stalls. */
 export async function guardedSync(
