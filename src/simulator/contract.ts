@@ -13,6 +13,7 @@
  * that stream came before it since the modes were last set, never on the clock.
  */
 import { LosslessNumber, isInteger, isSafeNumber, parse } from 'lossless-json';
+import { asciiJson, jsonNumberText } from './json-writer.js';
 import { hashInts, hashString, Rng } from './prng.js';
 
 /** How list requests deviate (switchable at runtime). */
@@ -211,10 +212,14 @@ export function shuffleRange<T>(a: T[], from: number, to: number, rng: Rng): voi
  */
 export function extraFields(data: ReadonlySet<ContractData>, slot: number): string {
   let out = '';
-  if (data.has('big-ids')) out += `,"legacyNumber":${BIG_ID_BASE + 1n + BigInt(slot)}`;
-  if (data.has('huge-numbers')) out += `,"magnitude":${MAGNITUDES[slot % MAGNITUDES.length]}`;
+  // Numbers go through jsonNumberText: JSON.stringify would round 2^53 + 1 and print 1e400 as null.
+  if (data.has('big-ids')) out += `,"legacyNumber":${jsonNumberText(BIG_ID_BASE + 1n + BigInt(slot))}`;
+  if (data.has('huge-numbers'))
+    out += `,"magnitude":${jsonNumberText(MAGNITUDES[slot % MAGNITUDES.length]!)}`;
   if (data.has('colliding-names')) {
-    out += `,"fooBar":"camel-${slot}","foo_bar":"snake-${slot}","a":{"b":"nested-${slot}"},"a_b":"flat-${slot}"`;
+    out +=
+      `,"fooBar":${asciiJson(`camel-${slot}`)},"foo_bar":${asciiJson(`snake-${slot}`)}` +
+      `,"a":{"b":${asciiJson(`nested-${slot}`)}},"a_b":${asciiJson(`flat-${slot}`)}`;
   }
   return out;
 }

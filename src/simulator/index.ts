@@ -13,7 +13,7 @@ export {
 } from './contract.js';
 export { makeHandle, type VendorParts } from './handle.js';
 export { jsonPage } from './json-page.js';
-export { asciiJson, JsonWriter } from './json-writer.js';
+export { asciiJson, JsonWriter, jsonNumberText } from './json-writer.js';
 export { type BaseRecords, LiveDataset } from './live-dataset.js';
 export { MutationClock } from './mutation-clock.js';
 export { type AppliedMutation, applyMutation, type MutationHooks } from './mutations.js';

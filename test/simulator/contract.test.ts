@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   BIG_ID_BASE,
+  JsonWriter,
   parseContractModes,
   type SimulatorHandle,
   startHellobatonSimulator,
@@ -33,7 +34,28 @@ const docs = (sim: SimulatorHandle, query = '') => humaansGet(`${sim.baseUrl}/do
 // biome-ignore lint/suspicious/noExplicitAny: records from JSON
 const ids = (rows: any[]) => rows.map((r) => String(r.id));
 
-describe('contract modes: parsing', () => {
+describe('contract modes: parsing and writing', () => {
+  it('the JSON writer prints bigints and numeric text exactly, and refuses text that is not a number', () => {
+    const w = new JsonWriter()
+      .exact('id', BIG_ID_BASE + 1n)
+      .exact('m', '1e400')
+      .exact('n', null);
+    expect(w.end()).toBe('{"id":9007199254740993,"m":1e400,"n":null}');
+    expect(() => new JsonWriter().exact('x', 'Infinity')).toThrow(/not a JSON number/);
+  });
+
+  it('is deterministic by seed: same seed, same reorderings; another seed, others', async () => {
+    const orders = async (seed: number) => {
+      const sim = await baton({ seed: 5, contract: { modes: ['unstable-sort'], seed } });
+      const out = [];
+      for (let i = 0; i < 3; i++) out.push(ids((await tasks(sim, '?page_size=40')).json.results).join());
+      return out;
+    };
+    const a = await orders(1);
+    expect(await orders(1)).toEqual(a);
+    expect(await orders(2)).not.toEqual(a);
+  });
+
   it('accepts known names from a comma list and refuses unknown ones by name', () => {
     expect(parseContractModes('cap-page-size, count-low,,')).toEqual(['cap-page-size', 'count-low']);
     expect(() => parseContractModes(['cap-page-size', 'bogus'])).toThrow(/unknown contract mode 'bogus'/);

@@ -3,7 +3,7 @@
  * with the placeholder origin filled in as records leave.
  */
 import { BIG_ID_BASE, type ContractData, parseExact, withExtraFields } from '../../../simulator/contract.js';
-import { asciiJson } from '../../../simulator/json-writer.js';
+import { asciiJson, jsonNumberText } from '../../../simulator/json-writer.js';
 import { LiveDataset } from '../../../simulator/live-dataset.js';
 import type { MutationClock } from '../../../simulator/mutation-clock.js';
 import { type AppliedMutation, applyMutation } from '../../../simulator/mutations.js';
@@ -90,7 +90,7 @@ export class BatonCollection {
     let json = this.data.json(slot) as string;
     if (this.dataModes.size > 0) {
       if (this.bigIds) {
-        const big = this.idOf(slot);
+        const big = jsonNumberText(BIG_ID_BASE + 1n + BigInt(slot));
         json = json
           .replace(/^\{"id":\d+/, `{"id":${big}`)
           .replace(
