@@ -42,6 +42,8 @@ interface Cell {
   behaviours: ContractBehaviour[];
   data?: ContractData[];
   connectors: Connector[];
+  /** A variant: connector settings, or the atomic-swap full refresh (`--full-refresh --replace`). */
+  variant?: { name: string; config?: Record<string, unknown>; writeMode?: 'replace' };
   /** In the quick form, for these connector → destination pairs. */
   quick?: Array<`${Connector}:${DestKind}`>;
 }
@@ -52,6 +54,23 @@ const CELLS: Cell[] = [
     behaviours: ['cap-page-size'],
     connectors: BOTH,
     quick: ['hellobaton:duckdb', 'humaans:duckdb', 'hellobaton:postgres'],
+  },
+  // The issue saw the same loss with pages fetched one at a time; and a replace pass must not swap in a short table.
+  {
+    behaviours: ['cap-page-size'],
+    connectors: ['hellobaton'],
+    variant: { name: 'page_concurrency 1', config: { page_concurrency: 1 } },
+  },
+  {
+    behaviours: ['cap-page-size'],
+    connectors: ['hellobaton'],
+    variant: { name: 'full refresh, replace', writeMode: 'replace' },
+    quick: ['hellobaton:duckdb'],
+  },
+  {
+    behaviours: ['drift-delete'],
+    connectors: ['hellobaton'],
+    variant: { name: 'page_concurrency 1', config: { page_concurrency: 1 } },
   },
   { behaviours: ['count-low'], connectors: BOTH },
   { behaviours: ['count-high'], connectors: BOTH },
@@ -79,7 +98,8 @@ const figures = { contractCells: 0, contractCellsPassed: 0, contractExact: 0, co
 const results: string[] = [];
 
 function cellName(cell: Cell): string {
-  return [...cell.behaviours, ...(cell.data ?? [])].join('+');
+  const modes = [...cell.behaviours, ...(cell.data ?? [])].join('+');
+  return cell.variant ? `${modes} (${cell.variant.name})` : modes;
 }
 
 /** Under data modes, each live record's row must hold the simulator's exact values. */
@@ -132,7 +152,7 @@ describe(`contract matrix (${FULL ? 'full' : 'quick'})`, () => {
             const newTarget = (suffix: string): Target => {
               const t =
                 dest === 'duckdb'
-                  ? duckDbTarget(dir, `${c}-${name}-${suffix}`, c)
+                  ? duckDbTarget(dir, `${c}-${name.replace(/\W+/g, '_')}-${suffix}`, c)
                   : postgresTarget(`ct_${suffix}`);
               targets.push(t);
               return t;
@@ -169,7 +189,7 @@ describe(`contract matrix (${FULL ? 'full' : 'quick'})`, () => {
                   );
                 }
               } else {
-                const seeded = await guardedSync(c, sim, target);
+                const seeded = await guardedSync(c, sim, target, { config: cell.variant?.config });
                 expect(
                   seeded.run?.status,
                   `${label}: the well-behaved seed sync failed: ${JSON.stringify(seeded.run?.error ?? seeded.thrown)}`,
@@ -178,7 +198,11 @@ describe(`contract matrix (${FULL ? 'full' : 'quick'})`, () => {
                 const stateBefore = await mainState(c, target);
                 const existed = new Set(liveIds(c, sim));
                 sim.setContract([...cell.behaviours]);
-                const sync = await guardedSync(c, sim, target);
+                const sync = await guardedSync(c, sim, target, {
+                  config: cell.variant?.config,
+                  writeMode: cell.variant?.writeMode,
+                  fullRefresh: cell.variant?.writeMode === 'replace' ? true : undefined,
+                });
                 sim.setContract(undefined);
                 const bornDuring = new Set(liveIds(c, sim).filter((id) => !existed.has(id)));
                 // The truth: a clean sync of the data as it is now, into a fresh destination.

@@ -87,7 +87,12 @@ export async function guardedSync(
   c: Connector,
   sim: SimulatorHandle,
   target: Target,
-  opts: { deadlineMs?: number; fullRefresh?: boolean; config?: Record<string, unknown> } = {},
+  opts: {
+    deadlineMs?: number;
+    fullRefresh?: boolean;
+    writeMode?: 'upsert' | 'replace';
+    config?: Record<string, unknown>;
+  } = {},
 ): Promise<GuardedRun> {
   const stream = MAIN_STREAM[c];
   const abort = new AbortController();
@@ -110,6 +115,7 @@ export async function guardedSync(
       streams: [stream],
       signal: abort.signal,
       fullRefresh: opts.fullRefresh,
+      writeMode: opts.writeMode,
     });
     return { run, looped, stalled, requests: sim.requestCount(stream) - start };
   } catch (thrown) {
