@@ -222,7 +222,7 @@ export async function verdict(v: VerdictInput): Promise<Outcome> {
     return 'exact';
   }
 
-  const error = run.error ?? run.streams.find((s) => s.error)?.error;
+  const error = run.streams.find((s) => s.stream === stream)?.error ?? run.error;
   expect(error?.code, `${label}: failed without a clear typed error: ${JSON.stringify(error)}`).toMatch(
     CLEAR_CODES,
   );
