@@ -9,7 +9,9 @@
  * Quick (npm test): a representative subset on small datasets. Full (npm run test:reliability): every cell.
  */
 import { rmSync } from 'node:fs';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunSummary } from '../../src/engine/summary.js';
 import { ALL_CONTRACT_MODES, type ContractBehaviour, type ContractData } from '../../src/simulator/index.js';
 import { tempDir } from '../helpers/duckdb.js';
 import {
@@ -246,5 +248,88 @@ describe(`contract matrix (${FULL ? 'full' : 'quick'})`, () => {
   it('every contract mode of the simulators has a cell', () => {
     const covered = new Set<string>(CELLS.flatMap((cell) => [...cell.behaviours, ...(cell.data ?? [])]));
     expect(ALL_CONTRACT_MODES.filter((m) => !covered.has(m))).toEqual([]);
+  });
+});
+
+/** The verdict is the matrix's only judge: it must pass what it should and catch what it should. */
+describe('the contract verdict itself', () => {
+  it('accepts an exact copy and a clean failure; catches a wrong deletion, a missing row, a vague error, a state marked complete', async () => {
+    const dir = tempDir('tributary-verdict-');
+    const sim = await startSim('hellobaton', SEED, [], 200);
+    try {
+      const target = duckDbTarget(dir, 'verdict', 'hellobaton');
+      const sync = await guardedSync('hellobaton', sim, target);
+      expect(sync.run?.status).toBe('succeeded');
+      const stateBefore = await mainState('hellobaton', target);
+      const base = { c: 'hellobaton' as const, sim, target, stateBefore, label: 'self-test' };
+      expect(await verdict({ ...base, sync })).toBe('exact');
+
+      const failedWith = (code: string, message: string): typeof sync => {
+        const error = { code, message };
+        const run = sync.run as RunSummary;
+        return {
+          ...sync,
+          run: {
+            ...run,
+            status: 'failed',
+            error,
+            streams: run.streams.map((s) => ({ ...s, status: 'failed' as const, error })),
+          },
+        };
+      };
+      const clean = failedWith('TRB_SOURCE_CONTRACT', 'tasks: the API said 58 records, the pass read 20');
+      expect(await verdict({ ...base, sync: clean })).toBe('failed-cleanly');
+      await expect(verdict({ ...base, sync: failedWith('TRB_INTERNAL', 'tasks: oops') })).rejects.toThrow(
+        /without a clear typed error/,
+      );
+      await expect(
+        verdict({ ...base, sync: failedWith('TRB_SOURCE_CONTRACT', 'count mismatch') }),
+      ).rejects.toThrow(/does not name the stream/);
+      // A failed sync whose state moved to a new complete state.
+      await expect(
+        verdict({ ...base, stateBefore: { complete: true, source: { page: 0 } }, sync: clean }),
+      ).rejects.toThrow(/marked the state complete/);
+
+      const write = async (sql: string) => {
+        const db = await DuckDBInstance.create(target.file!);
+        try {
+          const conn = await db.connect();
+          await conn.run(sql);
+          conn.closeSync();
+        } finally {
+          db.closeSync();
+        }
+      };
+      await write('update hellobaton.tasks set _tributary_deleted = true where id = 3');
+      await expect(verdict({ ...base, sync })).rejects.toThrow(/1 live records marked _tributary_deleted/);
+      await expect(verdict({ ...base, sync: clean })).rejects.toThrow(/marked _tributary_deleted/);
+      await write('update hellobaton.tasks set _tributary_deleted = false where id = 3');
+      await write("update hellobaton.tasks set title = 'changed' where id = 4");
+      const lines = await dumpById('hellobaton', target);
+      await write("update hellobaton.tasks set title = 'changed again' where id = 4");
+      await expect(
+        verdict({
+          ...base,
+          sync,
+          expectRow: (id, _r, line) => (line === lines.get(id) ? undefined : 'differs'),
+        }),
+      ).rejects.toThrow(/1 of \d+ rows hold wrong values/);
+      await write('delete from hellobaton.tasks where id = 5');
+      await expect(verdict({ ...base, sync })).rejects.toThrow(/have no row/);
+      expect(await verdict({ ...base, sync, bornDuring: new Set(['5']) })).toBe('exact');
+    } finally {
+      await sim.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('compares numbers by value whatever the notation, never through a double', () => {
+    expect(sameNumber('1E+400', '1e400')).toBe(true);
+    expect(sameNumber('1000', '1e3')).toBe(true);
+    expect(sameNumber('0.50', '0.5')).toBe(true);
+    expect(sameNumber('-3e999', '-3e999')).toBe(true);
+    expect(sameNumber(Number.POSITIVE_INFINITY, '1e400')).toBe(false);
+    expect(sameNumber('9007199254740992', '9007199254740993')).toBe(false);
+    expect(sameNumber(null, '0')).toBe(false);
   });
 });
