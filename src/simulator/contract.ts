@@ -12,8 +12,6 @@
  * Everything is deterministic: what a request gets depends on the seed and on how many list requests of
  * that stream came before it since the modes were last set, never on the clock.
  */
-import { LosslessNumber, isInteger, isSafeNumber, parse } from 'lossless-json';
-import { asciiJson, jsonNumberText } from './json-writer.js';
 import { hashInts, hashString, Rng } from './prng.js';
 
 /** How list requests deviate (switchable at runtime). */
@@ -80,8 +78,8 @@ export interface ContractOptions {
   seed?: number;
 }
 
-/** 2^53: the first integer a double cannot tell from its neighbour (2^53 + 1 parses as 2^53). */
-export const BIG_ID_BASE = 2n ** 53n;
+export { BIG_ID_BASE, parseExact, withExtraFields } from './contract-data.js';
+
 /** Group size of 'tied-timestamps'. */
 export const TIE_GROUP = 5;
 /** Every how many list requests (after the first) 'empty-page' answers an empty page: the 2nd, 7th, 12th… */
@@ -204,44 +202,4 @@ export function shuffleRange<T>(a: T[], from: number, to: number, rng: Rng): voi
     const j = from + rng.int(i - from + 1);
     [a[i], a[j]] = [a[j] as T, a[i] as T];
   }
-}
-
-/**
- * The fields the data modes append to record `slot` (a `,"k":v` fragment, or ''). The values are distinct
- * per record and per field, so a test can tell which source field a column holds.
- */
-export function extraFields(data: ReadonlySet<ContractData>, slot: number): string {
-  let out = '';
-  // Numbers go through jsonNumberText: JSON.stringify would round 2^53 + 1 and print 1e400 as null.
-  if (data.has('big-ids')) out += `,"legacyNumber":${jsonNumberText(BIG_ID_BASE + 1n + BigInt(slot))}`;
-  if (data.has('huge-numbers'))
-    out += `,"magnitude":${jsonNumberText(MAGNITUDES[slot % MAGNITUDES.length]!)}`;
-  if (data.has('colliding-names')) {
-    out +=
-      `,"fooBar":${asciiJson(`camel-${slot}`)},"foo_bar":${asciiJson(`snake-${slot}`)}` +
-      `,"a":{"b":${asciiJson(`nested-${slot}`)}},"a_b":${asciiJson(`flat-${slot}`)}`;
-  }
-  return out;
-}
-
-/** Two beyond the double range (they parse as ±Infinity), two ordinary. */
-const MAGNITUDES = ['1e400', '-3e999', '42', '0.5'];
-
-/** Add the data modes' fields to a record's JSON (which ends with '}'). */
-export function withExtraFields(json: string, data: ReadonlySet<ContractData>, slot: number): string {
-  const extra = extraFields(data, slot);
-  return extra === '' ? json : `${json.slice(0, -1)}${extra}}`;
-}
-
-/**
- * JSON.parse that keeps numbers a double cannot hold: integers beyond 2^53 become bigint, other unsafe
- * numbers (1e400) LosslessNumber, whose `toString()` is the exact text. Safe numbers stay numbers, so a
- * well-behaved record parses exactly as with JSON.parse.
- */
-export function parseExact(text: string): Record<string, unknown> {
-  return parse(text, null, (value: string) => {
-    if (isSafeNumber(value)) return Number(value);
-    if (isInteger(value)) return BigInt(value);
-    return new LosslessNumber(value);
-  }) as Record<string, unknown>;
 }
