@@ -44,7 +44,7 @@ interface Cell {
   data?: ContractData[];
   connectors: Connector[];
   /** A variant: connector settings, or the atomic-swap full refresh (`--full-refresh --replace`). */
-  variant?: { name: string; config?: Record<string, unknown>; writeMode?: 'replace' };
+  variant?: { name: string; config?: Record<string, unknown>; fullRefresh?: boolean; writeMode?: 'replace' };
   /** In the quick form, for these connector → destination pairs. */
   quick?: Array<`${Connector}:${DestKind}`>;
 }
@@ -72,6 +72,17 @@ const CELLS: Cell[] = [
     behaviours: ['drift-delete'],
     connectors: ['hellobaton'],
     variant: { name: 'page_concurrency 1', config: { page_concurrency: 1 } },
+  },
+  // Humaans' full refresh sweeps like Hellobaton's: a short pass must not mark live documents deleted.
+  {
+    behaviours: ['cap-page-size'],
+    connectors: ['humaans'],
+    variant: { name: 'full refresh', fullRefresh: true },
+  },
+  {
+    behaviours: ['drift-delete'],
+    connectors: ['humaans'],
+    variant: { name: 'full refresh', fullRefresh: true },
   },
   { behaviours: ['count-low'], connectors: BOTH },
   { behaviours: ['count-high'], connectors: BOTH },
@@ -202,7 +213,8 @@ describe(`contract matrix (${FULL ? 'full' : 'quick'})`, () => {
                 const sync = await guardedSync(c, sim, target, {
                   config: cell.variant?.config,
                   writeMode: cell.variant?.writeMode,
-                  fullRefresh: cell.variant?.writeMode === 'replace' ? true : undefined,
+                  fullRefresh:
+                    cell.variant?.fullRefresh || cell.variant?.writeMode === 'replace' ? true : undefined,
                 });
                 sim.setContract(undefined);
                 const bornDuring = new Set(liveIds(c, sim).filter((id) => !existed.has(id)));
