@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * `npm run test:reliability [-- --trials N] [--seed S] [--update-docs]`: the full reliability suite
- * (test/reliability): crash-and-resume trials, the whole fault matrix, every bad-input case and the secret
- * scanner. Maps the flags to the suite's environment, runs vitest, and prints the figures the test files
+ * (test/reliability): crash-and-resume trials, the whole fault matrix, every bad-input case, the secret
+ * scanner, the contract matrix and the contract property test. Maps the flags to the suite's environment, runs vitest, and prints the figures the test files
  * recorded. With --update-docs the figures table in docs/reliability.md is rewritten.
  */
 import { spawnSync } from 'node:child_process';
@@ -69,6 +69,14 @@ const rows = [
   ],
   ['Faults injected', `${figures.faultsInjected ?? 0}`],
   ['Bad-input cases run / passed', `${figures.badInputCases ?? 0} / ${figures.badInputPassed ?? 0}`],
+  [
+    'Contract-matrix cells run / passed',
+    `${figures.contractCells ?? 0} / ${figures.contractCellsPassed ?? 0} (syncs judged: ${figures.contractExact ?? 0} exact copies, ${figures.contractFailedCleanly ?? 0} clean failures)`,
+  ],
+  [
+    'Contract property runs / passed',
+    `${figures.propertyRuns ?? 0} / ${figures.propertyRunsPassed ?? 0} (${figures.propertySyncsChecked ?? 0} syncs checked)`,
+  ],
   [
     'Secrets scanned for (patterns)',
     `${figures.secrets ?? 0} (${figures.secretPatterns ?? 0} patterns: every encoded form and its 6-character prefix)`,

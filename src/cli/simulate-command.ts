@@ -13,6 +13,7 @@ interface SimulateOptions {
   latency?: number;
   rateLimit?: number;
   faultRate?: string;
+  contract?: string;
 }
 
 export function registerSimulate(program: Command): void {
@@ -33,8 +34,19 @@ export function registerSimulate(program: Command): void {
       parseIntOption('--rate-limit', 0, 10_000_000),
     )
     .option('--fault-rate <r>', 'share of list requests that fail (0–1)')
+    .option(
+      '--contract <modes>',
+      'comma-separated contract deviations, e.g. cap-page-size,count-low (see docs/reliability.md)',
+    )
     .action(async (connector: string, o: SimulateOptions) => {
       const { serveSimulator } = await import('../simulator/serve.js');
+      const { parseContractModes } = await import('../simulator/contract.js');
+      let contract: ReturnType<typeof parseContractModes> | undefined;
+      try {
+        contract = o.contract === undefined ? undefined : parseContractModes(o.contract);
+      } catch (err) {
+        throw new ConfigError(`--contract: ${(err as Error).message}`, { code: 'TRB_USAGE' });
+      }
       const faultRate = o.faultRate === undefined ? undefined : Number(o.faultRate);
       if (faultRate !== undefined && !(faultRate >= 0 && faultRate <= 1)) {
         throw new ConfigError(`--fault-rate must be between 0 and 1, got ${o.faultRate}`, {
@@ -50,6 +62,7 @@ export function registerSimulate(program: Command): void {
         latencyMs: o.latency,
         rateLimitPerMinute: o.rateLimit,
         faults: faultRate ? { rate: faultRate } : undefined,
+        contract,
       });
       const stop = async () => {
         await handle.close();

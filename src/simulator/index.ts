@@ -2,9 +2,18 @@
 export { startHellobatonSimulator } from '../connectors/hellobaton/simulator/index.js';
 export { startHumaansSimulator } from '../connectors/humaans/simulator/index.js';
 export { ALL_FAULT_KINDS, FaultPlan, QUICK_FAULT_KINDS, faultStatus, performFault } from './faults.js';
+export {
+  ALL_CONTRACT_MODES,
+  BIG_ID_BASE,
+  CONTRACT_BEHAVIOURS,
+  CONTRACT_DATA,
+  ContractPlan,
+  parseContractModes,
+  parseExact,
+} from './contract.js';
 export { makeHandle, type VendorParts } from './handle.js';
 export { jsonPage } from './json-page.js';
-export { asciiJson, JsonWriter } from './json-writer.js';
+export { asciiJson, JsonWriter, jsonNumberText } from './json-writer.js';
 export { type BaseRecords, LiveDataset } from './live-dataset.js';
 export { MutationClock } from './mutation-clock.js';
 export { type AppliedMutation, applyMutation, type MutationHooks } from './mutations.js';
@@ -28,6 +37,10 @@ export { type Bound, type SequenceKeys, SlotSequence } from './slot-sequence.js'
 export { Timeline, type TimelineShape } from './timeline.js';
 export { isoDate, isoMicros, isoMillis } from './timestamps.js';
 export type {
+  ContractBehaviour,
+  ContractData,
+  ContractMode,
+  ContractOptions,
   FaultKind,
   FaultOptions,
   MutationRequest,

@@ -40,6 +40,16 @@ export class JsonWriter {
     return this;
   }
 
+  /**
+   * A number written exactly as given, for values a double cannot hold: a bigint (ids past 2^53) or the
+   * text of a JSON number (`1e400`). `num` would round the first and print Infinity for the second.
+   */
+  exact(k: string, v: bigint | string | null): this {
+    this.key(k);
+    this.out += v === null ? 'null' : jsonNumberText(v);
+    return this;
+  }
+
   bool(k: string, v: boolean | null): this {
     this.key(k);
     this.out += v === null ? 'null' : v ? 'true' : 'false';
@@ -71,6 +81,15 @@ export class JsonWriter {
     // flattening it later, when the page is written, costs several times more.
     return [this.out, '}'].join('');
   }
+}
+
+const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+
+/** The exact JSON text of a bigint or of a numeric string (checked against JSON's number grammar). */
+export function jsonNumberText(v: bigint | string): string {
+  const text = typeof v === 'bigint' ? v.toString() : v;
+  if (!JSON_NUMBER.test(text)) throw new Error(`not a JSON number: ${JSON.stringify(text)}`);
+  return text;
 }
 
 /**

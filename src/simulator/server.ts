@@ -60,6 +60,8 @@ export class SimulatorServer {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly latencyMs: number;
   private closed = false;
+  private listHook: ((stream: string, n: number) => void) | undefined;
+  private readonly listHookCounts = new Map<string, number>();
   host = '127.0.0.1';
   port = 0;
 
@@ -93,6 +95,12 @@ export class SimulatorServer {
     s.port = typeof addr === 'object' && addr ? addr.port : 0;
     s.host = host;
     return s;
+  }
+
+  /** See SimulatorHandle.onListRequest. */
+  setListHook(hook: ((stream: string, n: number) => void) | undefined): void {
+    this.listHook = hook;
+    this.listHookCounts.clear();
   }
 
   /** `http://host:port`, with IPv6 hosts bracketed. */
@@ -169,6 +177,11 @@ export class SimulatorServer {
     const answer = (): SimResponse => {
       if (response) return response;
       try {
+        if (list && stream !== undefined && this.listHook) {
+          const n = (this.listHookCounts.get(stream) ?? 0) + 1;
+          this.listHookCounts.set(stream, n);
+          this.listHook(stream, n);
+        }
         response = routed.respond();
       } catch (err) {
         response = this.internalError(err);

@@ -15,6 +15,12 @@ export interface TimelineShape {
   spanMs: number;
   /** Granularity of generated stamps (1000 = whole seconds), relaxed to 1 ms when records are too dense. */
   unitMs: number;
+  /**
+   * Records per group sharing one updated stamp (ties to sort; default 1, no ties). Tied stamps sit in the
+   * group's last slot, so every member's updated time stays at or after its created time and the order
+   * by index is kept (non-decreasing instead of increasing).
+   */
+  tieGroup?: number;
 }
 
 export class Timeline {
@@ -23,6 +29,7 @@ export class Timeline {
   private readonly unit: number;
   private readonly salt: number;
   private readonly epoch: number;
+  private readonly tieGroup: number;
 
   constructor(
     private readonly seed: number,
@@ -36,6 +43,7 @@ export class Timeline {
     this.half = Math.floor(this.step / this.unit / 2);
     this.salt = hashString(`${stream}:timeline`);
     this.epoch = shape.epochMs;
+    this.tieGroup = Math.max(1, Math.floor(shape.tieGroup ?? 1));
   }
 
   created(i: number): number {
@@ -44,6 +52,10 @@ export class Timeline {
   }
 
   updated(i: number): number {
+    if (this.tieGroup > 1) {
+      const last = Math.min(this.size - 1, i - (i % this.tieGroup) + this.tieGroup - 1);
+      return this.epoch + last * this.step + this.half * this.unit;
+    }
     const h = hash3(this.seed, this.salt ^ 0x5bd1e995, i);
     // About a third of the records were never edited after creation.
     if (h % 3 === 0) return this.created(i);

@@ -3,6 +3,10 @@
  * benchmarks drive it through.
  */
 
+import type { ContractMode, ContractOptions } from './contract.js';
+
+export type { ContractBehaviour, ContractData, ContractMode, ContractOptions } from './contract.js';
+
 /** One way a list request can go wrong on purpose. */
 export type FaultKind =
   | '500'
@@ -48,6 +52,8 @@ export interface SimulatorOptions {
   faults?: FaultOptions;
   /** Enforced per credential: 429 + Retry-After past it. 0 or undefined = off (Hellobaton defaults to 1000). */
   rateLimitPerMinute?: number;
+  /** Contract deviations (see contract.ts): mode names, or modes with a seed. Default: none, well behaved. */
+  contract?: ContractOptions | ContractMode[];
 }
 
 export interface RequestLogEntry {
@@ -97,6 +103,19 @@ export interface SimulatorHandle {
   setFaults(f: FaultOptions | undefined): void;
   /** The next n list requests get this fault, before any drawn by rate. */
   failNext(n: number, kind: FaultKind): void;
+  /**
+   * Replace the contract's behaviour modes (undefined or [] = well behaved again) and restart the request
+   * counters they key on. Data modes are fixed at start: they stay, and naming another is an error.
+   */
+  setContract(c: ContractOptions | ContractMode[] | undefined): void;
+  /** The contract modes in force. */
+  contract(): ContractMode[];
+  /**
+   * Run `hook` before each list request is answered (after rate limit and fault draw), e.g. to mutate
+   * the data between page requests. `n` counts the stream's list requests since the hook was set.
+   * undefined removes it.
+   */
+  onListRequest(hook: ((stream: string, n: number) => void) | undefined): void;
   mutate(m: MutationRequest): MutationResult;
   /** The live dataset of a stream in API shape and default order. Materialises: meant for small datasets. */
   records(stream: string): Record<string, unknown>[];

@@ -2,7 +2,8 @@
  * One live Hellobaton endpoint: generated records under the mutation overlay, ids 1..n in slot order,
  * with the placeholder origin filled in as records leave.
  */
-import { asciiJson } from '../../../simulator/json-writer.js';
+import { BIG_ID_BASE, type ContractData, parseExact, withExtraFields } from '../../../simulator/contract.js';
+import { asciiJson, jsonNumberText } from '../../../simulator/json-writer.js';
 import { LiveDataset } from '../../../simulator/live-dataset.js';
 import type { MutationClock } from '../../../simulator/mutation-clock.js';
 import { type AppliedMutation, applyMutation } from '../../../simulator/mutations.js';
@@ -18,15 +19,25 @@ const HISTORY: TimelineShape = { epochMs: Date.UTC(2023, 0, 1), spanMs: 600 * 86
 const FIELD_SAMPLE = 32;
 const RELATION_PREFIX = `${ORIGIN}/api/`;
 
+/** An ordered list of live slots, paged by position. */
+export interface SlotList {
+  readonly length: number;
+  page(skip: number, limit: number): number[];
+}
+
 export class BatonCollection {
   readonly data: LiveDataset;
   readonly timeline: Timeline;
   private relations: Set<string> | undefined;
+  /** Slots inserted at the front of the list by offset-drift modes, oldest first; served newest first. */
+  private readonly front: number[] = [];
 
   constructor(
     readonly def: BatonStreamDef,
     size: number,
     private readonly refs: BatonRefs,
+    /** Contract data modes (big ids, extra fields); none by default. */
+    readonly dataModes: ReadonlySet<ContractData> = new Set(),
   ) {
     this.timeline = new Timeline(refs.seed, def.name, size, HISTORY);
     this.data = new LiveDataset({
@@ -58,14 +69,56 @@ export class BatonCollection {
     return this.timeline.end;
   }
 
-  /** The slot of record `id`, if it is live. */
-  slotOf(id: number): number | undefined {
-    return this.data.has(id - 1) ? id - 1 : undefined;
+  /** The slot of record `id` (as written in a URL), if it is live. */
+  slotOf(id: string): number | undefined {
+    if (!/^\d{1,30}$/.test(id)) return undefined;
+    const slot = this.bigIds ? Number(BigInt(id) - BIG_ID_BASE - 1n) : Number(id) - 1;
+    return this.data.has(slot) ? slot : undefined;
   }
 
-  /** The record's JSON with links pointing at `origin`. */
+  /** The id the API shows for a slot: slot + 1, or 2^53 + slot + 1 under the 'big-ids' data mode. */
+  idOf(slot: number): number | string {
+    return this.bigIds ? String(BIG_ID_BASE + 1n + BigInt(slot)) : slot + 1;
+  }
+
+  private get bigIds(): boolean {
+    return this.dataModes.has('big-ids');
+  }
+
+  /** The record's JSON with links pointing at `origin` (and the contract data modes applied). */
   json(slot: number, origin: string): string {
-    return (this.data.json(slot) as string).replaceAll(ORIGIN, origin);
+    let json = this.data.json(slot) as string;
+    if (this.dataModes.size > 0) {
+      if (this.bigIds) {
+        const big = jsonNumberText(BIG_ID_BASE + 1n + BigInt(slot));
+        json = json
+          .replace(/^\{"id":\d+/, `{"id":${big}`)
+          .replace(
+            `"${ORIGIN}/api/${this.def.name}/${slot + 1}/"`,
+            `"${ORIGIN}/api/${this.def.name}/${big}/"`,
+          );
+      }
+      json = withExtraFields(json, this.dataModes, slot);
+    }
+    return json.replaceAll(ORIGIN, origin);
+  }
+
+  /** Live slots in list order: front-inserted records (newest first), then ascending id. */
+  listOrder(): SlotList {
+    const seq = this.data.inSlotOrder();
+    if (this.front.length === 0) return seq;
+    const front = this.front.filter((s) => this.data.has(s)).reverse();
+    const inFront = new Set(front);
+    const all = [...front, ...[...seq].filter((s) => !inFront.has(s))];
+    return { length: all.length, page: (skip, limit) => all.slice(skip, skip + limit) };
+  }
+
+  /** Offset drift: a new record at the front of the list. */
+  insertFront(clock: MutationClock): number {
+    const t = clock.next();
+    const slot = this.data.create((s) => this.def.record(s, { created: t, modified: t }, this.refs));
+    this.front.push(slot);
+    return slot;
   }
 
   /** Live slots (ascending id) whose relation fields point at the given ids. */
@@ -80,7 +133,9 @@ export class BatonCollection {
 
   materialise(origin: string): Record<string, unknown>[] {
     const out: Record<string, unknown>[] = [];
-    for (const slot of this.data.inSlotOrder()) out.push(JSON.parse(this.json(slot, origin)));
+    const parse = this.dataModes.size === 0 ? JSON.parse : parseExact;
+    const order = this.listOrder();
+    for (const slot of order.page(0, order.length)) out.push(parse(this.json(slot, origin)));
     return out;
   }
 
@@ -88,9 +143,9 @@ export class BatonCollection {
     req: { creates?: number; updates?: number; deletes?: number },
     rng: Rng,
     clock: MutationClock,
-  ): AppliedMutation<number> {
+  ): AppliedMutation<number | string> {
     return applyMutation(this.data, req, rng, {
-      idOf: (slot) => slot + 1,
+      idOf: (slot) => this.idOf(slot),
       create: (slot) => {
         const t = clock.next();
         return this.def.record(slot, { created: t, modified: t }, this.refs);

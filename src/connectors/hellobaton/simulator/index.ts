@@ -3,11 +3,12 @@
  * 1000) by each stream's weight, at least one record each. Every record is generated from (seed, id) on
  * demand; links point back at whatever host the client dialled.
  */
+import { ContractPlan } from '../../../simulator/contract.js';
 import { makeHandle } from '../../../simulator/handle.js';
 import { MutationClock } from '../../../simulator/mutation-clock.js';
 import { hashInts, Rng } from '../../../simulator/prng.js';
 import { SimulatorServer } from '../../../simulator/server.js';
-import type { SimulatorHandle, SimulatorOptions } from '../../../simulator/types.js';
+import type { MutationResult, SimulatorHandle, SimulatorOptions } from '../../../simulator/types.js';
 import { BatonCollection } from './collection.js';
 import { batonDialect } from './dialect.js';
 import { BATON_STREAMS, BatonRefs, type BatonStreamDef, type BatonStreamName } from './stream-def.js';
@@ -76,10 +77,12 @@ export async function startHellobatonSimulator(
   const seed = opts.seed ?? 42;
   const sizes = hellobatonSizes(opts.records ?? 1000);
   const collections = new Map<string, BatonCollection>();
+  const contract = new ContractPlan(opts.contract, seed);
   const refs = new BatonRefs(seed, opts.company ?? 'acme', sizes, (stream, index) =>
     (collections.get(stream) as BatonCollection).data.base.json(index),
   );
-  for (const name of BATON_STREAMS) collections.set(name, new BatonCollection(DEFS[name], sizes[name], refs));
+  for (const name of BATON_STREAMS)
+    collections.set(name, new BatonCollection(DEFS[name], sizes[name], refs, contract.data));
   const clock = new MutationClock(Math.max(...[...collections.values()].map((c) => c.generatedUntil)) + 1);
 
   const server = await SimulatorServer.start(
@@ -88,6 +91,8 @@ export async function startHellobatonSimulator(
       apiKey: opts.token ?? DEFAULT_HELLOBATON_KEY,
       forbiddenKey: opts.forbiddenKey ?? DEFAULT_FORBIDDEN_KEY,
       pageSizeMax: Math.max(1, opts.pageSizeMax ?? 100),
+      contract,
+      clock,
     }),
     {
       host: opts.host,
@@ -108,10 +113,12 @@ export async function startHellobatonSimulator(
 
   return makeHandle(server, {
     baseUrl: `${server.origin}/api/`,
+    contract,
     mutate: (m) => {
       const col = lookup(m.stream ?? 'tasks');
       const rng = new Rng(m.seed ?? hashInts(seed, 0x6d757461, mutations++));
-      return col.mutate(m, rng, clock);
+      // Ids are numbers, except under the 'big-ids' data mode, where they are exact decimal strings.
+      return col.mutate(m, rng, clock) as MutationResult;
     },
     records: (stream) => lookup(stream).materialise(server.origin),
     streams: () => [...BATON_STREAMS],

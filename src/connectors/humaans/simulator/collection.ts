@@ -3,6 +3,7 @@
  * every slot known without parsing JSON (from the timeline for generated records, remembered for written
  * ones), which is what the ordered views need.
  */
+import { type ContractData, parseExact, TIE_GROUP, withExtraFields } from '../../../simulator/contract.js';
 import { asciiJson } from '../../../simulator/json-writer.js';
 import { type BaseRecords, LiveDataset } from '../../../simulator/live-dataset.js';
 import type { MutationClock } from '../../../simulator/mutation-clock.js';
@@ -27,6 +28,8 @@ export class HumaansCollection {
   /** Top-level field names; filters on other names are ignored, like unknown query parameters. */
   readonly fields: ReadonlySet<string>;
   private readonly stamps = new Map<number, { createdAt: number; updatedAt: number }>();
+  /** Slots inserted at the front of the list by offset-drift modes: they sort first among equal keys. */
+  readonly front = new Set<number>();
 
   readonly byCreatedAt: SequenceKeys = {
     base: (i) => this.timeline.created(i),
@@ -42,8 +45,11 @@ export class HumaansCollection {
     readonly def: HumaansStreamDef,
     size: number,
     private readonly refs: Refs,
+    /** Contract data modes (extra fields, tied stamps); none by default. */
+    readonly dataModes: ReadonlySet<ContractData> = new Set(),
   ) {
-    this.timeline = new Timeline(refs.seed, def.name, size, HISTORY);
+    const tieGroup = dataModes.has('tied-timestamps') ? TIE_GROUP : 1;
+    this.timeline = new Timeline(refs.seed, def.name, size, { ...HISTORY, tieGroup });
     this.ids = refs.ids(def.name);
     const base: BaseRecords = {
       size,
@@ -62,6 +68,36 @@ export class HumaansCollection {
     return this.timeline.end;
   }
 
+  /**
+   * Whether records were inserted out of timestamp order (offset drift): the ordered views no longer hold
+   * and lists are answered by scanning.
+   */
+  get irregular(): boolean {
+    return this.front.size > 0;
+  }
+
+  /** A record's JSON as served, with the contract data modes' fields; undefined when not live. */
+  json(slot: number): string | undefined {
+    const json = this.data.json(slot);
+    if (json === undefined || this.dataModes.size === 0) return json;
+    return withExtraFields(json, this.dataModes, slot);
+  }
+
+  /** Offset drift: a new record that sorts first among records with these stamps. */
+  insertFront(createdAt: number, updatedAt: number): number {
+    const slot = this.data.create((s) => {
+      this.stamps.set(s, { createdAt, updatedAt });
+      return this.def.record(s, createdAt, updatedAt, this.refs);
+    });
+    this.front.add(slot);
+    return slot;
+  }
+
+  remove(slot: number): void {
+    this.data.remove(slot);
+    this.front.delete(slot);
+  }
+
   slotOf(id: string): number | undefined {
     const slot = this.ids.index(id);
     return slot !== undefined && this.data.has(slot) ? slot : undefined;
@@ -78,7 +114,8 @@ export class HumaansCollection {
   /** The live records, parsed, in default order. */
   materialise(): Record<string, unknown>[] {
     const out: Record<string, unknown>[] = [];
-    for (const slot of this.data.inSlotOrder()) out.push(JSON.parse(this.data.json(slot) as string));
+    const parse = this.dataModes.size === 0 ? JSON.parse : parseExact;
+    for (const slot of this.data.inSlotOrder()) out.push(parse(this.json(slot) as string));
     return out;
   }
 
@@ -87,7 +124,7 @@ export class HumaansCollection {
     rng: Rng,
     clock: MutationClock,
   ): AppliedMutation<string> {
-    return applyMutation(this.data, req, rng, {
+    const applied = applyMutation(this.data, req, rng, {
       idOf: (slot) => this.ids.id(slot),
       create: (slot) => {
         const t = clock.next();
@@ -102,5 +139,7 @@ export class HumaansCollection {
         return asciiJson(record);
       },
     });
+    for (const f of this.front) if (!this.data.has(f)) this.front.delete(f);
+    return applied;
   }
 }

@@ -2,10 +2,13 @@
  * Routing and HTTP conventions of the Humaans API: bearer auth, Feathers list envelopes and errors,
  * `GET /api/<resource>[/<id>]`, `/api/me` and `/api/token-info`.
  */
+import type { ContractPlan } from '../../../simulator/contract.js';
 import { jsonPage } from '../../../simulator/json-page.js';
+import type { MutationClock } from '../../../simulator/mutation-clock.js';
 import { Prefetcher } from '../../../simulator/prefetch.js';
 import type { Dialect, Routed, SimRequest, SimResponse } from '../../../simulator/server.js';
 import type { HumaansCollection } from './collection.js';
+import { deviantListPage } from './deviant-list.js';
 import { feathersError } from './feathers-errors.js';
 import { type FeathersQuery, parseFeathersQuery } from './feathers-query.js';
 import { runListQuery } from './list-query.js';
@@ -17,6 +20,8 @@ export interface HumaansDialectOptions {
   /** Collections by URL path segment ('job-roles', ...). */
   byPath: ReadonlyMap<string, HumaansCollection>;
   token: string;
+  contract: ContractPlan;
+  clock: MutationClock;
 }
 
 export function humaansDialect(opts: HumaansDialectOptions): Dialect {
@@ -49,7 +54,7 @@ export function humaansDialect(opts: HumaansDialectOptions): Dialect {
   const me = (): string | undefined => {
     if (!people) return undefined;
     const [slot] = people.data.inSlotOrder().page(0, 1);
-    return slot === undefined ? undefined : people.data.json(slot);
+    return slot === undefined ? undefined : people.json(slot);
   };
 
   return {
@@ -117,7 +122,7 @@ export function humaansDialect(opts: HumaansDialectOptions): Dialect {
           respond: () => {
             const slot = collection.slotOf(id);
             if (slot === undefined) return json(404, feathersError(404, `No record found for id '${id}'`));
-            return json(200, collection.data.json(slot) as string);
+            return json(200, collection.json(slot) as string);
           },
         };
       }
@@ -130,6 +135,12 @@ export function humaansDialect(opts: HumaansDialectOptions): Dialect {
         respond: () => {
           const q = parseFeathersQuery(req.query);
           if ('error' in q) return json(400, feathersError(400, q.error));
+          if (opts.contract.active || collection.irregular) {
+            const d = deviantListPage(collection, q, opts.contract, opts.clock);
+            if ('error' in d) return json(400, feathersError(400, d.error));
+            const head = `{"total":${d.total},"limit":${d.limit},"skip":${q.skip},"data":[`;
+            return json(200, jsonPage(head, d.records, ']}'));
+          }
           const shape = `${collection.def.name}|${JSON.stringify([q.filters, q.sort, q.limit])}`;
           const key = (skip: number) => `${collection.data.version}|${skip}|${shape}`;
           const result = prefetch.take(key(q.skip)) ?? page(collection, q);

@@ -3,6 +3,7 @@
  * people = records/10, time_away = records/5, job_roles = records/50, locations = records/200 (at least
  * 1), companies = 3. Every record is generated from (seed, index) on demand.
  */
+import { ContractPlan, TIE_GROUP } from '../../../simulator/contract.js';
 import { makeHandle } from '../../../simulator/handle.js';
 import { MutationClock } from '../../../simulator/mutation-clock.js';
 import { hashInts, Rng } from '../../../simulator/prng.js';
@@ -37,14 +38,18 @@ export async function startHumaansSimulator(opts: SimulatorOptions = {}): Promis
     number
   >;
   const refs = new Refs(seed, sizes);
+  const contract = new ContractPlan(opts.contract, seed);
   const collections = new Map<string, HumaansCollection>(
-    HUMAANS_STREAMS.map((d) => [d.name, new HumaansCollection(d, sizes[d.name], refs)]),
+    HUMAANS_STREAMS.map((d) => [d.name, new HumaansCollection(d, sizes[d.name], refs, contract.data)]),
   );
   const byPath = new Map([...collections.values()].map((c) => [c.def.path, c]));
-  const clock = new MutationClock(Math.max(...[...collections.values()].map((c) => c.generatedUntil)) + 1);
+  const clock = new MutationClock(
+    Math.max(...[...collections.values()].map((c) => c.generatedUntil)) + 1,
+    contract.data.has('tied-timestamps') ? TIE_GROUP : 1,
+  );
 
   const server = await SimulatorServer.start(
-    humaansDialect({ byPath, token: opts.token ?? DEFAULT_HUMAANS_TOKEN }),
+    humaansDialect({ byPath, token: opts.token ?? DEFAULT_HUMAANS_TOKEN, contract, clock }),
     {
       host: opts.host,
       port: opts.port,
@@ -65,6 +70,7 @@ export async function startHumaansSimulator(opts: SimulatorOptions = {}): Promis
 
   return makeHandle(server, {
     baseUrl: `${server.origin}/api`,
+    contract,
     mutate: (m) => {
       const col = lookup(m.stream ?? 'documents');
       const rng = new Rng(m.seed ?? hashInts(seed, 0x6d757461, mutations++));

@@ -19,13 +19,20 @@ const TIME_FIELDS = new Set(['createdAt', 'updatedAt']);
 const ISO_DATETIME = /^\d{4}-\d{2}-\d{2}T/;
 
 export function runListQuery(col: HumaansCollection, q: FeathersQuery): ListResult | { error: string } {
+  const filters = validFilters(col, q);
+  if ('error' in filters) return filters;
+  return (col.irregular ? undefined : fastPath(col, q, filters)) ?? scan(col, q, filters);
+}
+
+/** The filters on known fields, or the 400 of a range filter on a timestamp that is not a date. */
+export function validFilters(col: HumaansCollection, q: FeathersQuery): Filter[] | { error: string } {
   const filters = q.filters.filter((f) => col.fields.has(f.field));
   for (const f of filters) {
     if (TIME_FIELDS.has(f.field) && RANGE_OPS.has(f.op) && Number.isNaN(Date.parse(f.values[0]))) {
       return { error: `Invalid date '${f.values[0]}' for ${f.field}[${f.op}]` };
     }
   }
-  return fastPath(col, q, filters) ?? scan(col, q, filters);
+  return filters;
 }
 
 /** Views for the two orders the data is generated in: creation (the default) and last update. */
@@ -47,7 +54,7 @@ function fastPath(col: HumaansCollection, q: FeathersQuery, filters: Filter[]): 
       ? col.data.inSlotOrder().within(col.byCreatedAt, lower, upper)
       : col.data.inWriteOrder().within(col.byUpdatedAt, lower, upper);
   const slots = seq.page(q.skip, q.limit, descending);
-  return { total: seq.length, records: slots.map((s) => col.data.json(s) as string) };
+  return { total: seq.length, records: slots.map((s) => col.json(s) as string) };
 }
 
 /** The stricter of two bounds; `side` is 1 for lower bounds (larger is stricter), -1 for upper. */
@@ -60,7 +67,7 @@ function tighter(a: Bound | undefined, b: Bound, side: 1 | -1): Bound {
 function scan(col: HumaansCollection, q: FeathersQuery, filters: Filter[]): ListResult {
   const hits: Array<{ json: string; record: Record<string, unknown> }> = [];
   for (const slot of col.data.inSlotOrder()) {
-    const json = col.data.json(slot) as string;
+    const json = col.json(slot) as string;
     const record = JSON.parse(json) as Record<string, unknown>;
     if (filters.every((f) => matches(record[f.field], f))) hits.push({ json, record });
   }
@@ -77,7 +84,7 @@ function scan(col: HumaansCollection, q: FeathersQuery, filters: Filter[]): List
   return { total: hits.length, records: hits.slice(q.skip, q.skip + q.limit).map((h) => h.json) };
 }
 
-function matches(value: unknown, f: Filter): boolean {
+export function matches(value: unknown, f: Filter): boolean {
   switch (f.op) {
     case '$eq':
       return equals(value, f.values[0]);
@@ -122,7 +129,7 @@ function compareToParam(value: unknown, param: string): number | undefined {
 }
 
 /** Sort order: missing and null first, then booleans, numbers and strings. */
-function order(a: unknown, b: unknown): number {
+export function order(a: unknown, b: unknown): number {
   const ra = rank(a);
   const rb = rank(b);
   if (ra !== rb) return ra - rb;
