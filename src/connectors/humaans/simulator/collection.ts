@@ -76,6 +76,11 @@ export class HumaansCollection {
     return this.front.size > 0;
   }
 
+  /** Whether two records may share a timestamp (the tied-timestamps mode); otherwise every stamp is distinct. */
+  get tiesPossible(): boolean {
+    return this.dataModes.has('tied-timestamps');
+  }
+
   /** A record's JSON as served, with the contract data modes' fields; undefined when not live. */
   json(slot: number): string | undefined {
     const json = this.data.json(slot);

@@ -37,7 +37,12 @@ export function validFilters(col: HumaansCollection, q: FeathersQuery): Filter[]
 
 /** Views for the two orders the data is generated in: creation (the default) and last update. */
 function fastPath(col: HumaansCollection, q: FeathersQuery, filters: Filter[]): ListResult | undefined {
-  if (q.sort.length > 1) return undefined;
+  // A tie-breaker after the timestamp (`$sort[updatedAt]=1&$sort[id]=1`, as the connector sends) never
+  // decides while every timestamp is distinct, so the one-key view answers it; with tie groups it must scan.
+  const tieBreaker = q.sort[1];
+  if (q.sort.length > 2 || (tieBreaker && (col.tiesPossible || tieBreaker.dir !== q.sort[0]?.dir))) {
+    return undefined;
+  }
   const field = q.sort[0]?.field ?? 'createdAt';
   const descending = q.sort[0]?.dir === -1;
   if (!TIME_FIELDS.has(field)) return undefined;
