@@ -22,9 +22,14 @@ export interface GlobalOptions {
   logLevel?: string;
 }
 
-export function makeLogger(opts: { logLevel?: string; quiet?: boolean }): Logger {
+export function makeLogger(opts: {
+  logLevel?: string;
+  quiet?: boolean;
+  destination?: NodeJS.WritableStream;
+}): Logger {
   return createLogger({
     level: opts.quiet ? 'silent' : (opts.logLevel ?? process.env.TRIBUTARY_LOG_LEVEL ?? 'info'),
+    destination: opts.destination,
   });
 }
 
