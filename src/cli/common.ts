@@ -108,7 +108,8 @@ export async function openDestination(
   return dest;
 }
 
-function safePassword(url: string): string | undefined {
+/** The password in a destination URL, if any (to register it for redaction). */
+export function safePassword(url: string): string | undefined {
   try {
     return decodeURIComponent(new URL(url).password) || undefined;
   } catch {

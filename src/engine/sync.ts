@@ -165,6 +165,8 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
         soft_deletes: s.softDeletes,
         pages: s.pages,
         requests: s.metrics.requests,
+        // Per stream, so `tributary status` can say which stream a failed run's error belongs to.
+        ...(s.error ? { error: globalRedactor.redact(`[${s.error.code}] ${s.error.message}`) } : {}),
       })),
     });
   } catch (err) {
