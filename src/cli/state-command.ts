@@ -134,6 +134,6 @@ async function stateReset(connectorName: string, o: StateOptions): Promise<void>
     await dest.close();
   }
   process.stdout.write(
-    `state reset for ${held.join(', ')} (${what}); the next sync reads them from the start\n`,
+    `state reset for ${held.join(', ')} of ${where}; the next sync reads them from the start\n`,
   );
 }
