@@ -234,7 +234,10 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
           summary.upserts += result.rowsWritten;
           summary.unchanged += result.rowsUnchanged ?? 0;
           summary.batches++;
-          summary.schemaChanges += result.schemaChanges.length;
+          // A table's creation is reported on its own: on a first run it is not a change of anything.
+          const created = result.schemaChanges.filter((c) => c.kind === 'create_table').length;
+          summary.tablesCreated += created;
+          summary.schemaChanges += result.schemaChanges.length - created;
           progress();
         });
       // A failure surfaces at the next await of `inflight`; this only keeps it from being "unhandled".
