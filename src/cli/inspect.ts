@@ -20,7 +20,10 @@ export interface InspectOptions {
 
 export interface InspectTarget {
   spec: DestinationSpec;
+  /** The bundled connector; undefined for a connection of another writer (`load --from-airbyte`'s "airbyte"). */
   connector?: LoadedConnector;
+  /** Why `connector` is missing although a name was given: the unknown-connector message. */
+  unknownConnector?: string;
   connectorName?: string;
   /** The schema to look at; undefined means every schema holding tributary bookkeeping. */
   namespace?: string;
@@ -37,7 +40,7 @@ export async function resolveInspectTarget(
       { code: 'TRB_USAGE' },
     );
   }
-  const connector = connectorName ? await loadConnector(connectorName) : undefined;
+  const connector = connectorName ? await loadKnown(connectorName, o.config) : undefined;
   // The whole config is validated, as `sync` would, so a config that cannot sync is not silently read.
   const fromConfig =
     connectorName && o.config ? (await prepareConnector(connectorName, o.config)).destination : undefined;
@@ -45,18 +48,41 @@ export async function resolveInspectTarget(
   if (o.destination) globalRedactor.add(safePassword(o.destination));
   return {
     spec: { url, password: fromConfig?.password },
-    connector,
+    connector: connector instanceof Error ? undefined : connector,
+    unknownConnector: connector instanceof Error ? connector.message : undefined,
     connectorName,
     namespace: o.namespace ?? fromConfig?.schema ?? connectorName,
   };
+}
+
+/**
+ * The bundled connector of that name, or (without --config) the unknown-connector error as a value: a
+ * connection written by `load --from-airbyte` is named "airbyte" and has state too. Its streams are then
+ * the ones stored in the destination, and a missing schema says the connector is unknown as well.
+ */
+async function loadKnown(name: string, config: string | undefined): Promise<LoadedConnector | ConfigError> {
+  try {
+    return await loadConnector(name);
+  } catch (err) {
+    if (config === undefined && err instanceof ConfigError && err.code === 'TRB_UNKNOWN_CONNECTOR')
+      return err;
+    throw err;
+  }
 }
 
 /** The schemas to read: the one asked for (it must exist), or all that hold tributary bookkeeping. */
 export async function selectNamespaces(
   reader: DestinationReader,
   namespace: string | undefined,
+  unknownConnector?: string,
 ): Promise<string[]> {
   const all = await reader.namespaces();
+  if (unknownConnector !== undefined && (namespace === undefined || !all.includes(namespace))) {
+    throw new ConfigError(
+      `${unknownConnector}, and ${reader.description} has no tributary schema "${namespace}"`,
+      { code: 'TRB_UNKNOWN_CONNECTOR' },
+    );
+  }
   if (namespace === undefined) {
     if (all.length === 0) throw nothingThere(reader, 'holds no tributary data');
     return all;
@@ -84,11 +110,10 @@ function nothingThere(reader: DestinationReader, what: string): DestinationError
 /** Stream names checked against the connector's streams: an unknown one is a usage error naming them all. */
 export function checkStreamNames(
   connectorName: string,
-  connector: LoadedConnector,
+  all: string[],
   names: string[] | undefined,
 ): string[] | undefined {
   if (names === undefined) return undefined;
-  const all = connector.manifest.streams.map((s) => s.name);
   const unknown = names.filter((n) => !all.includes(n));
   if (names.length === 0 || unknown.length > 0) {
     throw new ConfigError(

@@ -52,7 +52,7 @@ export function registerRuns(program: Command): void {
       const reader = await openDestinationReader(target.spec);
       let runs: RunView[] = [];
       try {
-        for (const namespace of await selectNamespaces(reader, target.namespace)) {
+        for (const namespace of await selectNamespaces(reader, target.namespace, target.unknownConnector)) {
           for (const r of await reader.readRuns(namespace, o.limit)) runs.push(runView(namespace, r));
         }
       } finally {

@@ -56,20 +56,23 @@ export function registerState(program: Command): void {
 
 async function stateShow(connectorName: string, o: StateOptions): Promise<string> {
   const target = await resolveInspectTarget(connectorName, o, 'state show');
-  const streams = checkStreamNames(connectorName, target.connector!, parseList(o.streams));
+  const declared = target.connector?.manifest.streams.map((s) => s.name);
+  // A bundled connector's stream names are checked before anything is opened.
+  if (declared) checkStreamNames(connectorName, declared, parseList(o.streams));
   const reader = await openDestinationReader(target.spec);
   try {
-    const [namespace] = await selectNamespaces(reader, target.namespace);
-    const rows = (await reader.readStateRows(namespace!)).filter(
-      (r) => streams === undefined || streams.includes(r.stream),
-    );
+    const [namespace] = await selectNamespaces(reader, target.namespace, target.unknownConnector);
+    const stored = await reader.readStateRows(namespace!);
+    const known = declared ?? stored.map((r) => r.stream);
+    const streams = checkStreamNames(connectorName, known, parseList(o.streams));
+    const rows = stored.filter((r) => streams === undefined || streams.includes(r.stream));
     if (o.json) {
       const out: Record<string, unknown> = {};
       for (const r of rows) out[r.stream] = { state: r.state, updatedAt: r.updatedAt.toISOString() };
       return `${JSON.stringify(out, null, 2)}\n`;
     }
     const byStream = new Map(rows.map((r) => [r.stream, r]));
-    const names = streams ?? target.connector!.manifest.streams.map((s) => s.name);
+    const names = streams ?? known;
     const table = names.map((name) => {
       const r = byStream.get(name);
       if (r === undefined) return [name, '—', '—', '—', describePosition(undefined)];
@@ -92,16 +95,18 @@ async function stateShow(connectorName: string, o: StateOptions): Promise<string
 
 async function stateReset(connectorName: string, o: StateOptions): Promise<void> {
   const target = await resolveInspectTarget(connectorName, o, 'state reset');
-  const streams = checkStreamNames(connectorName, target.connector!, parseList(o.streams));
+  const declared = target.connector?.manifest.streams.map((s) => s.name);
+  if (declared) checkStreamNames(connectorName, declared, parseList(o.streams));
   // Read first, through a reader that creates nothing: a typo in --destination must not make a database.
   const reader = await openDestinationReader(target.spec);
   let namespace: string;
   let held: string[];
+  let streams: string[] | undefined;
   try {
-    [namespace] = (await selectNamespaces(reader, target.namespace)) as [string];
-    held = (await reader.readStateRows(namespace))
-      .map((r) => r.stream)
-      .filter((s) => streams === undefined || streams.includes(s));
+    [namespace] = (await selectNamespaces(reader, target.namespace, target.unknownConnector)) as [string];
+    const stored = (await reader.readStateRows(namespace)).map((r) => r.stream);
+    streams = checkStreamNames(connectorName, declared ?? stored, parseList(o.streams));
+    held = stored.filter((s) => streams === undefined || streams.includes(s));
   } finally {
     await reader.close();
   }

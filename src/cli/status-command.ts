@@ -60,7 +60,7 @@ export function registerStatus(program: Command): void {
       const reader = await openDestinationReader(target.spec);
       const streams: StreamStatus[] = [];
       try {
-        for (const namespace of await selectNamespaces(reader, target.namespace)) {
+        for (const namespace of await selectNamespaces(reader, target.namespace, target.unknownConnector)) {
           const declared = target.connector?.manifest.streams.map((s) => s.name) ?? [];
           streams.push(...(await namespaceStatus(reader, namespace, declared)));
         }

@@ -181,6 +181,24 @@ describe('day-two commands on DuckDB', () => {
     expect(nosuch.stderr).toMatch(/unknown connector "nosuch"/);
   });
 
+  it('a connection of another writer (load --from-airbyte names it "airbyte") is read with its stored streams', async () => {
+    // No bundled connector "airbyte": the streams are the ones stored in the schema given.
+    const args = ['state', 'show', 'airbyte', '--destination', `duckdb:${db}`, '--namespace', 'humaans'];
+    const json = await runCli([...args, '--json', '--streams', 'people']);
+    expect(json.code, json.stderr).toBe(0);
+    expect(Object.keys(JSON.parse(json.stdout))).toEqual(['people']);
+    const typo = await runCli([...args, '--streams', 'peple']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain(
+      `unknown stream "peple" for airbyte (streams: ${[...STREAMS].sort().join(', ')})`,
+    );
+    const missing = await runCli(['state', 'show', 'airbyte', '--destination', `duckdb:${db}`]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(
+      /unknown connector "airbyte" .*, and duckdb:.* has no tributary schema "airbyte"/,
+    );
+  });
+
   it('reading never creates a database or a schema', async () => {
     const typo = join(dir, 'typo.duckdb');
     for (const args of [
