@@ -25,8 +25,13 @@ export class ProgressDisplay {
   private latest: StreamSummary[] = [];
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** The stream's own write, kept while other writers to it are routed through `log`. */
+  private readonly write: (s: string) => boolean;
+  private restore: (() => void) | undefined;
 
-  constructor(private readonly out: DisplayStream = process.stderr) {}
+  constructor(private readonly out: DisplayStream = process.stderr) {
+    this.write = out.write.bind(out) as (s: string) => boolean;
+  }
 
   update(streams: StreamSummary[]): void {
     if (this.stopped) return;
@@ -34,6 +39,7 @@ export class ProgressDisplay {
     if (this.timer === undefined) {
       this.timer = setInterval(() => this.draw(), 250);
       this.timer.unref();
+      this.captureWrites();
     }
     if (Date.now() - this.last >= 100) this.draw();
   }
@@ -41,10 +47,11 @@ export class ProgressDisplay {
   /** Print a log line (ending in a newline) above the live block. */
   log(text: string): void {
     if (this.stopped || this.lines === 0) {
-      this.out.write(text);
+      this.write(text);
       return;
     }
-    this.out.write(`${this.erase()}${text}`);
+    // A partial line would leave the cursor mid-row, and the block would be drawn from there.
+    this.write(`${this.erase()}${text.endsWith('\n') ? text : `${text}\n`}`);
     this.draw();
   }
 
@@ -54,6 +61,27 @@ export class ProgressDisplay {
     clearInterval(this.timer);
     this.draw();
     this.stopped = true;
+    this.restore?.();
+  }
+
+  /**
+   * While the block is live, text other code writes to the same stream (a Node warning from
+   * `process.emitWarning`, a driver's notice, an in-process simulator's complaint) would land inside it. The
+   * stream's `write` is replaced for that time so such text goes through `log`, above the block. Patching
+   * is the only hook: those writers take no logger.
+   */
+  private captureWrites(): void {
+    const out = this.out as { write: (...args: unknown[]) => boolean };
+    const original = out.write;
+    out.write = (chunk: unknown, ...rest: unknown[]) => {
+      this.log(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
+      const done = rest.find((a) => typeof a === 'function') as (() => void) | undefined;
+      done?.();
+      return true;
+    };
+    this.restore = () => {
+      out.write = original;
+    };
   }
 
   private erase(): string {
@@ -78,7 +106,7 @@ export class ProgressDisplay {
     if (more) rows.push(more);
     const buf = this.erase() + rows.map((r) => `${r}\n`).join('');
     this.lines = rows.length;
-    this.out.write(buf);
+    this.write(buf);
   }
 }
 

@@ -43,6 +43,24 @@ describe('ProgressDisplay', () => {
     ]);
   });
 
+  it('routes what other code writes to its stream above the block while live, and gives the stream back on stop', () => {
+    const term = fakeTerminal();
+    const ownWrite = term.write;
+    const display = new ProgressDisplay(term);
+    display.update([{ ...newStreamSummary('a', 'incremental'), status: 'running' }]);
+    expect(term.write).not.toBe(ownWrite);
+    // As Node's process.emitWarning would, straight to the stream.
+    term.write('(node:1) Warning: something\n');
+    display.stop();
+    expect(term.write).toBe(ownWrite);
+    const screen = finalScreen(term.written, 80, 24).map(plain);
+    expect(screen.slice(0, 3)).toEqual([
+      '(node:1) Warning: something',
+      expect.stringMatching(/^… a\s+0 rec/),
+      '',
+    ]);
+  });
+
   it('stops once: stop, update and log after it redraw nothing', () => {
     const term = fakeTerminal();
     const display = new ProgressDisplay(term);
