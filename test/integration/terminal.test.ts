@@ -27,9 +27,13 @@ function hasScript(): boolean {
 }
 
 /** Run the CLI with its stdout and stderr on one pseudo-terminal of COLUMNS×ROWS; returns the raw bytes. */
-async function runOnTerminal(args: string[], cwd: string): Promise<{ code: number | null; output: string }> {
+async function runOnTerminal(
+  args: string[],
+  cwd: string,
+  rows = ROWS,
+): Promise<{ code: number | null; output: string }> {
   assertBuilt();
-  const command = `stty cols ${COLUMNS} rows ${ROWS}; exec ${quote(process.execPath)} ${[CLI, ...args].map(quote).join(' ')}`;
+  const command = `stty cols ${COLUMNS} rows ${rows}; exec ${quote(process.execPath)} ${[CLI, ...args].map(quote).join(' ')}`;
   const env = { ...process.env };
   // Let the CLI pick its own defaults for a terminal (log level, colours).
   delete env.TRIBUTARY_LOG_LEVEL;
@@ -83,7 +87,55 @@ describe.skipIf(!hasScript())('sync on a terminal', () => {
       expect(text, s).toMatch(new RegExp(`^${s}\\s+full_refresh\\s+succeeded\\s`, 'm'));
   });
 
-  it('a failed sync (wrong key) ends with the verdict and the error on screen, logs not torn', async () => {
+  it('log lines are printed for a person above the live display, never through it', async () => {
+    // A terminal tall enough that nothing scrolls away: the final screen is the whole session.
+    const tall = 400;
+    const r = await runOnTerminal(
+      [
+        'sync',
+        'hellobaton',
+        '--config',
+        'bad.yaml',
+        '--destination',
+        'duckdb:./logs.duckdb',
+        '--log-level',
+        'info',
+      ],
+      dir,
+      tall,
+    );
+    expect(r.code, r.output).toBe(1);
+    const screen = finalScreen(r.output, COLUMNS, tall);
+    const text = screen.join('\n');
+    const logLine = /^\d\d:\d\d:\d\d (INFO|WARN|ERROR) /;
+    const displayRow = /^[✔✖…·] \w+\s+\d+ rec\s+\d+ pages\s+\d+ rec\/s/;
+    const first = screen.findIndex((l) => displayRow.test(l));
+    expect(first, text).toBeGreaterThan(0);
+    // The display's final block: one intact row per stream, together, drawn once.
+    const block = screen.slice(first, first + sim.streams().length);
+    for (const row of block) expect(row, text).toMatch(displayRow);
+    expect(screen.filter((l) => displayRow.test(l))).toHaveLength(sim.streams().length);
+    // The logs are above it, in the human format, and none after it.
+    const above = screen.slice(0, first);
+    expect(
+      above.some((l) => /^\d\d:\d\d:\d\d INFO {2}sync started/.test(l)),
+      text,
+    ).toBe(true);
+    expect(
+      above.some((l) => /^\d\d:\d\d:\d\d ERROR \w+: stream failed \(code=TRB_AUTH/.test(l)),
+      text,
+    ).toBe(true);
+    expect(
+      screen.slice(first).some((l) => logLine.test(l)),
+      text,
+    ).toBe(false);
+    expect(text).not.toMatch(/^\s*\{"level"/m);
+    const verdict = screen.findIndex((l) => l.startsWith('Sync FAILED: hellobaton'));
+    expect(verdict, text).toBeGreaterThan(first);
+    expect(screen[verdict + 1]).toMatch(/^Error \[TRB_AUTH\]: /);
+  });
+
+  it('a failed sync (wrong key) ends with the verdict and the error on screen, no JSON, no secret', async () => {
     const r = await runOnTerminal(
       ['sync', 'hellobaton', '--config', 'bad.yaml', '--destination', 'duckdb:./bad.duckdb'],
       dir,
