@@ -53,7 +53,7 @@ export function registerLoad(program: Command): void {
     )
     .option(
       '--batch-rows <n>',
-      'rows per destination transaction',
+      'rows per destination transaction (default: 10000)',
       parseIntOption('--batch-rows', 1, 1_000_000),
     )
     .option(
@@ -66,7 +66,10 @@ export function registerLoad(program: Command): void {
       'treat the end of stdin as the end of every stream (sources that never checkpoint)',
     )
     .option('--committed-state', 'print the committed state as an Airbyte state file and exit (no stdin)')
-    .option('--log-level <level>', 'log level on stderr: debug, info, warn, error, silent')
+    .option(
+      '--log-level <level>',
+      'log level on stderr: debug, info, warn, error, silent (default: info; env TRIBUTARY_LOG_LEVEL)',
+    )
     .action(async (o: LoadCliOptions) => {
       process.exitCode = await loadCommand(o);
     });

@@ -343,11 +343,21 @@ describe('day-two commands on DuckDB', () => {
       ...top.stdout.matchAll(/^ {2}([a-z-]+)(?: \[options\])?(?: [<[].*?)?\s{2,}(\S.*)$/gm),
     ].map((m) => m[1]!);
     for (const c of ['sync', 'state', 'runs', 'status', 'demo']) expect(commands, top.stdout).toContain(c);
-    for (const path of [['state', 'show'], ['state', 'reset'], ['runs'], ['status'], ['sync'], ['demo']]) {
-      const r = await runCli([...path, '--help']);
-      expect(r.code, path.join(' ')).toBe(0);
+    const paths = [
+      ...commands.filter((c) => c !== 'help').map((c) => [c]),
+      ['state', 'show'],
+      ['state', 'reset'],
+    ];
+    const helps = await Promise.all(paths.map((path) => runCli([...path, '--help'])));
+    for (const [i, r] of helps.entries()) {
+      const where = paths[i]!.join(' ');
+      expect(r.code, where).toBe(0);
       // The description is the paragraph after the usage line.
-      expect(r.stdout.split('\n')[2]?.trim().length ?? 0, path.join(' ')).toBeGreaterThan(10);
+      expect(r.stdout.split('\n')[2]?.trim().length ?? 0, where).toBeGreaterThan(10);
+      // Every argument, option and subcommand entry has a description beside it.
+      for (const entry of r.stdout.split('\n').filter((l) => /^ {2}\S/.test(l))) {
+        expect(entry, `${where}: ${entry}`).toMatch(/^ {2}\S.*?\s{2,}\S/);
+      }
     }
     const state = await runCli(['state', '--help']);
     expect(state.stdout).toMatch(/^ {2}show \[options\] <connector>\s+show where the next sync/m);
@@ -361,7 +371,7 @@ describe('day-two commands on DuckDB', () => {
     const demo = (await runCli(['demo', '--help'])).stdout.replace(/\s+/g, ' ');
     expect(demo).toContain('(default: "duckdb:./tributary-demo.duckdb")');
     expect(demo).toContain('(default: 5000)');
-  });
+  }, 120_000);
 });
 
 const CI = process.env.CI === 'true';
