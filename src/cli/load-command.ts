@@ -84,6 +84,21 @@ export async function loadCommand(o: LoadCliOptions): Promise<number> {
       },
     );
   }
+  if (o.committedState) {
+    // --committed-state only reads the stored state: options about loading input would be ignored.
+    const ignored = [
+      o.batchRows !== undefined && '--batch-rows',
+      o.maxBufferMb !== undefined && '--max-buffer-mb',
+      o.commitAtEof && '--commit-at-eof',
+      o.destinationSyncMode !== undefined && '--destination-sync-mode',
+    ].filter(Boolean);
+    if (ignored.length > 0) {
+      throw new ConfigError(
+        `load --committed-state reads no input, so ${ignored.join(', ')} would have no effect: drop ${ignored.length > 1 ? 'them' : 'it'}`,
+        { code: 'TRB_USAGE' },
+      );
+    }
+  }
   const mode = (o.destinationSyncMode ?? 'append_dedup') as LoadMode;
   if (!MODES.includes(mode)) {
     throw new ConfigError(

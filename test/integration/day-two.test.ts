@@ -335,6 +335,21 @@ describe('day-two commands on DuckDB', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/TRB_USAGE.*--replace only applies to a full refresh: add --full-refresh/);
     expect(existsSync(fresh)).toBe(false);
+    const load = await runCli([
+      'load',
+      '--from-airbyte',
+      '--committed-state',
+      '--batch-rows',
+      '5',
+      '--commit-at-eof',
+      '--destination',
+      `duckdb:${fresh}`,
+    ]);
+    expect(load.code).toBe(2);
+    expect(load.stderr).toMatch(
+      /TRB_USAGE.*load --committed-state reads no input, so --batch-rows, --commit-at-eof would have no effect/,
+    );
+    expect(existsSync(fresh)).toBe(false);
   });
 
   it('every command and subcommand has a description, and options show their defaults', async () => {
