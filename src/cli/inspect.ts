@@ -116,10 +116,14 @@ export function checkStreamNames(
   if (names === undefined) return undefined;
   const unknown = names.filter((n) => !all.includes(n));
   if (names.length === 0 || unknown.length > 0) {
-    throw new ConfigError(
-      `${unknown.length === 0 ? 'no stream named' : `unknown stream${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')}`} for ${connectorName} (streams: ${all.join(', ')})`,
-      { code: 'TRB_UNKNOWN_STREAM', details: { unknown } },
-    );
+    const what =
+      unknown.length === 0
+        ? '--streams names no stream'
+        : `unknown stream${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')}`;
+    throw new ConfigError(`${what} for ${connectorName} (streams: ${all.join(', ')})`, {
+      code: 'TRB_UNKNOWN_STREAM',
+      details: { unknown },
+    });
   }
   return names;
 }
