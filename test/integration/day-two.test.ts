@@ -10,7 +10,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHumaansSimulator } from '../../src/connectors/humaans/simulator/index.js';
 import type { SimulatorHandle } from '../../src/simulator/index.js';
-import { assertBuilt, CLI, collectOutput, runCli } from '../helpers/cli.js';
+import { assertBuilt, CLI, collectOutput, runCli, startCli } from '../helpers/cli.js';
 import { queryDuckDb, tempDir } from '../helpers/duckdb.js';
 import { PG_TEST_URL, pgReachable } from '../helpers/postgres.js';
 
@@ -230,6 +230,36 @@ describe('day-two commands on DuckDB', () => {
       `select schema_name from information_schema.schemata where schema_name = 'nope'`,
     );
     expect(schemas).toEqual([]);
+  });
+
+  it('reading a DuckDB file a sync is writing is refused like a second sync is', async () => {
+    const busy = join(dir, 'busy.duckdb');
+    const slow = await startHumaansSimulator({ seed: 6, records: 2000, token: TOKEN, latencyMs: 300 });
+    try {
+      const slowCfg = join(dir, 'slow.yaml');
+      writeFileSync(
+        slowCfg,
+        `api_token: ${TOKEN}\nbase_url: ${slow.baseUrl}\ninitial_sync_days: 0\nmax_records_per_page: 10\n`,
+      );
+      const first = startCli(['sync', 'humaans', '--config', slowCfg, '--destination', `duckdb:${busy}`]);
+      let stderr = '';
+      first.child.stderr!.on('data', (d) => {
+        stderr += String(d);
+      });
+      // The sync holds the file once it logs "sync started" (after opening the destination).
+      for (let i = 0; i < 200 && !/sync started/.test(stderr); i++)
+        await new Promise((r) => setTimeout(r, 50));
+      const status = await runCli(['status', 'humaans', '--destination', `duckdb:${busy}`]);
+      const sync = await runCli(['sync', 'humaans', '--config', config, '--destination', `duckdb:${busy}`]);
+      first.child.kill('SIGKILL');
+      await first.done;
+      expect(status.stderr).toMatch(/TRB_DEST_LOCKED.*busy\.duckdb is open for writing by another process/);
+      expect(sync.stderr).toMatch(/TRB_DEST_LOCKED/);
+      // One error code, one exit code, whichever command meets it.
+      expect(status.code).toBe(sync.code);
+    } finally {
+      await slow.close();
+    }
   });
 
   it('state reset: stream names checked, --yes required without a terminal, then only those streams reset', async () => {
