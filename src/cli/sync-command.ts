@@ -2,6 +2,7 @@
 import { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { DEFAULT_DESTINATION } from '../destinations/create-destination.js';
+import type { LoadedConnector } from '../declarative/declarative-source.js';
 import { ConfigError } from '../errors.js';
 import { DEFAULTS, runSync, selectStreams } from '../engine/sync.js';
 import { formatSummary, type RunSummary } from '../engine/summary.js';
@@ -88,6 +89,21 @@ export function checkSyncFlags(o: SyncCliOptions): void {
   }
 }
 
+/** `--page-concurrency` only changes streams whose pages are numbered (fetched in parallel); refuse it otherwise. */
+function checkPageConcurrency(connector: LoadedConnector, name: string, streams: string[]): void {
+  const { manifest } = connector;
+  const types = streams.map(
+    (s) => (manifest.streams.find((d) => d.name === s)?.paginator ?? manifest.paginator)?.type,
+  );
+  if (!types.includes('page_number')) {
+    throw new ConfigError(
+      `--page-concurrency has no effect on ${name}: ${streams.length === 1 ? 'its stream pages' : 'the streams synced page'} ` +
+        `by ${[...new Set(types.map((t) => t ?? 'none'))].join(', ')}, one page after another. Drop --page-concurrency.`,
+      { code: 'TRB_USAGE' },
+    );
+  }
+}
+
 /** Run a sync from CLI options; prints progress and the summary. Used by `sync` and `demo`. */
 export async function syncCommand(
   connectorName: string,
@@ -115,7 +131,8 @@ export async function syncCommand(
     const source = buildSource(prepared, logger, { pageConcurrency: o.pageConcurrency });
     try {
       // Validate stream names before the destination is opened, so a typo changes nothing.
-      selectStreams(source, parseList(o.streams));
+      const selected = selectStreams(source, parseList(o.streams)).map((s) => s.name);
+      if (o.pageConcurrency !== undefined) checkPageConcurrency(prepared.connector, connectorName, selected);
       const destination = await openDestination(
         o.destination,
         prepared.destination,

@@ -365,6 +365,20 @@ describe('day-two commands on DuckDB', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/TRB_USAGE.*--replace only applies to a full refresh: add --full-refresh/);
     expect(existsSync(fresh)).toBe(false);
+    // Humaans pages by offset, one page after another: there is nothing to fetch in parallel.
+    const pages = await runCli([
+      'sync',
+      'humaans',
+      '--config',
+      config,
+      '--page-concurrency',
+      '4',
+      '--destination',
+      `duckdb:${fresh}`,
+    ]);
+    expect(pages.code).toBe(2);
+    expect(pages.stderr).toMatch(/TRB_USAGE.*--page-concurrency has no effect on humaans: .* by offset/);
+    expect(existsSync(fresh)).toBe(false);
     const load = await runCli([
       'load',
       '--from-airbyte',
