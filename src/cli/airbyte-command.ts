@@ -37,7 +37,10 @@ export function registerAirbyte(program: Command): void {
     .option('--config <file>', 'connector config (JSON, as Airbyte passes it; YAML also works)')
     .option('--catalog <file>', 'read: ConfiguredAirbyteCatalog JSON (default: every stream)')
     .option('--state <file>', 'read: incoming state (per-stream list, global or legacy)')
-    .option('--log-level <level>', 'level of the LOG messages: debug, info, warn, error, silent')
+    .option(
+      '--log-level <level>',
+      'level of the LOG messages: debug, info, warn, error, silent (default: info; env TRIBUTARY_LOG_LEVEL)',
+    )
     .action(async (connector: string, command: string, o: AirbyteCliOptions) => {
       process.exitCode = await airbyteCommand(connector, command, o);
     });

@@ -22,9 +22,14 @@ export interface GlobalOptions {
   logLevel?: string;
 }
 
-export function makeLogger(opts: { logLevel?: string; quiet?: boolean }): Logger {
+export function makeLogger(opts: {
+  logLevel?: string;
+  quiet?: boolean;
+  destination?: NodeJS.WritableStream;
+}): Logger {
   return createLogger({
     level: opts.quiet ? 'silent' : (opts.logLevel ?? process.env.TRIBUTARY_LOG_LEVEL ?? 'info'),
+    destination: opts.destination,
   });
 }
 
@@ -106,7 +111,8 @@ export async function openDestination(
   return dest;
 }
 
-function safePassword(url: string): string | undefined {
+/** The password in a destination URL, if any (to register it for redaction). */
+export function safePassword(url: string): string | undefined {
   try {
     return decodeURIComponent(new URL(url).password) || undefined;
   } catch {

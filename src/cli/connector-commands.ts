@@ -8,7 +8,7 @@ export function registerConnectorCommands(program: Command): void {
   program
     .command('connectors')
     .description('list the bundled connectors and their streams')
-    .option('--json', 'as JSON')
+    .option('--json', 'print as JSON instead of one line per connector', false)
     .action(async (o: { json?: boolean }) => {
       const rows = [];
       for (const name of listConnectors()) {
@@ -26,7 +26,7 @@ export function registerConnectorCommands(program: Command): void {
   program
     .command('spec')
     .description("print a connector's config spec as JSON Schema (secrets marked)")
-    .argument('<connector>')
+    .argument('<connector>', 'connector name (see `tributary connectors`)')
     .action(async (name: string) => {
       const c = await loadConnector(name);
       process.stdout.write(
@@ -37,9 +37,9 @@ export function registerConnectorCommands(program: Command): void {
   program
     .command('check')
     .description('validate a config and probe the API with its credentials')
-    .argument('<connector>')
-    .option('-c, --config <file>', 'connector config')
-    .option('--log-level <level>')
+    .argument('<connector>', 'connector name (see `tributary connectors`)')
+    .option('-c, --config <file>', 'connector config (JSON or YAML, with $' + '{ENV} interpolation)')
+    .option('--log-level <level>', 'log level on stderr: debug, info, warn, error, silent', 'warn')
     .action(async (name: string, o: { config?: string; logLevel?: string }) => {
       const prepared = await prepareConnector(name, o.config);
       const source = buildSource(prepared, makeLogger({ logLevel: o.logLevel ?? 'warn' }));
@@ -56,8 +56,8 @@ export function registerConnectorCommands(program: Command): void {
   program
     .command('discover')
     .description('list the streams a config can read, with primary keys, sync modes and JSON schemas')
-    .argument('<connector>')
-    .option('-c, --config <file>', 'connector config')
+    .argument('<connector>', 'connector name (see `tributary connectors`)')
+    .option('-c, --config <file>', 'connector config (JSON or YAML, with $' + '{ENV} interpolation)')
     .action(async (name: string, o: { config?: string }) => {
       const prepared = await prepareConnector(name, o.config);
       const source = buildSource(prepared, makeLogger({ logLevel: 'warn' }));

@@ -1,7 +1,9 @@
 /**
  * `tributary demo` (`npm run demo`): start the bundled simulators on free loopback ports, sync every connector
- * into ./tributary.duckdb, print the summary and a few rows per table. Run it again and it mutates the
- * simulated data first (creates, updates, deletes), then syncs again and shows what changed.
+ * into its own file, ./tributary-demo.duckdb (never the default ./tributary.duckdb a real sync uses), print
+ * the summary and a few rows per table. Run it again and it mutates the simulated data first (creates,
+ * updates, deletes), then syncs again and shows what changed. It writes only into schemas it created
+ * (see demo-ownership.ts).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,8 +11,8 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { listConnectors } from '../connectors/registry.js';
-import { DEFAULT_DESTINATION } from '../destinations/create-destination.js';
 import { parseIntOption } from './common.js';
+import { checkDemoSchema, claimDemoSchema } from './demo-ownership.js';
 import { peekTables } from './demo-preview.js';
 import { syncCommand } from './sync-command.js';
 
@@ -30,6 +32,12 @@ const DEMO_CONFIGS: Record<string, (baseUrl: string) => Record<string, unknown>>
   }),
   hellobaton: (baseUrl) => ({ api_key: 'demo-hellobaton-key', company: 'demo', base_url: baseUrl }),
 };
+/** The demo's own file: a real sync's default (./tributary.duckdb) is never touched. */
+export const DEMO_DESTINATION = 'duckdb:./tributary-demo.duckdb';
+
+/** Up to this dataset size the header counts every record it will sync (counting materialises them). */
+const COUNT_LIMIT = 100_000;
+
 const DEMO_TOKENS: Record<string, string> = {
   humaans: 'demo-humaans-token',
   hellobaton: 'demo-hellobaton-key',
@@ -41,10 +49,14 @@ export function registerDemo(program: Command): void {
     .description(
       'start the bundled simulators and sync them into a local DuckDB file, with progress and a summary',
     )
-    .option('-d, --destination <url>', 'where to load (default duckdb:./tributary.duckdb)')
+    .option(
+      '-d, --destination <url>',
+      'where to load; the demo writes only into schemas it created there',
+      DEMO_DESTINATION,
+    )
     .option(
       '--records <n>',
-      'simulated dataset size per connector',
+      "simulated dataset size per connector (its main stream's records; other streams scale with it)",
       parseIntOption('--records', 10, 1_000_000),
       5000,
     )
@@ -55,8 +67,11 @@ export function registerDemo(program: Command): void {
 
 export async function runDemo(o: DemoOptions): Promise<number> {
   const { simulators } = await import('../simulator/registry.js');
-  const destination = o.destination ?? DEFAULT_DESTINATION;
+  const destination = o.destination ?? DEMO_DESTINATION;
+  const records = o.records ?? 5000;
   const names = listConnectors().filter((n) => n in simulators && n in DEMO_CONFIGS);
+  // Refuse before anything is written if any schema belongs to someone else.
+  for (const name of names) await checkDemoSchema(destination, name);
   const dir = mkdtempSync(join(tmpdir(), 'tributary-demo-'));
   const say = (s: string) => process.stdout.write(`${s}\n`);
   let failed = false;
@@ -65,46 +80,54 @@ export async function runDemo(o: DemoOptions): Promise<number> {
       const sim = await simulators[name]!({
         port: 0,
         seed: 42,
-        records: o.records,
+        records,
         token: DEMO_TOKENS[name],
         rateLimitPerMinute: 0,
       });
       try {
         const schema = name;
-        const previous = await peekTables(destination, schema, new Date(0), 0, 0).catch(() => []);
-        const rerun = previous.some((t) => t.rows > 0);
-        say(pc.bold(`\n== ${name}: simulator at ${sim.baseUrl} (${o.records} records, seed 42) ==`));
-        if (rerun) {
+        const run = await claimDemoSchema(destination, schema);
+        const streams = sim.streams();
+        const lines: string[] = [];
+        if (run > 1) {
           // The simulator restarts from the same seed each time; mutate it so this sync has changes to find.
-          const stream =
-            sim.streams()[name === 'humaans' ? sim.streams().indexOf('documents') : 0] ?? sim.streams()[0]!;
+          const stream = streams[name === 'humaans' ? streams.indexOf('documents') : 0] ?? streams[0]!;
           const m = sim.mutate({ creates: 5, updates: 20, deletes: 3, stream, seed: Date.now() % 100_000 });
-          say(
-            `second run: mutated ${stream} in the simulator: ${m.created.length} created, ${m.updated.length} updated, ${m.deleted.length} deleted`,
-          );
-          say(
+          lines.push(
+            `run ${run}: mutated ${stream} in the simulator: ${m.created.length} created, ${m.updated.length} updated, ${m.deleted.length} deleted`,
             name === 'humaans'
-              ? 'running an incremental sync (updatedAt cursor, 5-minute lookback)…'
-              : 'running a full refresh (rows not seen are soft-deleted)…',
-          );
-        } else {
-          say(
-            name === 'humaans'
-              ? 'first run: initial sync of all history…'
-              : 'first run: full refresh of every stream…',
+              ? 'running an incremental sync: only what changed since the cursor (updatedAt, 5-minute lookback)…'
+              : 'running a full refresh of every record (rows not seen are soft-deleted)…',
           );
         }
+        // Counted after any mutation: the records the simulator serves now.
+        const total =
+          records <= COUNT_LIMIT ? streams.reduce((n, s) => n + sim.records(s).length, 0) : undefined;
+        const size =
+          total === undefined
+            ? `dataset size ${records}`
+            : `${total.toLocaleString('en-US')} records in ${streams.length} streams`;
+        say(pc.bold(`\n== ${name}: simulator at ${sim.baseUrl} (${size}, seed 42) ==`));
+        if (run === 1) {
+          const all = total === undefined ? 'every record' : `all ${total.toLocaleString('en-US')} records`;
+          lines.push(
+            name === 'humaans'
+              ? `run 1: initial sync of ${all} (all history)…`
+              : `run 1: full refresh of ${all}…`,
+          );
+        }
+        for (const l of lines) say(l);
         const configPath = join(dir, `${name}.json`);
         writeFileSync(configPath, JSON.stringify(DEMO_CONFIGS[name]!(sim.baseUrl)));
         const started = new Date();
-        const run = await syncCommand(name, { config: configPath, destination });
-        failed ||= run.status !== 'succeeded';
+        const summary = await syncCommand(name, { config: configPath, destination });
+        failed ||= summary.status !== 'succeeded';
         say(`requests seen by the simulator: ${sim.requestCount()}`);
         const tables = await peekTables(destination, schema, started, 5, 3);
         for (const t of tables) {
           say(
             pc.bold(`\n${schema}.${t.table}`) +
-              `: ${t.rows} rows, ${t.deleted} soft-deleted${rerun ? `, ${t.changedThisRun} written this run` : ''}`,
+              `: ${t.rows} rows, ${t.deleted} soft-deleted${run > 1 ? `, ${t.changedThisRun} written this run` : ''}`,
           );
           for (const r of t.sample) say(`  ${JSON.stringify(r)}`);
         }
@@ -112,8 +135,15 @@ export async function runDemo(o: DemoOptions): Promise<number> {
         await sim.close();
       }
     }
+    if (destination.startsWith('duckdb:')) {
+      say(
+        `\nData is in ${destination}. Try: duckdb ${destination.slice('duckdb:'.length)} "select * from humaans.documents limit 5"`,
+      );
+    } else {
+      say(`\nData is in ${destination.replace(/:\/\/[^@/]*@/, '://***@')}, schemas ${names.join(', ')}.`);
+    }
     say(
-      `\nData is in ${destination}. Try: duckdb ${destination.replace(/^duckdb:/, '')} "select * from humaans.documents limit 5"`,
+      `See the history with: tributary runs --destination ${destination.replace(/:\/\/[^@/]*@/, '://***@')}`,
     );
     say('Run `npm run demo` again: the simulators mutate their data and the next sync shows what changed.');
   } finally {

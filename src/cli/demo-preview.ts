@@ -12,7 +12,7 @@ export interface TablePeek {
   sample: Record<string, Value>[];
 }
 
-type Query = (sql: string) => Promise<Record<string, unknown>[]>;
+export type Query = (sql: string) => Promise<Record<string, unknown>[]>;
 
 const q = (id: string) => `"${id.replace(/"/g, '""')}"`;
 
@@ -58,7 +58,8 @@ export async function peekTables(
   }
 }
 
-async function connect(destination: string): Promise<{ query: Query; close: () => Promise<void> }> {
+/** A plain SQL connection to the demo's destination (DuckDB file, created if missing, or PostgreSQL). */
+export async function connect(destination: string): Promise<{ query: Query; close: () => Promise<void> }> {
   if (/^postgres(ql)?:\/\//.test(destination)) {
     const pg = await import('pg');
     const client = new pg.default.Client({ connectionString: destination });

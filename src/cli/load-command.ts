@@ -53,7 +53,7 @@ export function registerLoad(program: Command): void {
     )
     .option(
       '--batch-rows <n>',
-      'rows per destination transaction',
+      'rows per destination transaction (default: 10000)',
       parseIntOption('--batch-rows', 1, 1_000_000),
     )
     .option(
@@ -66,7 +66,10 @@ export function registerLoad(program: Command): void {
       'treat the end of stdin as the end of every stream (sources that never checkpoint)',
     )
     .option('--committed-state', 'print the committed state as an Airbyte state file and exit (no stdin)')
-    .option('--log-level <level>', 'log level on stderr: debug, info, warn, error, silent')
+    .option(
+      '--log-level <level>',
+      'log level on stderr: debug, info, warn, error, silent (default: info; env TRIBUTARY_LOG_LEVEL)',
+    )
     .action(async (o: LoadCliOptions) => {
       process.exitCode = await loadCommand(o);
     });
@@ -80,6 +83,21 @@ export async function loadCommand(o: LoadCliOptions): Promise<number> {
         code: 'TRB_USAGE',
       },
     );
+  }
+  if (o.committedState) {
+    // --committed-state only reads the stored state: options about loading input would be ignored.
+    const ignored = [
+      o.batchRows !== undefined && '--batch-rows',
+      o.maxBufferMb !== undefined && '--max-buffer-mb',
+      o.commitAtEof && '--commit-at-eof',
+      o.destinationSyncMode !== undefined && '--destination-sync-mode',
+    ].filter(Boolean);
+    if (ignored.length > 0) {
+      throw new ConfigError(
+        `load --committed-state reads no input, so ${ignored.join(', ')} would have no effect: drop ${ignored.length > 1 ? 'them' : 'it'}`,
+        { code: 'TRB_USAGE' },
+      );
+    }
   }
   const mode = (o.destinationSyncMode ?? 'append_dedup') as LoadMode;
   if (!MODES.includes(mode)) {

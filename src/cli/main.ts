@@ -12,7 +12,9 @@ import { registerDemo } from './demo-command.js';
 import { registerLoad } from './load-command.js';
 import { registerManifestSchema } from './manifest-schema-command.js';
 import { registerSimulate } from './simulate-command.js';
+import { registerRuns } from './runs-command.js';
 import { registerState } from './state-command.js';
+import { registerStatus } from './status-command.js';
 import { registerSync } from './sync-command.js';
 
 export function buildProgram(): Command {
@@ -32,6 +34,8 @@ export function buildProgram(): Command {
   registerConnectorCommands(program);
   registerSync(program);
   registerState(program);
+  registerRuns(program);
+  registerStatus(program);
   registerSimulate(program);
   registerDemo(program);
   registerManifestSchema(program);

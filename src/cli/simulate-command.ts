@@ -20,20 +20,27 @@ export function registerSimulate(program: Command): void {
   program
     .command('simulate')
     .description("run a connector's API simulator (a real HTTP server) on 127.0.0.1")
-    .argument('<connector>')
+    .argument('<connector>', 'connector name (see `tributary connectors`)')
     .option('--port <n>', 'port (0 = any free port)', parseIntOption('--port', 0, 65535), 0)
     .option('--host <host>', 'bind address', '127.0.0.1')
     .option('--seed <n>', 'data seed', parseIntOption('--seed', 0, 2 ** 31), 42)
-    .option('--records <n>', 'dataset size', parseIntOption('--records', 0, 50_000_000))
-    .option('--token <token>', 'the credential the simulator accepts (bearer token or API key)')
+    .option(
+      '--records <n>',
+      "dataset size: the main stream's records; other streams scale with it (default: 1000)",
+      parseIntOption('--records', 0, 50_000_000),
+    )
+    .option(
+      '--token <token>',
+      'the credential the simulator accepts, bearer token or API key (default: sim-token for humaans, sim-key for hellobaton)',
+    )
     .option('--api-key <key>', 'alias of --token, for API-key connectors such as hellobaton')
-    .option('--latency <ms>', 'delay every response', parseIntOption('--latency', 0, 600_000))
+    .option('--latency <ms>', 'delay every response (default: 0)', parseIntOption('--latency', 0, 600_000))
     .option(
       '--rate-limit <n>',
-      'requests per minute per credential before 429 (0 = off)',
+      'requests per minute per credential before 429, 0 = off (default: 0)',
       parseIntOption('--rate-limit', 0, 10_000_000),
     )
-    .option('--fault-rate <r>', 'share of list requests that fail (0–1)')
+    .option('--fault-rate <r>', 'share of list requests that fail, 0–1 (default: 0)')
     .option(
       '--contract <modes>',
       'comma-separated contract deviations, e.g. cap-page-size,count-low (see docs/reliability.md)',

@@ -1,46 +1,144 @@
 /** `tributary state show|reset <connector>`: inspect or clear the per-stream state stored in the destination. */
+import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
+import { DEFAULT_DESTINATION, openDestinationReader } from '../destinations/create-destination.js';
+import { ConfigError } from '../errors.js';
 import { openDestination, parseList } from './common.js';
+import {
+  checkStreamNames,
+  describePosition,
+  type InspectOptions,
+  resolveInspectTarget,
+  selectNamespaces,
+} from './inspect.js';
+import { formatTime, textTable } from './text-table.js';
 
-interface StateOptions {
-  destination?: string;
-  namespace?: string;
+interface StateOptions extends InspectOptions {
   streams?: string;
+  json?: boolean;
+  yes?: boolean;
 }
+
+const DESTINATION_HELP = `duckdb:PATH or postgres://user@host:port/db (default: the config's destination, else ${DEFAULT_DESTINATION})`;
+const NAMESPACE_HELP =
+  "destination schema (default: the config's destination.schema, else the connector name)";
+const CONFIG_HELP = 'the connector config the syncs use; its destination: block says where to look';
 
 export function registerState(program: Command): void {
   const state = program
     .command('state')
-    .description('show or reset the per-stream state kept in the destination');
+    .description('show or reset the per-stream state (cursors, full-refresh passes) kept in the destination');
   state
     .command('show')
-    .argument('<connector>')
-    .option('-d, --destination <url>', 'duckdb:PATH or postgres://… (default duckdb:./tributary.duckdb)')
-    .option('--namespace <schema>', 'destination schema (default: the connector name)')
+    .description('show where the next sync of each stream starts, and when its state was last saved')
+    .argument('<connector>', 'connector name (see `tributary connectors`)')
+    .option('-c, --config <file>', CONFIG_HELP)
+    .option('-d, --destination <url>', DESTINATION_HELP)
+    .option('--namespace <schema>', NAMESPACE_HELP)
+    .option('--streams <list>', 'comma-separated streams to show (default: all)')
+    .option('--json', 'print the stored state as JSON: {stream: {state, updatedAt}}', false)
     .action(async (connector: string, o: StateOptions) => {
-      const dest = await openDestination(o.destination, undefined, connector, o.namespace);
-      try {
-        process.stdout.write(`${JSON.stringify(await dest.readStates(), null, 2)}\n`);
-      } finally {
-        await dest.close();
-      }
+      process.stdout.write(await stateShow(connector, o));
     });
   state
     .command('reset')
-    .argument('<connector>')
-    .option('-d, --destination <url>', 'duckdb:PATH or postgres://…')
-    .option('--namespace <schema>', 'destination schema (default: the connector name)')
-    .option('--streams <list>', 'only these streams (default: all)')
+    .description('forget the stored state, so the next sync reads the streams from the start (rows are kept)')
+    .argument('<connector>', 'connector name (see `tributary connectors`)')
+    .option('-c, --config <file>', CONFIG_HELP)
+    .option('-d, --destination <url>', DESTINATION_HELP)
+    .option('--namespace <schema>', NAMESPACE_HELP)
+    .option('--streams <list>', 'comma-separated streams to reset (default: all)')
+    .option('-y, --yes', 'do not ask for confirmation (required when not on a terminal)', false)
     .action(async (connector: string, o: StateOptions) => {
-      const dest = await openDestination(o.destination, undefined, connector, o.namespace);
-      try {
-        const streams = parseList(o.streams);
-        await dest.resetState(streams);
-        process.stdout.write(
-          `state reset for ${streams ? streams.join(', ') : 'every stream'} of ${connector}; the next sync reads from the start\n`,
-        );
-      } finally {
-        await dest.close();
-      }
+      await stateReset(connector, o);
     });
+}
+
+async function stateShow(connectorName: string, o: StateOptions): Promise<string> {
+  const target = await resolveInspectTarget(connectorName, o, 'state show');
+  const declared = target.connector?.manifest.streams.map((s) => s.name);
+  // A bundled connector's stream names are checked before anything is opened.
+  if (declared) checkStreamNames(connectorName, declared, parseList(o.streams));
+  const reader = await openDestinationReader(target.spec);
+  try {
+    const [namespace] = await selectNamespaces(reader, target.namespace, target.unknownConnector);
+    const stored = await reader.readStateRows(namespace!);
+    const known = declared ?? stored.map((r) => r.stream);
+    const streams = checkStreamNames(connectorName, known, parseList(o.streams));
+    const rows = stored.filter((r) => streams === undefined || streams.includes(r.stream));
+    if (o.json) {
+      const out: Record<string, unknown> = {};
+      for (const r of rows) out[r.stream] = { state: r.state, updatedAt: r.updatedAt.toISOString() };
+      return `${JSON.stringify(out, null, 2)}\n`;
+    }
+    const byStream = new Map(rows.map((r) => [r.stream, r]));
+    const names = streams ?? known;
+    const table = names.map((name) => {
+      const r = byStream.get(name);
+      if (r === undefined) return [name, '—', '—', '—', describePosition(undefined)];
+      return [
+        name,
+        String(r.state.mode ?? '?'),
+        r.state.complete === true ? 'yes' : 'no (resumes)',
+        formatTime(r.updatedAt),
+        describePosition(r.state),
+      ];
+    });
+    return `state of ${connectorName} in ${reader.description} (schema ${namespace})\n\n${textTable(
+      ['stream', 'mode', 'complete', 'last saved', 'next sync starts at'],
+      table,
+    )}\n`;
+  } finally {
+    await reader.close();
+  }
+}
+
+async function stateReset(connectorName: string, o: StateOptions): Promise<void> {
+  const target = await resolveInspectTarget(connectorName, o, 'state reset');
+  const declared = target.connector?.manifest.streams.map((s) => s.name);
+  if (declared) checkStreamNames(connectorName, declared, parseList(o.streams));
+  // Read first, through a reader that creates nothing: a typo in --destination must not make a database.
+  const reader = await openDestinationReader(target.spec);
+  let namespace: string;
+  let held: string[];
+  let streams: string[] | undefined;
+  try {
+    [namespace] = (await selectNamespaces(reader, target.namespace, target.unknownConnector)) as [string];
+    const stored = (await reader.readStateRows(namespace)).map((r) => r.stream);
+    streams = checkStreamNames(connectorName, declared ?? stored, parseList(o.streams));
+    held = stored.filter((s) => streams === undefined || streams.includes(s));
+  } finally {
+    await reader.close();
+  }
+  const where = `${connectorName} in ${reader.description} (schema ${namespace})`;
+  if (held.length === 0) {
+    const which = streams ? `streams ${streams.join(', ')}` : 'any stream';
+    process.stdout.write(`no state stored for ${which} of ${where}; nothing to reset\n`);
+    return;
+  }
+  if (!o.yes) {
+    if (!process.stdin.isTTY) {
+      throw new ConfigError(
+        `state reset would make the next sync re-read ${held.join(', ')} of ${where} from the start; pass --yes to confirm (there is no terminal to ask on)`,
+        { code: 'TRB_USAGE' },
+      );
+    }
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    const answer = await rl
+      .question(`Reset the state of ${held.join(', ')} of ${where}? The next sync re-reads them. [y/N] `)
+      .finally(() => rl.close());
+    if (!/^y(es)?$/i.test(answer.trim())) {
+      process.stdout.write('state reset cancelled; nothing changed\n');
+      return;
+    }
+  }
+  const dest = await openDestination(target.spec.url, target.spec, connectorName, namespace);
+  try {
+    await dest.resetState(held);
+  } finally {
+    await dest.close();
+  }
+  process.stdout.write(
+    `state reset for ${held.join(', ')} of ${where}; the next sync reads them from the start\n`,
+  );
 }

@@ -1,7 +1,10 @@
 /** `tributary sync <connector>`: read the selected streams and load them, exactly once, into the destination. */
+import { Writable } from 'node:stream';
 import type { Command } from 'commander';
-import { exitCodeFor } from '../errors.js';
-import { runSync, selectStreams } from '../engine/sync.js';
+import { DEFAULT_DESTINATION } from '../destinations/create-destination.js';
+import type { LoadedConnector } from '../declarative/declarative-source.js';
+import { ConfigError, exitCodeFor } from '../errors.js';
+import { DEFAULTS, runSync, selectStreams } from '../engine/sync.js';
 import { formatSummary, type RunSummary } from '../engine/summary.js';
 import {
   buildSource,
@@ -11,6 +14,7 @@ import {
   parseList,
   prepareConnector,
 } from './common.js';
+import { humanLogLine } from './human-log.js';
 import { ProgressDisplay } from './progress.js';
 
 export interface SyncCliOptions {
@@ -36,34 +40,69 @@ export function registerSync(program: Command): void {
     .option('-c, --config <file>', 'connector config (JSON or YAML, with $' + '{ENV} interpolation)')
     .option(
       '-d, --destination <url>',
-      'duckdb:PATH or postgres://user@host:port/db (default duckdb:./tributary.duckdb)',
+      `duckdb:PATH or postgres://user@host:port/db (default: the config's destination, else ${DEFAULT_DESTINATION})`,
     )
     .option('--namespace <schema>', 'destination schema for this connection (default: the connector name)')
     .option('--streams <list>', 'comma-separated streams to sync (default: all)')
-    .option('--full-refresh', 'ignore cursors, re-read everything and soft-delete rows not seen')
+    .option('--full-refresh', 'ignore cursors, re-read everything and soft-delete rows not seen', false)
     .option(
       '--replace',
       'with --full-refresh: build each table aside and swap it in atomically instead of soft deletes',
+      false,
     )
-    .option('--concurrency <n>', 'streams synced at once', parseIntOption('--concurrency', 1, 64))
+    .option(
+      '--concurrency <n>',
+      'streams synced at once',
+      parseIntOption('--concurrency', 1, 64),
+      DEFAULTS.streamConcurrency,
+    )
     .option(
       '--page-concurrency <n>',
-      'pages fetched at once per stream where the API allows it',
+      "pages fetched at once per stream where the API allows it (default: the connector's setting)",
       parseIntOption('--page-concurrency', 1, 64),
     )
     .option(
       '--batch-rows <n>',
       'rows per destination transaction',
       parseIntOption('--batch-rows', 1, 1_000_000),
+      DEFAULTS.batchRows,
     )
-    .option('--json', 'print the run summary as JSON on stdout')
+    .option('--json', 'print the run summary as JSON on stdout (no live display)', false)
     .option('--no-progress', 'no live progress display even on a terminal')
-    .option('--log-level <level>', 'log level: debug, info, warn, error, silent')
+    .option(
+      '--log-level <level>',
+      'log level: debug, info, warn, error, silent (default: warn on a terminal, info otherwise; env TRIBUTARY_LOG_LEVEL)',
+    )
     .action(async (connector: string, o: SyncCliOptions) => {
       const run = await syncCommand(connector, o);
       // A failed run exits with its error's code from the one table (src/errors.ts), like a thrown error.
       process.exitCode = run.status === 'succeeded' ? 0 : exitCodeFor(run.error?.code);
     });
+}
+
+/** Refuse a flag that would have no effect in the mode given, instead of silently ignoring it. */
+export function checkSyncFlags(o: SyncCliOptions): void {
+  if (o.replace && !o.fullRefresh) {
+    throw new ConfigError(
+      '--replace only applies to a full refresh: add --full-refresh, or drop --replace for an incremental sync',
+      { code: 'TRB_USAGE' },
+    );
+  }
+}
+
+/** `--page-concurrency` only changes streams whose pages are numbered (fetched in parallel); refuse it otherwise. */
+function checkPageConcurrency(connector: LoadedConnector, name: string, streams: string[]): void {
+  const { manifest } = connector;
+  const types = streams.map(
+    (s) => (manifest.streams.find((d) => d.name === s)?.paginator ?? manifest.paginator)?.type,
+  );
+  if (!types.includes('page_number')) {
+    throw new ConfigError(
+      `--page-concurrency has no effect on ${name}: ${streams.length === 1 ? 'its stream pages' : 'the streams synced page'} ` +
+        `by ${[...new Set(types.map((t) => t ?? 'none'))].join(', ')}, one page after another. Drop --page-concurrency.`,
+      { code: 'TRB_USAGE' },
+    );
+  }
 }
 
 /** Run a sync from CLI options; prints progress and the summary. Used by `sync` and `demo`. */
@@ -72,42 +111,59 @@ export async function syncCommand(
   o: SyncCliOptions,
   out: NodeJS.WritableStream = process.stdout,
 ): Promise<RunSummary> {
+  checkSyncFlags(o);
   const tty = process.stderr.isTTY && o.progress !== false && !o.json;
-  // On a TTY the progress display replaces info logs; otherwise JSON log lines go to stderr.
-  const logger = makeLogger({ logLevel: o.logLevel ?? (tty ? 'warn' : undefined) });
-  const prepared = await prepareConnector(connectorName, o.config);
-  const source = buildSource(prepared, logger, { pageConcurrency: o.pageConcurrency });
+  // On a TTY the progress display replaces info logs, and the logs that remain are printed for a person,
+  // above the display; otherwise JSON log lines go to stderr.
+  const display = tty ? new ProgressDisplay(process.stderr) : undefined;
+  const logger = makeLogger({
+    logLevel: o.logLevel ?? (tty ? 'warn' : undefined),
+    destination: display
+      ? new Writable({
+          write(chunk, _encoding, done) {
+            display.log(humanLogLine(String(chunk)));
+            done();
+          },
+        })
+      : undefined,
+  });
   try {
-    // Validate stream names before the destination is opened, so a typo changes nothing.
-    selectStreams(source, parseList(o.streams));
-    const destination = await openDestination(
-      o.destination,
-      prepared.destination,
-      connectorName,
-      o.namespace,
-      { streams: source.streams().map((s) => s.name) },
-    );
-    const display = tty ? new ProgressDisplay() : undefined;
+    const prepared = await prepareConnector(connectorName, o.config);
+    const source = buildSource(prepared, logger, { pageConcurrency: o.pageConcurrency });
     try {
-      const run = await runSync({
-        source,
-        destination,
-        streams: parseList(o.streams),
-        fullRefresh: o.fullRefresh,
-        writeMode: o.replace ? 'replace' : 'upsert',
-        streamConcurrency: o.concurrency,
-        batchRows: o.batchRows,
-        logger,
-        onProgress: display ? (s) => display.update(s) : undefined,
-      });
-      display?.stop();
-      out.write(o.json ? `${JSON.stringify(run)}\n` : `\n${formatSummary(run)}\n`);
-      return run;
+      // Validate stream names before the destination is opened, so a typo changes nothing.
+      const selected = selectStreams(source, parseList(o.streams)).map((s) => s.name);
+      if (o.pageConcurrency !== undefined) checkPageConcurrency(prepared.connector, connectorName, selected);
+      const destination = await openDestination(
+        o.destination,
+        prepared.destination,
+        connectorName,
+        o.namespace,
+        { streams: source.streams().map((s) => s.name) },
+      );
+      try {
+        const run = await runSync({
+          source,
+          destination,
+          streams: parseList(o.streams),
+          fullRefresh: o.fullRefresh,
+          writeMode: o.replace ? 'replace' : 'upsert',
+          streamConcurrency: o.concurrency,
+          batchRows: o.batchRows,
+          logger,
+          onProgress: display ? (s) => display.update(s) : undefined,
+        });
+        // Once, before the summary: nothing redraws over the summary and the verdict.
+        display?.stop();
+        out.write(o.json ? `${JSON.stringify(run)}\n` : `\n${formatSummary(run)}\n`);
+        return run;
+      } finally {
+        await destination.close();
+      }
     } finally {
-      display?.stop();
-      await destination.close();
+      await source.close();
     }
   } finally {
-    await source.close();
+    display?.stop();
   }
 }

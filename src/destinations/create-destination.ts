@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { ConfigError } from '../errors.js';
-import type { Destination, DestinationOptions } from './destination.js';
+import type { Destination, DestinationOptions, DestinationReader } from './destination.js';
 
 export const DEFAULT_DESTINATION = 'duckdb:./tributary.duckdb';
 
@@ -47,6 +47,33 @@ export async function createDestination(
       { ...opts, namespace },
       { threads: Math.max(1, availableParallelism() - 1) },
     );
+  }
+  throw new ConfigError(
+    `destination ${JSON.stringify(url.replace(/:\/\/[^@/]*@/, '://***@'))} is not understood: use duckdb:PATH or postgres://user@host:port/database`,
+    { details: { field: 'destination' } },
+  );
+}
+
+/**
+ * A read-only view of the database a destination address points at (see DestinationReader). Never creates
+ * a DuckDB file or a PostgreSQL schema: a missing one is a TRB_DEST_OPEN error (exit 2).
+ */
+export async function openDestinationReader(
+  spec: Pick<DestinationSpec, 'url' | 'password'>,
+): Promise<DestinationReader> {
+  const url = spec.url.trim();
+  if (/^postgres(ql)?:\/\//i.test(url)) {
+    const { PostgresReader } = await import('./postgres/postgres-reader.js');
+    return PostgresReader.open(url, spec.password);
+  }
+  if (url.startsWith('duckdb:') || /\.(duckdb|db)$/i.test(url)) {
+    const path = url.startsWith('duckdb:') ? url.slice('duckdb:'.length) : url;
+    if (path === '')
+      throw new ConfigError('destination duckdb: needs a file path, e.g. duckdb:./tributary.duckdb', {
+        details: { field: 'destination' },
+      });
+    const { DuckDbReader } = await import('./duckdb/duckdb-reader.js');
+    return DuckDbReader.open(path);
   }
   throw new ConfigError(
     `destination ${JSON.stringify(url.replace(/:\/\/[^@/]*@/, '://***@'))} is not understood: use duckdb:PATH or postgres://user@host:port/database`,

@@ -181,3 +181,35 @@ export function widenType(a: ColumnType, b: ColumnType): ColumnType {
   if ((a === 'bigint' && b === 'double') || (a === 'double' && b === 'bigint')) return 'double';
   return 'varchar';
 }
+
+/** One stream's stored state with the time it was last committed. */
+export interface StoredStateRow {
+  stream: string;
+  state: StreamState;
+  updatedAt: Date;
+}
+
+/** A stream table's row counts (soft-deleted rows included in `rows`). */
+export interface TableCount {
+  table: string;
+  rows: number;
+  deleted: number;
+}
+
+/**
+ * Read-only access to what tributary stored in a database, for `runs`, `status` and `state show`. Opening a
+ * reader never creates anything: a missing DuckDB file or PostgreSQL schema is an error, not a new one.
+ */
+export interface DestinationReader {
+  /** Short name, e.g. `duckdb:./tributary.duckdb` (never a password). */
+  readonly description: string;
+  /** Schemas in this database that hold tributary bookkeeping (a `_tributary_state` table), sorted. */
+  namespaces(): Promise<string[]>;
+  /** Every stream's state in a namespace, by stream name. */
+  readStateRows(namespace: string): Promise<StoredStateRow[]>;
+  /** The most recent runs in a namespace, newest first. */
+  readRuns(namespace: string, limit: number): Promise<RunRecord[]>;
+  /** Row counts of the stream tables in a namespace (bookkeeping and staging tables left out). */
+  tableCounts(namespace: string): Promise<TableCount[]>;
+  close(): Promise<void>;
+}

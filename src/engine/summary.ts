@@ -12,6 +12,9 @@ export interface StreamSummary {
   softDeletes: number;
   pages: number;
   batches: number;
+  /** Tables this run created (a first sync creates each stream's table). */
+  tablesCreated: number;
+  /** Columns added or widened (table creations are counted in `tablesCreated`). */
   schemaChanges: number;
   metrics: StreamMetrics;
   startedAt?: number;
@@ -43,6 +46,7 @@ export function newStreamSummary(stream: string, mode: string): StreamSummary {
     softDeletes: 0,
     pages: 0,
     batches: 0,
+    tablesCreated: 0,
     schemaChanges: 0,
     metrics: { requests: 0, retries: 0, http429: 0, budgetWaitMs: 0, bytes: 0 },
     resumed: false,
@@ -68,6 +72,7 @@ export function formatSummary(run: RunSummary): string {
     'retries',
     '429s',
     'budget wait',
+    'new table',
     'schema chg',
     'duration',
   ];
@@ -83,6 +88,7 @@ export function formatSummary(run: RunSummary): string {
     String(s.metrics.retries),
     String(s.metrics.http429),
     `${(s.metrics.budgetWaitMs / 1000).toFixed(1)}s`,
+    s.tablesCreated > 0 ? 'created' : '',
     String(s.schemaChanges),
     `${(durationOf(s) / 1000).toFixed(1)}s`,
   ]);
@@ -98,6 +104,7 @@ export function formatSummary(run: RunSummary): string {
     String(sum(run.streams, (s) => s.metrics.retries)),
     String(sum(run.streams, (s) => s.metrics.http429)),
     '',
+    String(sum(run.streams, (s) => s.tablesCreated)),
     String(sum(run.streams, (s) => s.schemaChanges)),
     `${(run.durationMs / 1000).toFixed(1)}s`,
   ];

@@ -175,6 +175,8 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
         soft_deletes: s.softDeletes,
         pages: s.pages,
         requests: s.metrics.requests,
+        // Per stream, so `tributary status` can say which stream a failed run's error belongs to.
+        ...(s.error ? { error: globalRedactor.redact(`[${s.error.code}] ${s.error.message}`) } : {}),
       })),
     });
   } catch (err) {
@@ -280,7 +282,10 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
           summary.upserts += result.rowsWritten;
           summary.unchanged += result.rowsUnchanged ?? 0;
           summary.batches++;
-          summary.schemaChanges += result.schemaChanges.length;
+          // A table's creation is reported on its own: on a first run it is not a change of anything.
+          const created = result.schemaChanges.filter((c) => c.kind === 'create_table').length;
+          summary.tablesCreated += created;
+          summary.schemaChanges += result.schemaChanges.length - created;
           progress();
         });
       // A failure surfaces at the next await of `inflight`; this only keeps it from being "unhandled".

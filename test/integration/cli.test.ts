@@ -43,9 +43,9 @@ describe('tributary CLI', () => {
     expect(lines.length).toBeGreaterThan(2);
     for (const l of lines) expect(() => JSON.parse(l), l).not.toThrow();
     expect(r.stdout + r.stderr).not.toContain(TOKEN);
-    const state = await runCli(['state', 'show', 'humaans', '--destination', `duckdb:${db}`]);
+    const state = await runCli(['state', 'show', 'humaans', '--destination', `duckdb:${db}`, '--json']);
     expect(state.code).toBe(0);
-    expect(JSON.parse(state.stdout).documents).toMatchObject({ mode: 'incremental', complete: true });
+    expect(JSON.parse(state.stdout).documents.state).toMatchObject({ mode: 'incremental', complete: true });
     expect(state.stdout).not.toContain(TOKEN);
   });
 
@@ -172,7 +172,18 @@ describe('tributary CLI', () => {
   });
 
   it('every command has --help; bad usage is exit 2', async () => {
-    for (const cmd of ['sync', 'check', 'discover', 'spec', 'state', 'simulate', 'demo', 'connectors']) {
+    for (const cmd of [
+      'sync',
+      'check',
+      'discover',
+      'spec',
+      'state',
+      'runs',
+      'status',
+      'simulate',
+      'demo',
+      'connectors',
+    ]) {
       const r = await runCli([cmd, '--help']);
       expect(r.code, cmd).toBe(0);
       expect(r.stdout, cmd).toMatch(/Usage: tributary/);

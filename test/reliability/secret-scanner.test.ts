@@ -365,6 +365,7 @@ describe(`secret scanner (${FULL ? 'full' : 'quick'})`, () => {
       duck.url,
       '--streams',
       'companies',
+      '--yes',
     ]);
 
     if (pgOk) {

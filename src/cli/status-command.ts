@@ -1,0 +1,159 @@
+/**
+ * `tributary status [connector]`: per stream, what the destination holds and where the next sync starts:
+ * rows in the table, mode, cursor or pass, whether the last read completed, the last success and the last
+ * error (from `_tributary_runs`), read without changing anything.
+ */
+import type { Command } from 'commander';
+import { DEFAULT_DESTINATION, openDestinationReader } from '../destinations/create-destination.js';
+import type { DestinationReader, RunRecord } from '../destinations/destination.js';
+import { describePosition, type InspectOptions, resolveInspectTarget, selectNamespaces } from './inspect.js';
+import { formatTime, textTable } from './text-table.js';
+
+interface StatusOptions extends InspectOptions {
+  json?: boolean;
+}
+
+/** How far back `status` looks for each stream's last success and last error. */
+const RUNS_LOOKED_AT = 1000;
+
+export interface StreamStatus {
+  namespace: string;
+  stream: string;
+  /** Rows in the table, soft-deleted ones included; null when the table does not exist (yet). */
+  rows: number | null;
+  softDeleted: number | null;
+  mode: string | null;
+  position: string;
+  complete: boolean | null;
+  stateSavedAt: string | null;
+  lastSuccessAt: string | null;
+  /** The stream's most recent error, when no success came after it. */
+  lastError: { at: string; runId: string; message: string } | null;
+}
+
+interface RunStream {
+  stream: string;
+  status: string;
+  error?: string;
+}
+
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description('show each stream: rows, mode, cursor or pass, complete?, last success and last error')
+    .argument('[connector]', "this connector's streams (default: every connection in the destination)")
+    .option(
+      '-c, --config <file>',
+      'the connector config the syncs use; its destination: block says where to look',
+    )
+    .option(
+      '-d, --destination <url>',
+      `duckdb:PATH or postgres://user@host:port/db (default: the config's destination, else ${DEFAULT_DESTINATION})`,
+    )
+    .option(
+      '--namespace <schema>',
+      "destination schema (default: the config's destination.schema, else the connector name)",
+    )
+    .option('--json', 'print the streams as a JSON array', false)
+    .action(async (connector: string | undefined, o: StatusOptions) => {
+      const target = await resolveInspectTarget(connector, o, 'status');
+      const reader = await openDestinationReader(target.spec);
+      const streams: StreamStatus[] = [];
+      try {
+        for (const namespace of await selectNamespaces(reader, target.namespace, target.unknownConnector)) {
+          const declared = target.connector?.manifest.streams.map((s) => s.name) ?? [];
+          streams.push(...(await namespaceStatus(reader, namespace, declared)));
+        }
+      } finally {
+        await reader.close();
+      }
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify(streams, null, 2)}\n`);
+        return;
+      }
+      const table = streams.map((s) => [
+        s.namespace,
+        s.stream,
+        s.rows === null ? '—' : String(s.rows - (s.softDeleted ?? 0)),
+        s.softDeleted === null ? '—' : String(s.softDeleted),
+        s.mode ?? '—',
+        s.complete === null ? '—' : s.complete ? 'yes' : 'no',
+        s.lastSuccessAt === null ? 'never' : formatTime(new Date(s.lastSuccessAt)),
+        s.position,
+        s.lastError === null ? '' : `${formatTime(new Date(s.lastError.at))} ${s.lastError.message}`,
+      ]);
+      process.stdout.write(
+        `status of ${reader.description}\n\n${textTable(
+          [
+            'schema',
+            'stream',
+            'rows',
+            'deleted',
+            'mode',
+            'complete',
+            'last success',
+            'next sync starts at',
+            'last error',
+          ],
+          table,
+          [2, 3],
+        )}\n`,
+      );
+    });
+}
+
+async function namespaceStatus(
+  reader: DestinationReader,
+  namespace: string,
+  declared: string[],
+): Promise<StreamStatus[]> {
+  const states = new Map((await reader.readStateRows(namespace)).map((r) => [r.stream, r]));
+  const tables = new Map((await reader.tableCounts(namespace)).map((t) => [t.table, t]));
+  const runs = await reader.readRuns(namespace, RUNS_LOOKED_AT);
+  const names = [...new Set([...declared, ...states.keys(), ...tables.keys()])];
+  return names.map((stream) => {
+    const state = states.get(stream);
+    const table = tables.get(stream);
+    const { success, failure } = lastOutcomes(runs, stream);
+    return {
+      namespace,
+      stream,
+      rows: table?.rows ?? null,
+      softDeleted: table?.deleted ?? null,
+      mode: typeof state?.state.mode === 'string' ? state.state.mode : null,
+      position: describePosition(state?.state),
+      complete: state === undefined ? null : state.state.complete === true,
+      stateSavedAt: state?.updatedAt.toISOString() ?? null,
+      lastSuccessAt: success ? (success.endedAt ?? success.startedAt).toISOString() : null,
+      lastError:
+        failure && (!success || failure.startedAt > success.startedAt)
+          ? {
+              at: (failure.run.endedAt ?? failure.run.startedAt).toISOString(),
+              runId: failure.run.runId,
+              message: failure.message,
+            }
+          : null,
+    };
+  });
+}
+
+/** The stream's most recent successful run and most recent failure (runs come newest first). */
+function lastOutcomes(
+  runs: RunRecord[],
+  stream: string,
+): { success?: RunRecord; failure?: { run: RunRecord; startedAt: Date; message: string } } {
+  let success: RunRecord | undefined;
+  let failure: { run: RunRecord; startedAt: Date; message: string } | undefined;
+  for (const run of runs) {
+    const entry = Array.isArray(run.summary)
+      ? (run.summary as RunStream[]).find((s) => s?.stream === stream)
+      : undefined;
+    if (entry === undefined) continue;
+    if (!success && entry.status === 'succeeded') success = run;
+    if (!failure && entry.status === 'failed') {
+      failure = { run, startedAt: run.startedAt, message: entry.error ?? run.error ?? 'failed' };
+    }
+    if (success && failure) break;
+  }
+  return { success, failure };
+}
