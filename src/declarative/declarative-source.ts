@@ -9,6 +9,7 @@ import type { Page, ReadOptions, Source, StreamDescriptor, StreamMetrics } from 
 import { emptyMetrics, HttpClient } from '../http/http-client.js';
 import type { ErrorPolicy } from '../http/error-policy.js';
 import { globalBudgets } from '../http/rate-budget.js';
+import { joinUrl } from '../http/url-join.js';
 import { type Logger, silentLogger } from '../util/log.js';
 import { globalRedactor, type Redactor } from '../util/redact.js';
 import { type ResolvedConfig, secretKeys, validateConfig } from './config-spec.js';
@@ -146,6 +147,9 @@ export class DeclarativeSource implements Source {
       logger: this.logger,
       headers,
       connections: 32,
+      ...(req.max_response_bytes === undefined
+        ? {}
+        : { maxResponseBytes: resolveNumber(req.max_response_bytes, this.ctx, 'max_response_bytes') }),
     });
 
     for (const def of manifest.streams)
@@ -162,7 +166,7 @@ export class DeclarativeSource implements Source {
   private buildStream(def: StreamDef, base: URL, secretParam: string | undefined): BuiltStream {
     const { manifest, schemas } = this.connector;
     const schema = schemas[def.name]!;
-    const url = new URL(joinPath(base, def.path));
+    const url = joinUrl(base, def.path);
     for (const [k, v] of Object.entries({ ...manifest.requester.params, ...def.params })) {
       url.searchParams.set(k, resolveString(v, this.ctx));
     }
@@ -426,7 +430,4 @@ function parseBaseUrl(value: string, connector: string): URL {
   return u;
 }
 
-function joinPath(base: URL, path: string): string {
-  const b = base.toString().replace(/\/+$/, '');
-  return `${b}/${path.replace(/^\/+/, '')}`;
-}
+
