@@ -187,6 +187,11 @@ export class DeclarativeSource implements Source {
       def.transforms ?? manifest.transforms,
       this.ctx,
       schema.dateTimeFields,
+      (column, sourcePath, collidesWith) =>
+        this.logger.warn(
+          { stream: def.name, column, sourcePath, collidesWith },
+          `stream "${def.name}": source fields "${collidesWith}" and "${sourcePath}" map to one column name; "${sourcePath}" is stored in column "${column}"`,
+        ),
     );
     const descriptor: StreamDescriptor = {
       name: def.name,
