@@ -5,7 +5,7 @@
  */
 import { RENAMED_FIELDS, type RenamedFields } from '../engine/renamed-fields.js';
 import { ConfigError } from '../errors.js';
-import { stringifyJson } from '../util/exact-number.js';
+import { isExactNumber, stringifyJson } from '../util/exact-number.js';
 import { getComponent } from './registry.js';
 import type { TransformDef } from './manifest-schema.js';
 import { resolve, type TemplateContext } from './template.js';
@@ -122,7 +122,7 @@ function flatten(sep: string, report: Reporter): RecordTransform {
       const v = src[key];
       const name = prefix ? prefix + sep + key : key;
       const path = dotted ? `${dotted}.${key}` : key;
-      if (v !== null && typeof v === 'object' && !Array.isArray(v)) walk(v as Rec, name, path, out);
+      if (v !== null && typeof v === 'object' && !Array.isArray(v) && !isExactNumber(v)) walk(v as Rec, name, path, out);
       else {
         out.names.push(name);
         out.paths.push(path);
@@ -135,7 +135,7 @@ function flatten(sep: string, report: Reporter): RecordTransform {
     let nested = false;
     for (const key in r) {
       const v = r[key];
-      if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      if (v !== null && typeof v === 'object' && !Array.isArray(v) && !isExactNumber(v)) {
         nested = true;
         break;
       }
@@ -343,7 +343,7 @@ function fusedHead(
     let node = from;
     for (const key in src) {
       let v = src[key];
-      if (v !== null && typeof v === 'object') {
+      if (v !== null && typeof v === 'object' && !isExactNumber(v)) {
         if (!Array.isArray(v)) {
           if (sep !== undefined) {
             let inner = node.enters?.get(key);
@@ -407,7 +407,7 @@ function fusedHead(
       let v = src[key];
       const raw = prefix === '' ? key : prefix + sep + key;
       const path = dotted === '' ? key : `${dotted}.${key}`;
-      if (v !== null && typeof v === 'object') {
+      if (v !== null && typeof v === 'object' && !isExactNumber(v)) {
         if (!Array.isArray(v)) {
           if (sep !== undefined) {
             walk(v as Rec, raw, path, out);
