@@ -434,5 +434,3 @@ function parseBaseUrl(value: string, connector: string): URL {
   }
   return u;
 }
-
-

@@ -122,7 +122,8 @@ function flatten(sep: string, report: Reporter): RecordTransform {
       const v = src[key];
       const name = prefix ? prefix + sep + key : key;
       const path = dotted ? `${dotted}.${key}` : key;
-      if (v !== null && typeof v === 'object' && !Array.isArray(v) && !isExactNumber(v)) walk(v as Rec, name, path, out);
+      if (v !== null && typeof v === 'object' && !Array.isArray(v) && !isExactNumber(v))
+        walk(v as Rec, name, path, out);
       else {
         out.names.push(name);
         out.paths.push(path);
@@ -296,7 +297,9 @@ function compileShape(end: ShapeNode, report: Reporter): (values: unknown[]) => 
   }
   // A computed key defines "__proto__" as an own property instead of setting the prototype.
   const props = names.map((n, i) => `${n === '__proto__' ? '["__proto__"]' : JSON.stringify(n)}: v[${i}]`);
-  const build = new Function('v', `"use strict"; return {${props.join(', ')}};`) as (values: unknown[]) => Rec;
+  const build = new Function('v', `"use strict"; return {${props.join(', ')}};`) as (
+    values: unknown[],
+  ) => Rec;
   if (resolved === undefined) return build;
   const renamed = resolved.renamed;
   return (v) => {
@@ -468,9 +471,7 @@ export function compileTransforms(
   const fns: RecordTransform[] = [];
   if (fusable) {
     const flat = headDefs.find((d) => d.type === 'flatten') as { separator: string } | undefined;
-    fns.push(
-      fusedHead(flat?.separator, kinds.includes('snake_case'), kinds.includes('json_arrays'), report),
-    );
+    fns.push(fusedHead(flat?.separator, kinds.includes('snake_case'), kinds.includes('json_arrays'), report));
   }
   for (const d of fusable ? defs.slice(head) : defs) fns.push(compileOne(d, ctx, dateTimeFields, report));
   if (fns.length === 0) return (r) => r;

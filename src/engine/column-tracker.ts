@@ -42,7 +42,7 @@ export class ColumnTracker {
   toRow(record: SourceRecord): Row {
     let hasUndefined = false;
     for (const key in record) {
-      let v = record[key] as unknown;
+      const v = record[key] as unknown;
       if (v === undefined) {
         hasUndefined = true;
         continue;

@@ -127,7 +127,10 @@ export async function readBody(
         `the ${encodings.join('+')} body does not decode (${e.code}: ${e.message ?? ''})`,
       );
     }
-    if (e.code === 'ERR_BROTLI_COMPRESSION_FAILED' || /brotli|incorrect header|unexpected end/i.test(e.message ?? '')) {
+    if (
+      e.code === 'ERR_BROTLI_COMPRESSION_FAILED' ||
+      /brotli|incorrect header|unexpected end/i.test(e.message ?? '')
+    ) {
       throw new BodyReadError('corrupt', `the ${encodings.join('+')} body does not decode (${e.message})`);
     }
     throw err;

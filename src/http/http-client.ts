@@ -160,7 +160,11 @@ export class HttpClient {
         location = first(res.headers.location);
         retryAfterHeader = res.headers['retry-after'];
         contentType = first(res.headers['content-type']) ?? '';
-        const read = await readBody(res.body, first(res.headers['content-encoding']), this.opts.maxResponseBytes);
+        const read = await readBody(
+          res.body,
+          first(res.headers['content-encoding']),
+          this.opts.maxResponseBytes,
+        );
         ({ text, bytes, wireBytes } = read);
       } catch (err) {
         if (signal?.aborted) throw err;
@@ -231,7 +235,8 @@ export class HttpClient {
         }
         return { status, url, body, bytes, wireBytes, endOfStream: false };
       }
-      if (action === 'end_of_stream') return { status, url, body: undefined, bytes, wireBytes, endOfStream: true };
+      if (action === 'end_of_stream')
+        return { status, url, body: undefined, bytes, wireBytes, endOfStream: true };
       const where = redactedUrl();
       const snippet = redactor.redact(text).slice(0, 200).replace(/\s+/g, ' ');
       if (action === 'auth') {

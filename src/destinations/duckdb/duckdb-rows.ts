@@ -58,7 +58,8 @@ function misfit(value: Value, type: ColumnType): string | undefined {
       return 'is not a number';
     case 'decimal':
       // Exact number text (stored as it is) or a JS number (stored as its shortest round-trip text).
-      if (typeof value === 'number' || (typeof value === 'string' && DECIMAL_TEXT.test(value))) return undefined;
+      if (typeof value === 'number' || (typeof value === 'string' && DECIMAL_TEXT.test(value)))
+        return undefined;
       return 'is not a number';
     case 'boolean':
       return typeof value === 'boolean' ? undefined : 'is not a boolean';

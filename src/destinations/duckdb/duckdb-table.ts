@@ -318,10 +318,7 @@ async function rebuild(
 }
 
 /** A `rename_collision` change for each new column whose name was disambiguated (see transforms.ts). */
-function renames(
-  stream: string,
-  columns: readonly { name: string; sourcePath?: string }[],
-): SchemaChange[] {
+function renames(stream: string, columns: readonly { name: string; sourcePath?: string }[]): SchemaChange[] {
   return columns.flatMap((c) =>
     c.sourcePath === undefined
       ? []

@@ -290,7 +290,7 @@ export function numericBinary(text: string): Buffer {
   digits = digits.slice(lead).replace(/0+$/, '');
   point -= lead;
   // Align the point to a 4-digit group boundary, then pad the tail to whole groups.
-  const padLeft = ((4 - (point % 4)) % 4 + 4) % 4;
+  const padLeft = (((4 - (point % 4)) % 4) + 4) % 4;
   digits = '0'.repeat(padLeft) + digits;
   point += padLeft;
   digits += '0'.repeat((4 - (digits.length % 4)) % 4);

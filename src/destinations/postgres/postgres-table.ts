@@ -268,7 +268,12 @@ export function planTable(input: PlanInput): TablePlan {
     changes.push({ stream: spec.stream, kind: 'create_table' });
     for (const c of spec.columns) {
       if (c.sourcePath !== undefined)
-        changes.push({ stream: spec.stream, kind: 'rename_collision', column: c.name, sourcePath: c.sourcePath });
+        changes.push({
+          stream: spec.stream,
+          kind: 'rename_collision',
+          column: c.name,
+          sourcePath: c.sourcePath,
+        });
     }
   } else {
     for (const sys of SYSTEM_COLUMN_DEFS) {

@@ -383,7 +383,11 @@ describe('fused head (flatten, snake_case, json_arrays) over many record shapes'
 });
 
 describe('flattening collisions: both fields survive under deterministic names', () => {
-  const FUSED: TransformDef[] = [{ type: 'flatten', separator: '_' }, { type: 'snake_case' }, { type: 'json_arrays' }];
+  const FUSED: TransformDef[] = [
+    { type: 'flatten', separator: '_' },
+    { type: 'snake_case' },
+    { type: 'json_arrays' },
+  ];
   // snake_case before flatten cannot be fused: the step-by-step path.
   const STEPS: TransformDef[] = [{ type: 'snake_case' }, { type: 'flatten', separator: '_' }];
 
