@@ -170,6 +170,7 @@ describePg('PostgresDestination', () => {
         'from_type:text',
         'to_type:text',
         'changed_at:timestamp with time zone',
+        'source_path:text',
       ]);
       expect(of('_tributary_names')).toEqual(['kind:text', 'original:text', 'truncated:text']);
       await d.close();
