@@ -10,11 +10,12 @@ import { isSafeNumber, parse as losslessParse } from 'lossless-json';
 import { ExactNumber } from '../util/exact-number.js';
 
 // Measured with bench/json-parse.ts: V8 scans 16 spelled-out \d several times faster than \d{16}, and a
-// lookbehind or a structural anchor in the regex costs several times more again. So the regexes are the
-// cheap ones, and each hit's context is checked by hand, only where it hit: a 17-digit fraction
-// (0.14285714285714285) or an id like "x4e248y" is a hit but not a number that needs the exact path.
+// character class, lookbehind or structural anchor in front costs several times more again. So the regexes
+// are the cheap ones (run with `test`, which allocates no match), and each hit's context is checked by hand,
+// only where it hit: a 17-digit fraction (0.14285714285714285) or an id like "x4e248y" is a hit but not a
+// number that needs the exact path.
 const SIXTEEN_DIGITS = new RegExp('\\d'.repeat(16), 'g');
-const THREE_DIGIT_EXPONENT = /\d[eE][-+]?\d\d\d/g;
+const THREE_DIGIT_EXPONENT = /[eE][-+]?\d\d\d/g;
 const SIXTEEN_ZEROS = '0000000000000000';
 
 function isDigit(c: number): boolean {
@@ -24,23 +25,26 @@ function isDigit(c: number): boolean {
 /** A run of 16+ digits that is an integer part (not a fraction), or 16 zeros right after a point. */
 function hasLongIntegerPart(text: string): boolean {
   SIXTEEN_DIGITS.lastIndex = 0;
-  for (let m = SIXTEEN_DIGITS.exec(text); m !== null; m = SIXTEEN_DIGITS.exec(text)) {
-    let start = m.index;
+  while (SIXTEEN_DIGITS.test(text)) {
+    let start = SIXTEEN_DIGITS.lastIndex - 16;
     while (start > 0 && isDigit(text.charCodeAt(start - 1))) start--;
     if (start === 0 || text.charCodeAt(start - 1) !== 46 /* . */) return true;
     if (text.startsWith(SIXTEEN_ZEROS, start)) return true;
-    let end = m.index + 16;
+    let end = SIXTEEN_DIGITS.lastIndex;
     while (end < text.length && isDigit(text.charCodeAt(end))) end++;
     SIXTEEN_DIGITS.lastIndex = end;
   }
   return false;
 }
 
-/** A 3-digit exponent on a token that starts a JSON value (after `:`, `,`, `[` or whitespace). */
+/** A 3-digit exponent on a number token that starts a JSON value (after `:`, `,`, `[` or whitespace). */
 function hasBigExponent(text: string): boolean {
   THREE_DIGIT_EXPONENT.lastIndex = 0;
-  for (let m = THREE_DIGIT_EXPONENT.exec(text); m !== null; m = THREE_DIGIT_EXPONENT.exec(text)) {
-    let start = m.index;
+  while (THREE_DIGIT_EXPONENT.test(text)) {
+    const end = THREE_DIGIT_EXPONENT.lastIndex;
+    // The match is `e123` or `e+123`.
+    const e = (text.charCodeAt(end - 4) | 0x20) === 101 /* e */ ? end - 4 : end - 5;
+    let start = e;
     for (;;) {
       const c = text.charCodeAt(start - 1);
       if (!(isDigit(c) || c === 46 /* . */ || c === 45) /* - */) break;
@@ -48,16 +52,16 @@ function hasBigExponent(text: string): boolean {
     }
     const before = text.charCodeAt(start - 1);
     if (
-      before === 58 ||
-      before === 44 ||
-      before === 91 ||
-      before === 32 ||
-      before === 10 ||
-      before === 9 ||
-      before === 13
+      start < e &&
+      (before === 58 ||
+        before === 44 ||
+        before === 91 ||
+        before === 32 ||
+        before === 10 ||
+        before === 9 ||
+        before === 13)
     )
       return true;
-    THREE_DIGIT_EXPONENT.lastIndex = m.index + 1;
   }
   return false;
 }
