@@ -699,6 +699,34 @@ describePg('PostgresDestination', () => {
     },
   );
 
+  it('adds source_path to a schema-change log created before it existed', async () => {
+    const schema = freshSchema();
+    await q(`CREATE SCHEMA ${ident(schema)}`);
+    await q(
+      `CREATE TABLE ${ident(schema)}._tributary_schema_changes (run_id text, stream text NOT NULL, kind text NOT NULL, ` +
+        'column_name text, from_type text, to_type text, changed_at timestamptz NOT NULL DEFAULT now())',
+    );
+    const d = await opened(schema);
+    await d.write(
+      batch({
+        table: {
+          stream: 'o',
+          primaryKey: ['id'],
+          columns: [
+            { name: 'id', type: 'bigint' },
+            { name: 'x__2', type: 'bigint', sourcePath: 'X' },
+          ],
+        },
+        rows: [{ id: 1 }],
+      }),
+    );
+    expect(
+      await q(
+        `SELECT source_path FROM ${ident(schema)}._tributary_schema_changes WHERE kind = 'rename_collision'`,
+      ),
+    ).toEqual([{ source_path: 'X' }]);
+  });
+
   describe('values PostgreSQL rejects', () => {
     it.each(['binary', 'text'] as const)(
       'strips NUL characters, counts them and warns (%s)',
