@@ -92,17 +92,19 @@ export async function readBody(
   const iterator = wire[Symbol.asyncIterator]();
   const head = await iterator.next();
   const firstChunk = head.done ? undefined : head.value;
+  // An empty body (a 204, a bare 404) has nothing to decode, whatever its Content-Encoding says.
+  if (firstChunk === undefined) return { text: '', wireBytes: 0, bytes: 0 };
+  const first: Buffer = firstChunk;
   let decoders: Transform[];
   try {
-    decoders = encodings.flatMap((e, i) => decoderFor(e, i === 0 ? firstChunk?.[0] : undefined) ?? []);
+    decoders = encodings.flatMap((e, i) => decoderFor(e, i === 0 ? first[0] : undefined) ?? []);
   } catch (err) {
     body.destroy();
     throw err;
   }
   async function* counted(): AsyncGenerator<Buffer> {
-    if (firstChunk === undefined) return;
-    wireBytes += firstChunk.length;
-    yield firstChunk;
+    wireBytes += first.length;
+    yield first;
     for (let r = await iterator.next(); !r.done; r = await iterator.next()) {
       wireBytes += r.value.length;
       yield r.value;
@@ -121,17 +123,12 @@ export async function readBody(
     body.destroy();
     if (err instanceof BodyReadError) throw err;
     const e = err as { code?: string; message?: string };
-    if (typeof e.code === 'string' && e.code.startsWith('Z_')) {
+    // zlib's errors carry Z_* codes (Z_DATA_ERROR, Z_BUF_ERROR for a truncated stream), brotli's ERR__ERROR_*.
+    if (typeof e.code === 'string' && (e.code.startsWith('Z_') || e.code.startsWith('ERR__ERROR_'))) {
       throw new BodyReadError(
         'corrupt',
         `the ${encodings.join('+')} body does not decode (${e.code}: ${e.message ?? ''})`,
       );
-    }
-    if (
-      e.code === 'ERR_BROTLI_COMPRESSION_FAILED' ||
-      /brotli|incorrect header|unexpected end/i.test(e.message ?? '')
-    ) {
-      throw new BodyReadError('corrupt', `the ${encodings.join('+')} body does not decode (${e.message})`);
     }
     throw err;
   }

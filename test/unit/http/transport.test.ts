@@ -109,6 +109,32 @@ describe('compressed responses', () => {
     expect(s.requests).toHaveLength(2);
   });
 
+  it.each([
+    ['br', Buffer.from('not brotli at all, definitely not')],
+    ['gzip', gzipSync(Buffer.from(pageText)).subarray(0, 100)],
+  ])('a corrupt or truncated %s body is TRB_SOURCE_BAD_RESPONSE too', async (encoding, wire) => {
+    const s = await server((_req, res) => {
+      res.writeHead(200, { 'content-encoding': encoding });
+      res.end(wire);
+    });
+    const err = (await client(s)
+      .getJson(s.url('/'), emptyMetrics())
+      .catch((e: unknown) => e)) as TributaryError;
+    expect(err.code).toBe('TRB_SOURCE_BAD_RESPONSE');
+    expect(err.message).toContain(`${encoding} body does not decode`);
+  });
+
+  it('an empty body with a Content-Encoding is an empty body (a 404 past the last page stays end of stream)', async () => {
+    const s = await server((_req, res) => {
+      res.writeHead(404, { 'content-encoding': 'gzip' });
+      res.end();
+    });
+    const res = await client(s, {
+      policy: { rules: [{ statuses: [404], action: 'end_of_stream' }] },
+    }).getJson(s.url('/'), emptyMetrics());
+    expect(res.endOfStream).toBe(true);
+  });
+
   it('an encoding it cannot decode fails clearly, without retrying', async () => {
     const s = await server((_req, res) => {
       res.writeHead(200, { 'content-encoding': 'zstd' });
