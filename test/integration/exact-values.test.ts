@@ -9,7 +9,18 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import pg from 'pg';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConnector } from '../../src/connectors/registry.js';
+import {
+  DeclarativeSource,
+  type LoadedConnector,
+  resolveConnectorConfig,
+} from '../../src/declarative/declarative-source.js';
+import type { Manifest } from '../../src/declarative/manifest-schema.js';
+import { createDestination } from '../../src/destinations/create-destination.js';
+import { runSync } from '../../src/engine/sync.js';
+import { TributaryError } from '../../src/errors.js';
 import { queryDuckDb, tempDir } from '../helpers/duckdb.js';
 import { type FakeApi, startFakeApi } from '../helpers/fake-api.js';
 import { syncConnector } from '../helpers/humaans.js';
@@ -152,4 +163,102 @@ describe('exact values end to end', () => {
       }
     },
   );
+});
+
+describe('manifest-driven transport and collisions, end to end', () => {
+  /** Hellobaton's connector with its manifest changed as a connector author would change the YAML. */
+  async function connectorWith(change: (m: Manifest) => Manifest): Promise<LoadedConnector> {
+    const base = await loadConnector('hellobaton');
+    return { ...base, manifest: change(base.manifest) };
+  }
+
+  it('requester max_response_bytes caps a response, failing the stream with the cap named', async () => {
+    const connector = await connectorWith((m) => ({
+      ...m,
+      requester: { ...m.requester, max_response_bytes: 1024 },
+    }));
+    const source = new DeclarativeSource(connector, resolveConnectorConfig(connector, config()));
+    try {
+      const pages = source.read('users', { syncMode: 'full_refresh', state: undefined });
+      const err = (await (async () => {
+        for await (const _ of pages) {
+          // drain
+        }
+      })().catch((e: unknown) => e)) as TributaryError;
+      expect(err).toBeInstanceOf(TributaryError);
+      expect(err.code).toBe('TRB_SOURCE_BAD_RESPONSE');
+      expect(err.message).toContain('1 KiB cap');
+      expect(err.message).toContain('/api/users/');
+      expect(err.message).not.toContain('exact-key');
+    } finally {
+      await source.close();
+    }
+  });
+
+  it('two fields that flatten to one name both land, the renamed one recorded and warned about', async () => {
+    const collide = await startFakeApi((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          count: 2,
+          next: null,
+          previous: null,
+          results: [
+            { id: 1, fooBar: 'camel 1', foo_bar: 'snake 1', a: { b: 'nested 1' }, a_b: 'flat 1' },
+            { id: 2, foo_bar: 'snake 2', fooBar: 'camel 2', a_b: 'flat 2', a: { b: 'nested 2' } },
+          ],
+        }),
+      );
+    });
+    const connector = await connectorWith((m) => ({
+      ...m,
+      transforms: [{ type: 'flatten', separator: '_' }, { type: 'snake_case' }, ...m.transforms],
+    }));
+    const warnings: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => warnings.push(line) });
+    const source = new DeclarativeSource(
+      connector,
+      resolveConnectorConfig(connector, { ...config(), base_url: collide.url }),
+      { logger },
+    );
+    const db = join(dir, 'collide.duckdb');
+    const destination = await createDestination(
+      { url: `duckdb:${db}` },
+      { namespace: 'hb', connector: 'hellobaton' },
+    );
+    try {
+      await destination.open();
+      const run = await runSync({ source, destination, streams: ['users'] });
+      expect(run.status, JSON.stringify(run.error)).toBe('succeeded');
+    } finally {
+      await destination.close();
+      await source.close();
+      await collide.close();
+    }
+    expect(
+      await queryDuckDb(db, 'select id::integer as id, foo_bar, foo_bar__2, a_b, a_b__2 from hb.users order by id'),
+    ).toEqual([
+      { id: 1, foo_bar: 'snake 1', foo_bar__2: 'camel 1', a_b: 'flat 1', a_b__2: 'nested 1' },
+      { id: 2, foo_bar: 'snake 2', foo_bar__2: 'camel 2', a_b: 'flat 2', a_b__2: 'nested 2' },
+    ]);
+    expect(
+      await queryDuckDb(
+        db,
+        `select column_name, source_path from hb._tributary_schema_changes where kind = 'rename_collision' order by 1`,
+      ),
+    ).toEqual([
+      { column_name: 'a_b__2', source_path: 'a.b' },
+      { column_name: 'foo_bar__2', source_path: 'fooBar' },
+    ]);
+    const logged = warnings.map((w) => JSON.parse(w) as { msg: string; column?: string });
+    expect(
+      logged
+        .filter((w) => w.column !== undefined)
+        .map((w) => w.column)
+        .sort(),
+    ).toEqual(['a_b__2', 'foo_bar__2']);
+    expect(logged.find((w) => w.column === 'foo_bar__2')!.msg).toMatch(
+      /"foo_bar" and "fooBar" map to one column/,
+    );
+  });
 });
