@@ -224,8 +224,18 @@ export class HttpClient {
         let body: unknown;
         try {
           body = parseJsonBody(text);
-        } catch {
+        } catch (err) {
           const where = redactedUrl();
+          // lossless-json (the exact-number path) refuses a key repeated with another value, which JSON.parse
+          // would resolve silently (last wins): a body that holds both cannot be read without guessing.
+          const duplicate = /^Duplicate key '(.*)' encountered/.exec((err as Error).message ?? '');
+          if (duplicate) {
+            throw new SourceError(
+              'TRB_SOURCE_BAD_RESPONSE',
+              `${where}: HTTP ${status} but the body repeats the key ${JSON.stringify(redactor.redact(duplicate[1]!))} with different values in one object, so which value is meant is ambiguous`,
+              { details: { url: where, status } },
+            );
+          }
           const kind = /html/i.test(contentType) || /^\s*</.test(text) ? 'an HTML page' : 'malformed JSON';
           throw new SourceError(
             'TRB_SOURCE_BAD_RESPONSE',

@@ -208,4 +208,14 @@ describe('exact numbers in bodies', () => {
       f: 1.5,
     });
   });
+
+  it('a key repeated with different values next to an exact number is a clear error, not a guess', async () => {
+    const s = await server((_req, res) => res.end('{"results":[{"id":9007199254740993,"v":1,"v":2}]}'));
+    const err = (await client(s)
+      .getJson(s.url('/'), emptyMetrics())
+      .catch((e: unknown) => e)) as TributaryError;
+    expect(err.code).toBe('TRB_SOURCE_BAD_RESPONSE');
+    expect(err.message).toContain('repeats the key "v" with different values');
+    expect(s.requests).toHaveLength(1);
+  });
 });
