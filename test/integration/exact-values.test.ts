@@ -236,7 +236,10 @@ describe('manifest-driven transport and collisions, end to end', () => {
       await collide.close();
     }
     expect(
-      await queryDuckDb(db, 'select id::integer as id, foo_bar, foo_bar__2, a_b, a_b__2 from hb.users order by id'),
+      await queryDuckDb(
+        db,
+        'select id::integer as id, foo_bar, foo_bar__2, a_b, a_b__2 from hb.users order by id',
+      ),
     ).toEqual([
       { id: 1, foo_bar: 'snake 1', foo_bar__2: 'camel 1', a_b: 'flat 1', a_b__2: 'nested 1' },
       { id: 2, foo_bar: 'snake 2', foo_bar__2: 'camel 2', a_b: 'flat 2', a_b__2: 'nested 2' },
