@@ -5,6 +5,7 @@
  * protocol's additions never stop a load).
  */
 import { SourceError } from '../errors.js';
+import { parseJsonBody } from '../http/json-body.js';
 import { globalRedactor } from '../util/redact.js';
 import type { InputLine } from './line-reader.js';
 import { MESSAGE_TYPES, type MessageType } from './protocol.js';
@@ -25,7 +26,8 @@ export function parseInputLine(line: InputLine): ParsedMessage | undefined {
   if (text.trim() === '') return undefined;
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    // Exact numbers (ids beyond 2^53, 1e400) survive, as from an API response.
+    value = parseJsonBody(text);
   } catch (err) {
     if (!line.terminated) {
       throw new SourceError(

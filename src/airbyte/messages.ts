@@ -4,6 +4,7 @@
  * carry a secret (error messages, log lines) goes through the global redactor here, at the last step.
  */
 import { isTributaryError, type TributaryError } from '../errors.js';
+import { stringifyJson } from '../util/exact-number.js';
 import { globalRedactor } from '../util/redact.js';
 import type {
   AirbyteMessage,
@@ -46,7 +47,7 @@ export function recordLine(
   emittedAt: number,
 ): string {
   const ns = namespace === undefined ? '' : `,"namespace":${JSON.stringify(namespace)}`;
-  return `{"type":"RECORD","record":{"stream":${JSON.stringify(stream)}${ns},"data":${JSON.stringify(data)},"emitted_at":${emittedAt}}}\n`;
+  return `{"type":"RECORD","record":{"stream":${JSON.stringify(stream)}${ns},"data":${stringifyJson(data)},"emitted_at":${emittedAt}}}\n`;
 }
 
 /**
@@ -75,7 +76,8 @@ export class RecordEncoder {
     this.spare = undefined;
     let off = 0;
     for (const r of records) {
-      const json = JSON.stringify(r);
+      // Exact numbers (ids beyond 2^53, 1e400) are written as the number tokens the API sent.
+      const json = stringifyJson(r);
       // A UTF-16 code unit is at most 3 UTF-8 bytes.
       const need = off + head.length + json.length * 3 + tail.length;
       if (need > buf.length) {

@@ -19,6 +19,7 @@ import type { ColumnType, Row, WriteMode } from '../destinations/destination.js'
 import { ColumnTracker } from '../engine/column-tracker.js';
 import type { SyncMode } from '../engine/source.js';
 import type { StoredStreamState } from '../engine/stream-state.js';
+import { isExactNumber } from '../util/exact-number.js';
 import type { AirbyteMessage } from './protocol.js';
 
 export const KEY_COLUMN = '_airbyte_key';
@@ -214,6 +215,7 @@ export function contentKey(data: unknown): string {
 
 export function canonicalJson(v: unknown): string {
   if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  if (isExactNumber(v)) return v.text;
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
   const keys = Object.keys(v).sort();
   return `{${keys

@@ -16,6 +16,7 @@ import type {
 import { emptyMetrics, HttpClient, type JsonResponse } from '../http/http-client.js';
 import type { ErrorPolicy } from '../http/error-policy.js';
 import { globalBudgets } from '../http/rate-budget.js';
+import { joinUrl } from '../http/url-join.js';
 import { type Logger, silentLogger } from '../util/log.js';
 import { displayUrl } from '../util/display-url.js';
 import { globalRedactor, type Redactor } from '../util/redact.js';
@@ -161,6 +162,9 @@ export class DeclarativeSource implements Source {
       logger: this.logger,
       headers,
       connections: 32,
+      ...(req.max_response_bytes === undefined
+        ? {}
+        : { maxResponseBytes: resolveNumber(req.max_response_bytes, this.ctx, 'max_response_bytes') }),
     });
 
     for (const def of manifest.streams)
@@ -177,7 +181,7 @@ export class DeclarativeSource implements Source {
   private buildStream(def: StreamDef, base: URL, secretParam: string | undefined): BuiltStream {
     const { manifest, schemas } = this.connector;
     const schema = schemas[def.name]!;
-    const url = new URL(joinPath(base, def.path));
+    const url = joinUrl(base, def.path);
     for (const [k, v] of Object.entries({ ...manifest.requester.params, ...def.params })) {
       url.searchParams.set(k, resolveString(v, this.ctx));
     }
@@ -198,6 +202,11 @@ export class DeclarativeSource implements Source {
       def.transforms ?? manifest.transforms,
       this.ctx,
       schema.dateTimeFields,
+      (column, sourcePath, collidesWith) =>
+        this.logger.warn(
+          { stream: def.name, column, sourcePath, collidesWith },
+          `stream "${def.name}": source fields "${collidesWith}" and "${sourcePath}" map to one column name; "${sourcePath}" is stored in column "${column}"`,
+        ),
     );
     const detailDef = def.detail === null ? undefined : (def.detail ?? manifest.detail);
     const detailPath = detailDef
@@ -537,7 +546,7 @@ function detailUrl(
   const path = b.detailPath!.replace(DETAIL_PLACEHOLDER, (_m, name: string) =>
     name === 'path' ? b.def.path : encodeURIComponent(String(key[name] ?? '')),
   );
-  const url = new URL(joinPath(b.apiBase, path));
+  const url = joinUrl(b.apiBase, path);
   for (const [k, v] of Object.entries(manifest.requester.params))
     url.searchParams.set(k, resolveString(v, ctx));
   return url;
@@ -586,9 +595,4 @@ function parseBaseUrl(value: string, connector: string): URL {
     });
   }
   return u;
-}
-
-function joinPath(base: URL, path: string): string {
-  const b = base.toString().replace(/\/+$/, '');
-  return `${b}/${path.replace(/^\/+/, '')}`;
 }

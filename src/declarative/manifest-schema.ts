@@ -64,6 +64,8 @@ export const Requester = z
     max_retries: Template.default(3),
     /** Proactive budget per credential; omit when the vendor publishes no limit. */
     requests_per_minute: Template.optional(),
+    /** Cap on one response's decoded size in bytes (default 64 MiB); a larger one fails the stream. */
+    max_response_bytes: Template.optional(),
     error_policy: z.array(ErrorRule).default([]),
   })
   .strict();

@@ -3,13 +3,102 @@
  * renames and added fields. Each manifest list compiles once into one function applied per record; this is
  * the CPU hot path of a sync, so it avoids per-record allocation where it can.
  */
+import { RENAMED_FIELDS, type RenamedFields } from '../engine/renamed-fields.js';
 import { ConfigError } from '../errors.js';
+import { isExactNumber, stringifyJson } from '../util/exact-number.js';
 import { getComponent } from './registry.js';
 import type { TransformDef } from './manifest-schema.js';
 import { resolve, type TemplateContext } from './template.js';
 
 export type Rec = Record<string, unknown>;
 export type RecordTransform = (record: Rec) => Rec;
+
+/** Told once per transform list and disambiguated column: which source path now lands in which column. */
+export type OnRename = (column: string, sourcePath: string, collidesWith: string) => void;
+
+/**
+ * Two source fields that flatten or snake_case to one name (`fooBar` and `foo_bar`, `a: {b}` and `a_b`)
+ * both survive. Among the fields of one record that share a name, the one whose key IS that name (a
+ * top-level field needing no change) keeps it, then the others in sorted order of their source paths
+ * (`a.b`, `fooBar`); each later one gets the first free `name__2`, `name__3`, …. This depends only on the
+ * record's set of fields, never on the order records arrive in, so it is the same in every sync. Returns
+ * the new names (aligned with `names`) and which source path each renamed column holds, or undefined when
+ * no name repeats.
+ */
+export function resolveCollisions(
+  names: readonly string[],
+  paths: readonly string[],
+  literal: readonly boolean[],
+): { names: string[]; renamed: Record<string, string>; collidesWith: Record<string, string> } | undefined {
+  const seen = new Set<string>();
+  let repeated = false;
+  for (const n of names) {
+    if (seen.has(n)) {
+      repeated = true;
+      break;
+    }
+    seen.add(n);
+  }
+  if (!repeated) return undefined;
+  const groups = new Map<string, number[]>();
+  for (let i = 0; i < names.length; i++) {
+    const g = groups.get(names[i]!);
+    if (g) g.push(i);
+    else groups.set(names[i]!, [i]);
+  }
+  const out = [...names];
+  const taken = new Set(names);
+  const renamed: Record<string, string> = {};
+  const collidesWith: Record<string, string> = {};
+  for (const [name, idx] of groups) {
+    if (idx.length < 2) continue;
+    idx.sort((a, b) => {
+      if (literal[a] !== literal[b]) return literal[a] ? -1 : 1;
+      return paths[a]! < paths[b]! ? -1 : paths[a]! > paths[b]! ? 1 : a - b;
+    });
+    let k = 2;
+    for (let j = 1; j < idx.length; j++) {
+      while (taken.has(`${name}__${k}`)) k++;
+      const fresh = `${name}__${k}`;
+      taken.add(fresh);
+      out[idx[j]!] = fresh;
+      renamed[fresh] = paths[idx[j]!]!;
+      collidesWith[fresh] = paths[idx[0]!]!;
+    }
+  }
+  return { names: out, renamed, collidesWith };
+}
+
+/** Build a record from resolved leaves, marking it with the renames (non-enumerable: not a field). */
+function buildRenamed(names: readonly string[], values: readonly unknown[], renamed: RenamedFields): Rec {
+  const out: Rec = {};
+  for (let i = 0; i < names.length; i++) put(out, names[i]!, values[i]);
+  Object.defineProperty(out, RENAMED_FIELDS, { value: renamed });
+  return out;
+}
+
+/** Set a field; "__proto__" becomes an own field, as in an object literal. */
+function put(out: Rec, name: string, v: unknown): void {
+  if (name === '__proto__')
+    Object.defineProperty(out, name, { value: v, enumerable: true, writable: true, configurable: true });
+  else out[name] = v;
+}
+
+type Reporter = (r: { renamed: Record<string, string>; collidesWith: Record<string, string> }) => void;
+
+/** Calls `onRename` once per (column, source path) for a transform list. */
+function renameReporter(onRename: OnRename | undefined): Reporter {
+  const told = new Set<string>();
+  return (r) => {
+    if (onRename === undefined) return;
+    for (const [column, path] of Object.entries(r.renamed)) {
+      const key = `${column}\u0000${path}`;
+      if (told.has(key)) continue;
+      told.add(key);
+      onRename(column, path, r.collidesWith[column]!);
+    }
+  };
+}
 
 const snakeCache = new Map<string, string>();
 
@@ -27,41 +116,82 @@ export function toSnakeCase(name: string): string {
   return s;
 }
 
-function flatten(sep: string): RecordTransform {
-  const walk = (src: Rec, prefix: string, out: Rec) => {
+function flatten(sep: string, report: Reporter): RecordTransform {
+  const walk = (src: Rec, prefix: string, dotted: string, out: Leaves) => {
     for (const key in src) {
       const v = src[key];
       const name = prefix ? prefix + sep + key : key;
-      if (v !== null && typeof v === 'object' && !Array.isArray(v)) walk(v as Rec, name, out);
-      else out[name] = v;
+      const path = dotted ? `${dotted}.${key}` : key;
+      if (v !== null && typeof v === 'object' && !Array.isArray(v) && !isExactNumber(v))
+        walk(v as Rec, name, path, out);
+      else {
+        out.names.push(name);
+        out.paths.push(path);
+        out.literal.push(dotted === '');
+        out.values.push(v);
+      }
     }
   };
   return (r) => {
     let nested = false;
     for (const key in r) {
       const v = r[key];
-      if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      if (v !== null && typeof v === 'object' && !Array.isArray(v) && !isExactNumber(v)) {
         nested = true;
         break;
       }
     }
     if (!nested) return r;
-    const out: Rec = {};
-    walk(r, '', out);
-    return out;
+    const leaves: Leaves = { names: [], paths: [], literal: [], values: [] };
+    walk(r, '', '', leaves);
+    return fromLeaves(leaves, report);
   };
 }
 
-const snakeCase: RecordTransform = (r) => {
-  const out: Rec = {};
-  for (const key in r) out[toSnakeCase(key)] = r[key];
-  return out;
-};
+interface Leaves {
+  names: string[];
+  paths: string[];
+  literal: boolean[];
+  values: unknown[];
+}
+
+function fromLeaves(l: Leaves, report: Reporter): Rec {
+  const resolved = resolveCollisions(l.names, l.paths, l.literal);
+  if (resolved === undefined) {
+    const out: Rec = {};
+    for (let i = 0; i < l.names.length; i++) put(out, l.names[i]!, l.values[i]);
+    return out;
+  }
+  report(resolved);
+  return buildRenamed(resolved.names, l.values, resolved.renamed);
+}
+
+function snakeCase(report: Reporter): RecordTransform {
+  return (r) => {
+    const out: Rec = {};
+    let clash = false;
+    for (const key in r) {
+      const name = toSnakeCase(key);
+      if (Object.hasOwn(out, name)) clash = true;
+      out[name] = r[key];
+    }
+    if (!clash) return out;
+    const leaves: Leaves = { names: [], paths: [], literal: [], values: [] };
+    for (const key in r) {
+      const name = toSnakeCase(key);
+      leaves.names.push(name);
+      leaves.paths.push(key);
+      leaves.literal.push(name === key);
+      leaves.values.push(r[key]);
+    }
+    return fromLeaves(leaves, report);
+  };
+}
 
 const jsonArrays: RecordTransform = (r) => {
   for (const key in r) {
     const v = r[key];
-    if (Array.isArray(v)) r[key] = JSON.stringify(v);
+    if (Array.isArray(v)) r[key] = stringifyJson(v);
   }
   return r;
 };
@@ -128,6 +258,10 @@ class ShapeNode {
     readonly name: string | undefined,
     /** Entering a nested object: its path in the record (`file`, `file_meta`), the prefix of its leaves. */
     readonly prefix = '',
+    /** The source path, dot-separated (`file.meta.size`): of the leaf, or of the object entered. */
+    readonly path = '',
+    /** A leaf whose output name is its top-level key unchanged (it keeps the name in a collision). */
+    readonly literal = false,
   ) {
     this.index = parent === undefined ? 0 : parent.index + (name === undefined ? 0 : 1);
   }
@@ -138,16 +272,41 @@ const MAX_SHAPE_NODES = 50_000;
 const MAX_SHAPES = 2_000;
 const MAX_SHAPE_FIELDS = 2_000;
 
-/** One object literal per output shape: `{"id": v[0], "company_id": v[1], …}`. */
-function compileShape(end: ShapeNode): (values: unknown[]) => Rec {
-  const names: string[] = [];
-  for (let n: ShapeNode | undefined = end; n !== undefined; n = n.parent)
-    if (n.name !== undefined) names.push(n.name);
+/**
+ * One object literal per output shape: `{"id": v[0], "company_id": v[1], …}`. Names that collide are
+ * disambiguated once per shape (resolveCollisions), and records of such a shape carry the renames.
+ */
+function compileShape(end: ShapeNode, report: Reporter): (values: unknown[]) => Rec {
+  let names: string[] = [];
+  const paths: string[] = [];
+  const literal: boolean[] = [];
+  for (let n: ShapeNode | undefined = end; n !== undefined; n = n.parent) {
+    if (n.name !== undefined) {
+      names.push(n.name);
+      paths.push(n.path);
+      literal.push(n.literal);
+    }
+  }
   names.reverse();
-  // A repeated name keeps its first position and its last value, as assignments in leaf order do. A
-  // computed key defines "__proto__" as an own property instead of setting the prototype.
+  paths.reverse();
+  literal.reverse();
+  const resolved = resolveCollisions(names, paths, literal);
+  if (resolved !== undefined) {
+    report(resolved);
+    names = resolved.names;
+  }
+  // A computed key defines "__proto__" as an own property instead of setting the prototype.
   const props = names.map((n, i) => `${n === '__proto__' ? '["__proto__"]' : JSON.stringify(n)}: v[${i}]`);
-  return new Function('v', `"use strict"; return {${props.join(', ')}};`) as (values: unknown[]) => Rec;
+  const build = new Function('v', `"use strict"; return {${props.join(', ')}};`) as (
+    values: unknown[],
+  ) => Rec;
+  if (resolved === undefined) return build;
+  const renamed = resolved.renamed;
+  return (v) => {
+    const out = build(v);
+    Object.defineProperty(out, RENAMED_FIELDS, { value: renamed });
+    return out;
+  };
 }
 
 /**
@@ -157,7 +316,12 @@ function compileShape(end: ShapeNode): (values: unknown[]) => Rec {
  * assigning two dozen computed keys one by one fall into V8's slow dictionary mode, which makes every later
  * step (JSON.stringify, row conversion, the destination's reads) slower, hence the per-shape literals.
  */
-function fusedHead(sep: string | undefined, snake: boolean, jsonArr: boolean): RecordTransform {
+function fusedHead(
+  sep: string | undefined,
+  snake: boolean,
+  jsonArr: boolean,
+  report: Reporter,
+): RecordTransform {
   const names = new Map<string, string>();
   const nameOf = (raw: string): string => {
     let n = names.get(raw);
@@ -178,21 +342,26 @@ function fusedHead(sep: string | undefined, snake: boolean, jsonArr: boolean): R
   };
 
   /** Walk `src` from `node`, storing leaf values; the node the walk ends at, or undefined past the bounds. */
-  const shapeWalk = (src: Rec, prefix: string, from: ShapeNode): ShapeNode | undefined => {
+  const shapeWalk = (src: Rec, prefix: string, from: ShapeNode, dotted: string): ShapeNode | undefined => {
     let node = from;
     for (const key in src) {
       let v = src[key];
-      if (v !== null && typeof v === 'object') {
+      if (v !== null && typeof v === 'object' && !isExactNumber(v)) {
         if (!Array.isArray(v)) {
           if (sep !== undefined) {
             let inner = node.enters?.get(key);
             if (inner === undefined) {
               if (!grow()) return undefined;
-              inner = new ShapeNode(node, undefined, prefix === '' ? key : prefix + sep + key);
+              inner = new ShapeNode(
+                node,
+                undefined,
+                prefix === '' ? key : prefix + sep + key,
+                dotted === '' ? key : `${dotted}.${key}`,
+              );
               node.enters ??= new Map();
               node.enters.set(key, inner);
             }
-            const end = shapeWalk(v as Rec, inner.prefix, inner);
+            const end = shapeWalk(v as Rec, inner.prefix, inner, inner.path);
             if (end === undefined) return undefined;
             if (end.exit === undefined) {
               if (!grow()) return undefined;
@@ -202,7 +371,7 @@ function fusedHead(sep: string | undefined, snake: boolean, jsonArr: boolean): R
             continue;
           }
         } else if (jsonArr) {
-          v = JSON.stringify(v);
+          v = stringifyJson(v);
         }
       }
       if (node.index >= MAX_SHAPE_FIELDS) return undefined;
@@ -213,7 +382,14 @@ function fusedHead(sep: string | undefined, snake: boolean, jsonArr: boolean): R
         next = node.leaves?.get(key);
         if (next === undefined) {
           if (!grow()) return undefined;
-          next = new ShapeNode(node, nameOf(prefix === '' ? key : prefix + sep + key));
+          const name = nameOf(prefix === '' ? key : prefix + sep + key);
+          next = new ShapeNode(
+            node,
+            name,
+            '',
+            dotted === '' ? key : `${dotted}.${key}`,
+            dotted === '' && name === key,
+          );
           if (node.key === undefined) {
             node.key = key;
             node.next = next;
@@ -228,44 +404,43 @@ function fusedHead(sep: string | undefined, snake: boolean, jsonArr: boolean): R
     return node;
   };
 
-  // The generic path, for records past the trie's bounds. "__proto__" becomes an own field, as in a literal.
-  const put = (out: Rec, name: string, v: unknown): void => {
-    if (name === '__proto__')
-      Object.defineProperty(out, name, { value: v, enumerable: true, writable: true, configurable: true });
-    else out[name] = v;
-  };
-  const walk = (src: Rec, prefix: string, out: Rec): void => {
+  // The generic path, for records past the trie's bounds: the same leaves, names and collisions.
+  const walk = (src: Rec, prefix: string, dotted: string, out: Leaves): void => {
     for (const key in src) {
-      const v = src[key];
+      let v = src[key];
       const raw = prefix === '' ? key : prefix + sep + key;
-      if (v !== null && typeof v === 'object') {
+      const path = dotted === '' ? key : `${dotted}.${key}`;
+      if (v !== null && typeof v === 'object' && !isExactNumber(v)) {
         if (!Array.isArray(v)) {
           if (sep !== undefined) {
-            walk(v as Rec, raw, out);
+            walk(v as Rec, raw, path, out);
             continue;
           }
         } else if (jsonArr) {
-          put(out, nameOf(raw), JSON.stringify(v));
-          continue;
+          v = stringifyJson(v);
         }
       }
-      put(out, nameOf(raw), v);
+      const name = nameOf(raw);
+      out.names.push(name);
+      out.paths.push(path);
+      out.literal.push(dotted === '' && name === key);
+      out.values.push(v);
     }
   };
   return (r) => {
-    const end = shapeWalk(r, '', root);
+    const end = shapeWalk(r, '', root, '');
     if (end !== undefined) {
       let build = end.build;
       if (build === undefined && shapes < MAX_SHAPES) {
         shapes++;
-        build = end.build = compileShape(end);
+        build = end.build = compileShape(end, report);
       }
       // `values` keeps the last record's leaves until the next one overwrites them: one record, bounded.
       if (build !== undefined) return build(values);
     }
-    const out: Rec = {};
-    walk(r, '', out);
-    return out;
+    const leaves: Leaves = { names: [], paths: [], literal: [], values: [] };
+    walk(r, '', '', leaves);
+    return fromLeaves(leaves, report);
   };
 }
 
@@ -276,7 +451,9 @@ export function compileTransforms(
   defs: TransformDef[],
   ctx: TemplateContext,
   dateTimeFields: string[],
+  onRename?: OnRename,
 ): RecordTransform {
+  const report = renameReporter(onRename);
   // Fuse the leading flatten/snake_case/json_arrays steps when their order cannot change the result:
   // flatten before snake_case (names are snake_cased after joining), each at most once.
   let head = 0;
@@ -294,9 +471,9 @@ export function compileTransforms(
   const fns: RecordTransform[] = [];
   if (fusable) {
     const flat = headDefs.find((d) => d.type === 'flatten') as { separator: string } | undefined;
-    fns.push(fusedHead(flat?.separator, kinds.includes('snake_case'), kinds.includes('json_arrays')));
+    fns.push(fusedHead(flat?.separator, kinds.includes('snake_case'), kinds.includes('json_arrays'), report));
   }
-  for (const d of fusable ? defs.slice(head) : defs) fns.push(compileOne(d, ctx, dateTimeFields));
+  for (const d of fusable ? defs.slice(head) : defs) fns.push(compileOne(d, ctx, dateTimeFields, report));
   if (fns.length === 0) return (r) => r;
   if (fusable) {
     // The fused head builds a new object, so later steps may mutate it freely.
@@ -314,12 +491,17 @@ export function compileTransforms(
   };
 }
 
-function compileOne(d: TransformDef, ctx: TemplateContext, dateTimeFields: string[]): RecordTransform {
+function compileOne(
+  d: TransformDef,
+  ctx: TemplateContext,
+  dateTimeFields: string[],
+  report: Reporter,
+): RecordTransform {
   switch (d.type) {
     case 'flatten':
-      return flatten(d.separator);
+      return flatten(d.separator, report);
     case 'snake_case':
-      return snakeCase;
+      return snakeCase(report);
     case 'json_arrays':
       return jsonArrays;
     case 'utc_timestamps':

@@ -6,13 +6,25 @@
  * visible and the stored state still describes the data that is.
  */
 
-/** Column types, in widening order per family: bigint → double → varchar; boolean → varchar; timestamp → varchar. */
-export type ColumnType = 'boolean' | 'bigint' | 'double' | 'timestamp' | 'varchar';
+/**
+ * Column types, in widening order per family: bigint → double → varchar, bigint → decimal → varchar,
+ * double → decimal; boolean → varchar; timestamp → varchar.
+ *
+ * `decimal` is an exact number of any size: integers beyond int64 and numbers beyond the double range
+ * (`1e400`) that the API sent (they reach a destination as their exact text). PostgreSQL stores it as
+ * NUMERIC; DuckDB, whose DECIMAL stops at 38 digits, as VARCHAR holding the exact text.
+ */
+export type ColumnType = 'boolean' | 'bigint' | 'double' | 'decimal' | 'timestamp' | 'varchar';
 
 export interface Column {
   /** The column name exactly as it should appear (the engine has already normalised it). Always quoted. */
   name: string;
   type: ColumnType;
+  /**
+   * Set when the name was disambiguated because another source field flattens to the same name: the source
+   * path this column holds. The destination records a `rename_collision` schema change when it adds it.
+   */
+  sourcePath?: string;
 }
 
 /** What a stream's table must look like. Columns are the union seen so far; the destination adds or widens. */
@@ -62,10 +74,16 @@ export interface WriteBatch {
 
 export interface SchemaChange {
   stream: string;
-  kind: 'create_table' | 'add_column' | 'widen_column';
+  /**
+   * `rename_collision`: two source fields flatten/snake_case to one column name; the later one in the
+   * deterministic order (see transforms.ts) lands in `column` (e.g. `foo_bar__2`), from `sourcePath`.
+   */
+  kind: 'create_table' | 'add_column' | 'widen_column' | 'rename_collision';
   column?: string;
   fromType?: ColumnType;
   toType?: ColumnType;
+  /** For `rename_collision`: the source field path (`fooBar`, `a.b`) the column holds. */
+  sourcePath?: string;
 }
 
 export interface WriteResult {
@@ -179,6 +197,9 @@ export const BOOKKEEPING_TABLES = {
 export function widenType(a: ColumnType, b: ColumnType): ColumnType {
   if (a === b) return a;
   if ((a === 'bigint' && b === 'double') || (a === 'double' && b === 'bigint')) return 'double';
+  // Every int64 and every double (its shortest round-trip text) is an exact decimal.
+  if (a === 'decimal' && (b === 'bigint' || b === 'double')) return 'decimal';
+  if (b === 'decimal' && (a === 'bigint' || a === 'double')) return 'decimal';
   return 'varchar';
 }
 

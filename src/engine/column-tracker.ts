@@ -10,12 +10,18 @@ import {
   type TableSpec,
   widenType,
 } from '../destinations/destination.js';
+import { ExactNumber, stringifyJson } from '../util/exact-number.js';
+import { renamedFieldsOf } from './renamed-fields.js';
 import type { SourceRecord } from './source.js';
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
 export class ColumnTracker {
   private readonly types = new Map<string, ColumnType>();
+  /** Columns that held an integer beyond 2^53: a double arriving later widens them to decimal, never double. */
+  private readonly exactIntegers = new Set<string>();
+  /** Columns whose names were disambiguated after a flattening collision: column → source path. */
+  private readonly sourcePaths = new Map<string, string>();
   private version = 0;
   private cachedSpec: TableSpec | undefined;
   private cachedVersion = -1;
@@ -36,22 +42,30 @@ export class ColumnTracker {
   toRow(record: SourceRecord): Row {
     let hasUndefined = false;
     for (const key in record) {
-      let v = record[key] as unknown;
+      const v = record[key] as unknown;
       if (v === undefined) {
         hasUndefined = true;
         continue;
       }
-      if (v !== null && typeof v === 'object') {
-        v = JSON.stringify(v);
-        record[key] = v;
-      }
-      const value = v as Row[string];
-      if (value === null) {
-        if (!this.types.has(key)) this.setType(key, 'varchar', true);
-        continue;
-      }
       const current = this.types.get(key);
-      const needed = valueType(value, current);
+      if (current === undefined) this.noteRename(record, key);
+      let needed: ColumnType;
+      if (v !== null && typeof v === 'object') {
+        if (v instanceof ExactNumber) {
+          // An exact number goes on as its text, in a column type that holds it.
+          needed = this.exactType(key, v, current);
+          record[key] = v.text;
+        } else {
+          record[key] = stringifyJson(v);
+          needed = 'varchar';
+        }
+      } else if (v === null) {
+        if (current === undefined) this.setType(key, 'varchar', true);
+        continue;
+      } else {
+        needed = valueType(v as string | number | boolean, current);
+        if (needed === 'double' && current === 'bigint' && this.exactIntegers.has(key)) needed = 'decimal';
+      }
       if (current === undefined) this.setType(key, needed, true);
       else if (needed !== current) {
         const widened = widenType(current, needed);
@@ -60,6 +74,22 @@ export class ColumnTracker {
     }
     if (hasUndefined) for (const key in record) if (record[key] === undefined) delete record[key];
     return record as Row;
+  }
+
+  /** The type an exact number needs: bigint within int64 (unless the column holds doubles), else decimal. */
+  private exactType(key: string, v: ExactNumber, current: ColumnType | undefined): ColumnType {
+    if (!v.isInt64) return 'decimal';
+    this.exactIntegers.add(key);
+    return current === 'double' ? 'decimal' : 'bigint';
+  }
+
+  private noteRename(record: SourceRecord, key: string): void {
+    const renamed = renamedFieldsOf(record);
+    const path = renamed?.[key];
+    if (path !== undefined && !this.sourcePaths.has(key)) {
+      this.sourcePaths.set(key, path);
+      this.version++;
+    }
   }
 
   private setType(name: string, type: ColumnType, _isNew: boolean): void {
@@ -71,7 +101,10 @@ export class ColumnTracker {
   spec(): TableSpec {
     if (this.cachedVersion !== this.version || !this.cachedSpec) {
       const columns: Column[] = [];
-      for (const [name, type] of this.types) columns.push({ name, type });
+      for (const [name, type] of this.types) {
+        const sourcePath = this.sourcePaths.get(name);
+        columns.push(sourcePath === undefined ? { name, type } : { name, type, sourcePath });
+      }
       this.cachedSpec = { stream: this.stream, primaryKey: this.primaryKey, columns };
       this.cachedVersion = this.version;
     }

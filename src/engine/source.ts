@@ -63,7 +63,10 @@ export interface StreamMetrics {
   retries: number;
   http429: number;
   budgetWaitMs: number;
+  /** Response bytes after decoding. */
   bytes: number;
+  /** Response bytes on the wire (compressed, when the API compressed them). */
+  wireBytes?: number;
 }
 
 export interface Source {

@@ -10,7 +10,9 @@ import { type Logger, silentLogger } from '../util/log.js';
 import { displayUrl } from '../util/display-url.js';
 import { globalRedactor, type Redactor } from '../util/redact.js';
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, parseRetryAfter } from './backoff.js';
+import { ACCEPT_ENCODING, BodyReadError, DEFAULT_MAX_RESPONSE_BYTES, readBody } from './body-reader.js';
 import { classifyStatus, type ErrorPolicy } from './error-policy.js';
+import { parseJsonBody } from './json-body.js';
 import { type RateBudget, sleep, UnlimitedBudget } from './rate-budget.js';
 
 export interface HttpClientOptions {
@@ -32,6 +34,8 @@ export interface HttpClientOptions {
   connections?: number;
   /** Extra headers on every request. */
   headers?: Record<string, string>;
+  /** Cap on a response's decoded size (default 64 MiB); a larger response fails with TRB_SOURCE_BAD_RESPONSE. */
+  maxResponseBytes?: number;
 }
 
 export interface JsonResponse {
@@ -39,13 +43,16 @@ export interface JsonResponse {
   /** The URL that finally answered (after redirects), unredacted: use `redactor` before printing it. */
   url: URL;
   body: unknown;
+  /** Decoded body size. */
   bytes: number;
+  /** Bytes received on the wire (smaller than `bytes` when the response was compressed). */
+  wireBytes: number;
   /** True when the error policy says this status ends the stream (e.g. 404 past the last page). */
   endOfStream: boolean;
 }
 
 export function emptyMetrics(): StreamMetrics {
-  return { requests: 0, retries: 0, http429: 0, budgetWaitMs: 0, bytes: 0 };
+  return { requests: 0, retries: 0, http429: 0, budgetWaitMs: 0, bytes: 0, wireBytes: 0 };
 }
 
 export class HttpClient {
@@ -62,6 +69,7 @@ export class HttpClient {
       logger: silentLogger,
       maxRedirects: 5,
       connections: 16,
+      maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES,
       ...opts,
     };
     this.agent = new Agent({
@@ -131,7 +139,11 @@ export class HttpClient {
     let url = new URL(startUrl);
     for (let hop = 0; ; hop++) {
       this.assertAllowed(url);
-      const headers: Record<string, string> = { accept: 'application/json', ...this.opts.headers };
+      const headers: Record<string, string> = {
+        accept: 'application/json',
+        'accept-encoding': ACCEPT_ENCODING,
+        ...this.opts.headers,
+      };
       this.opts.authorize?.(url, headers);
       metrics.budgetWaitMs += await budget.acquire(signal);
       metrics.requests++;
@@ -140,6 +152,8 @@ export class HttpClient {
       const deadline = new AttemptDeadline(signal, timeoutMs);
       let status: number;
       let text: string;
+      let bytes: number;
+      let wireBytes: number;
       let location: string | undefined;
       let retryAfterHeader: string | string[] | undefined;
       let contentType = '';
@@ -154,10 +168,25 @@ export class HttpClient {
         location = first(res.headers.location);
         retryAfterHeader = res.headers['retry-after'];
         contentType = first(res.headers['content-type']) ?? '';
-        text = await res.body.text();
+        const read = await readBody(
+          res.body,
+          first(res.headers['content-encoding']),
+          this.opts.maxResponseBytes,
+        );
+        ({ text, bytes, wireBytes } = read);
       } catch (err) {
         if (signal?.aborted) throw err;
         const where = redactedUrl();
+        if (err instanceof BodyReadError) {
+          throw new SourceError('TRB_SOURCE_BAD_RESPONSE', `${where}: ${err.message}`, {
+            // A corrupt compressed body may be a broken transfer; a cap or an unknown encoding will not change.
+            retryable: err.kind === 'corrupt',
+            details: {
+              url: where,
+              ...(err.kind === 'too_large' ? { maxResponseBytes: this.opts.maxResponseBytes } : {}),
+            },
+          });
+        }
         if (deadline.expired) {
           throw new SourceError(
             'TRB_SOURCE_TIMEOUT',
@@ -180,7 +209,8 @@ export class HttpClient {
       } finally {
         deadline.clear();
       }
-      metrics.bytes += text.length;
+      metrics.bytes += bytes;
+      metrics.wireBytes = (metrics.wireBytes ?? 0) + wireBytes;
 
       if (status >= 300 && status < 400 && location) {
         if (hop >= this.opts.maxRedirects) {
@@ -201,9 +231,19 @@ export class HttpClient {
       if (action === 'ok') {
         let body: unknown;
         try {
-          body = JSON.parse(text);
-        } catch {
+          body = parseJsonBody(text);
+        } catch (err) {
           const where = redactedUrl();
+          // lossless-json (the exact-number path) refuses a key repeated with another value, which JSON.parse
+          // would resolve silently (last wins): a body that holds both cannot be read without guessing.
+          const duplicate = /^Duplicate key '(.*)' encountered/.exec((err as Error).message ?? '');
+          if (duplicate) {
+            throw new SourceError(
+              'TRB_SOURCE_BAD_RESPONSE',
+              `${where}: HTTP ${status} but the body repeats the key ${JSON.stringify(redactor.redact(duplicate[1]!))} with different values in one object, so which value is meant is ambiguous`,
+              { details: { url: where, status } },
+            );
+          }
           const kind = /html/i.test(contentType) || /^\s*</.test(text) ? 'an HTML page' : 'malformed JSON';
           throw new SourceError(
             'TRB_SOURCE_BAD_RESPONSE',
@@ -211,10 +251,10 @@ export class HttpClient {
             { retryable: true, details: { url: where, status } },
           );
         }
-        return { status, url, body, bytes: text.length, endOfStream: false };
+        return { status, url, body, bytes, wireBytes, endOfStream: false };
       }
       if (action === 'end_of_stream')
-        return { status, url, body: undefined, bytes: text.length, endOfStream: true };
+        return { status, url, body: undefined, bytes, wireBytes, endOfStream: true };
       const where = redactedUrl();
       const snippet = redactor.redact(text).slice(0, 200).replace(/\s+/g, ' ');
       if (action === 'auth') {

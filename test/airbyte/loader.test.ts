@@ -375,3 +375,42 @@ describe('bad input on stdin', () => {
     expect(c.error!.message).toMatch(/line 1: not an Airbyte message/);
   });
 });
+
+describe('exact numbers in RECORD lines', () => {
+  it('ids beyond 2^53 stay distinct and 1e400 keeps its exact text, keyed by pk and by content', async () => {
+    const path = db();
+    const catalog = catalogOf([
+      { name: 'people', mode: 'append_dedup', pk: [['id']], schema: PEOPLE_SCHEMA },
+    ]);
+    const line = (stream: string, data: string) =>
+      `{"type":"RECORD","record":{"stream":"${stream}","data":${data},"emitted_at":1}}`;
+    const r = await loadInto(
+      path,
+      [
+        line('people', '{"id":9007199254740993,"name":"a","score":1e400}'),
+        line('people', '{"id":9007199254740992,"name":"b","score":2}'),
+        st('people', { cursor: 'a' }),
+        status('people', 'COMPLETE'),
+      ],
+      { catalog },
+    );
+    expect(r.error).toBeUndefined();
+    expect(await rows(path, 'select id::varchar as id, name, score from ab.people order by id')).toEqual([
+      { id: '9007199254740992', name: 'b', score: '2' },
+      { id: '9007199254740993', name: 'a', score: '1e400' },
+    ]);
+    const path2 = db();
+    const r2 = await loadInto(path2, [
+      line('things', '{"n":9007199254740993}'),
+      line('things', '{"n":9007199254740992}'),
+      line('things', '{"n":9007199254740993}'),
+      st('things', { c: 1 }),
+    ]);
+    expect(r2.error).toBeUndefined();
+    // The two distinct numbers are two content keys; the repeated one is one row.
+    expect(await rows(path2, 'select n::varchar as n from ab.things order by n')).toEqual([
+      { n: '9007199254740992' },
+      { n: '9007199254740993' },
+    ]);
+  });
+});

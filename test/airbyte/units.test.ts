@@ -8,6 +8,7 @@ import { errorTraceMessage, failureTypeOf, RecordEncoder, recordLine } from '../
 import { parseIncomingState, toStoredState } from '../../src/airbyte/state-input.js';
 import { canonicalJson, contentKey } from '../../src/airbyte/stream-load.js';
 import { AuthError, ConfigError, RateLimitError, SourceError, TributaryError } from '../../src/errors.js';
+import { ExactNumber } from '../../src/util/exact-number.js';
 import { globalRedactor } from '../../src/util/redact.js';
 
 describe('incoming state', () => {
@@ -173,6 +174,13 @@ describe('messages', () => {
       record: { stream: 's', namespace: 'ns', data: { a: 1, b: 'x"y' }, emitted_at: 1700000000000 },
     });
     expect(line.endsWith('}\n')).toBe(true);
+  });
+
+  it('RECORD lines write exact numbers (ids beyond 2^53, 1e400) as the number tokens the API sent', () => {
+    const data = { id: new ExactNumber('9007199254740993'), v: [new ExactNumber('1e400')], n: 1 };
+    const want = '"data":{"id":9007199254740993,"v":[1e400],"n":1}';
+    expect(recordLine('s', undefined, data, 1)).toContain(want);
+    expect(new RecordEncoder('s', undefined).encode([data], 1).toString('utf8')).toContain(want);
   });
 
   it('a page encoded to bytes is exactly its RECORD lines, whatever the characters and sizes', () => {

@@ -673,3 +673,137 @@ describe('duckdb: memory settings', () => {
     expect(await strict.readStates()).toEqual({});
   });
 });
+
+describe('duckdb: exact numbers and disambiguated columns', () => {
+  it.each(['appender', 'json'] as const)(
+    'stores ids beyond 2^53 exactly in BIGINT and exact decimals as their text; keys stay distinct (%s staging)',
+    async (staging) => {
+      const d = destination(join(dir(), 'exact.duckdb'), 'test', { staging });
+      await d.open();
+      const t = spec('e', { id: 'bigint', v: 'decimal', f: 'double' });
+      await d.write(
+        batch(t, [
+          { id: '9007199254740993', v: '1e400', f: 1.5 },
+          { id: '9007199254740992', v: '-123456789012345678901234567890.5', f: 2 },
+          { id: '-9223372036854775808', v: 2.5, f: null },
+        ]),
+      );
+      const rows = await d.query(
+        'select id::varchar as id, v, typeof(v) as vt, typeof(id) as it from test.e order by id',
+      );
+      expect(rows).toEqual([
+        { id: '-9223372036854775808', v: '2.5', vt: 'VARCHAR', it: 'BIGINT' },
+        { id: '9007199254740992', v: '-123456789012345678901234567890.5', vt: 'VARCHAR', it: 'BIGINT' },
+        { id: '9007199254740993', v: '1e400', vt: 'VARCHAR', it: 'BIGINT' },
+      ]);
+    },
+  );
+
+  it('widens bigint and double columns to decimal (VARCHAR, exact text), logged; reopened, nothing narrows', async () => {
+    const path = join(dir(), 'widen.duckdb');
+    const d = destination(path);
+    await d.open();
+    await d.write(batch(spec('w', { id: 'bigint', n: 'bigint', f: 'double' }), [{ id: 1, n: 42, f: 0.1 }]));
+    const result = await d.write(
+      batch(
+        spec('w', { id: 'decimal', n: 'decimal', f: 'decimal' }),
+        [{ id: '123456789012345678901234567890', n: '1e400', f: '-1e-400' }],
+        { runId: 'run-2' },
+      ),
+    );
+    expect(result.schemaChanges).toEqual([
+      { stream: 'w', kind: 'widen_column', column: 'id', fromType: 'bigint', toType: 'decimal' },
+      { stream: 'w', kind: 'widen_column', column: 'n', fromType: 'bigint', toType: 'decimal' },
+      { stream: 'w', kind: 'widen_column', column: 'f', fromType: 'double', toType: 'decimal' },
+    ]);
+    expect(await d.query('select id, n, f from test.w order by id')).toEqual([
+      { id: '1', n: '42', f: '0.1' },
+      { id: '123456789012345678901234567890', n: '1e400', f: '-1e-400' },
+    ]);
+    const logged = await d.query(
+      `select kind, column_name, from_type, to_type from test._tributary_schema_changes where run_id = 'run-2' order by column_name`,
+    );
+    expect(logged).toHaveLength(3);
+    // Next write with the same decimal spec: the VARCHAR column is read back as varchar and holds it.
+    const again = await d.write(
+      batch(spec('w', { id: 'decimal', n: 'decimal', f: 'decimal' }), [{ id: 2, n: 3, f: 4.5 }]),
+    );
+    expect(again.schemaChanges).toEqual([]);
+  });
+
+  it('refuses non-numeric text in a decimal column, naming the column', async () => {
+    const d = destination(join(dir(), 'bad.duckdb'));
+    await d.open();
+    const err = await d
+      .write(batch(spec('b', { id: 'bigint', v: 'decimal' }), [{ id: 1, v: 'twelve' }]))
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DestinationError);
+    expect((err as DestinationError).message).toMatch(/column "v": value "twelve" is not a number/);
+  });
+
+  it('records rename_collision with the source path for a disambiguated column, on create and on add', async () => {
+    const d = destination(join(dir(), 'renames.duckdb'));
+    await d.open();
+    const t1: TableSpec = {
+      stream: 'r',
+      primaryKey: ['id'],
+      columns: [
+        { name: 'id', type: 'bigint' },
+        { name: 'foo_bar', type: 'varchar' },
+        { name: 'foo_bar__2', type: 'varchar', sourcePath: 'fooBar' },
+      ],
+    };
+    const r1 = await d.write(batch(t1, [{ id: 1, foo_bar: 'snake', foo_bar__2: 'camel' }]));
+    expect(r1.schemaChanges).toEqual([
+      { stream: 'r', kind: 'create_table' },
+      { stream: 'r', kind: 'rename_collision', column: 'foo_bar__2', sourcePath: 'fooBar' },
+    ]);
+    const t2: TableSpec = {
+      ...t1,
+      columns: [...t1.columns, { name: 'a_b__2', type: 'bigint', sourcePath: 'a.b' }],
+    };
+    const r2 = await d.write(batch(t2, [{ id: 2, a_b__2: 7 }], { runId: 'run-2' }));
+    expect(r2.schemaChanges).toEqual([
+      { stream: 'r', kind: 'add_column', column: 'a_b__2', toType: 'bigint' },
+      { stream: 'r', kind: 'rename_collision', column: 'a_b__2', sourcePath: 'a.b' },
+    ]);
+    expect(
+      await d.query(
+        `select run_id, column_name, source_path from test._tributary_schema_changes where kind = 'rename_collision' order by run_id`,
+      ),
+    ).toEqual([
+      { run_id: 'run-1', column_name: 'foo_bar__2', source_path: 'fooBar' },
+      { run_id: 'run-2', column_name: 'a_b__2', source_path: 'a.b' },
+    ]);
+  });
+
+  it('adds source_path to a schema-change log created before it existed', async () => {
+    const path = join(dir(), 'old.duckdb');
+    const db = await DuckDBInstance.create(path);
+    const conn = await db.connect();
+    await conn.run('create schema test');
+    await conn.run(
+      'create table test._tributary_schema_changes (run_id VARCHAR, stream VARCHAR NOT NULL, kind VARCHAR NOT NULL, column_name VARCHAR, from_type VARCHAR, to_type VARCHAR, changed_at TIMESTAMPTZ NOT NULL)',
+    );
+    conn.closeSync();
+    db.closeSync();
+    const d = destination(path);
+    await d.open();
+    await d.write(
+      batch(
+        {
+          stream: 'o',
+          primaryKey: ['id'],
+          columns: [
+            { name: 'id', type: 'bigint' },
+            { name: 'x__2', type: 'bigint', sourcePath: 'X' },
+          ],
+        },
+        [{ id: 1 }],
+      ),
+    );
+    expect(
+      await d.query(`select source_path from test._tributary_schema_changes where kind = 'rename_collision'`),
+    ).toEqual([{ source_path: 'X' }]);
+  });
+});

@@ -171,6 +171,7 @@ describePg('PostgresDestination', () => {
         'from_type:text',
         'to_type:text',
         'changed_at:timestamp with time zone',
+        'source_path:text',
       ]);
       expect(of('_tributary_names')).toEqual(['kind:text', 'original:text', 'truncated:text']);
       expect(of('_tributary_owner')).toEqual([
@@ -585,6 +586,151 @@ describePg('PostgresDestination', () => {
         expect(await d.readStates()).toEqual({ strict: { n: 1 } });
       },
     );
+  });
+
+  describe.each(['binary', 'text'] as const)(
+    'exact numbers and disambiguated columns (%s COPY)',
+    (copyFormat) => {
+      it('stores ids beyond 2^53 exactly in bigint and exact decimals in numeric; keys stay distinct', async () => {
+        const schema = freshSchema();
+        const d = await opened(schema, { copyFormat });
+        const spec: TableSpec = {
+          stream: 'e',
+          primaryKey: ['id'],
+          columns: [
+            { name: 'id', type: 'bigint' },
+            { name: 'v', type: 'decimal' },
+          ],
+        };
+        await d.write(
+          batch({
+            table: spec,
+            rows: [
+              { id: '9007199254740993', v: '1e400' },
+              { id: '9007199254740992', v: '-123456789012345678901234567890.50' },
+              { id: '-9223372036854775808', v: 2.5 },
+              { id: 1, v: '1e-400' },
+              { id: 2, v: '0.000' },
+              { id: 3, v: '-0.00012' },
+              { id: 4, v: 12345678 },
+            ],
+          }),
+        );
+        const rows = await q<{ id: string; v: string; t: string }>(
+          `SELECT id::text AS id, v::text AS v, pg_typeof(v)::text AS t FROM ${ident(schema)}.e ORDER BY id`,
+        );
+        expect(rows.map((r) => r.t)).toEqual(Array(7).fill('numeric'));
+        expect(Object.fromEntries(rows.map((r) => [r.id, r.v]))).toEqual({
+          '9007199254740993': `1${'0'.repeat(400)}`,
+          '9007199254740992': '-123456789012345678901234567890.50',
+          '-9223372036854775808': '2.5',
+          '1': `0.${'0'.repeat(399)}1`,
+          '2': '0.000',
+          '3': '-0.00012',
+          '4': '12345678',
+        });
+      });
+
+      it('widens bigint and double to numeric exactly, logged; beyond int64 text still widens to text', async () => {
+        const schema = freshSchema();
+        const d = await opened(schema, { copyFormat });
+        const spec = (id: 'bigint' | 'decimal', f: 'double' | 'decimal'): TableSpec => ({
+          stream: 'w',
+          primaryKey: ['id'],
+          columns: [
+            { name: 'id', type: id },
+            { name: 'f', type: f },
+          ],
+        });
+        await d.write(
+          batch({ table: spec('bigint', 'double'), rows: [{ id: '9223372036854775807', f: 0.1 }] }),
+        );
+        const result = await d.write(
+          batch({
+            runId: 'run-2',
+            table: spec('decimal', 'decimal'),
+            rows: [{ id: '123456789012345678901234567890', f: '1e400' }],
+          }),
+        );
+        expect(result.schemaChanges).toEqual([
+          { stream: 'w', kind: 'widen_column', column: 'id', fromType: 'bigint', toType: 'decimal' },
+          { stream: 'w', kind: 'widen_column', column: 'f', fromType: 'double', toType: 'decimal' },
+        ]);
+        expect(await q(`SELECT id::text AS id, f::text AS f FROM ${ident(schema)}.w ORDER BY id`)).toEqual([
+          { id: '123456789012345678901234567890', f: `1${'0'.repeat(400)}` },
+          // The stored double 0.1 is the shortest exact text, not 15-digit rounding or its binary expansion.
+          { id: '9223372036854775807', f: '0.1' },
+        ]);
+        const again = await d.write(batch({ table: spec('decimal', 'decimal'), rows: [{ id: 5, f: 1.5 }] }));
+        expect(again.schemaChanges).toEqual([]);
+      });
+
+      it('records rename_collision with the source path, on create and on add', async () => {
+        const schema = freshSchema();
+        const d = await opened(schema, { copyFormat });
+        const t1: TableSpec = {
+          stream: 'r',
+          primaryKey: ['id'],
+          columns: [
+            { name: 'id', type: 'bigint' },
+            { name: 'foo_bar', type: 'varchar' },
+            { name: 'foo_bar__2', type: 'varchar', sourcePath: 'fooBar' },
+          ],
+        };
+        const r1 = await d.write(
+          batch({ table: t1, rows: [{ id: 1, foo_bar: 'snake', foo_bar__2: 'camel' }] }),
+        );
+        expect(r1.schemaChanges).toEqual([
+          { stream: 'r', kind: 'create_table' },
+          { stream: 'r', kind: 'rename_collision', column: 'foo_bar__2', sourcePath: 'fooBar' },
+        ]);
+        const t2: TableSpec = {
+          ...t1,
+          columns: [...t1.columns, { name: 'a_b__2', type: 'bigint', sourcePath: 'a.b' }],
+        };
+        const r2 = await d.write(batch({ runId: 'run-2', table: t2, rows: [{ id: 2, a_b__2: 7 }] }));
+        expect(r2.schemaChanges).toEqual([
+          { stream: 'r', kind: 'add_column', column: 'a_b__2', toType: 'bigint' },
+          { stream: 'r', kind: 'rename_collision', column: 'a_b__2', sourcePath: 'a.b' },
+        ]);
+        expect(
+          await q(
+            `SELECT run_id, column_name, source_path FROM ${ident(schema)}._tributary_schema_changes WHERE kind = 'rename_collision' ORDER BY run_id`,
+          ),
+        ).toEqual([
+          { run_id: 'run-1', column_name: 'foo_bar__2', source_path: 'fooBar' },
+          { run_id: 'run-2', column_name: 'a_b__2', source_path: 'a.b' },
+        ]);
+      });
+    },
+  );
+
+  it('adds source_path to a schema-change log created before it existed', async () => {
+    const schema = freshSchema();
+    await q(`CREATE SCHEMA ${ident(schema)}`);
+    await q(
+      `CREATE TABLE ${ident(schema)}._tributary_schema_changes (run_id text, stream text NOT NULL, kind text NOT NULL, ` +
+        'column_name text, from_type text, to_type text, changed_at timestamptz NOT NULL DEFAULT now())',
+    );
+    const d = await opened(schema);
+    await d.write(
+      batch({
+        table: {
+          stream: 'o',
+          primaryKey: ['id'],
+          columns: [
+            { name: 'id', type: 'bigint' },
+            { name: 'x__2', type: 'bigint', sourcePath: 'X' },
+          ],
+        },
+        rows: [{ id: 1 }],
+      }),
+    );
+    expect(
+      await q(
+        `SELECT source_path FROM ${ident(schema)}._tributary_schema_changes WHERE kind = 'rename_collision'`,
+      ),
+    ).toEqual([{ source_path: 'X' }]);
   });
 
   describe('values PostgreSQL rejects', () => {

@@ -573,10 +573,10 @@ export class DuckDbDestination implements Destination {
     if (changes.length === 0) return;
     const rows = changes.map(
       (c) =>
-        `(${[runId, c.stream, c.kind, c.column, c.fromType, c.toType].map((v) => sqlValue(v)).join(', ')}, now())`,
+        `(${[runId, c.stream, c.kind, c.column, c.fromType, c.toType, c.sourcePath].map((v) => sqlValue(v)).join(', ')}, now())`,
     );
     await conn.run(
-      `INSERT INTO ${this.bookkeeping('schemaChanges')} (run_id, stream, kind, column_name, from_type, to_type, changed_at) VALUES ${rows.join(', ')}`,
+      `INSERT INTO ${this.bookkeeping('schemaChanges')} (run_id, stream, kind, column_name, from_type, to_type, source_path, changed_at) VALUES ${rows.join(', ')}`,
     );
   }
 }

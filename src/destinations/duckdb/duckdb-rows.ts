@@ -56,6 +56,11 @@ function misfit(value: Value, type: ColumnType): string | undefined {
       if (typeof value === 'string' && (DECIMAL_TEXT.test(value) || SPECIAL_DOUBLE_TEXT.has(value)))
         return undefined;
       return 'is not a number';
+    case 'decimal':
+      // Exact number text (stored as it is) or a JS number (stored as its shortest round-trip text).
+      if (typeof value === 'number' || (typeof value === 'string' && DECIMAL_TEXT.test(value)))
+        return undefined;
+      return 'is not a number';
     case 'boolean':
       return typeof value === 'boolean' ? undefined : 'is not a boolean';
     case 'timestamp':

@@ -130,7 +130,10 @@ export function bookkeepingDdl(catalog: string, schema: string): string[] {
        column_name VARCHAR,
        from_type VARCHAR,
        to_type VARCHAR,
-       changed_at TIMESTAMPTZ NOT NULL)`,
+       changed_at TIMESTAMPTZ NOT NULL,
+       source_path VARCHAR)`,
+    // Tables created before rename_collision had no source_path.
+    `ALTER TABLE ${q(BOOKKEEPING_TABLES.schemaChanges)} ADD COLUMN IF NOT EXISTS source_path VARCHAR`,
     `CREATE TABLE IF NOT EXISTS ${q(BOOKKEEPING_TABLES.owner)} (
        connector VARCHAR NOT NULL,
        connection VARCHAR,

@@ -203,7 +203,7 @@ export async function evolveTable(
     await conn.run(createTableSql(qualified, columns, spec.primaryKey));
     await conn.run(commentSql(qualified, marker));
     const shape = await readTable(conn, loc, table);
-    return { shape: shape!, changes: [{ stream, kind: 'create_table' }] };
+    return { shape: shape!, changes: [{ stream, kind: 'create_table' }, ...renames(stream, spec.columns)] };
   }
 
   const declared = new Set(spec.primaryKey.map(foldIdent));
@@ -219,7 +219,7 @@ export async function evolveTable(
   const byName = new Map(existing.columns.map((c) => [foldIdent(c.name), c]));
   const changes: SchemaChange[] = [];
   const widenings: Widening[] = [];
-  const additions: { name: string; type: ColumnType }[] = [];
+  const additions: { name: string; type: ColumnType; sourcePath?: string }[] = [];
   for (const c of spec.columns) {
     const have = byName.get(foldIdent(c.name));
     if (have === undefined) {
@@ -254,6 +254,7 @@ export async function evolveTable(
     await conn.run(addColumnSql(qualified, a.name, a.type));
     changes.push({ stream, kind: 'add_column', column: a.name, toType: a.type });
   }
+  changes.push(...renames(stream, additions));
   // A table tributary did not create may lack system columns; the upsert needs them.
   for (const s of SYSTEM_COLUMN_DDL) {
     if (!byName.has(foldIdent(s.name))) {
@@ -314,4 +315,13 @@ async function rebuild(
   if (marker !== undefined) await conn.run(commentSql(target, marker));
   else if (existing.comment !== null)
     await conn.run(`COMMENT ON TABLE ${target} IS ${quoteLiteral(existing.comment)}`);
+}
+
+/** A `rename_collision` change for each new column whose name was disambiguated (see transforms.ts). */
+function renames(stream: string, columns: readonly { name: string; sourcePath?: string }[]): SchemaChange[] {
+  return columns.flatMap((c) =>
+    c.sourcePath === undefined
+      ? []
+      : [{ stream, kind: 'rename_collision' as const, column: c.name, sourcePath: c.sourcePath }],
+  );
 }

@@ -1,6 +1,10 @@
 /**
  * Type mapping between tributary's column types and DuckDB's, and the lossless casts that widen one into
  * another (bigint → double → varchar, boolean → varchar, timestamp → varchar).
+ *
+ * `decimal` (exact numbers beyond int64 or beyond the double range) is stored as VARCHAR holding the exact
+ * text: DuckDB's DECIMAL and HUGEINT stop at 38 digits, and `1e400` or a 40-digit id must survive. Read back,
+ * such a column is `varchar`, which is also what `decimal` widens to, so nothing narrows across runs.
  */
 import type { ColumnType } from '../destination.js';
 
@@ -9,6 +13,7 @@ export const DUCKDB_TYPE: Readonly<Record<ColumnType, string>> = {
   boolean: 'BOOLEAN',
   bigint: 'BIGINT',
   double: 'DOUBLE',
+  decimal: 'VARCHAR',
   timestamp: 'TIMESTAMPTZ',
   varchar: 'VARCHAR',
 };
@@ -42,7 +47,8 @@ export function isNativeType(dataType: string, type: ColumnType): boolean {
 export function widenExpression(expr: string, from: ColumnType, to: ColumnType): string {
   if (from === to) return expr;
   if (to === 'double') return `CAST(${expr} AS DOUBLE)`;
-  if (to !== 'varchar') throw new Error(`cannot widen ${from} to ${to}`);
+  if (from === 'decimal') return expr; // already VARCHAR
+  if (to !== 'varchar' && to !== 'decimal') throw new Error(`cannot widen ${from} to ${to}`);
   switch (from) {
     case 'double':
       return (

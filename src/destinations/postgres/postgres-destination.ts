@@ -466,7 +466,7 @@ export class PostgresDestination implements Destination {
           'status text NOT NULL, records_written bigint, records_deleted bigint, error text, summary jsonb',
         [BOOKKEEPING_TABLES.schemaChanges]:
           'run_id text, stream text NOT NULL, kind text NOT NULL, column_name text, from_type text, to_type text, ' +
-          'changed_at timestamptz NOT NULL DEFAULT now()',
+          'changed_at timestamptz NOT NULL DEFAULT now(), source_path text',
         [BOOKKEEPING_TABLES.owner]:
           'connector text NOT NULL, connection text, claimed_at timestamptz NOT NULL DEFAULT now()',
         [NAMES_TABLE]:
@@ -474,6 +474,12 @@ export class PostgresDestination implements Destination {
       };
       for (const [table, columns] of Object.entries(ddl)) {
         if (!present.has(table)) await client.query(`CREATE TABLE ${qualify(schema, table)} (${columns})`);
+      }
+      if (present.has(BOOKKEEPING_TABLES.schemaChanges)) {
+        // Tables created before rename_collision had no source_path.
+        await client.query(
+          `ALTER TABLE ${qualify(schema, BOOKKEEPING_TABLES.schemaChanges)} ADD COLUMN IF NOT EXISTS source_path text`,
+        );
       }
       if (this.schema!.mapped) {
         await this.recordNames(client, [{ kind: 'schema', original: this.schema!.original, name: schema }]);
@@ -799,7 +805,7 @@ function touchUnchangedSql(qualifiedTable: string, plan: TablePlan, unchangedBy:
 
 async function logChange(client: pg.PoolClient, table: string, runId: string | null, change: SchemaChange) {
   await client.query(
-    `INSERT INTO ${table} (run_id, stream, kind, column_name, from_type, to_type) VALUES ($1, $2, $3, $4, $5, $6)`,
+    `INSERT INTO ${table} (run_id, stream, kind, column_name, from_type, to_type, source_path) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
     [
       runId,
       change.stream,
@@ -807,6 +813,7 @@ async function logChange(client: pg.PoolClient, table: string, runId: string | n
       change.column ?? null,
       change.fromType ?? null,
       change.toType ?? null,
+      change.sourcePath ?? null,
     ],
   );
 }

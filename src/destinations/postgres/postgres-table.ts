@@ -221,7 +221,7 @@ export function planTable(input: PlanInput): TablePlan {
         throw new DestinationError(
           'TRB_DEST_SCHEMA',
           `${where} column ${quoteIdent(id.name)} has type ${current.formatted}, which tributary does not write ` +
-            `(it uses boolean, bigint, double precision, timestamptz and text). Change the column's type or drop the table.`,
+            `(it uses boolean, bigint, double precision, numeric, timestamptz and text). Change the column's type or drop the table.`,
           { details: { table: table.name, column: id.name, type: current.formatted } },
         );
       }
@@ -233,6 +233,14 @@ export function planTable(input: PlanInput): TablePlan {
     if (currentType === undefined) {
       adds.push(`ADD COLUMN ${quoteIdent(id.name)} ${PG_TYPE[type]}`);
       changes.push({ stream: spec.stream, kind: 'add_column', column: column.name, toType: type });
+      if (column.sourcePath !== undefined) {
+        changes.push({
+          stream: spec.stream,
+          kind: 'rename_collision',
+          column: column.name,
+          sourcePath: column.sourcePath,
+        });
+      }
     } else if (type !== currentType && canWiden(currentType, type)) {
       const col = quoteIdent(id.name);
       alters.push(`ALTER COLUMN ${col} TYPE ${PG_TYPE[type]} USING ${widenUsing(col, currentType, type)}`);
@@ -258,6 +266,15 @@ export function planTable(input: PlanInput): TablePlan {
     statements.push(`CREATE TABLE ${qualified} (${defs.join(', ')})`);
     statements.push(`COMMENT ON TABLE ${qualified} IS ${quoteLiteral(markerComment(input.marker))}`);
     changes.push({ stream: spec.stream, kind: 'create_table' });
+    for (const c of spec.columns) {
+      if (c.sourcePath !== undefined)
+        changes.push({
+          stream: spec.stream,
+          kind: 'rename_collision',
+          column: c.name,
+          sourcePath: c.sourcePath,
+        });
+    }
   } else {
     for (const sys of SYSTEM_COLUMN_DEFS) {
       const current = existing.columns.get(sys.name);

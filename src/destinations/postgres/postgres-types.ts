@@ -10,6 +10,8 @@ export const PG_TYPE: Record<ColumnType, string> = {
   boolean: 'boolean',
   bigint: 'bigint',
   double: 'double precision',
+  // Unconstrained: any precision and scale, NaN and ±Infinity (PostgreSQL 14+), so every exact number fits.
+  decimal: 'numeric',
   timestamp: 'timestamptz',
   varchar: 'text',
 };
@@ -26,6 +28,9 @@ export function columnTypeFromPg(typname: string, typmod: number): ColumnType | 
       return 'bigint';
     case 'float8':
       return 'double';
+    case 'numeric':
+      // A constrained numeric(p,s) rounds or rejects values; only the unconstrained one is ours.
+      return typmod < 0 ? 'decimal' : undefined;
     case 'timestamptz':
       return 'timestamp';
     case 'text':
@@ -42,6 +47,7 @@ export function columnTypeFromPg(typname: string, typmod: number): ColumnType | 
 export function canWiden(from: ColumnType, to: ColumnType): boolean {
   if (from === to) return false;
   if (to === 'varchar') return true;
+  if (to === 'decimal') return from === 'bigint' || from === 'double';
   return from === 'bigint' && to === 'double';
 }
 
@@ -56,6 +62,8 @@ export function widenUsing(quotedColumn: string, from: ColumnType, to: ColumnTyp
     return `CASE WHEN extract(microseconds FROM ${quotedColumn})::bigint % 1000 = 0 THEN ${iso('MS')} ELSE ${iso('US')} END`;
   }
   if (from === 'double' && to === 'varchar') return jsNumberText(quotedColumn);
+  // float8 → numeric casts round to 15 digits; float8's text output is the shortest exact form.
+  if (from === 'double' && to === 'decimal') return `(${quotedColumn})::text::numeric`;
   return `${quotedColumn}::${PG_TYPE[to]}`;
 }
 
@@ -254,6 +262,8 @@ export function fitsType(v: Value, type: ColumnType): boolean {
       return typeof v === 'number' ? isInt64(v) : typeof v === 'string' && isInt64Text(v);
     case 'double':
       return typeof v === 'number' || (typeof v === 'string' && isDoubleText(v));
+    case 'decimal':
+      return (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && DECIMAL_TEXT.test(v));
     case 'boolean':
       return typeof v === 'boolean';
     case 'timestamp':
@@ -281,6 +291,7 @@ function describeMisfit(type: ColumnType): string {
     case 'bigint':
       return 'is not a 64-bit integer';
     case 'double':
+    case 'decimal':
       return 'is not a number';
     case 'boolean':
       return 'is not a boolean';

@@ -2,7 +2,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { TransformDef } from '../../../src/declarative/manifest-schema.js';
 import { registerComponent } from '../../../src/declarative/registry.js';
 import type { TemplateContext } from '../../../src/declarative/template.js';
-import { compileTransforms, type Rec, toSnakeCase, toUtcIso } from '../../../src/declarative/transforms.js';
+import {
+  compileTransforms,
+  type Rec,
+  resolveCollisions,
+  toSnakeCase,
+  toUtcIso,
+} from '../../../src/declarative/transforms.js';
+import { renamedFieldsOf } from '../../../src/engine/renamed-fields.js';
+import { ExactNumber } from '../../../src/util/exact-number.js';
 import { ConfigError } from '../../../src/errors.js';
 
 const ctx: TemplateContext = { config: { company: 'acme', region_id: 7 }, now: '2024-05-01T12:00:00.000Z' };
@@ -263,23 +271,35 @@ describe('fused head (flatten, snake_case, json_arrays) over many record shapes'
     { type: 'json_arrays' },
   ];
 
-  /** The three steps one after another, assigning keys in order: what the fused head must equal. */
+  /**
+   * The three steps as a plain walk over the leaves, in order, with colliding names disambiguated by
+   * resolveCollisions: what the fused head (per-shape compiled literals) must equal.
+   */
   function reference(rec: Rec): Rec {
-    const flat: Rec = {};
-    const walk = (src: Rec, prefix: string) => {
+    const names: string[] = [];
+    const paths: string[] = [];
+    const literal: boolean[] = [];
+    const values: unknown[] = [];
+    const walk = (src: Rec, prefix: string, dotted: string) => {
       for (const key in src) {
         const v = src[key];
         const name = prefix ? `${prefix}_${key}` : key;
-        if (v !== null && typeof v === 'object' && !Array.isArray(v)) walk(v as Rec, name);
-        else flat[name] = v;
+        const path = dotted ? `${dotted}.${key}` : key;
+        if (v !== null && typeof v === 'object' && !Array.isArray(v)) walk(v as Rec, name, path);
+        else {
+          names.push(toSnakeCase(name));
+          paths.push(path);
+          literal.push(dotted === '' && toSnakeCase(name) === key);
+          values.push(Array.isArray(v) ? JSON.stringify(v) : v);
+        }
       }
     };
-    walk(rec, '');
+    walk(rec, '', '');
+    const resolved = resolveCollisions(names, paths, literal)?.names ?? names;
     const out: Rec = {};
-    for (const key in flat) {
-      const v = flat[key];
-      out[toSnakeCase(key)] = Array.isArray(v) ? JSON.stringify(v) : v;
-    }
+    resolved.forEach((n, i) => {
+      out[n] = values[i];
+    });
     return out;
   }
 
@@ -315,10 +335,11 @@ describe('fused head (flatten, snake_case, json_arrays) over many record shapes'
     expect(f(document(1))).toEqual(a);
   });
 
-  it('a field named twice (fileId and file.id) keeps its first position and its last value', () => {
+  it('a field named twice (fileId and file.id) keeps both: file.id sorts first and keeps the name', () => {
     const out = run(HEAD, { fileId: 'top', name: 'n', file: { id: 'nested' } });
-    expect(Object.keys(out)).toEqual(['file_id', 'name']);
+    expect(Object.keys(out)).toEqual(['file_id__2', 'name', 'file_id']);
     expect(out.file_id).toBe('nested');
+    expect(out.file_id__2).toBe('top');
   });
 
   it('tells apart shapes that flatten to the same leaves in different objects', () => {
@@ -358,5 +379,77 @@ describe('fused head (flatten, snake_case, json_arrays) over many record shapes'
     const out = f({ someObj: nested, someList: [1], plain: 'x' });
     expect(out).toEqual({ some_obj: { innerKey: 1 }, some_list: '[1]', plain: 'x' });
     expect(out.some_obj).toBe(nested);
+  });
+});
+
+describe('flattening collisions: both fields survive under deterministic names', () => {
+  const FUSED: TransformDef[] = [
+    { type: 'flatten', separator: '_' },
+    { type: 'snake_case' },
+    { type: 'json_arrays' },
+  ];
+  // snake_case before flatten cannot be fused: the step-by-step path.
+  const STEPS: TransformDef[] = [{ type: 'snake_case' }, { type: 'flatten', separator: '_' }];
+
+  it.each([
+    ['fused', FUSED],
+    ['step by step', STEPS],
+  ] as const)('fooBar and foo_bar: the literal key keeps the name, in any field order (%s)', (_, defs) => {
+    const f = compileTransforms([...defs], ctx, []);
+    const a = f({ id: 1, fooBar: 'camel', foo_bar: 'snake' });
+    const b = f({ foo_bar: 'snake', id: 1, fooBar: 'camel' });
+    for (const out of [a, b]) {
+      expect(out).toEqual({ id: 1, foo_bar: 'snake', foo_bar__2: 'camel' });
+      expect(renamedFieldsOf(out)).toEqual({ foo_bar__2: 'fooBar' });
+      // The marker is not a field: it is neither enumerated nor serialised.
+      expect(Object.keys(out).sort()).toEqual(['foo_bar', 'foo_bar__2', 'id']);
+    }
+  });
+
+  it.each([
+    ['fused', FUSED],
+    ['flatten alone', [{ type: 'flatten', separator: '_' }] as TransformDef[]],
+  ] as const)('a: {b} and a_b: a_b keeps the name, a.b goes to a_b__2 (%s)', (_, defs) => {
+    const f = compileTransforms([...defs], ctx, []);
+    const out = f({ a: { b: 'nested' }, a_b: 'flat' });
+    expect(out).toEqual({ a_b: 'flat', a_b__2: 'nested' });
+    expect(renamedFieldsOf(out)).toEqual({ a_b__2: 'a.b' });
+  });
+
+  it('skips a suffix another field already uses, and orders non-literal paths by their sorted source path', () => {
+    const out = run(FUSED, { FooBar: 1, fooBar: 2, foo: { bar: 3 }, foo_bar__2: 'taken' });
+    // No literal foo_bar: "Foo…" < "foo.bar" < "fooBar" in code-unit order.
+    expect(out).toEqual({ foo_bar: 1, foo_bar__3: 3, foo_bar__4: 2, foo_bar__2: 'taken' });
+    expect(renamedFieldsOf(out)).toEqual({ foo_bar__3: 'foo.bar', foo_bar__4: 'fooBar' });
+  });
+
+  it('records without a collision carry no marker', () => {
+    expect(renamedFieldsOf(run(FUSED, { fooBar: 1, b: { c: 2 } }))).toBeUndefined();
+  });
+
+  it('tells onRename once per column and source path, however many records collide', () => {
+    const told: string[][] = [];
+    const f = compileTransforms(FUSED, ctx, [], (column, path, winner) => told.push([column, path, winner]));
+    for (let i = 0; i < 5; i++) f({ fooBar: i, foo_bar: i });
+    for (let i = 0; i < 5; i++) f({ x: i, fooBar: i, foo_bar: i });
+    expect(told).toEqual([['foo_bar__2', 'fooBar', 'foo_bar']]);
+  });
+
+  it('resolveCollisions leaves names without repeats alone', () => {
+    expect(resolveCollisions(['a', 'b'], ['a', 'b'], [true, true])).toBeUndefined();
+  });
+});
+
+describe('exact numbers inside arrays and objects', () => {
+  it('json_arrays writes an exact number as its number token, not a rounded double or a string', () => {
+    const out = run([{ type: 'flatten', separator: '_' }, { type: 'json_arrays' }], {
+      ids: [new ExactNumber('9007199254740993'), 1],
+      big: { v: new ExactNumber('1e400') },
+    });
+    expect(out.ids).toBe('[9007199254740993,1]');
+    expect(out.big_v).toBeInstanceOf(ExactNumber);
+    expect(run([{ type: 'json_arrays' }], { ids: [new ExactNumber('-12345678901234567890')] }).ids).toBe(
+      '[-12345678901234567890]',
+    );
   });
 });

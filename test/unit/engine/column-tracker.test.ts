@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ColumnType } from '../../../src/destinations/destination.js';
 import { ColumnTracker } from '../../../src/engine/column-tracker.js';
+import { RENAMED_FIELDS } from '../../../src/engine/renamed-fields.js';
+import { ExactNumber } from '../../../src/util/exact-number.js';
 
 const typesOf = (t: ColumnTracker) => Object.fromEntries(t.spec().columns.map((c) => [c.name, c.type]));
 
@@ -134,5 +136,61 @@ describe('ColumnTracker', () => {
       name: 'varchar',
       tags: 'varchar',
     });
+  });
+});
+
+describe('ColumnTracker and exact numbers', () => {
+  const big = (s: string) => new ExactNumber(s);
+
+  it('stores an integer beyond 2^53 within int64 as its exact text in a bigint column', () => {
+    const t = new ColumnTracker('x', ['id'], { id: 'bigint' });
+    const a = t.toRow({ id: big('9007199254740993') });
+    const b = t.toRow({ id: big('9007199254740992') });
+    expect(a.id).toBe('9007199254740993');
+    expect(b.id).toBe('9007199254740992');
+    expect(a.id).not.toBe(b.id);
+    expect(typesOf(t)).toEqual({ id: 'bigint' });
+  });
+
+  it('widens to decimal beyond int64 and beyond the double range, never to double or Infinity', () => {
+    const t = new ColumnTracker('x', ['id'], { id: 'bigint' });
+    const r1 = t.toRow({ id: big('123456789012345678901234567890'), v: big('1e400'), w: big('-1e-400') });
+    expect(r1).toEqual({ id: '123456789012345678901234567890', v: '1e400', w: '-1e-400' });
+    expect(typesOf(t)).toEqual({ id: 'decimal', v: 'decimal', w: 'decimal' });
+    // Plain numbers later fit a decimal column; text does not.
+    t.toRow({ id: 5, v: 2.5, w: 'not a number' });
+    expect(typesOf(t)).toEqual({ id: 'decimal', v: 'decimal', w: 'varchar' });
+  });
+
+  it('a double column meeting an exact integer becomes decimal, and so does an exact-integer column meeting a double', () => {
+    const t = new ColumnTracker('x', [], {});
+    t.toRow({ f: 1.5, n: big('9007199254740993') });
+    expect(typesOf(t)).toEqual({ f: 'double', n: 'bigint' });
+    t.toRow({ f: big('9007199254740993'), n: 0.5 });
+    expect(typesOf(t)).toEqual({ f: 'decimal', n: 'decimal' });
+    // A bigint column that never held an exact integer still widens to double, as before.
+    const u = new ColumnTracker('y', [], {});
+    u.toRow({ n: 1 });
+    u.toRow({ n: 0.5 });
+    expect(typesOf(u)).toEqual({ n: 'double' });
+  });
+
+  it('writes exact numbers inside objects as number tokens', () => {
+    const t = new ColumnTracker('x', [], {});
+    expect(t.toRow({ o: { id: big('9007199254740993'), v: big('1e400') } }).o).toBe(
+      '{"id":9007199254740993,"v":1e400}',
+    );
+  });
+
+  it('gives a disambiguated column the source path its record carries', () => {
+    const t = new ColumnTracker('x', ['id'], { id: 'bigint' });
+    const rec: Record<string, unknown> = { id: 1, foo_bar: 'a', foo_bar__2: 'b' };
+    Object.defineProperty(rec, RENAMED_FIELDS, { value: { foo_bar__2: 'fooBar' } });
+    t.toRow(rec);
+    expect(t.spec().columns).toEqual([
+      { name: 'id', type: 'bigint' },
+      { name: 'foo_bar', type: 'varchar' },
+      { name: 'foo_bar__2', type: 'varchar', sourcePath: 'fooBar' },
+    ]);
   });
 });
