@@ -13,8 +13,12 @@ const LEVEL_COLOURS: Record<string, (s: string) => string> = {
   fatal: pc.red,
 };
 
-/** Fields shown in the prefix or already implied, so not repeated as key=value. */
-const PREFIX_FIELDS = new Set(['level', 'time', 'msg', 'stream', 'pid', 'hostname']);
+/**
+ * Fields shown in the prefix or already implied, so not repeated as key=value. A terminal shows one run, whose
+ * connector and run id the verdict names, so `runId` and `connector` (on every JSON line, for machines that
+ * mix runs) would only push what matters past the edge of the screen.
+ */
+const PREFIX_FIELDS = new Set(['level', 'time', 'msg', 'stream', 'pid', 'hostname', 'runId', 'connector']);
 
 export function humanLogLine(line: string): string {
   let entry: Record<string, unknown>;

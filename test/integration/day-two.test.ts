@@ -71,7 +71,7 @@ describe('day-two commands on DuckDB', () => {
     const ok = await runCli(['sync', 'humaans', '--config', config]);
     expect(ok.code, ok.stderr).toBe(0);
     const bad = await runCli(['sync', 'humaans', '--config', badConfig]);
-    expect(bad.code, bad.stderr).toBe(1);
+    expect(bad.code, bad.stderr).toBe(2);
   });
   afterAll(async () => {
     await sim.close();

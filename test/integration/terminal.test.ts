@@ -104,7 +104,7 @@ describe.skipIf(!hasScript())('sync on a terminal', () => {
       dir,
       tall,
     );
-    expect(r.code, r.output).toBe(1);
+    expect(r.code, r.output).toBe(2);
     const screen = finalScreen(r.output, COLUMNS, tall);
     const text = screen.join('\n');
     const logLine = /^\d\d:\d\d:\d\d (INFO|WARN|ERROR) /;
@@ -140,7 +140,7 @@ describe.skipIf(!hasScript())('sync on a terminal', () => {
       ['sync', 'hellobaton', '--config', 'bad.yaml', '--destination', 'duckdb:./bad.duckdb'],
       dir,
     );
-    expect(r.code, r.output).toBe(1);
+    expect(r.code, r.output).toBe(2);
     const screen = finalScreen(r.output, COLUMNS, ROWS);
     const text = screen.join('\n');
     expect(text, text).toMatch(/^TOTAL\s/m);
