@@ -321,7 +321,10 @@ async function expectCheckpointedPages(target: Target, hostileAt: number, label:
     // real records, none marked deleted), but only the good pages before the hostile one can be among them.
     const before: number[] = [];
     for (let p = 1; p < hostileAt; p++) before.push(...goodRecords(p).map((r) => Number(r.id)));
-    expect(ids.every((id) => before.includes(id)), `${label}: only good pages' rows (${ids})`).toBe(true);
+    expect(
+      ids.every((id) => before.includes(id)),
+      `${label}: only good pages' rows (${ids})`,
+    ).toBe(true);
     const deleted = tableExists
       ? await target.query(`select id from "${target.namespace}".users where _tributary_deleted`)
       : [];
