@@ -28,6 +28,12 @@ export interface OffsetOptions {
   offsetParam: string;
   pageSize: number;
   totalPath?: string[];
+  /**
+   * Empty pages in a row, each with `total` saying more, before the pass fails (default 3). An offset does
+   * not move on an empty page, so asking again only helps against a glitch; a total that is simply too high
+   * stays so, and fails after a few requests rather than many.
+   */
+  maxEmptyPages?: number;
 }
 
 /** Ids at the bound kept in state; a larger group (one timestamp on many records) resumes with repeats. */
@@ -44,6 +50,49 @@ function compareCursors(a: string, b: string): number {
 function contractError(url: URL, what: string, details: Record<string, unknown>): SourceError {
   const where = globalRedactor.redact(url.toString());
   return new SourceError('TRB_SOURCE_CONTRACT', `${where}: ${what}`, { details: { url: where, ...details } });
+}
+
+/**
+ * Where a pass ends, decided page by page without trusting `total` alone. A page shorter than the server's
+ * page size is the end only when `total` agrees; a full page is never the end, even when `total` says so (a
+ * total that is too low would otherwise end the pass early: one more request, made only when the last page
+ * happens to be exactly full, shows whether more follows). An empty page while `total` says more is asked
+ * for again, a bounded number of times in a row. The page size is learned from a short page that is not the
+ * end (a server that caps `$limit`).
+ */
+class PassEnd {
+  private cap: number;
+  private emptyRun = 0;
+
+  constructor(
+    asked: number,
+    private readonly maxEmpty: number,
+  ) {
+    this.cap = asked;
+  }
+
+  /**
+   * `offset` is where the page started, `n` its records, `total` the API's count of the list it pages:
+   * 'last', 'next', or 'again' (an empty page that should not be: ask for the same page once more).
+   */
+  after(url: URL, offset: number, n: number, total: number | undefined): 'last' | 'next' | 'again' {
+    const more = total !== undefined && offset + n < total;
+    if (n === 0) {
+      if (!more) return 'last';
+      if (++this.emptyRun >= this.maxEmpty) {
+        throw contractError(
+          url,
+          `${this.emptyRun} empty pages in a row while the API's total (${total}) says more records follow from offset ${offset}; stopping instead of asking forever, and the pass cannot be proven complete`,
+          { emptyPages: this.emptyRun, offset, total },
+        );
+      }
+      return 'again';
+    }
+    this.emptyRun = 0;
+    if (n < this.cap && more) this.cap = n;
+    if (total === undefined) return n < this.cap ? 'last' : 'next';
+    return !more && n < this.cap ? 'last' : 'next';
+  }
 }
 
 export class OffsetPaginator implements Paginator {
@@ -69,6 +118,7 @@ export class OffsetPaginator implements Paginator {
       resumable ? { read: skip, count: countValue(saved!.total) } : undefined,
     );
     let page = 0;
+    const end = new PassEnd(this.o.pageSize, this.o.maxEmptyPages ?? 3);
     const ahead = new ReadAhead(ctx);
     try {
       ahead.start(this.plainUrl(ctx, skip));
@@ -90,10 +140,14 @@ export class OffsetPaginator implements Paginator {
         audit.observeCount(this.totalOf(res), page + 1);
         audit.add(res.records);
         const total = audit.count;
+        const step = res.endOfStream ? 'last' : end.after(res.url, skip, n, total);
+        if (step === 'again') {
+          ahead.start(this.plainUrl(ctx, skip));
+          res = await ahead.take();
+          continue;
+        }
         skip += n;
-        // With a total, a short page is not the end (the server may cap $limit); without one it has to be.
-        const last =
-          res.endOfStream || n === 0 || (total !== undefined ? skip >= total : n < this.o.pageSize);
+        const last = step === 'last';
         const expectedCount = last ? audit.prove(page + 1) : undefined;
         // The next offset is known now: request it before handing this page over.
         if (!last) ahead.start(this.plainUrl(ctx, skip));
@@ -164,6 +218,7 @@ export class OffsetPaginator implements Paginator {
     };
     const cf = inc.cursorField;
     const cursorOf = (r: Record<string, unknown>): string => String(r?.[cf] ?? '');
+    const end = new PassEnd(this.o.pageSize, this.o.maxEmptyPages ?? 3);
     const ahead = new ReadAhead(ctx);
     try {
       ahead.start(this.keysetUrl(ctx, bound, skip));
@@ -228,11 +283,8 @@ export class OffsetPaginator implements Paginator {
           }
           if (maxCursor === undefined || compareCursors(newMax, maxCursor) > 0) maxCursor = newMax;
         }
-        // With a total, a short page is not the end (the server may cap $limit); without one it has to be.
-        const last =
-          res.endOfStream ||
-          n === 0 ||
-          (total !== undefined ? requestedSkip + n >= total : n < this.o.pageSize);
+        const step = res.endOfStream ? 'last' : end.after(res.url, requestedSkip, n, total);
+        const last = step === 'last';
         if (!last && ++requests > maxRequests) {
           throw contractError(
             res.url,
@@ -243,6 +295,8 @@ export class OffsetPaginator implements Paginator {
         // The next keyset request needs only this page's last cursor and the ids at it, known right after
         // parsing: send it now, so the server answers while this page is transformed and written.
         if (!last) ahead.start(this.keysetUrl(ctx, bound, skip));
+        // An empty page where `total` says more yields nothing: the same request was just sent again.
+        if (step === 'again') continue;
         const count = passCount;
         const checkpoint: Record<string, unknown> = last
           ? { cursor: maxCursor ?? null, in_progress: false }
