@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { ConfigError, SourceError } from '../errors.js';
 import type {
+  FetchOneOptions,
   Page,
   ReadOptions,
   Source,
@@ -428,7 +429,7 @@ export class DeclarativeSource implements Source {
   async fetchOne(
     stream: string,
     key: Record<string, unknown>,
-    signal?: AbortSignal,
+    opts: FetchOneOptions = {},
   ): Promise<SourceRecord | null> {
     const b = this.built.get(stream);
     if (!b?.detailPath) {
@@ -440,14 +441,14 @@ export class DeclarativeSource implements Source {
     const url = detailUrl(this.connector.manifest, b, key, this.ctx);
     let res: JsonResponse;
     try {
-      res = await this.http.getJson(url, this.metrics(stream), signal);
+      res = await this.http.getJson(url, this.metrics(stream), opts.signal, opts.logger);
     } catch (err) {
       if (err instanceof SourceError && err.details.status === 404) return null;
       throw err;
     }
     if (res.status === 404) return null;
     const body = res.body;
-    const where = this.redactor.redact(res.url.toString());
+    const where = displayUrl(res.url, this.redactor);
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       throw new SourceError(
         'TRB_SOURCE_BAD_RESPONSE',

@@ -225,10 +225,7 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
     );
     summary.resumed = resuming;
     if (restartReason !== undefined)
-      logger.info(
-        { stream: stream.name, reason: restartReason },
-        'starting a fresh pass instead of resuming',
-      );
+      logger.info({ reason: restartReason }, 'starting a fresh pass instead of resuming');
     const pass =
       mode === 'full_refresh' ? (resuming && stored?.pass ? stored.pass : randomUUID()) : undefined;
     const tracker = new ColumnTracker(stream.name, stream.primaryKey, stream.declaredColumns);
@@ -358,7 +355,7 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
       const unchecked = await confirmDeletions(passId, readState);
       if (unchecked !== undefined)
         logger.warn(
-          { stream: stream.name, candidates: unchecked },
+          { candidates: unchecked },
           `${unchecked} live rows are missing from the replaced table, more than the per-record check covers: swapping on the count's proof alone`,
         );
       const final = toStreamState(stateFor(readState, true));
@@ -399,11 +396,12 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
         );
       }
       const fetchOne = source.fetchOne.bind(source);
+      const lookup = { signal, logger };
       const repaired: Row[] = [];
       // A few lookups at a time; each still waits for the credential's rate budget like any request.
       for (let i = 0; i < candidates.length; i += DETAIL_CONCURRENCY) {
         const chunk = candidates.slice(i, i + DETAIL_CONCURRENCY);
-        const found = await Promise.all(chunk.map((key) => fetchOne(stream.name, key, signal)));
+        const found = await Promise.all(chunk.map((key) => fetchOne(stream.name, key, lookup)));
         for (const rec of found) if (rec !== null) repaired.push(tracker.toRow(rec));
       }
       summary.metrics = { ...source.metrics(stream.name) };
@@ -424,7 +422,7 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
         summary.upserts += result.rowsWritten;
         summary.schemaChanges += result.schemaChanges.length;
         logger.warn(
-          { stream: stream.name, repaired: repaired.length, candidates: candidates.length },
+          { repaired: repaired.length, candidates: candidates.length },
           `list changed while paging; repaired ${repaired.length} records`,
         );
       }
@@ -459,7 +457,7 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
         await writeLock.run(() => destination.commitState(stream.name, toStreamState(state)));
       } catch (err) {
         logger.error(
-          { stream: stream.name, err: globalRedactor.redact(String(err)) },
+          { err: globalRedactor.redact(String(err)) },
           'could not record that the next sync must start a fresh pass',
         );
       }
