@@ -17,11 +17,9 @@
  *   The bound never moves backwards, and the requests of a pass are capped from the first `total`, so no
  *   server can make a pass loop.
  */
-import { SourceError } from '../../errors.js';
-import { globalRedactor } from '../../util/redact.js';
 import { countValue, PassAudit } from './pass-audit.js';
 import type { FetchedPage, PaginationContext, Paginator, RawPage } from './paginator.js';
-import { getPath, ReadAhead } from './paginator.js';
+import { contractError, getPath, ReadAhead } from './paginator.js';
 
 export interface OffsetOptions {
   limitParam: string;
@@ -39,11 +37,6 @@ function compareCursors(a: string, b: string): number {
   const tb = Date.parse(b);
   if (!Number.isNaN(ta) && !Number.isNaN(tb)) return ta - tb;
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function contractError(url: URL, what: string, details: Record<string, unknown>): SourceError {
-  const where = globalRedactor.redact(url.toString());
-  return new SourceError('TRB_SOURCE_CONTRACT', `${where}: ${what}`, { details: { url: where, ...details } });
 }
 
 export class OffsetPaginator implements Paginator {

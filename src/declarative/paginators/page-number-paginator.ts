@@ -18,9 +18,7 @@
  *   count at the end (PassAudit); a failure throws before the last page is yielded.
  */
 import type { PaginationContext, Paginator, RawPage, FetchedPage } from './paginator.js';
-import { getPath, LinkLoopGuard, resolveNextLink } from './paginator.js';
-import { SourceError } from '../../errors.js';
-import { globalRedactor } from '../../util/redact.js';
+import { emptyPagesError, getPath, LinkLoopGuard, resolveNextLink } from './paginator.js';
 import { countValue, PassAudit } from './pass-audit.js';
 
 export interface PageNumberOptions {
@@ -139,12 +137,7 @@ export class PageNumberPaginator implements Paginator {
         }
         if (!last && n === 0) {
           if (++emptyRun >= maxEmpty) {
-            const url = globalRedactor.redact(res.url.toString());
-            throw new SourceError(
-              'TRB_SOURCE_CONTRACT',
-              `${url}: ${emptyRun} empty pages in a row, each with a "next" link saying more; stopping instead of following them forever, and the pass cannot be proven complete`,
-              { details: { url, emptyPages: emptyRun, page: page - start + 1 } },
-            );
+            throw emptyPagesError(res.url, emptyRun, page - start + 1);
           }
         } else emptyRun = 0;
 

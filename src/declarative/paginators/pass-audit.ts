@@ -9,8 +9,8 @@
  * (roughly 50–100 bytes a record: 100,000 records ≈ 10 MB). The set does not survive a resume; the read
  * count and the API's count do (see `state()`), so a resumed pass is still reconciled by count.
  */
-import { SourceError } from '../../errors.js';
-import { globalRedactor } from '../../util/redact.js';
+import type { SourceError } from '../../errors.js';
+import { contractError } from './paginator.js';
 
 export interface AuditState {
   /** Records read so far in the pass (duplicates included). */
@@ -33,7 +33,7 @@ export class PassAudit {
   private firstDuplicate: string | undefined;
 
   constructor(
-    /** The stream URL, for messages (redacted before it is shown). */
+    /** The stream URL, for messages (shown with displayUrl). */
     private readonly where: URL,
     private readonly idField: string | undefined,
     resumed?: AuditState,
@@ -120,7 +120,6 @@ export class PassAudit {
   }
 
   private error(what: string, details: Record<string, unknown>): SourceError {
-    const url = globalRedactor.redact(this.where.toString());
-    return new SourceError('TRB_SOURCE_CONTRACT', `${url}: ${what}`, { details: { url, ...details } });
+    return contractError(this.where, what, details);
   }
 }
