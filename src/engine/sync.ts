@@ -7,7 +7,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { ConfigError, isTributaryError, SourceError, TributaryError } from '../errors.js';
-import type { Destination, Row, StreamState, WriteMode } from '../destinations/destination.js';
+import type { Destination, Row, SchemaChange, StreamState, WriteMode } from '../destinations/destination.js';
 import { type Logger, silentLogger } from '../util/log.js';
 import { globalRedactor } from '../util/redact.js';
 import { ColumnTracker } from './column-tracker.js';
@@ -279,10 +279,7 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
           summary.upserts += result.rowsWritten;
           summary.unchanged += result.rowsUnchanged ?? 0;
           summary.batches++;
-          // A table's creation is reported on its own: on a first run it is not a change of anything.
-          const created = result.schemaChanges.filter((c) => c.kind === 'create_table').length;
-          summary.tablesCreated += created;
-          summary.schemaChanges += result.schemaChanges.length - created;
+          countSchemaChanges(summary, result.schemaChanges);
           progress();
         });
       // A failure surfaces at the next await of `inflight`; this only keeps it from being "unhandled".
@@ -420,7 +417,7 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
           }),
         );
         summary.upserts += result.rowsWritten;
-        summary.schemaChanges += result.schemaChanges.length;
+        countSchemaChanges(summary, result.schemaChanges);
         logger.warn(
           { repaired: repaired.length, candidates: candidates.length },
           `list changed while paging; repaired ${repaired.length} records`,
@@ -463,6 +460,17 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
       }
     }
   }
+}
+
+/**
+ * A write's schema changes in the summary, for batches and repairs alike. A table's creation is reported on
+ * its own: on a first run it is not a change of anything.
+ */
+function countSchemaChanges(summary: StreamSummary, changes: readonly SchemaChange[]): void {
+  let created = 0;
+  for (const c of changes) if (c.kind === 'create_table') created++;
+  summary.tablesCreated += created;
+  summary.schemaChanges += changes.length - created;
 }
 
 /** Where a stream's read starts, given its stored state. Shared by runSync and the Airbyte source runner. */
