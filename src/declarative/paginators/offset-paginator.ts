@@ -17,9 +17,9 @@
  *   The bound never moves backwards, and the requests of a pass are capped from the first `total`, so no
  *   server can make a pass loop.
  */
-import { countValue, PassAudit } from './pass-audit.js';
+import { countValue, PassAudit, pageCount } from './pass-audit.js';
 import type { FetchedPage, PaginationContext, Paginator, RawPage } from './paginator.js';
-import { contractError, getPath, ReadAhead } from './paginator.js';
+import { contractError, ReadAhead } from './paginator.js';
 
 export interface OffsetOptions {
   limitParam: string;
@@ -67,7 +67,7 @@ export class OffsetPaginator implements Paginator {
       ahead.start(this.plainUrl(ctx, skip));
       let res = await ahead.take();
       if (resumable && audit.count !== undefined) {
-        const now = this.totalOf(res);
+        const now = pageCount(res, this.o.totalPath);
         if (now !== undefined && now !== audit.count) {
           // The list changed while the sync was down: the offsets already read no longer line up. Start
           // the pass over; every record is read (and stamped) again.
@@ -80,7 +80,7 @@ export class OffsetPaginator implements Paginator {
       for (;;) {
         const n = res.records.length;
         const firstIndex = skip;
-        audit.observeCount(this.totalOf(res), page + 1);
+        audit.observeCount(pageCount(res, this.o.totalPath), page + 1);
         audit.add(res.records);
         const total = audit.count;
         skip += n;
@@ -107,10 +107,6 @@ export class OffsetPaginator implements Paginator {
     } finally {
       ahead.close();
     }
-  }
-
-  private totalOf(res: FetchedPage): number | undefined {
-    return this.o.totalPath && !res.endOfStream ? countValue(getPath(res.body, this.o.totalPath)) : undefined;
   }
 
   private plainUrl(ctx: PaginationContext, skip: number): URL {
@@ -167,7 +163,7 @@ export class OffsetPaginator implements Paginator {
         const recs = res.records;
         const n = recs.length;
         const atBound = bound;
-        const total = this.totalOf(res);
+        const total = pageCount(res, this.o.totalPath);
         if (requests === 1 && total !== undefined) {
           if (fullList) passCount = total;
           // Every request yields at least one record not yielded before (the checks below make sure), so

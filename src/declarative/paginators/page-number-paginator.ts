@@ -19,7 +19,7 @@
  */
 import type { PaginationContext, Paginator, RawPage, FetchedPage } from './paginator.js';
 import { emptyPagesError, getPath, LinkLoopGuard, resolveNextLink } from './paginator.js';
-import { countValue, PassAudit } from './pass-audit.js';
+import { PassAudit, pageCount } from './pass-audit.js';
 
 export interface PageNumberOptions {
   pageParam: string;
@@ -72,7 +72,7 @@ export class PageNumberPaginator implements Paginator {
     let page = resume?.page ?? start;
     let res = await ctx.fetch(this.urlFor(ctx, page));
     if (resume?.count !== undefined) {
-      const now = this.countOf(res);
+      const now = pageCount(res, this.o.countPath);
       if (now !== undefined && now !== resume.count) {
         // The list changed while the sync was down: the pages already read no longer line up with the
         // ones still to read. Start the pass over; every record is read (and stamped) again.
@@ -118,7 +118,7 @@ export class PageNumberPaginator implements Paginator {
       for (;;) {
         const n = res.records.length;
         const firstIndex = audit.read;
-        audit.observeCount(this.countOf(res), page - start + 1);
+        audit.observeCount(pageCount(res, this.o.countPath), page - start + 1);
         audit.add(res.records);
         const count = audit.count;
         const next = this.nextOf(res);
@@ -201,10 +201,6 @@ export class PageNumberPaginator implements Paginator {
     } finally {
       dropPlan();
     }
-  }
-
-  private countOf(res: FetchedPage): number | undefined {
-    return this.o.countPath && !res.endOfStream ? countValue(getPath(res.body, this.o.countPath)) : undefined;
   }
 
   /** The body's `next`: a link, null when it says there is no more, undefined when it says nothing. */

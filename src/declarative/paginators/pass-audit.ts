@@ -10,7 +10,7 @@
  * count and the API's count do (see `state()`), so a resumed pass is still reconciled by count.
  */
 import type { SourceError } from '../../errors.js';
-import { contractError } from './paginator.js';
+import { contractError, type FetchedPage, getPath } from './paginator.js';
 
 export interface AuditState {
   /** Records read so far in the pass (duplicates included). */
@@ -23,6 +23,11 @@ export interface AuditState {
 export function countValue(v: unknown): number | undefined {
   const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
   return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+/** The count a page's body gives at `path` (`count`, `total`), when the paginator has one and the page has a body. */
+export function pageCount(res: FetchedPage, path: string[] | undefined): number | undefined {
+  return path && !res.endOfStream ? countValue(getPath(res.body, path)) : undefined;
 }
 
 export class PassAudit {
