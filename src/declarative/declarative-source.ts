@@ -225,7 +225,7 @@ export class DeclarativeSource implements Source {
       unchangedField,
       paging: {
         ...(pageSize !== undefined ? { pageSize } : {}),
-        fingerprint: pagingFingerprint(url, def, manifest, pdef, incDef, this.ctx),
+        fingerprint: pagingFingerprint(url, def, manifest, pdef, incDef, pageSize),
       },
       detail: detailPath !== undefined,
     };
@@ -494,7 +494,8 @@ function pagingFingerprint(
   manifest: Manifest,
   pdef: PaginatorDef,
   incDef: IncrementalDef | undefined,
-  ctx: TemplateContext,
+  /** The page size `pdef` requests, resolved (pageSizeOf). */
+  pageSize: number | undefined,
 ): string {
   const rawParams = { ...manifest.requester.params, ...def.params };
   const params = Object.keys(rawParams)
@@ -504,7 +505,6 @@ function pagingFingerprint(
       return [k, typeof raw === 'string' && /\{\{\s*now\s*\}\}/.test(raw) ? raw : url.searchParams.get(k)];
     });
   const { concurrency: _concurrency, ...paginator } = pdef as PaginatorDef & { concurrency?: unknown };
-  const pageSize = pageSizeOf(pdef, ctx);
   return createHash('sha256')
     .update(
       JSON.stringify({
