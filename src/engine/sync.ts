@@ -428,28 +428,13 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
 
     async function commitRestart(e: TributaryError): Promise<void> {
       const reason = `${e.code}: ${globalRedactor.redact(e.message)}`;
-      const state: StoredStreamState =
-        mode === 'incremental'
-          ? {
-              version: 1,
-              mode,
-              source: lastComplete ?? {},
-              complete: false,
-              writeMode,
-              resume,
-              ...(lastComplete !== undefined ? { lastComplete } : {}),
-              restart: { reason },
-            }
-          : {
-              version: 1,
-              mode,
-              source: { in_progress: false },
-              pass,
-              complete: false,
-              writeMode,
-              resume,
-              restart: { reason },
-            };
+      // An unfinished state like any checkpoint's, at the start: the last proven cursor (incremental) or
+      // the top of the list, without the failed pass's count (the fresh pass proves its own).
+      const { expectedCount: _failedCount, ...unfinished } = stateFor(
+        mode === 'incremental' ? (lastComplete ?? {}) : { in_progress: false },
+        false,
+      );
+      const state: StoredStreamState = { ...unfinished, restart: { reason } };
       try {
         await writeLock.run(() => destination.commitState(stream.name, toStreamState(state)));
       } catch (err) {
