@@ -4,9 +4,14 @@
  * `--namespace`, else the config's `destination.schema`, else the connector name (all tributary schemas
  * when no connector is named). They read through a DestinationReader, which never creates anything.
  */
+import type { Command } from 'commander';
 import { loadConnector } from '../connectors/registry.js';
 import type { LoadedConnector } from '../declarative/declarative-source.js';
-import { DEFAULT_DESTINATION, type DestinationSpec } from '../destinations/create-destination.js';
+import {
+  DEFAULT_DESTINATION,
+  type DestinationSpec,
+  openDestinationReader,
+} from '../destinations/create-destination.js';
 import type { DestinationReader } from '../destinations/destination.js';
 import { ConfigError, DestinationError } from '../errors.js';
 import { globalRedactor } from '../util/redact.js';
@@ -16,6 +21,23 @@ export interface InspectOptions {
   config?: string;
   destination?: string;
   namespace?: string;
+}
+
+/** Adds the options that say where a day-two command looks (`--config`, `--destination`, `--namespace`). */
+export function withInspectOptions(command: Command): Command {
+  return command
+    .option(
+      '-c, --config <file>',
+      'the connector config the syncs use; its destination: block says where to look',
+    )
+    .option(
+      '-d, --destination <url>',
+      `duckdb:PATH or postgres://user@host:port/db (default: the config's destination, else ${DEFAULT_DESTINATION})`,
+    )
+    .option(
+      '--namespace <schema>',
+      "destination schema (default: the config's destination.schema, else the connector name)",
+    );
 }
 
 export interface InspectTarget {
@@ -97,6 +119,26 @@ export async function selectNamespaces(
     );
   }
   return [namespace];
+}
+
+/**
+ * Opens the target's destination read-only, collects what `read` returns for each selected schema, and
+ * closes it again; `description` names the destination for the command's heading.
+ */
+export async function readEachNamespace<T>(
+  target: InspectTarget,
+  read: (reader: DestinationReader, namespace: string) => Promise<T[]>,
+): Promise<{ items: T[]; description: string }> {
+  const reader = await openDestinationReader(target.spec);
+  const items: T[] = [];
+  try {
+    for (const namespace of await selectNamespaces(reader, target.namespace, target.unknownConnector)) {
+      items.push(...(await read(reader, namespace)));
+    }
+  } finally {
+    await reader.close();
+  }
+  return { items, description: reader.description };
 }
 
 function nothingThere(reader: DestinationReader, what: string): DestinationError {

@@ -1,9 +1,13 @@
 /** `tributary runs [connector]`: the sync history recorded in `_tributary_runs`, newest first. */
 import type { Command } from 'commander';
-import { DEFAULT_DESTINATION, openDestinationReader } from '../destinations/create-destination.js';
 import type { RunRecord } from '../destinations/destination.js';
 import { parseIntOption } from './common.js';
-import { type InspectOptions, resolveInspectTarget, selectNamespaces } from './inspect.js';
+import {
+  type InspectOptions,
+  readEachNamespace,
+  resolveInspectTarget,
+  withInspectOptions,
+} from './inspect.js';
 import { formatDuration, formatTime, textTable } from './text-table.js';
 
 interface RunsOptions extends InspectOptions {
@@ -29,42 +33,29 @@ export interface RunView {
 }
 
 export function registerRuns(program: Command): void {
-  program
-    .command('runs')
-    .description('show the sync history kept in the destination (_tributary_runs), newest first')
-    .argument('[connector]', 'only the runs of this connector (default: every connection in the destination)')
-    .option(
-      '-c, --config <file>',
-      'the connector config the syncs use; its destination: block says where to look',
-    )
-    .option(
-      '-d, --destination <url>',
-      `duckdb:PATH or postgres://user@host:port/db (default: the config's destination, else ${DEFAULT_DESTINATION})`,
-    )
-    .option(
-      '--namespace <schema>',
-      "destination schema (default: the config's destination.schema, else the connector name)",
-    )
+  withInspectOptions(
+    program
+      .command('runs')
+      .description('show the sync history kept in the destination (_tributary_runs), newest first')
+      .argument(
+        '[connector]',
+        'only the runs of this connector (default: every connection in the destination)',
+      ),
+  )
     .option('--limit <n>', 'show at most this many runs', parseIntOption('--limit', 1, 100_000), 20)
     .option('--json', 'print the runs as a JSON array', false)
     .action(async (connector: string | undefined, o: RunsOptions) => {
       const target = await resolveInspectTarget(connector, o, 'runs');
-      const reader = await openDestinationReader(target.spec);
-      let runs: RunView[] = [];
-      try {
-        for (const namespace of await selectNamespaces(reader, target.namespace, target.unknownConnector)) {
-          for (const r of await reader.readRuns(namespace, o.limit)) runs.push(runView(namespace, r));
-        }
-      } finally {
-        await reader.close();
-      }
-      runs = runs.sort((a, b) => b.startedAt.localeCompare(a.startedAt)).slice(0, o.limit);
+      const { items, description } = await readEachNamespace(target, async (reader, namespace) =>
+        (await reader.readRuns(namespace, o.limit)).map((r) => runView(namespace, r)),
+      );
+      const runs = items.sort((a, b) => b.startedAt.localeCompare(a.startedAt)).slice(0, o.limit);
       if (o.json) {
         process.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
         return;
       }
       if (runs.length === 0) {
-        process.stdout.write(`no runs recorded in ${reader.description}\n`);
+        process.stdout.write(`no runs recorded in ${description}\n`);
         return;
       }
       const table = runs.map((r) => [
@@ -79,7 +70,7 @@ export function registerRuns(program: Command): void {
         r.error ?? '',
       ]);
       process.stdout.write(
-        `runs in ${reader.description}\n\n${textTable(
+        `runs in ${description}\n\n${textTable(
           ['run', 'schema', 'status', 'trigger', 'started', 'duration', 'rows', 'deletes', 'error'],
           table,
           [5, 6, 7],

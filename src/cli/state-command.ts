@@ -1,7 +1,7 @@
 /** `tributary state show|reset <connector>`: inspect or clear the per-stream state stored in the destination. */
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { DEFAULT_DESTINATION, openDestinationReader } from '../destinations/create-destination.js';
+import { openDestinationReader } from '../destinations/create-destination.js';
 import { ConfigError } from '../errors.js';
 import { openDestination, parseList } from './common.js';
 import {
@@ -10,6 +10,7 @@ import {
   type InspectOptions,
   resolveInspectTarget,
   selectNamespaces,
+  withInspectOptions,
 } from './inspect.js';
 import { formatTime, textTable } from './text-table.js';
 
@@ -19,34 +20,29 @@ interface StateOptions extends InspectOptions {
   yes?: boolean;
 }
 
-const DESTINATION_HELP = `duckdb:PATH or postgres://user@host:port/db (default: the config's destination, else ${DEFAULT_DESTINATION})`;
-const NAMESPACE_HELP =
-  "destination schema (default: the config's destination.schema, else the connector name)";
-const CONFIG_HELP = 'the connector config the syncs use; its destination: block says where to look';
-
 export function registerState(program: Command): void {
   const state = program
     .command('state')
     .description('show or reset the per-stream state (cursors, full-refresh passes) kept in the destination');
-  state
-    .command('show')
-    .description('show where the next sync of each stream starts, and when its state was last saved')
-    .argument('<connector>', 'connector name (see `tributary connectors`)')
-    .option('-c, --config <file>', CONFIG_HELP)
-    .option('-d, --destination <url>', DESTINATION_HELP)
-    .option('--namespace <schema>', NAMESPACE_HELP)
+  withInspectOptions(
+    state
+      .command('show')
+      .description('show where the next sync of each stream starts, and when its state was last saved')
+      .argument('<connector>', 'connector name (see `tributary connectors`)'),
+  )
     .option('--streams <list>', 'comma-separated streams to show (default: all)')
     .option('--json', 'print the stored state as JSON: {stream: {state, updatedAt}}', false)
     .action(async (connector: string, o: StateOptions) => {
       process.stdout.write(await stateShow(connector, o));
     });
-  state
-    .command('reset')
-    .description('forget the stored state, so the next sync reads the streams from the start (rows are kept)')
-    .argument('<connector>', 'connector name (see `tributary connectors`)')
-    .option('-c, --config <file>', CONFIG_HELP)
-    .option('-d, --destination <url>', DESTINATION_HELP)
-    .option('--namespace <schema>', NAMESPACE_HELP)
+  withInspectOptions(
+    state
+      .command('reset')
+      .description(
+        'forget the stored state, so the next sync reads the streams from the start (rows are kept)',
+      )
+      .argument('<connector>', 'connector name (see `tributary connectors`)'),
+  )
     .option('--streams <list>', 'comma-separated streams to reset (default: all)')
     .option('-y, --yes', 'do not ask for confirmation (required when not on a terminal)', false)
     .action(async (connector: string, o: StateOptions) => {

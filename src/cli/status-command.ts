@@ -4,9 +4,14 @@
  * error (from `_tributary_runs`), read without changing anything.
  */
 import type { Command } from 'commander';
-import { DEFAULT_DESTINATION, openDestinationReader } from '../destinations/create-destination.js';
 import type { DestinationReader, RunRecord } from '../destinations/destination.js';
-import { describePosition, type InspectOptions, resolveInspectTarget, selectNamespaces } from './inspect.js';
+import {
+  describePosition,
+  type InspectOptions,
+  readEachNamespace,
+  resolveInspectTarget,
+  withInspectOptions,
+} from './inspect.js';
 import { formatTime, textTable } from './text-table.js';
 
 interface StatusOptions extends InspectOptions {
@@ -38,35 +43,19 @@ interface RunStream {
 }
 
 export function registerStatus(program: Command): void {
-  program
-    .command('status')
-    .description('show each stream: rows, mode, cursor or pass, complete?, last success and last error')
-    .argument('[connector]', "this connector's streams (default: every connection in the destination)")
-    .option(
-      '-c, --config <file>',
-      'the connector config the syncs use; its destination: block says where to look',
-    )
-    .option(
-      '-d, --destination <url>',
-      `duckdb:PATH or postgres://user@host:port/db (default: the config's destination, else ${DEFAULT_DESTINATION})`,
-    )
-    .option(
-      '--namespace <schema>',
-      "destination schema (default: the config's destination.schema, else the connector name)",
-    )
+  withInspectOptions(
+    program
+      .command('status')
+      .description('show each stream: rows, mode, cursor or pass, complete?, last success and last error')
+      .argument('[connector]', "this connector's streams (default: every connection in the destination)"),
+  )
     .option('--json', 'print the streams as a JSON array', false)
     .action(async (connector: string | undefined, o: StatusOptions) => {
       const target = await resolveInspectTarget(connector, o, 'status');
-      const reader = await openDestinationReader(target.spec);
-      const streams: StreamStatus[] = [];
-      try {
-        for (const namespace of await selectNamespaces(reader, target.namespace, target.unknownConnector)) {
-          const declared = target.connector?.manifest.streams.map((s) => s.name) ?? [];
-          streams.push(...(await namespaceStatus(reader, namespace, declared)));
-        }
-      } finally {
-        await reader.close();
-      }
+      const declared = target.connector?.manifest.streams.map((s) => s.name) ?? [];
+      const { items: streams, description } = await readEachNamespace(target, (reader, namespace) =>
+        namespaceStatus(reader, namespace, declared),
+      );
       if (o.json) {
         process.stdout.write(`${JSON.stringify(streams, null, 2)}\n`);
         return;
@@ -83,7 +72,7 @@ export function registerStatus(program: Command): void {
         s.lastError === null ? '' : `${formatTime(new Date(s.lastError.at))} ${s.lastError.message}`,
       ]);
       process.stdout.write(
-        `status of ${reader.description}\n\n${textTable(
+        `status of ${description}\n\n${textTable(
           [
             'schema',
             'stream',

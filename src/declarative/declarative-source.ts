@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { ConfigError, SourceError } from '../errors.js';
 import type {
+  FetchOneOptions,
   Page,
   ReadOptions,
   Source,
@@ -224,7 +225,7 @@ export class DeclarativeSource implements Source {
       unchangedField,
       paging: {
         ...(pageSize !== undefined ? { pageSize } : {}),
-        fingerprint: pagingFingerprint(url, def, manifest, pdef, incDef, this.ctx),
+        fingerprint: pagingFingerprint(url, def, manifest, pdef, incDef, pageSize),
       },
       detail: detailPath !== undefined,
     };
@@ -428,7 +429,7 @@ export class DeclarativeSource implements Source {
   async fetchOne(
     stream: string,
     key: Record<string, unknown>,
-    signal?: AbortSignal,
+    opts: FetchOneOptions = {},
   ): Promise<SourceRecord | null> {
     const b = this.built.get(stream);
     if (!b?.detailPath) {
@@ -440,14 +441,14 @@ export class DeclarativeSource implements Source {
     const url = detailUrl(this.connector.manifest, b, key, this.ctx);
     let res: JsonResponse;
     try {
-      res = await this.http.getJson(url, this.metrics(stream), signal);
+      res = await this.http.getJson(url, this.metrics(stream), opts.signal, opts.logger);
     } catch (err) {
       if (err instanceof SourceError && err.details.status === 404) return null;
       throw err;
     }
     if (res.status === 404) return null;
     const body = res.body;
-    const where = this.redactor.redact(res.url.toString());
+    const where = displayUrl(res.url, this.redactor);
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       throw new SourceError(
         'TRB_SOURCE_BAD_RESPONSE',
@@ -493,7 +494,8 @@ function pagingFingerprint(
   manifest: Manifest,
   pdef: PaginatorDef,
   incDef: IncrementalDef | undefined,
-  ctx: TemplateContext,
+  /** The page size `pdef` requests, resolved (pageSizeOf). */
+  pageSize: number | undefined,
 ): string {
   const rawParams = { ...manifest.requester.params, ...def.params };
   const params = Object.keys(rawParams)
@@ -503,7 +505,6 @@ function pagingFingerprint(
       return [k, typeof raw === 'string' && /\{\{\s*now\s*\}\}/.test(raw) ? raw : url.searchParams.get(k)];
     });
   const { concurrency: _concurrency, ...paginator } = pdef as PaginatorDef & { concurrency?: unknown };
-  const pageSize = pageSizeOf(pdef, ctx);
   return createHash('sha256')
     .update(
       JSON.stringify({

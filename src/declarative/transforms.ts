@@ -117,6 +117,21 @@ export function toSnakeCase(name: string): string {
 }
 
 function flatten(sep: string, report: Reporter): RecordTransform {
+  // The common case writes straight into the output; false when a name repeats, and only such a record
+  // pays for the leaves (names, source paths) that resolveCollisions needs.
+  const direct = (src: Rec, prefix: string, out: Rec): boolean => {
+    for (const key in src) {
+      const v = src[key];
+      const name = prefix ? prefix + sep + key : key;
+      if (v !== null && typeof v === 'object' && !Array.isArray(v) && !isExactNumber(v)) {
+        if (!direct(v as Rec, name, out)) return false;
+      } else {
+        if (Object.hasOwn(out, name)) return false;
+        put(out, name, v);
+      }
+    }
+    return true;
+  };
   const walk = (src: Rec, prefix: string, dotted: string, out: Leaves) => {
     for (const key in src) {
       const v = src[key];
@@ -142,6 +157,8 @@ function flatten(sep: string, report: Reporter): RecordTransform {
       }
     }
     if (!nested) return r;
+    const out: Rec = {};
+    if (direct(r, '', out)) return out;
     const leaves: Leaves = { names: [], paths: [], literal: [], values: [] };
     walk(r, '', '', leaves);
     return fromLeaves(leaves, report);

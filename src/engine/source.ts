@@ -57,6 +57,9 @@ export interface ReadOptions {
   logger?: Logger;
 }
 
+/** How `Source.fetchOne` looks a record up: cancelled and logged like the stream's read. */
+export type FetchOneOptions = Pick<ReadOptions, 'signal' | 'logger'>;
+
 /** Live counters a stream reports while it reads (requests, retries, 429s, budget waits). */
 export interface StreamMetrics {
   requests: number;
@@ -82,7 +85,11 @@ export interface Source {
    * `null` when the API says it does not exist (404). Used to confirm a record is really gone before a
    * sweep marks it deleted. Optional: a source without it cannot confirm deletions one by one.
    */
-  fetchOne?(stream: string, key: Record<string, unknown>, signal?: AbortSignal): Promise<SourceRecord | null>;
+  fetchOne?(
+    stream: string,
+    key: Record<string, unknown>,
+    opts?: FetchOneOptions,
+  ): Promise<SourceRecord | null>;
   /** Per-stream request metrics since the source was built. */
   metrics(stream: string): StreamMetrics;
   close(): Promise<void>;

@@ -7,7 +7,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { ConfigError, isTributaryError, SourceError, TributaryError } from '../errors.js';
-import type { Destination, Row, StreamState, WriteMode } from '../destinations/destination.js';
+import type { Destination, Row, SchemaChange, StreamState, WriteMode } from '../destinations/destination.js';
 import { type Logger, silentLogger } from '../util/log.js';
 import { globalRedactor } from '../util/redact.js';
 import { ColumnTracker } from './column-tracker.js';
@@ -225,10 +225,7 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
     );
     summary.resumed = resuming;
     if (restartReason !== undefined)
-      logger.info(
-        { stream: stream.name, reason: restartReason },
-        'starting a fresh pass instead of resuming',
-      );
+      logger.info({ reason: restartReason }, 'starting a fresh pass instead of resuming');
     const pass =
       mode === 'full_refresh' ? (resuming && stored?.pass ? stored.pass : randomUUID()) : undefined;
     const tracker = new ColumnTracker(stream.name, stream.primaryKey, stream.declaredColumns);
@@ -282,10 +279,7 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
           summary.upserts += result.rowsWritten;
           summary.unchanged += result.rowsUnchanged ?? 0;
           summary.batches++;
-          // A table's creation is reported on its own: on a first run it is not a change of anything.
-          const created = result.schemaChanges.filter((c) => c.kind === 'create_table').length;
-          summary.tablesCreated += created;
-          summary.schemaChanges += result.schemaChanges.length - created;
+          countSchemaChanges(summary, result.schemaChanges);
           progress();
         });
       // A failure surfaces at the next await of `inflight`; this only keeps it from being "unhandled".
@@ -358,7 +352,7 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
       const unchecked = await confirmDeletions(passId, readState);
       if (unchecked !== undefined)
         logger.warn(
-          { stream: stream.name, candidates: unchecked },
+          { candidates: unchecked },
           `${unchecked} live rows are missing from the replaced table, more than the per-record check covers: swapping on the count's proof alone`,
         );
       const final = toStreamState(stateFor(readState, true));
@@ -399,11 +393,12 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
         );
       }
       const fetchOne = source.fetchOne.bind(source);
+      const lookup = { signal, logger };
       const repaired: Row[] = [];
       // A few lookups at a time; each still waits for the credential's rate budget like any request.
       for (let i = 0; i < candidates.length; i += DETAIL_CONCURRENCY) {
         const chunk = candidates.slice(i, i + DETAIL_CONCURRENCY);
-        const found = await Promise.all(chunk.map((key) => fetchOne(stream.name, key, signal)));
+        const found = await Promise.all(chunk.map((key) => fetchOne(stream.name, key, lookup)));
         for (const rec of found) if (rec !== null) repaired.push(tracker.toRow(rec));
       }
       summary.metrics = { ...source.metrics(stream.name) };
@@ -422,9 +417,9 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
           }),
         );
         summary.upserts += result.rowsWritten;
-        summary.schemaChanges += result.schemaChanges.length;
+        countSchemaChanges(summary, result.schemaChanges);
         logger.warn(
-          { stream: stream.name, repaired: repaired.length, candidates: candidates.length },
+          { repaired: repaired.length, candidates: candidates.length },
           `list changed while paging; repaired ${repaired.length} records`,
         );
       }
@@ -433,38 +428,34 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
 
     async function commitRestart(e: TributaryError): Promise<void> {
       const reason = `${e.code}: ${globalRedactor.redact(e.message)}`;
-      const state: StoredStreamState =
-        mode === 'incremental'
-          ? {
-              version: 1,
-              mode,
-              source: lastComplete ?? {},
-              complete: false,
-              writeMode,
-              resume,
-              ...(lastComplete !== undefined ? { lastComplete } : {}),
-              restart: { reason },
-            }
-          : {
-              version: 1,
-              mode,
-              source: { in_progress: false },
-              pass,
-              complete: false,
-              writeMode,
-              resume,
-              restart: { reason },
-            };
+      // An unfinished state like any checkpoint's, at the start: the last proven cursor (incremental) or
+      // the top of the list, without the failed pass's count (the fresh pass proves its own).
+      const { expectedCount: _failedCount, ...unfinished } = stateFor(
+        mode === 'incremental' ? (lastComplete ?? {}) : { in_progress: false },
+        false,
+      );
+      const state: StoredStreamState = { ...unfinished, restart: { reason } };
       try {
         await writeLock.run(() => destination.commitState(stream.name, toStreamState(state)));
       } catch (err) {
         logger.error(
-          { stream: stream.name, err: globalRedactor.redact(String(err)) },
+          { err: globalRedactor.redact(String(err)) },
           'could not record that the next sync must start a fresh pass',
         );
       }
     }
   }
+}
+
+/**
+ * A write's schema changes in the summary, for batches and repairs alike. A table's creation is reported on
+ * its own: on a first run it is not a change of anything.
+ */
+function countSchemaChanges(summary: StreamSummary, changes: readonly SchemaChange[]): void {
+  let created = 0;
+  for (const c of changes) if (c.kind === 'create_table') created++;
+  summary.tablesCreated += created;
+  summary.schemaChanges += changes.length - created;
 }
 
 /** Where a stream's read starts, given its stored state. Shared by runSync and the Airbyte source runner. */

@@ -11,6 +11,7 @@ import { startHumaansSimulator } from '../../src/connectors/humaans/simulator/in
 import { loadConnector } from '../../src/connectors/registry.js';
 import { DeclarativeSource, resolveConnectorConfig } from '../../src/declarative/declarative-source.js';
 import type { SimulatorHandle } from '../../src/simulator/index.js';
+import { createLogger } from '../../src/util/log.js';
 import { queryDuckDb, tempDir } from '../helpers/duckdb.js';
 import { json, startFakeApi } from '../helpers/fake-api.js';
 import { humaansConfig, syncConnector } from '../helpers/humaans.js';
@@ -155,6 +156,47 @@ describe('detail endpoints', () => {
       expect(detailHits()).toEqual(['/api/users/3/', '/api/users/3/']);
       expect(await live()).toEqual(['1', '2', '3 deleted', '4', '5']);
     } finally {
+      await api.close();
+    }
+  });
+
+  it("fetchOne logs its retry warnings on the caller's logger (the stream's, carrying run and stream)", async () => {
+    let failed = false;
+    const api = await startFakeApi((req, res, origin) => {
+      const url = new URL(req.url!, origin);
+      if (url.pathname === '/api/users/5/' && !failed) {
+        failed = true;
+        return json(res, 503, { detail: 'try again' });
+      }
+      json(res, 200, { id: 5, first_name: 'five' });
+    });
+    const chunks: string[] = [];
+    const destination = {
+      write(chunk: string) {
+        chunks.push(String(chunk));
+        return true;
+      },
+    } as unknown as NodeJS.WritableStream;
+    const streamLog = createLogger({ destination, level: 'debug' }).child({
+      runId: 'run-1',
+      connector: 'hellobaton',
+      stream: 'users',
+    });
+    const connector = await loadConnector('hellobaton');
+    const source = new DeclarativeSource(connector, resolveConnectorConfig(connector, batonConfig(api.url)));
+    try {
+      expect(await source.fetchOne('users', { id: 5 }, { logger: streamLog })).toMatchObject({ id: 5 });
+      const warnings = chunks
+        .join('')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((l) => /^request failed/.test(String(l.msg)));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatchObject({ runId: 'run-1', connector: 'hellobaton', stream: 'users' });
+      expect(String(warnings[0]!.url)).toContain('/api/users/5/');
+    } finally {
+      await source.close();
       await api.close();
     }
   });

@@ -7,11 +7,9 @@
  * run of `maxEmptyPages` of them fails the pass), a link back to a page already read fails (LinkLoopGuard),
  * and no record may come twice in a pass (PassAudit, checked before the last page is yielded).
  */
-import { SourceError } from '../../errors.js';
-import { globalRedactor } from '../../util/redact.js';
 import { PassAudit } from './pass-audit.js';
 import type { PaginationContext, Paginator, RawPage } from './paginator.js';
-import { getPath, LinkLoopGuard, ReadAhead, resolveNextLink } from './paginator.js';
+import { emptyPagesError, getPath, LinkLoopGuard, ReadAhead, resolveNextLink } from './paginator.js';
 
 export interface NextLinkOptions {
   nextPath: string[];
@@ -52,12 +50,7 @@ export class NextLinkPaginator implements Paginator {
         const last = typeof next !== 'string' || next === '';
         if (!last && res.records.length === 0) {
           if (++emptyRun >= maxEmpty) {
-            const where = globalRedactor.redact(res.url.toString());
-            throw new SourceError(
-              'TRB_SOURCE_CONTRACT',
-              `${where}: ${emptyRun} empty pages in a row, each with a "next" link saying more; stopping instead of following them forever, and the pass cannot be proven complete`,
-              { details: { url: where, emptyPages: emptyRun, page: page + 1 } },
-            );
+            throw emptyPagesError(res.url, emptyRun, page + 1);
           }
         } else emptyRun = 0;
         audit.add(res.records);

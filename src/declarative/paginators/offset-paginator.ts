@@ -17,11 +17,9 @@
  *   The bound never moves backwards, and the requests of a pass are capped from the first `total`, so no
  *   server can make a pass loop.
  */
-import { SourceError } from '../../errors.js';
-import { globalRedactor } from '../../util/redact.js';
-import { countValue, PassAudit } from './pass-audit.js';
+import { countValue, PassAudit, pageCount } from './pass-audit.js';
 import type { FetchedPage, PaginationContext, Paginator, RawPage } from './paginator.js';
-import { getPath, ReadAhead } from './paginator.js';
+import { contractError, ReadAhead } from './paginator.js';
 
 export interface OffsetOptions {
   limitParam: string;
@@ -45,11 +43,6 @@ function compareCursors(a: string, b: string): number {
   const tb = Date.parse(b);
   if (!Number.isNaN(ta) && !Number.isNaN(tb)) return ta - tb;
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function contractError(url: URL, what: string, details: Record<string, unknown>): SourceError {
-  const where = globalRedactor.redact(url.toString());
-  return new SourceError('TRB_SOURCE_CONTRACT', `${where}: ${what}`, { details: { url: where, ...details } });
 }
 
 /**
@@ -124,7 +117,7 @@ export class OffsetPaginator implements Paginator {
       ahead.start(this.plainUrl(ctx, skip));
       let res = await ahead.take();
       if (resumable && audit.count !== undefined) {
-        const now = this.totalOf(res);
+        const now = pageCount(res, this.o.totalPath);
         if (now !== undefined && now !== audit.count) {
           // The list changed while the sync was down: the offsets already read no longer line up. Start
           // the pass over; every record is read (and stamped) again.
@@ -137,7 +130,7 @@ export class OffsetPaginator implements Paginator {
       for (;;) {
         const n = res.records.length;
         const firstIndex = skip;
-        audit.observeCount(this.totalOf(res), page + 1);
+        audit.observeCount(pageCount(res, this.o.totalPath), page + 1);
         audit.add(res.records);
         const total = audit.count;
         const step = res.endOfStream ? 'last' : end.after(res.url, skip, n, total);
@@ -168,10 +161,6 @@ export class OffsetPaginator implements Paginator {
     } finally {
       ahead.close();
     }
-  }
-
-  private totalOf(res: FetchedPage): number | undefined {
-    return this.o.totalPath && !res.endOfStream ? countValue(getPath(res.body, this.o.totalPath)) : undefined;
   }
 
   private plainUrl(ctx: PaginationContext, skip: number): URL {
@@ -229,7 +218,7 @@ export class OffsetPaginator implements Paginator {
         const recs = res.records;
         const n = recs.length;
         const atBound = bound;
-        const total = this.totalOf(res);
+        const total = pageCount(res, this.o.totalPath);
         if (requests === 1 && total !== undefined) {
           if (fullList) passCount = total;
           // Every request yields at least one record not yielded before (the checks below make sure), so
@@ -335,18 +324,23 @@ export class OffsetPaginator implements Paginator {
     cf: string,
     cursorOf: (r: Record<string, unknown>) => string,
   ): void {
+    // compareCursors' order, with each cursor parsed once: this runs on every record of the page.
+    const boundMs = bound === undefined ? Number.NaN : Date.parse(bound);
     let prev: string | undefined;
+    let prevMs = Number.NaN;
     for (let i = 0; i < res.records.length; i++) {
       const c = cursorOf(res.records[i]!);
-      if (Number.isNaN(Date.parse(c))) continue;
-      if (bound !== undefined && compareCursors(c, bound) < 0) {
+      const ms = Date.parse(c);
+      if (Number.isNaN(ms)) continue;
+      if (bound !== undefined && (Number.isNaN(boundMs) ? c < bound : ms < boundMs)) {
         throw contractError(
           res.url,
           `record ${i} of the page has ${cf} ${c}, below the bound ${bound} the request asked for: the server ignores the filter, so the keyset cannot advance; the pass cannot be proven complete`,
           { expected: `${cf} >= ${bound}`, seen: c, item: i },
         );
       }
-      if (prev !== undefined && compareCursors(c, prev) < 0) {
+      // `prev` is a date-time (others were skipped), so instants compare.
+      if (prev !== undefined && ms < prevMs) {
         throw contractError(
           res.url,
           `record ${i} of the page has ${cf} ${c} after ${prev}: the server does not sort by ${cf} as asked, so the keyset would skip records; the pass cannot be proven complete`,
@@ -354,6 +348,7 @@ export class OffsetPaginator implements Paginator {
         );
       }
       prev = c;
+      prevMs = ms;
     }
   }
 }

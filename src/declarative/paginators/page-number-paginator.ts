@@ -18,10 +18,8 @@
  *   count at the end (PassAudit); a failure throws before the last page is yielded.
  */
 import type { PaginationContext, Paginator, RawPage, FetchedPage } from './paginator.js';
-import { getPath, LinkLoopGuard, resolveNextLink } from './paginator.js';
-import { SourceError } from '../../errors.js';
-import { globalRedactor } from '../../util/redact.js';
-import { countValue, PassAudit } from './pass-audit.js';
+import { emptyPagesError, getPath, LinkLoopGuard, resolveNextLink } from './paginator.js';
+import { PassAudit, pageCount } from './pass-audit.js';
 
 export interface PageNumberOptions {
   pageParam: string;
@@ -74,7 +72,7 @@ export class PageNumberPaginator implements Paginator {
     let page = resume?.page ?? start;
     let res = await ctx.fetch(this.urlFor(ctx, page));
     if (resume?.count !== undefined) {
-      const now = this.countOf(res);
+      const now = pageCount(res, this.o.countPath);
       if (now !== undefined && now !== resume.count) {
         // The list changed while the sync was down: the pages already read no longer line up with the
         // ones still to read. Start the pass over; every record is read (and stamped) again.
@@ -120,7 +118,7 @@ export class PageNumberPaginator implements Paginator {
       for (;;) {
         const n = res.records.length;
         const firstIndex = audit.read;
-        audit.observeCount(this.countOf(res), page - start + 1);
+        audit.observeCount(pageCount(res, this.o.countPath), page - start + 1);
         audit.add(res.records);
         const count = audit.count;
         const next = this.nextOf(res);
@@ -139,12 +137,7 @@ export class PageNumberPaginator implements Paginator {
         }
         if (!last && n === 0) {
           if (++emptyRun >= maxEmpty) {
-            const url = globalRedactor.redact(res.url.toString());
-            throw new SourceError(
-              'TRB_SOURCE_CONTRACT',
-              `${url}: ${emptyRun} empty pages in a row, each with a "next" link saying more; stopping instead of following them forever, and the pass cannot be proven complete`,
-              { details: { url, emptyPages: emptyRun, page: page - start + 1 } },
-            );
+            throw emptyPagesError(res.url, emptyRun, page - start + 1);
           }
         } else emptyRun = 0;
 
@@ -208,10 +201,6 @@ export class PageNumberPaginator implements Paginator {
     } finally {
       dropPlan();
     }
-  }
-
-  private countOf(res: FetchedPage): number | undefined {
-    return this.o.countPath && !res.endOfStream ? countValue(getPath(res.body, this.o.countPath)) : undefined;
   }
 
   /** The body's `next`: a link, null when it says there is no more, undefined when it says nothing. */

@@ -114,6 +114,24 @@ export function getPath(body: unknown, path: string[]): unknown {
 }
 
 /**
+ * A pass that cannot be proven complete (TRB_SOURCE_CONTRACT), about `url`: shown readable and with secrets
+ * masked by displayUrl, as HTTP errors show theirs.
+ */
+export function contractError(url: URL, what: string, details: Record<string, unknown>): SourceError {
+  const where = displayUrl(url, globalRedactor);
+  return new SourceError('TRB_SOURCE_CONTRACT', `${where}: ${what}`, { details: { url: where, ...details } });
+}
+
+/** A run of `emptyPages` empty pages that each said more was coming, ending at `page` (1-based) of the pass. */
+export function emptyPagesError(url: URL, emptyPages: number, page: number): SourceError {
+  return contractError(
+    url,
+    `${emptyPages} empty pages in a row, each with a "next" link saying more; stopping instead of following them forever, and the pass cannot be proven complete`,
+    { emptyPages, page },
+  );
+}
+
+/**
  * Resolve a `next` link from a response body against the URL that answered. A link that is not a URL is
  * a bad response (never an internal error), and its text is redacted before it is shown: servers echo
  * credentials into their links.
@@ -122,10 +140,11 @@ export function resolveNextLink(next: string, current: URL): URL {
   try {
     return new URL(next, current);
   } catch {
+    const where = displayUrl(current, globalRedactor);
     throw new SourceError(
       'TRB_SOURCE_BAD_RESPONSE',
-      `${displayUrl(current, globalRedactor)} answered with a "next" link that is not a URL: ${JSON.stringify(globalRedactor.redact(next).slice(0, 200))}`,
-      { details: { url: displayUrl(current, globalRedactor) } },
+      `${where} answered with a "next" link that is not a URL: ${JSON.stringify(globalRedactor.redact(next).slice(0, 200))}`,
+      { details: { url: where } },
     );
   }
 }
@@ -151,10 +170,11 @@ export class LinkLoopGuard {
     key.searchParams.sort();
     const k = key.toString();
     if (this.seen.has(k)) {
+      const where = displayUrl(url, globalRedactor);
       throw new SourceError(
         'TRB_SOURCE_BAD_RESPONSE',
-        `the API's "next" links go round in a circle: ${displayUrl(url, globalRedactor)} was already read in this pass; stopping instead of reading the same pages forever`,
-        { details: { url: displayUrl(url, globalRedactor) } },
+        `the API's "next" links go round in a circle: ${where} was already read in this pass; stopping instead of reading the same pages forever`,
+        { details: { url: where } },
       );
     }
     this.seen.add(k);

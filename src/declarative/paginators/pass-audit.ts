@@ -9,8 +9,8 @@
  * (roughly 50–100 bytes a record: 100,000 records ≈ 10 MB). The set does not survive a resume; the read
  * count and the API's count do (see `state()`), so a resumed pass is still reconciled by count.
  */
-import { SourceError } from '../../errors.js';
-import { globalRedactor } from '../../util/redact.js';
+import type { SourceError } from '../../errors.js';
+import { contractError, type FetchedPage, getPath } from './paginator.js';
 
 export interface AuditState {
   /** Records read so far in the pass (duplicates included). */
@@ -25,6 +25,11 @@ export function countValue(v: unknown): number | undefined {
   return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }
 
+/** The count a page's body gives at `path` (`count`, `total`), when the paginator has one and the page has a body. */
+export function pageCount(res: FetchedPage, path: string[] | undefined): number | undefined {
+  return path && !res.endOfStream ? countValue(getPath(res.body, path)) : undefined;
+}
+
 export class PassAudit {
   private readCount: number;
   private apiCount: number | undefined;
@@ -33,7 +38,7 @@ export class PassAudit {
   private firstDuplicate: string | undefined;
 
   constructor(
-    /** The stream URL, for messages (redacted before it is shown). */
+    /** The stream URL, for messages (shown with displayUrl). */
     private readonly where: URL,
     private readonly idField: string | undefined,
     resumed?: AuditState,
@@ -120,7 +125,6 @@ export class PassAudit {
   }
 
   private error(what: string, details: Record<string, unknown>): SourceError {
-    const url = globalRedactor.redact(this.where.toString());
-    return new SourceError('TRB_SOURCE_CONTRACT', `${url}: ${what}`, { details: { url, ...details } });
+    return contractError(this.where, what, details);
   }
 }

@@ -15,6 +15,7 @@ import {
   type StreamState,
   type TableCount,
 } from '../destination.js';
+import { latestRunsSql, rowCountsSql, tableCount } from '../reader-sql.js';
 import { runRecord } from '../run-row.js';
 import { quoteIdent, quoteLiteral } from './duckdb-sql.js';
 
@@ -83,12 +84,7 @@ export class DuckDbReader implements DestinationReader {
   }
 
   async readRuns(namespace: string, limit: number): Promise<RunRecord[]> {
-    const rows = await this.rows(
-      `SELECT run_id, connector, started_at, ended_at, status, records_written, records_deleted, error, ` +
-        `CAST(summary AS VARCHAR) AS summary FROM ${this.table(namespace, 'runs')} ` +
-        `ORDER BY started_at DESC LIMIT ${Math.max(0, Math.floor(limit))}`,
-    );
-    return rows.map(runRecord);
+    return (await this.rows(latestRunsSql(this.table(namespace, 'runs'), limit))).map(runRecord);
   }
 
   async tableCounts(namespace: string): Promise<TableCount[]> {
@@ -99,10 +95,8 @@ export class DuckDbReader implements DestinationReader {
     const out: TableCount[] = [];
     for (const t of tables.map((r) => String(r.table_name))) {
       if (t.startsWith('_tributary_')) continue;
-      const [c] = await this.rows(
-        `SELECT count(*) AS n, count(*) FILTER (WHERE "_tributary_deleted") AS d FROM ${quoteIdent(namespace)}.${quoteIdent(t)}`,
-      );
-      out.push({ table: t, rows: Number(c?.n ?? 0), deleted: Number(c?.d ?? 0) });
+      const [c] = await this.rows(rowCountsSql(`${quoteIdent(namespace)}.${quoteIdent(t)}`));
+      out.push(tableCount(t, c));
     }
     return out;
   }

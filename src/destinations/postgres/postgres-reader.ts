@@ -13,6 +13,7 @@ import {
   type StreamState,
   type TableCount,
 } from '../destination.js';
+import { latestRunsSql, rowCountsSql, tableCount } from '../reader-sql.js';
 import { runRecord } from '../run-row.js';
 import { connectionSettings } from './postgres-connection.js';
 import { mapOpenError } from './postgres-errors.js';
@@ -68,12 +69,9 @@ export class PostgresReader implements DestinationReader {
   }
 
   async readRuns(namespace: string, limit: number): Promise<RunRecord[]> {
-    const rows = await this.query(
-      `SELECT run_id, connector, started_at, ended_at, status, records_written, records_deleted, error, summary
-         FROM ${qualify(namespace, BOOKKEEPING_TABLES.runs)} ORDER BY started_at DESC LIMIT $1`,
-      [Math.max(0, Math.floor(limit))],
+    return (await this.query(latestRunsSql(qualify(namespace, BOOKKEEPING_TABLES.runs), limit))).map(
+      runRecord,
     );
-    return rows.map(runRecord);
   }
 
   async tableCounts(namespace: string): Promise<TableCount[]> {
@@ -84,10 +82,8 @@ export class PostgresReader implements DestinationReader {
     );
     const out: TableCount[] = [];
     for (const { t } of tables) {
-      const [c] = await this.query<{ n: string; d: string }>(
-        `SELECT count(*) AS n, count(*) FILTER (WHERE "_tributary_deleted") AS d FROM ${qualify(namespace, t)}`,
-      );
-      out.push({ table: t, rows: Number(c?.n ?? 0), deleted: Number(c?.d ?? 0) });
+      const [c] = await this.query(rowCountsSql(qualify(namespace, t)));
+      out.push(tableCount(t, c));
     }
     return out;
   }

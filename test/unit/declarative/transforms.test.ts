@@ -409,6 +409,7 @@ describe('flattening collisions: both fields survive under deterministic names',
   it.each([
     ['fused', FUSED],
     ['flatten alone', [{ type: 'flatten', separator: '_' }] as TransformDef[]],
+    ['step by step', STEPS],
   ] as const)('a: {b} and a_b: a_b keeps the name, a.b goes to a_b__2 (%s)', (_, defs) => {
     const f = compileTransforms([...defs], ctx, []);
     const out = f({ a: { b: 'nested' }, a_b: 'flat' });
