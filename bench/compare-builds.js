@@ -39,7 +39,14 @@ const hellobaton = await startSim('hellobaton', { records, seed: 42, token: HB_K
 const { config, catalog } = inputs(humaans.baseUrl);
 const hbConfig = tempFile(
   'hellobaton.json',
-  JSON.stringify({ api_key: HB_KEY, company: 'bench', base_url: hellobaton.baseUrl, page_size: 100 }),
+  JSON.stringify({
+    api_key: HB_KEY,
+    company: 'bench',
+    base_url: hellobaton.baseUrl,
+    page_size: 100,
+    // A CPU measurement, not a rate-budget one: the simulator enforces no limit either.
+    requests_per_minute: 100000,
+  }),
 );
 
 function syncArgs(connector, configFile, stream, file) {
