@@ -1,5 +1,5 @@
 // `npm run bench [-- --quick] [-- --runs N] [-- --only cpu,incremental,postgres,peer,ratebudget] [-- --out FILE]
-//   [-- --save FILE.json] [-- --include FILE.json,…]`
+//   [-- --save FILE.json] [-- --include FILE.json,…] [-- --before DIR]`
 // Runs the benchmark scenarios side by side in one run (paired scenarios interleaved, A B A B) and writes
 // docs/benchmarks.md: a headline table against the targets, one section per scenario, and the hand-kept notes
 // in bench/notes.md (optimizations before/after, what limits each figure). Syncs and simulators run in
@@ -13,19 +13,22 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fmt, log, ROOT } from './lib.js';
 
-const SCENARIOS = ['cpu', 'incremental', 'postgres', 'peer', 'ratebudget'];
+const SCENARIOS = ['cpu', 'incremental', 'postgres', 'peer', 'ratebudget', 'verify'];
 const MODULES = {
   cpu: './scenarios/cpu-memory.js',
   incremental: './scenarios/incremental.js',
   postgres: './scenarios/postgres.js',
   peer: './scenarios/peer.js',
   ratebudget: './scenarios/rate-budget.js',
+  verify: './scenarios/verify.js',
 };
 
 const argv = process.argv.slice(2);
 const arg = (name) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
 const quick = argv.includes('--quick');
 const runs = Number(arg('--runs') ?? (quick ? 1 : 3));
+// Scenario 7 compares with another build of the CLI (a checkout of the previous commit, built).
+const before = arg('--before');
 const only = arg('--only')?.split(',') ?? SCENARIOS;
 for (const o of only)
   if (!SCENARIOS.includes(o)) throw new Error(`unknown scenario '${o}' (known: ${SCENARIOS.join(', ')})`);
@@ -41,7 +44,7 @@ const headline = [];
 for (const name of SCENARIOS.filter((s) => only.includes(s))) {
   const t = performance.now();
   const mod = await import(MODULES[name]);
-  const r = await mod.run({ quick, runs });
+  const r = await mod.run({ quick, runs, before });
   sections.push(r.section);
   headline.push(...r.headline);
   log(`   (${name}: ${fmt((performance.now() - t) / 1000, 1)} s)`);
