@@ -86,6 +86,8 @@ export class PageNumberPaginator implements Paginator {
     let size = resume?.size ?? asked;
     let learnedSize = resume !== undefined;
     let emptyRun = 0;
+    // Whether the page in hand is the second answer to the same request (see the empty-page rule below).
+    let askedAgain = false;
     let firstOfRun = true;
 
     // Parallel plan: pages after `page`, `concurrency` at a time, up to `lastPlanned`.
@@ -136,10 +138,19 @@ export class PageNumberPaginator implements Paginator {
           learnedSize = true;
         }
         if (!last && n === 0) {
+          if (!askedAgain) {
+            // An empty page while the server says more is a glitch or a lie: ask for the same page once
+            // more before moving on, so a glitch costs one request instead of the page's records (which
+            // would then be missing from the pass, and fail its proof).
+            askedAgain = true;
+            res = await ctx.fetch(res.url, lastPlanned === undefined ? undefined : signal);
+            continue;
+          }
           if (++emptyRun >= maxEmpty) {
             throw emptyPagesError(res.url, emptyRun, page - start + 1);
           }
         } else emptyRun = 0;
+        askedAgain = false;
 
         let expectedCount: number | undefined;
         if (last) expectedCount = audit.prove(page - start + 1);
