@@ -4,6 +4,17 @@ import { mayHoldUnsafeNumber, parseJsonBody } from '../../../src/http/json-body.
 import { ExactNumber, stringifyJson } from '../../../src/util/exact-number.js';
 
 describe('parseJsonBody', () => {
+  it('sends a body to the exact parser only for numbers that need it, not for exponent-like text in strings', () => {
+    // Ids and file names are full of `e123`; only a number token with a 3-digit exponent counts.
+    expect(mayHoldUnsafeNumber('{"id":"N1e452x","f":"certificate-e101.png","g":"a1e400"}')).toBe(false);
+    expect(mayHoldUnsafeNumber('{"a":1e400}')).toBe(true);
+    expect(mayHoldUnsafeNumber('{"a":[2.5E-308, 1]}')).toBe(true);
+    expect(mayHoldUnsafeNumber('{"a": -3e+999 }')).toBe(true);
+    expect(mayHoldUnsafeNumber('{"a":1e40,"b":0.1428571428571428571}')).toBe(false);
+    expect(mayHoldUnsafeNumber('{"a":0.00000000000000001}')).toBe(true);
+    expect(mayHoldUnsafeNumber('{"id":9007199254740993}')).toBe(true);
+  });
+
   it('takes the fast path (plain JSON.parse) when no number can be unsafe', () => {
     const text = '{"id":123456789012345,"f":1.25,"e":1e99,"s":"2024-01-15T12:34:56.789Z"}';
     expect(mayHoldUnsafeNumber(text)).toBe(false);
