@@ -391,6 +391,41 @@ export function describeDestinationConformance(name: string, makeDestination: Ma
       expect(logged.map((r) => r.run_id)).toEqual(['run-2']);
     });
 
+    it('records rename_collision with the source path for a disambiguated column, on create and on add', async () => {
+      const f = await setup();
+      const t1: TableSpec = {
+        stream: 'r',
+        primaryKey: ['id'],
+        columns: [
+          { name: 'id', type: 'bigint' },
+          { name: 'foo_bar', type: 'varchar' },
+          { name: 'foo_bar__2', type: 'varchar', sourcePath: 'fooBar' },
+        ],
+      };
+      const r1 = await f.dest.write(batch(t1, [{ id: 1, foo_bar: 'snake', foo_bar__2: 'camel' }]));
+      expect(r1.schemaChanges).toEqual([
+        { stream: 'r', kind: 'create_table' },
+        { stream: 'r', kind: 'rename_collision', column: 'foo_bar__2', sourcePath: 'fooBar' },
+      ]);
+      const t2: TableSpec = {
+        ...t1,
+        columns: [...t1.columns, { name: 'a_b__2', type: 'bigint', sourcePath: 'a.b' }],
+      };
+      const r2 = await f.dest.write(batch(t2, [{ id: 2, a_b__2: 7 }], { runId: 'run-2' }));
+      expect(r2.schemaChanges).toEqual([
+        { stream: 'r', kind: 'add_column', column: 'a_b__2', toType: 'bigint' },
+        { stream: 'r', kind: 'rename_collision', column: 'a_b__2', sourcePath: 'a.b' },
+      ]);
+      expect(
+        await f.query(
+          `SELECT run_id, column_name, source_path FROM ${f.table('_tributary_schema_changes')} WHERE kind = 'rename_collision' ORDER BY run_id`,
+        ),
+      ).toEqual([
+        { run_id: 'run-1', column_name: 'foo_bar__2', source_path: 'fooBar' },
+        { run_id: 'run-2', column_name: 'a_b__2', source_path: 'a.b' },
+      ]);
+    });
+
     it('widens bigint → double → varchar, boolean → varchar and timestamp → varchar without losing values', async () => {
       const f = await setup();
       const cols = (n: ColumnType, flag: ColumnType, at: ColumnType) =>

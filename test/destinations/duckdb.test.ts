@@ -741,42 +741,6 @@ describe('duckdb: exact numbers and disambiguated columns', () => {
     expect((err as DestinationError).message).toMatch(/column "v": value "twelve" is not a number/);
   });
 
-  it('records rename_collision with the source path for a disambiguated column, on create and on add', async () => {
-    const d = destination(join(dir(), 'renames.duckdb'));
-    await d.open();
-    const t1: TableSpec = {
-      stream: 'r',
-      primaryKey: ['id'],
-      columns: [
-        { name: 'id', type: 'bigint' },
-        { name: 'foo_bar', type: 'varchar' },
-        { name: 'foo_bar__2', type: 'varchar', sourcePath: 'fooBar' },
-      ],
-    };
-    const r1 = await d.write(batch(t1, [{ id: 1, foo_bar: 'snake', foo_bar__2: 'camel' }]));
-    expect(r1.schemaChanges).toEqual([
-      { stream: 'r', kind: 'create_table' },
-      { stream: 'r', kind: 'rename_collision', column: 'foo_bar__2', sourcePath: 'fooBar' },
-    ]);
-    const t2: TableSpec = {
-      ...t1,
-      columns: [...t1.columns, { name: 'a_b__2', type: 'bigint', sourcePath: 'a.b' }],
-    };
-    const r2 = await d.write(batch(t2, [{ id: 2, a_b__2: 7 }], { runId: 'run-2' }));
-    expect(r2.schemaChanges).toEqual([
-      { stream: 'r', kind: 'add_column', column: 'a_b__2', toType: 'bigint' },
-      { stream: 'r', kind: 'rename_collision', column: 'a_b__2', sourcePath: 'a.b' },
-    ]);
-    expect(
-      await d.query(
-        `select run_id, column_name, source_path from test._tributary_schema_changes where kind = 'rename_collision' order by run_id`,
-      ),
-    ).toEqual([
-      { run_id: 'run-1', column_name: 'foo_bar__2', source_path: 'fooBar' },
-      { run_id: 'run-2', column_name: 'a_b__2', source_path: 'a.b' },
-    ]);
-  });
-
   it('adds source_path to a schema-change log created before it existed', async () => {
     const path = join(dir(), 'old.duckdb');
     const db = await DuckDBInstance.create(path);

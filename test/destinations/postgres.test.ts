@@ -664,44 +664,6 @@ describePg('PostgresDestination', () => {
         const again = await d.write(batch({ table: spec('decimal', 'decimal'), rows: [{ id: 5, f: 1.5 }] }));
         expect(again.schemaChanges).toEqual([]);
       });
-
-      it('records rename_collision with the source path, on create and on add', async () => {
-        const schema = freshSchema();
-        const d = await opened(schema, { copyFormat });
-        const t1: TableSpec = {
-          stream: 'r',
-          primaryKey: ['id'],
-          columns: [
-            { name: 'id', type: 'bigint' },
-            { name: 'foo_bar', type: 'varchar' },
-            { name: 'foo_bar__2', type: 'varchar', sourcePath: 'fooBar' },
-          ],
-        };
-        const r1 = await d.write(
-          batch({ table: t1, rows: [{ id: 1, foo_bar: 'snake', foo_bar__2: 'camel' }] }),
-        );
-        expect(r1.schemaChanges).toEqual([
-          { stream: 'r', kind: 'create_table' },
-          { stream: 'r', kind: 'rename_collision', column: 'foo_bar__2', sourcePath: 'fooBar' },
-        ]);
-        const t2: TableSpec = {
-          ...t1,
-          columns: [...t1.columns, { name: 'a_b__2', type: 'bigint', sourcePath: 'a.b' }],
-        };
-        const r2 = await d.write(batch({ runId: 'run-2', table: t2, rows: [{ id: 2, a_b__2: 7 }] }));
-        expect(r2.schemaChanges).toEqual([
-          { stream: 'r', kind: 'add_column', column: 'a_b__2', toType: 'bigint' },
-          { stream: 'r', kind: 'rename_collision', column: 'a_b__2', sourcePath: 'a.b' },
-        ]);
-        expect(
-          await q(
-            `SELECT run_id, column_name, source_path FROM ${ident(schema)}._tributary_schema_changes WHERE kind = 'rename_collision' ORDER BY run_id`,
-          ),
-        ).toEqual([
-          { run_id: 'run-1', column_name: 'foo_bar__2', source_path: 'fooBar' },
-          { run_id: 'run-2', column_name: 'a_b__2', source_path: 'a.b' },
-        ]);
-      });
     },
   );
 
