@@ -46,9 +46,10 @@ export function runNode(script, args, { env = {}, nodeArgs = [], stdoutTo = 'pip
   });
 }
 
-/** Run the built CLI with args, with the same heap cap as the `tributary` bin's shebang. */
+/** Run the built CLI (this checkout's, or `opts.cli`) with args, with the same heap cap as the `tributary` bin's shebang. */
 export function runMeasured(args, opts = {}) {
-  return runNode(CLI, args, { ...opts, nodeArgs: ['--max-old-space-size=256', ...(opts.nodeArgs ?? [])] });
+  const cli = opts.cli ?? CLI;
+  return runNode(cli, args, { ...opts, nodeArgs: ['--max-old-space-size=256', ...(opts.nodeArgs ?? [])] });
 }
 
 export function tempFile(name, content) {

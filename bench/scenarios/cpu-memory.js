@@ -17,22 +17,25 @@ export function humaansConfig(baseUrl) {
 }
 
 /** One `tributary sync humaans --streams documents` into `destination`; throws unless it read every record. */
-export async function syncDocuments({ config, destination, namespace, records, label, extra = [] }) {
-  const r = await runMeasured([
-    'sync',
-    'humaans',
-    '--config',
-    config,
-    '--destination',
-    destination,
-    ...(namespace ? ['--namespace', namespace] : []),
-    '--streams',
-    'documents',
-    '--json',
-    '--batch-rows',
-    '20000',
-    ...extra,
-  ]);
+export async function syncDocuments({ config, destination, namespace, records, label, extra = [], cli }) {
+  const r = await runMeasured(
+    [
+      'sync',
+      'humaans',
+      '--config',
+      config,
+      '--destination',
+      destination,
+      ...(namespace ? ['--namespace', namespace] : []),
+      '--streams',
+      'documents',
+      '--json',
+      '--batch-rows',
+      '20000',
+      ...extra,
+    ],
+    { cli },
+  );
   if (r.code !== 0) throw new Error(`${label} failed (exit ${r.code}): ${r.stderr.slice(-2000)}`);
   const run = JSON.parse(r.stdout);
   const read = run.streams[0].records;
