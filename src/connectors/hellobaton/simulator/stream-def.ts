@@ -3,12 +3,13 @@
  * to generate record i, and what a mutation changes in it.
  *
  * Relations in Baton are absolute hyperlinks built from the request's Host (DRF's HyperlinkedRelatedField),
- * so records are generated with ORIGIN as a placeholder and the origin is filled in per response.
+ * so records are generated with the dialect's ORIGIN placeholder and the origin is filled in per response.
  */
+import { type DrfResourceDef, type DrfStamps, ORIGIN } from '../../../simulator/dialects/django-rest.js';
 import { hashString, type Rng } from '../../../simulator/prng.js';
 import { isoMicros } from '../../../simulator/timestamps.js';
 
-export const ORIGIN = '@@ORIGIN@@';
+export { ORIGIN };
 
 export const BATON_STREAMS = [
   'activity',
@@ -89,21 +90,13 @@ export class BatonRefs {
 }
 
 /** A record's stamps: both ms since the epoch. Streams without created/modified ignore them. */
-export interface BatonStamps {
-  created: number;
-  modified: number;
-}
+export type BatonStamps = DrfStamps;
 
-export interface BatonStreamDef {
+/** A Baton endpoint (templates and time_entries have no `modified`) with its share of the dataset. */
+export interface BatonStreamDef extends DrfResourceDef<BatonRefs> {
   name: BatonStreamName;
   /** Share of `records` this stream gets. */
   weight: number;
-  /** Whether records carry `modified` (templates and time_entries do not), which updates move forward. */
-  hasModified: boolean;
-  /** The JSON of the record with id i + 1. */
-  record(i: number, stamps: BatonStamps, refs: BatonRefs): string;
-  /** Make a visible change to a record being updated (the caller moves `modified`). */
-  touch(record: Record<string, unknown>, rng: Rng): void;
 }
 
 /** `created` and `modified` in DRF's form; equal instants get equal text. */
