@@ -89,7 +89,12 @@ export class DrfCollection<Ctx = unknown> {
       for (let i = 0; i < Math.min(this.data.base.size, FIELD_SAMPLE); i++) {
         const record = JSON.parse(this.data.base.json(i)) as Record<string, unknown>;
         for (const [k, v] of Object.entries(record)) {
-          if (k !== '_self' && typeof v === 'string' && v.startsWith(this.relationPrefix) && !v.includes('?')) {
+          if (
+            k !== '_self' &&
+            typeof v === 'string' &&
+            v.startsWith(this.relationPrefix) &&
+            !v.includes('?')
+          ) {
             relations.add(k);
           }
         }

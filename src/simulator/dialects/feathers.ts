@@ -19,7 +19,12 @@ import type { FeathersCollection } from './feathers-collection.js';
 import { deviantListPage } from './feathers-deviations.js';
 import { feathersError } from './feathers-errors.js';
 import { matches, order, RANGE_OPS, TIME_FIELDS, validFilters } from './feathers-filter.js';
-import { type FeathersPaginate, type FeathersQuery, type Filter, parseFeathersQuery } from './feathers-query.js';
+import {
+  type FeathersPaginate,
+  type FeathersQuery,
+  type Filter,
+  parseFeathersQuery,
+} from './feathers-query.js';
 
 export { FeathersCollection, type FeathersResourceDef } from './feathers-collection.js';
 export { feathersError } from './feathers-errors.js';
@@ -205,4 +210,3 @@ function scan(col: FeathersCollection, q: FeathersQuery, filters: Filter[]): Lis
   }
   return { total: hits.length, records: hits.slice(q.skip, q.skip + q.limit).map((h) => h.json) };
 }
-

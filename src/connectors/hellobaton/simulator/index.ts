@@ -12,6 +12,7 @@ import { SimulatorServer } from '../../../simulator/server.js';
 import type { TimelineShape } from '../../../simulator/timeline.js';
 import type {
   MutationResult,
+  SimulatorDemo,
   SimulatorFactory,
   SimulatorHandle,
   SimulatorOptions,
@@ -147,3 +148,9 @@ export async function startHellobatonSimulator(
 
 /** What the simulator kit discovers in this folder (src/simulator/registry.ts). */
 export const startSimulator: SimulatorFactory = startHellobatonSimulator;
+
+/** `tributary demo`: a full refresh every run (Baton lists have no change cursor). */
+export const demo: SimulatorDemo = {
+  token: 'demo-hellobaton-key',
+  config: (baseUrl) => ({ api_key: 'demo-hellobaton-key', company: 'demo', base_url: baseUrl }),
+};

@@ -10,7 +10,12 @@ import { MutationClock } from '../../../simulator/mutation-clock.js';
 import { hashInts, Rng } from '../../../simulator/prng.js';
 import { SimulatorServer } from '../../../simulator/server.js';
 import type { TimelineShape } from '../../../simulator/timeline.js';
-import type { SimulatorFactory, SimulatorHandle, SimulatorOptions } from '../../../simulator/types.js';
+import type {
+  SimulatorDemo,
+  SimulatorFactory,
+  SimulatorHandle,
+  SimulatorOptions,
+} from '../../../simulator/types.js';
 import { humaansDialect } from './dialect.js';
 import { type HumaansStreamDef, type HumaansStreamName, Refs } from './stream-def.js';
 import { companies } from './streams/companies.js';
@@ -97,3 +102,16 @@ export async function startHumaansSimulator(opts: SimulatorOptions = {}): Promis
 
 /** What the simulator kit discovers in this folder (src/simulator/registry.ts). */
 export const startSimulator: SimulatorFactory = startHumaansSimulator;
+
+/** `tributary demo`: pages of 250, all history on the first run, then increments. */
+export const demo: SimulatorDemo = {
+  token: 'demo-humaans-token',
+  config: (baseUrl) => ({
+    api_token: 'demo-humaans-token',
+    base_url: baseUrl,
+    initial_sync_days: 0,
+    max_records_per_page: 250,
+  }),
+  mutateStream: 'documents',
+  incremental: 'updatedAt, 5-minute lookback',
+};
