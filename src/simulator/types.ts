@@ -124,7 +124,7 @@ export interface SimulatorHandle {
 
 export type SimulatorFactory = (opts?: SimulatorOptions) => Promise<SimulatorHandle>;
 
-/** How `tributary demo` syncs a connector against its simulator (exported as `demo` by the simulator module). */
+/** How `tributary demo` syncs a connector against its simulator (the simulator module's `demo` export). */
 export interface SimulatorDemo {
   /** The credential the demo starts the simulator with and puts in the config. */
   token: string;

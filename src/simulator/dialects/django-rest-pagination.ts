@@ -1,6 +1,7 @@
 /**
  * DRF PageNumberPagination with `page_size_query_param`: `page` (1-based, or "last"), `page_size` (default
- * 100, capped at the API's max_page_size), and absolute next/previous links that keep every other query parameter.
+ * 100, capped at the API's max_page_size), and absolute next/previous links that keep every other query
+ * parameter.
  */
 import { parseIntParam } from '../query.js';
 

@@ -38,7 +38,7 @@ export interface ListResult {
   records: string[];
 }
 
-/** A route of the connector's own under the prefix (`/api/me`): answered for a valid credential, never a list. */
+/** A route of the connector's own under the prefix (`/api/me`): for a valid credential; never a list. */
 export type FeathersExtraRoute = (req: SimRequest) => SimResponse;
 
 export interface FeathersDialectOptions {
