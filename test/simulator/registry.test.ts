@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listConnectors } from '../../src/connectors/registry.js';
+import { listConnectors, loadConnector } from '../../src/connectors/registry.js';
 import { findSimulators, simulatorEntries, simulators } from '../../src/simulator/registry.js';
 import { humaansGet } from './helpers.js';
 
@@ -34,6 +34,23 @@ describe('shipped simulators', () => {
       expect(mod.demo?.config('http://127.0.0.1:1/api'), e.name).toMatchObject({
         base_url: 'http://127.0.0.1:1/api',
       });
+    }
+  });
+
+  it('each simulator serves every stream its manifest reads, and the stream the demo changes', async () => {
+    for (const e of simulatorEntries.values()) {
+      const { manifest } = await loadConnector(e.name);
+      const mod = await e.load();
+      const sim = await mod.startSimulator({ records: 30, seed: 3, rateLimitPerMinute: 0 });
+      try {
+        expect(sim.streams(), e.name).toEqual(expect.arrayContaining(manifest.streams.map((s) => s.name)));
+        for (const s of manifest.streams)
+          expect(sim.records(s.name).length, `${e.name} ${s.name}`).toBeGreaterThan(0);
+        if (mod.demo?.mutateStream !== undefined)
+          expect(sim.streams(), e.name).toContain(mod.demo.mutateStream);
+      } finally {
+        await sim.close();
+      }
     }
   });
 
