@@ -7,6 +7,7 @@ import type { ContractPlan } from '../../../simulator/contract.js';
 import { type DrfCollection, djangoRestDialect } from '../../../simulator/dialects/django-rest.js';
 import type { MutationClock } from '../../../simulator/mutation-clock.js';
 import type { Dialect } from '../../../simulator/server.js';
+import { API_PREFIX } from './stream-def.js';
 
 export interface BatonDialectOptions {
   collections: ReadonlyMap<string, DrfCollection>;
@@ -20,7 +21,7 @@ export interface BatonDialectOptions {
 
 export function batonDialect(opts: BatonDialectOptions): Dialect {
   return djangoRestDialect({
-    prefix: 'api',
+    prefix: API_PREFIX,
     collections: opts.collections,
     reserved: ['api_key'],
     pageSizeMax: opts.pageSizeMax,

@@ -18,7 +18,13 @@ import type {
   SimulatorOptions,
 } from '../../../simulator/types.js';
 import { batonDialect } from './dialect.js';
-import { BATON_STREAMS, BatonRefs, type BatonStreamDef, type BatonStreamName } from './stream-def.js';
+import {
+  API_PREFIX,
+  BATON_STREAMS,
+  BatonRefs,
+  type BatonStreamDef,
+  type BatonStreamName,
+} from './stream-def.js';
 import { activity } from './streams/activity.js';
 import { comments } from './streams/comments.js';
 import { companies } from './streams/companies.js';
@@ -99,7 +105,7 @@ export async function startHellobatonSimulator(
         size: sizes[name],
         ctx: refs,
         history: HISTORY,
-        prefix: 'api',
+        prefix: API_PREFIX,
         dataModes: contract.data,
       }),
     );
@@ -133,7 +139,7 @@ export async function startHellobatonSimulator(
   let mutations = 0;
 
   return makeHandle(server, {
-    baseUrl: `${server.origin}/api/`,
+    baseUrl: `${server.origin}/${API_PREFIX}/`,
     contract,
     mutate: (m) => {
       const col = lookup(m.stream ?? 'tasks');

@@ -11,6 +11,9 @@ import { isoMicros } from '../../../simulator/timestamps.js';
 
 export { ORIGIN };
 
+/** The router's prefix: every endpoint and every link is under `/api/`. */
+export const API_PREFIX = 'api';
+
 export const BATON_STREAMS = [
   'activity',
   'companies',
@@ -65,7 +68,7 @@ export class BatonRefs {
   }
 
   url(stream: BatonStreamName, id: number): string {
-    return `${ORIGIN}/api/${stream}/${id}/`;
+    return `${ORIGIN}/${API_PREFIX}/${stream}/${id}/`;
   }
 
   /** The hyperlink of a random existing record of `stream`. */
@@ -75,7 +78,7 @@ export class BatonRefs {
 
   /** A filtered list link such as `…/api/tasks/?project=7`, as the `*_list` fields carry. */
   list(resource: string, field: string, id: number): string {
-    return `${ORIGIN}/api/${resource}/?${field}=${id}`;
+    return `${ORIGIN}/${API_PREFIX}/${resource}/?${field}=${id}`;
   }
 
   /** Per-stream seed salt (memoised: it is asked for once per generated record). */
