@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { listConnectors } from '../connectors/registry.js';
+import type { SimulatorDemo, SimulatorFactory } from '../simulator/types.js';
 import { parseIntOption } from './common.js';
 import { checkDemoSchema, claimDemoSchema } from './demo-ownership.js';
 import { peekTables } from './demo-preview.js';
@@ -22,26 +23,11 @@ interface DemoOptions {
   connectors?: string;
 }
 
-/** What each simulator needs in its connector config, and a token it accepts. */
-const DEMO_CONFIGS: Record<string, (baseUrl: string) => Record<string, unknown>> = {
-  humaans: (baseUrl) => ({
-    api_token: 'demo-humaans-token',
-    base_url: baseUrl,
-    initial_sync_days: 0,
-    max_records_per_page: 250,
-  }),
-  hellobaton: (baseUrl) => ({ api_key: 'demo-hellobaton-key', company: 'demo', base_url: baseUrl }),
-};
 /** The demo's own file: a real sync's default (./tributary.duckdb) is never touched. */
 export const DEMO_DESTINATION = 'duckdb:./tributary-demo.duckdb';
 
 /** Up to this dataset size the header counts every record it will sync (counting materialises them). */
 const COUNT_LIMIT = 100_000;
-
-const DEMO_TOKENS: Record<string, string> = {
-  humaans: 'demo-humaans-token',
-  hellobaton: 'demo-hellobaton-key',
-};
 
 export function registerDemo(program: Command): void {
   program
@@ -66,10 +52,16 @@ export function registerDemo(program: Command): void {
 }
 
 export async function runDemo(o: DemoOptions): Promise<number> {
-  const { simulators } = await import('../simulator/registry.js');
+  const { simulatorEntries } = await import('../simulator/registry.js');
   const destination = o.destination ?? DEMO_DESTINATION;
   const records = o.records ?? 5000;
-  const names = listConnectors().filter((n) => n in simulators && n in DEMO_CONFIGS);
+  // Every connector whose simulator module says how to demo it, found by folder like the manifests.
+  const demos = new Map<string, { start: SimulatorFactory; demo: SimulatorDemo }>();
+  for (const name of listConnectors()) {
+    const mod = await simulatorEntries.get(name)?.load();
+    if (mod?.demo) demos.set(name, { start: mod.startSimulator, demo: mod.demo });
+  }
+  const names = [...demos.keys()];
   // Refuse before anything is written if any schema belongs to someone else.
   for (const name of names) await checkDemoSchema(destination, name);
   const dir = mkdtempSync(join(tmpdir(), 'tributary-demo-'));
@@ -77,11 +69,12 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   let failed = false;
   try {
     for (const name of names) {
-      const sim = await simulators[name]!({
+      const { start, demo } = demos.get(name)!;
+      const sim = await start({
         port: 0,
         seed: 42,
         records,
-        token: DEMO_TOKENS[name],
+        token: demo.token,
         rateLimitPerMinute: 0,
       });
       try {
@@ -91,12 +84,15 @@ export async function runDemo(o: DemoOptions): Promise<number> {
         const lines: string[] = [];
         if (run > 1) {
           // The simulator restarts from the same seed each time; mutate it so this sync has changes to find.
-          const stream = streams[name === 'humaans' ? streams.indexOf('documents') : 0] ?? streams[0]!;
+          const stream =
+            demo.mutateStream !== undefined && streams.includes(demo.mutateStream)
+              ? demo.mutateStream
+              : streams[0]!;
           const m = sim.mutate({ creates: 5, updates: 20, deletes: 3, stream, seed: Date.now() % 100_000 });
           lines.push(
             `run ${run}: mutated ${stream} in the simulator: ${m.created.length} created, ${m.updated.length} updated, ${m.deleted.length} deleted`,
-            name === 'humaans'
-              ? 'running an incremental sync: only what changed since the cursor (updatedAt, 5-minute lookback)…'
+            demo.incremental !== undefined
+              ? `running an incremental sync: only what changed since the cursor (${demo.incremental})…`
               : 'running a full refresh of every record (rows not seen are soft-deleted)…',
           );
         }
@@ -111,14 +107,14 @@ export async function runDemo(o: DemoOptions): Promise<number> {
         if (run === 1) {
           const all = total === undefined ? 'every record' : `all ${total.toLocaleString('en-US')} records`;
           lines.push(
-            name === 'humaans'
+            demo.incremental !== undefined
               ? `run 1: initial sync of ${all} (all history)…`
               : `run 1: full refresh of ${all}…`,
           );
         }
         for (const l of lines) say(l);
         const configPath = join(dir, `${name}.json`);
-        writeFileSync(configPath, JSON.stringify(DEMO_CONFIGS[name]!(sim.baseUrl)));
+        writeFileSync(configPath, JSON.stringify(demo.config(sim.baseUrl)));
         const started = new Date();
         const summary = await syncCommand(name, { config: configPath, destination });
         failed ||= summary.status !== 'succeeded';

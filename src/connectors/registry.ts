@@ -1,6 +1,7 @@
 /**
  * Finding and loading connectors. A connector is one folder under src/connectors/: `manifest.yaml`,
- * `schemas/*.json`, `simulator/`, `README.md`, and optionally `components.ts` (code components).
+ * `schemas/*.json`, `README.md`, optionally `components.ts` (code components) and a simulator module
+ * (`simulator/index.ts` or `simulator.ts`, found by src/simulator/registry.ts).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -15,9 +16,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** Connector folders with their manifests live in src/ (also when running from dist/). */
 export const CONNECTORS_DIR = join(here, '..', '..', 'src', 'connectors');
 
-export function listConnectors(): string[] {
-  return readdirSync(CONNECTORS_DIR, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && existsSync(join(CONNECTORS_DIR, d.name, 'manifest.yaml')))
+/** The connector folders (those holding a manifest.yaml) in `dir`, by name. */
+export function listConnectors(dir: string = CONNECTORS_DIR): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(dir, d.name, 'manifest.yaml')))
     .map((d) => d.name)
     .sort();
 }

@@ -16,7 +16,7 @@ import { hashInts, hashString, Rng } from './prng.js';
 
 /** How list requests deviate (switchable at runtime). */
 export type ContractBehaviour =
-  /** The server caps the page size below what was asked (Hellobaton page_size → 25, Humaans $limit → 100). */
+  /** The server caps the page size below what was asked (Django REST page_size → 25, Feathers $limit → 100). */
   | 'cap-page-size'
   /** `count` / `total` says half of what there is; `next` stays right. */
   | 'count-low'
@@ -24,11 +24,11 @@ export type ContractBehaviour =
   | 'count-high'
   /** Now and then a page in the middle of the list comes back with no records but with its `next` link. */
   | 'empty-page'
-  /** Ties in the sort order are reordered on every request (Humaans: only the first `$sort` key is honoured). */
+  /** Ties in the sort order are reordered on every request (Feathers: only the first `$sort` key is honoured). */
   | 'unstable-sort'
-  /** `$sort` is ignored: records come in the default (creation) order. Humaans only. */
+  /** `$sort` is ignored: records come in the default (creation) order. Feathers dialect only. */
   | 'ignore-sort'
-  /** Range filters on `updatedAt` (`updatedAt[$gte]`, ...) are ignored. Humaans only. */
+  /** Range filters on `updatedAt` (`updatedAt[$gte]`, ...) are ignored. Feathers dialect only. */
   | 'ignore-filter'
   /** Before every list request but a stream's first, a new record appears at the front of the list. */
   | 'drift-insert'
@@ -39,13 +39,13 @@ export type ContractBehaviour =
 
 /** How the data deviates (fixed at start). */
 export type ContractData =
-  /** Integers beyond 2^53: Hellobaton ids start at 2^53 + 1, every record gets a `legacyNumber` past 2^53. */
+  /** Integers beyond 2^53: Django REST ids start at 2^53 + 1, every record gets a `legacyNumber` past 2^53. */
   | 'big-ids'
   /** A `magnitude` field with numbers beyond the double range (`1e400`, `-3e999`) among ordinary ones. */
   | 'huge-numbers'
   /** Fields that flatten to one column name: `fooBar` and `foo_bar`, `a: {b}` and `a_b`. */
   | 'colliding-names'
-  /** Humaans: `updatedAt` stamps come in groups of five equal ones, generated and changed records alike (ties to sort). */
+  /** Feathers: `updatedAt` stamps come in groups of five equal ones, generated and changed records alike (ties to sort). */
   | 'tied-timestamps';
 
 export type ContractMode = ContractBehaviour | ContractData;

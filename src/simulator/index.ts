@@ -1,6 +1,8 @@
-/** The simulator kit: what connector simulators are built from, and the handle tests drive them with. */
-export { startHellobatonSimulator } from '../connectors/hellobaton/simulator/index.js';
-export { startHumaansSimulator } from '../connectors/humaans/simulator/index.js';
+/**
+ * The simulator kit: what connector simulators are built from (the HTTP server, data, faults, contract
+ * deviations, and API-style dialects), how they are found, and the handle tests drive them with. The kit
+ * imports no connector: each connector folder exports its own simulator (see registry.ts).
+ */
 export { ALL_FAULT_KINDS, FaultPlan, QUICK_FAULT_KINDS, faultStatus, performFault } from './faults.js';
 export {
   ALL_CONTRACT_MODES,
@@ -11,6 +13,26 @@ export {
   parseContractModes,
   parseExact,
 } from './contract.js';
+export {
+  DrfCollection,
+  type DrfAuth,
+  type DrfDialectOptions,
+  type DrfResourceDef,
+  type DrfStamps,
+  djangoRestDialect,
+  drfError,
+  ORIGIN,
+  throttled,
+} from './dialects/django-rest.js';
+export {
+  FeathersCollection,
+  type FeathersDialectOptions,
+  type FeathersPaginate,
+  type FeathersResourceDef,
+  feathersDialect,
+  feathersError,
+  feathersJson,
+} from './dialects/feathers.js';
 export { makeHandle, type VendorParts } from './handle.js';
 export { jsonPage } from './json-page.js';
 export { asciiJson, JsonWriter, jsonNumberText } from './json-writer.js';
@@ -22,7 +44,13 @@ export { Prefetcher } from './prefetch.js';
 export { hash3, hashInts, hashString, mix32, Rng, recordRng, unmix32 } from './prng.js';
 export { type ParsedQuery, parseIntParam, parseQuery, splitBracketKey } from './query.js';
 export { type RateDecision, SlidingWindowLimiter } from './rate-limiter.js';
-export { simulators } from './registry.js';
+export {
+  findSimulators,
+  type SimulatorEntry,
+  type SimulatorModule,
+  simulatorEntries,
+  simulators,
+} from './registry.js';
 export { REQUEST_LOG_CAPACITY, RequestLog } from './request-log.js';
 export { serveSimulator } from './serve.js';
 export {
@@ -46,6 +74,7 @@ export type {
   MutationRequest,
   MutationResult,
   RequestLogEntry,
+  SimulatorDemo,
   SimulatorFactory,
   SimulatorHandle,
   SimulatorOptions,

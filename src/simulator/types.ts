@@ -123,3 +123,18 @@ export interface SimulatorHandle {
 }
 
 export type SimulatorFactory = (opts?: SimulatorOptions) => Promise<SimulatorHandle>;
+
+/** How `tributary demo` syncs a connector against its simulator (the simulator module's `demo` export). */
+export interface SimulatorDemo {
+  /** The credential the demo starts the simulator with and puts in the config. */
+  token: string;
+  /** The connector config that points the connector at the simulator listening at `baseUrl`. */
+  config(baseUrl: string): Record<string, unknown>;
+  /** The stream the demo changes before a second run. Default: the first of `streams()`. */
+  mutateStream?: string;
+  /**
+   * How an incremental read follows changes (e.g. 'updatedAt, 5-minute lookback'), when it does; without
+   * it the demo says the connector re-reads everything.
+   */
+  incremental?: string;
+}

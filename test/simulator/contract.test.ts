@@ -3,13 +3,13 @@
  * names and nothing else, deterministically, and can be switched at runtime.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { startHellobatonSimulator } from '../../src/connectors/hellobaton/simulator/index.js';
+import { startHumaansSimulator } from '../../src/connectors/humaans/simulator/index.js';
 import {
   BIG_ID_BASE,
   JsonWriter,
   parseContractModes,
   type SimulatorHandle,
-  startHellobatonSimulator,
-  startHumaansSimulator,
 } from '../../src/simulator/index.js';
 import { get, humaansGet, withKey } from './helpers.js';
 

@@ -4,14 +4,27 @@
  * demand; links point back at whatever host the client dialled.
  */
 import { ContractPlan } from '../../../simulator/contract.js';
+import { DrfCollection } from '../../../simulator/dialects/django-rest.js';
 import { makeHandle } from '../../../simulator/handle.js';
 import { MutationClock } from '../../../simulator/mutation-clock.js';
 import { hashInts, Rng } from '../../../simulator/prng.js';
 import { SimulatorServer } from '../../../simulator/server.js';
-import type { MutationResult, SimulatorHandle, SimulatorOptions } from '../../../simulator/types.js';
-import { BatonCollection } from './collection.js';
+import type { TimelineShape } from '../../../simulator/timeline.js';
+import type {
+  MutationResult,
+  SimulatorDemo,
+  SimulatorFactory,
+  SimulatorHandle,
+  SimulatorOptions,
+} from '../../../simulator/types.js';
 import { batonDialect } from './dialect.js';
-import { BATON_STREAMS, BatonRefs, type BatonStreamDef, type BatonStreamName } from './stream-def.js';
+import {
+  API_PREFIX,
+  BATON_STREAMS,
+  BatonRefs,
+  type BatonStreamDef,
+  type BatonStreamName,
+} from './stream-def.js';
 import { activity } from './streams/activity.js';
 import { comments } from './streams/comments.js';
 import { companies } from './streams/companies.js';
@@ -50,6 +63,9 @@ const DEFS: Record<BatonStreamName, BatonStreamDef> = {
   project_users: projectUsers,
 };
 
+/** Baton history: from January 2023, about twenty months. */
+const HISTORY: TimelineShape = { epochMs: Date.UTC(2023, 0, 1), spanMs: 600 * 86_400_000, unitMs: 1 };
+
 export const DEFAULT_HELLOBATON_KEY = 'sim-key';
 export const DEFAULT_FORBIDDEN_KEY = 'forbidden-key';
 /** Baton's documented limit: 1000 requests per minute per API key. */
@@ -76,13 +92,24 @@ export async function startHellobatonSimulator(
 ): Promise<SimulatorHandle> {
   const seed = opts.seed ?? 42;
   const sizes = hellobatonSizes(opts.records ?? 1000);
-  const collections = new Map<string, BatonCollection>();
+  const collections = new Map<string, DrfCollection<BatonRefs>>();
   const contract = new ContractPlan(opts.contract, seed);
   const refs = new BatonRefs(seed, opts.company ?? 'acme', sizes, (stream, index) =>
-    (collections.get(stream) as BatonCollection).data.base.json(index),
+    (collections.get(stream) as DrfCollection<BatonRefs>).data.base.json(index),
   );
-  for (const name of BATON_STREAMS)
-    collections.set(name, new BatonCollection(DEFS[name], sizes[name], refs, contract.data));
+  for (const name of BATON_STREAMS) {
+    collections.set(
+      name,
+      new DrfCollection(DEFS[name], {
+        seed,
+        size: sizes[name],
+        ctx: refs,
+        history: HISTORY,
+        prefix: API_PREFIX,
+        dataModes: contract.data,
+      }),
+    );
+  }
   const clock = new MutationClock(Math.max(...[...collections.values()].map((c) => c.generatedUntil)) + 1);
 
   const server = await SimulatorServer.start(
@@ -104,7 +131,7 @@ export async function startHellobatonSimulator(
     },
   );
 
-  const lookup = (stream: string): BatonCollection => {
+  const lookup = (stream: string): DrfCollection<BatonRefs> => {
     const col = collections.get(stream);
     if (!col) throw new Error(`unknown Hellobaton stream '${stream}' (known: ${BATON_STREAMS.join(', ')})`);
     return col;
@@ -112,7 +139,7 @@ export async function startHellobatonSimulator(
   let mutations = 0;
 
   return makeHandle(server, {
-    baseUrl: `${server.origin}/api/`,
+    baseUrl: `${server.origin}/${API_PREFIX}/`,
     contract,
     mutate: (m) => {
       const col = lookup(m.stream ?? 'tasks');
@@ -124,3 +151,12 @@ export async function startHellobatonSimulator(
     streams: () => [...BATON_STREAMS],
   });
 }
+
+/** What the simulator kit discovers in this folder (src/simulator/registry.ts). */
+export const startSimulator: SimulatorFactory = startHellobatonSimulator;
+
+/** `tributary demo`: a full refresh every run (Baton lists have no change cursor). */
+export const demo: SimulatorDemo = {
+  token: 'demo-hellobaton-key',
+  config: (baseUrl) => ({ api_key: 'demo-hellobaton-key', company: 'demo', base_url: baseUrl }),
+};

@@ -3,12 +3,16 @@
  * to generate record i, and what a mutation changes in it.
  *
  * Relations in Baton are absolute hyperlinks built from the request's Host (DRF's HyperlinkedRelatedField),
- * so records are generated with ORIGIN as a placeholder and the origin is filled in per response.
+ * so records are generated with the dialect's ORIGIN placeholder and the origin is filled in per response.
  */
+import { type DrfResourceDef, type DrfStamps, ORIGIN } from '../../../simulator/dialects/django-rest.js';
 import { hashString, type Rng } from '../../../simulator/prng.js';
 import { isoMicros } from '../../../simulator/timestamps.js';
 
-export const ORIGIN = '@@ORIGIN@@';
+export { ORIGIN };
+
+/** The router's prefix: every endpoint and every link is under `/api/`. */
+export const API_PREFIX = 'api';
 
 export const BATON_STREAMS = [
   'activity',
@@ -64,7 +68,7 @@ export class BatonRefs {
   }
 
   url(stream: BatonStreamName, id: number): string {
-    return `${ORIGIN}/api/${stream}/${id}/`;
+    return `${ORIGIN}/${API_PREFIX}/${stream}/${id}/`;
   }
 
   /** The hyperlink of a random existing record of `stream`. */
@@ -74,7 +78,7 @@ export class BatonRefs {
 
   /** A filtered list link such as `…/api/tasks/?project=7`, as the `*_list` fields carry. */
   list(resource: string, field: string, id: number): string {
-    return `${ORIGIN}/api/${resource}/?${field}=${id}`;
+    return `${ORIGIN}/${API_PREFIX}/${resource}/?${field}=${id}`;
   }
 
   /** Per-stream seed salt (memoised: it is asked for once per generated record). */
@@ -89,21 +93,13 @@ export class BatonRefs {
 }
 
 /** A record's stamps: both ms since the epoch. Streams without created/modified ignore them. */
-export interface BatonStamps {
-  created: number;
-  modified: number;
-}
+export type BatonStamps = DrfStamps;
 
-export interface BatonStreamDef {
+/** A Baton endpoint (templates and time_entries have no `modified`) with its share of the dataset. */
+export interface BatonStreamDef extends DrfResourceDef<BatonRefs> {
   name: BatonStreamName;
   /** Share of `records` this stream gets. */
   weight: number;
-  /** Whether records carry `modified` (templates and time_entries do not), which updates move forward. */
-  hasModified: boolean;
-  /** The JSON of the record with id i + 1. */
-  record(i: number, stamps: BatonStamps, refs: BatonRefs): string;
-  /** Make a visible change to a record being updated (the caller moves `modified`). */
-  touch(record: Record<string, unknown>, rng: Rng): void;
 }
 
 /** `created` and `modified` in DRF's form; equal instants get equal text. */

@@ -4,12 +4,18 @@
  * 1), companies = 3. Every record is generated from (seed, index) on demand.
  */
 import { ContractPlan, TIE_GROUP } from '../../../simulator/contract.js';
+import { FeathersCollection } from '../../../simulator/dialects/feathers.js';
 import { makeHandle } from '../../../simulator/handle.js';
 import { MutationClock } from '../../../simulator/mutation-clock.js';
 import { hashInts, Rng } from '../../../simulator/prng.js';
 import { SimulatorServer } from '../../../simulator/server.js';
-import type { SimulatorHandle, SimulatorOptions } from '../../../simulator/types.js';
-import { HumaansCollection } from './collection.js';
+import type { TimelineShape } from '../../../simulator/timeline.js';
+import type {
+  SimulatorDemo,
+  SimulatorFactory,
+  SimulatorHandle,
+  SimulatorOptions,
+} from '../../../simulator/types.js';
 import { humaansDialect } from './dialect.js';
 import { type HumaansStreamDef, type HumaansStreamName, Refs } from './stream-def.js';
 import { companies } from './streams/companies.js';
@@ -30,6 +36,9 @@ export const HUMAANS_STREAMS: readonly HumaansStreamDef[] = [
 
 export const DEFAULT_HUMAANS_TOKEN = 'sim-token';
 
+/** Humaans history: from June 2024, about a year and a half, stamped in whole seconds. */
+const HISTORY: TimelineShape = { epochMs: Date.UTC(2024, 5, 1), spanMs: 540 * 86_400_000, unitMs: 1000 };
+
 export async function startHumaansSimulator(opts: SimulatorOptions = {}): Promise<SimulatorHandle> {
   const seed = opts.seed ?? 42;
   const records = opts.records ?? 1000;
@@ -39,8 +48,18 @@ export async function startHumaansSimulator(opts: SimulatorOptions = {}): Promis
   >;
   const refs = new Refs(seed, sizes);
   const contract = new ContractPlan(opts.contract, seed);
-  const collections = new Map<string, HumaansCollection>(
-    HUMAANS_STREAMS.map((d) => [d.name, new HumaansCollection(d, sizes[d.name], refs, contract.data)]),
+  const collections = new Map<string, FeathersCollection<Refs>>(
+    HUMAANS_STREAMS.map((d) => [
+      d.name,
+      new FeathersCollection(d, {
+        seed,
+        size: sizes[d.name],
+        ctx: refs,
+        ids: refs.ids(d.name),
+        history: HISTORY,
+        dataModes: contract.data,
+      }),
+    ]),
   );
   const byPath = new Map([...collections.values()].map((c) => [c.def.path, c]));
   const clock = new MutationClock(
@@ -60,7 +79,7 @@ export async function startHumaansSimulator(opts: SimulatorOptions = {}): Promis
     },
   );
 
-  const lookup = (stream: string): HumaansCollection => {
+  const lookup = (stream: string): FeathersCollection<Refs> => {
     const col = collections.get(stream.replace(/-/g, '_'));
     if (!col)
       throw new Error(`unknown Humaans stream '${stream}' (known: ${[...collections.keys()].join(', ')})`);
@@ -80,3 +99,19 @@ export async function startHumaansSimulator(opts: SimulatorOptions = {}): Promis
     streams: () => [...collections.keys()],
   });
 }
+
+/** What the simulator kit discovers in this folder (src/simulator/registry.ts). */
+export const startSimulator: SimulatorFactory = startHumaansSimulator;
+
+/** `tributary demo`: pages of 250, all history on the first run, then increments. */
+export const demo: SimulatorDemo = {
+  token: 'demo-humaans-token',
+  config: (baseUrl) => ({
+    api_token: 'demo-humaans-token',
+    base_url: baseUrl,
+    initial_sync_days: 0,
+    max_records_per_page: 250,
+  }),
+  mutateStream: 'documents',
+  incremental: 'updatedAt, 5-minute lookback',
+};

@@ -1,7 +1,8 @@
 /**
  * What the Humaans simulator needs to know about one resource: its name and path, how big it is, how to
- * generate record i, and what a mutation changes in it.
+ * generate record i, and what a mutation changes in it; and the ids records point at each other with.
  */
+import type { FeathersResourceDef } from '../../../simulator/dialects/feathers.js';
 import { OpaqueIds } from '../../../simulator/opaque-id.js';
 import { hashString, type Rng } from '../../../simulator/prng.js';
 
@@ -65,13 +66,8 @@ export class Refs {
   }
 }
 
-export interface HumaansStreamDef {
+/** A Humaans resource: a Feathers service (path under /api) with its share of the dataset. */
+export interface HumaansStreamDef extends FeathersResourceDef<Refs> {
   name: HumaansStreamName;
-  /** URL path segment under /api. */
-  path: string;
   size(records: number): number;
-  /** The JSON of record i. Base records get their timeline's timestamps; created ones get "now". */
-  record(i: number, createdAtMs: number, updatedAtMs: number, refs: Refs): string;
-  /** Make a visible change to a record that is being updated (the caller moves updatedAt). */
-  touch(record: Record<string, unknown>, rng: Rng): void;
 }

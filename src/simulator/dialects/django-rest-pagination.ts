@@ -1,8 +1,9 @@
 /**
- * DRF PageNumberPagination as Baton configures it: `page` (1-based, or "last"), `page_size` (default and
- * maximum 100), and absolute next/previous links that keep every other query parameter.
+ * DRF PageNumberPagination with `page_size_query_param`: `page` (1-based, or "last"), `page_size` (default
+ * 100, capped at the API's max_page_size), and absolute next/previous links that keep every other query
+ * parameter.
  */
-import { parseIntParam } from '../../../simulator/query.js';
+import { parseIntParam } from '../query.js';
 
 export const DEFAULT_PAGE_SIZE = 100;
 

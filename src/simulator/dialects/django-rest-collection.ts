@@ -1,23 +1,53 @@
 /**
- * One live Hellobaton endpoint: generated records under the mutation overlay, ids 1..n in slot order,
- * with the placeholder origin filled in as records leave.
+ * One live endpoint of a Django REST framework API: generated records under the mutation overlay, integer
+ * ids 1..n in slot order, and relations as absolute hyperlinks (HyperlinkedRelatedField) that are built
+ * from the request's Host: records are generated with ORIGIN as a placeholder, filled in as they leave.
  */
-import { BIG_ID_BASE, type ContractData, parseExact, withExtraFields } from '../../../simulator/contract.js';
-import { asciiJson, jsonNumberText } from '../../../simulator/json-writer.js';
-import { LiveDataset } from '../../../simulator/live-dataset.js';
-import type { MutationClock } from '../../../simulator/mutation-clock.js';
-import { type AppliedMutation, applyMutation } from '../../../simulator/mutations.js';
-import type { Rng } from '../../../simulator/prng.js';
-import { Timeline, type TimelineShape } from '../../../simulator/timeline.js';
-import { isoMicros } from '../../../simulator/timestamps.js';
-import { type BatonRefs, type BatonStreamDef, ORIGIN } from './stream-def.js';
+import { BIG_ID_BASE, type ContractData, parseExact, withExtraFields } from '../contract.js';
+import { asciiJson, jsonNumberText } from '../json-writer.js';
+import { LiveDataset } from '../live-dataset.js';
+import type { MutationClock } from '../mutation-clock.js';
+import { type AppliedMutation, applyMutation } from '../mutations.js';
+import type { Rng } from '../prng.js';
+import { Timeline, type TimelineShape } from '../timeline.js';
+import { isoMicros } from '../timestamps.js';
 
-/** Baton history: from January 2023, about twenty months. */
-const HISTORY: TimelineShape = { epochMs: Date.UTC(2023, 0, 1), spanMs: 600 * 86_400_000, unitMs: 1 };
+/** Stands for `scheme://host` in generated records until a response fills in the one the client dialled. */
+export const ORIGIN = '@@ORIGIN@@';
+
+/** A record's stamps: both ms since the epoch. Endpoints without created/modified ignore them. */
+export interface DrfStamps {
+  created: number;
+  modified: number;
+}
+
+/** What a connector tells the dialect about one endpoint; `Ctx` is whatever its generators share. */
+export interface DrfResourceDef<Ctx> {
+  /** Stream name, which is also the router's URL segment. */
+  name: string;
+  /** Whether records carry `modified`, which updates move forward. */
+  hasModified: boolean;
+  /** The JSON of the record with id i + 1, links written against ORIGIN. */
+  record(i: number, stamps: DrfStamps, ctx: Ctx): string;
+  /** Make a visible change to a record being updated (the caller moves `modified`). */
+  touch(record: Record<string, unknown>, rng: Rng): void;
+}
+
+export interface DrfCollectionOptions<Ctx> {
+  seed: number;
+  size: number;
+  /** Passed to the generators. */
+  ctx: Ctx;
+  /** When the generated history happens and how its stamps are rounded. */
+  history: TimelineShape;
+  /** The router's path prefix ('api'): links under it are relations. */
+  prefix: string;
+  /** Contract data modes (big ids, extra fields); none by default. */
+  dataModes?: ReadonlySet<ContractData>;
+}
 
 /** How many generated records are sampled to learn which fields are relations. */
 const FIELD_SAMPLE = 32;
-const RELATION_PREFIX = `${ORIGIN}/api/`;
 
 /** An ordered list of live slots, paged by position. */
 export interface SlotList {
@@ -25,25 +55,29 @@ export interface SlotList {
   page(skip: number, limit: number): number[];
 }
 
-export class BatonCollection {
+export class DrfCollection<Ctx = unknown> {
   readonly data: LiveDataset;
   readonly timeline: Timeline;
+  readonly dataModes: ReadonlySet<ContractData>;
   private relations: Set<string> | undefined;
   /** Slots inserted at the front of the list by offset-drift modes, oldest first; served newest first. */
   private readonly front: number[] = [];
+  private readonly ctx: Ctx;
+  private readonly relationPrefix: string;
 
   constructor(
-    readonly def: BatonStreamDef,
-    size: number,
-    private readonly refs: BatonRefs,
-    /** Contract data modes (big ids, extra fields); none by default. */
-    readonly dataModes: ReadonlySet<ContractData> = new Set(),
+    readonly def: DrfResourceDef<Ctx>,
+    opts: DrfCollectionOptions<Ctx>,
   ) {
-    this.timeline = new Timeline(refs.seed, def.name, size, HISTORY);
+    const { size, ctx } = opts;
+    this.ctx = ctx;
+    this.dataModes = opts.dataModes ?? new Set();
+    this.relationPrefix = `${ORIGIN}/${opts.prefix}/`;
+    this.timeline = new Timeline(opts.seed, def.name, size, opts.history);
     this.data = new LiveDataset({
       size,
       json: (i) =>
-        def.record(i, { created: this.timeline.created(i), modified: this.timeline.updated(i) }, refs),
+        def.record(i, { created: this.timeline.created(i), modified: this.timeline.updated(i) }, ctx),
     });
   }
 
@@ -55,7 +89,12 @@ export class BatonCollection {
       for (let i = 0; i < Math.min(this.data.base.size, FIELD_SAMPLE); i++) {
         const record = JSON.parse(this.data.base.json(i)) as Record<string, unknown>;
         for (const [k, v] of Object.entries(record)) {
-          if (k !== '_self' && typeof v === 'string' && v.startsWith(RELATION_PREFIX) && !v.includes('?')) {
+          if (
+            k !== '_self' &&
+            typeof v === 'string' &&
+            v.startsWith(this.relationPrefix) &&
+            !v.includes('?')
+          ) {
             relations.add(k);
           }
         }
@@ -94,8 +133,8 @@ export class BatonCollection {
         json = json
           .replace(/^\{"id":\d+/, `{"id":${big}`)
           .replace(
-            `"${ORIGIN}/api/${this.def.name}/${slot + 1}/"`,
-            `"${ORIGIN}/api/${this.def.name}/${big}/"`,
+            `"${this.relationPrefix}${this.def.name}/${slot + 1}/"`,
+            `"${this.relationPrefix}${this.def.name}/${big}/"`,
           );
       }
       json = withExtraFields(json, this.dataModes, slot);
@@ -116,7 +155,7 @@ export class BatonCollection {
   /** Offset drift: a new record at the front of the list. */
   insertFront(clock: MutationClock): number {
     const t = clock.next();
-    const slot = this.data.create((s) => this.def.record(s, { created: t, modified: t }, this.refs));
+    const slot = this.data.create((s) => this.def.record(s, { created: t, modified: t }, this.ctx));
     this.front.push(slot);
     return slot;
   }
@@ -148,7 +187,7 @@ export class BatonCollection {
       idOf: (slot) => this.idOf(slot),
       create: (slot) => {
         const t = clock.next();
-        return this.def.record(slot, { created: t, modified: t }, this.refs);
+        return this.def.record(slot, { created: t, modified: t }, this.ctx);
       },
       update: (record, _slot, r) => {
         this.def.touch(record, r);

@@ -1,9 +1,9 @@
 /**
- * Feathers-style list query parameters, as the Humaans API takes them:
+ * Feathers list query parameters (as @feathersjs/adapter-commons reads them):
  * `$limit`, `$skip`, `$sort[field]=1|-1`, `field=value` and `field[$op]=value` with $gt/$gte/$lt/$lte/$ne,
  * and `field[$in]` / `field[$nin]` given repeatedly, as `field[$in][]=` or as `field[$in][0]=`.
  */
-import { type ParsedQuery, parseIntParam, splitBracketKey } from '../../../simulator/query.js';
+import { type ParsedQuery, parseIntParam, splitBracketKey } from '../query.js';
 
 export type FilterOp = '$eq' | '$ne' | '$gt' | '$gte' | '$lt' | '$lte' | '$in' | '$nin';
 
@@ -26,19 +26,25 @@ export interface FeathersQuery {
   sort: SortKey[];
 }
 
-export const DEFAULT_LIMIT = 100;
-export const MAX_LIMIT = 250;
+/** Feathers' `paginate` option: the page size when `$limit` is absent, and the most a page holds. */
+export interface FeathersPaginate {
+  default: number;
+  max: number;
+}
 
 const OPS = new Set<string>(['$ne', '$gt', '$gte', '$lt', '$lte', '$in', '$nin']);
 /** Query keys Feathers accepts that do not filter; they are ignored here. */
 const PASSIVE = new Set(['$select', '$populate', '$eager']);
 
 /** Parse a list query, or return the message of Feathers' 400 BadRequest. */
-export function parseFeathersQuery(query: ParsedQuery): FeathersQuery | { error: string } {
+export function parseFeathersQuery(
+  query: ParsedQuery,
+  paginate: FeathersPaginate,
+): FeathersQuery | { error: string } {
   const limitParam = parseIntParam(query.last.$limit);
   const skipParam = parseIntParam(query.last.$skip);
   const out: FeathersQuery = {
-    limit: Math.min(MAX_LIMIT, Math.max(0, limitParam ?? DEFAULT_LIMIT)),
+    limit: Math.min(paginate.max, Math.max(0, limitParam ?? paginate.default)),
     skip: Math.max(0, skipParam ?? 0),
     filters: [],
     sort: [],

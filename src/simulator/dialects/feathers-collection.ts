@@ -1,27 +1,49 @@
 /**
- * One live Humaans resource: generated records under the mutation overlay, with the createdAt/updatedAt of
- * every slot known without parsing JSON (from the timeline for generated records, remembered for written
- * ones), which is what the ordered views need.
+ * One live resource of a Feathers service (what feathers-sequelize and friends serve): records with opaque
+ * string ids and `createdAt`/`updatedAt`, generated under the mutation overlay. The stamps of every slot are
+ * known without parsing JSON (from the timeline for generated records, remembered for written ones), which
+ * is what the ordered views behind incremental reads need.
  */
-import { type ContractData, parseExact, TIE_GROUP, withExtraFields } from '../../../simulator/contract.js';
-import { asciiJson } from '../../../simulator/json-writer.js';
-import { type BaseRecords, LiveDataset } from '../../../simulator/live-dataset.js';
-import type { MutationClock } from '../../../simulator/mutation-clock.js';
-import { type AppliedMutation, applyMutation } from '../../../simulator/mutations.js';
-import type { OpaqueIds } from '../../../simulator/opaque-id.js';
-import type { Rng } from '../../../simulator/prng.js';
-import type { SequenceKeys } from '../../../simulator/slot-sequence.js';
-import { Timeline, type TimelineShape } from '../../../simulator/timeline.js';
-import { isoMillis } from '../../../simulator/timestamps.js';
-import type { HumaansStreamDef, Refs } from './stream-def.js';
+import { type ContractData, parseExact, TIE_GROUP, withExtraFields } from '../contract.js';
+import { asciiJson } from '../json-writer.js';
+import { type BaseRecords, LiveDataset } from '../live-dataset.js';
+import type { MutationClock } from '../mutation-clock.js';
+import { type AppliedMutation, applyMutation } from '../mutations.js';
+import type { OpaqueIds } from '../opaque-id.js';
+import type { Rng } from '../prng.js';
+import type { SequenceKeys } from '../slot-sequence.js';
+import { Timeline, type TimelineShape } from '../timeline.js';
+import { isoMillis } from '../timestamps.js';
 
-/** Humaans history: from June 2024, about a year and a half, stamped in whole seconds. */
-const HISTORY: TimelineShape = { epochMs: Date.UTC(2024, 5, 1), spanMs: 540 * 86_400_000, unitMs: 1000 };
+/** What a connector tells the dialect about one Feathers resource; `Ctx` is whatever its generators share. */
+export interface FeathersResourceDef<Ctx> {
+  /** Stream name (as the connector's manifest names it). */
+  name: string;
+  /** The service's URL path segment. */
+  path: string;
+  /** The JSON of record i. Base records get their timeline's timestamps; created ones get "now". */
+  record(i: number, createdAtMs: number, updatedAtMs: number, ctx: Ctx): string;
+  /** Make a visible change to a record that is being updated (the caller moves updatedAt). */
+  touch(record: Record<string, unknown>, rng: Rng): void;
+}
+
+export interface FeathersCollectionOptions<Ctx> {
+  seed: number;
+  size: number;
+  /** Passed to the generators. */
+  ctx: Ctx;
+  /** The resource's ids: slot i has id `ids.id(i)`. */
+  ids: OpaqueIds;
+  /** When the generated history happens and how its stamps are rounded. */
+  history: TimelineShape;
+  /** Contract data modes (extra fields, tied stamps); none by default. */
+  dataModes?: ReadonlySet<ContractData>;
+}
 
 /** How many generated records are sampled to learn a resource's field names. */
 const FIELD_SAMPLE = 64;
 
-export class HumaansCollection {
+export class FeathersCollection<Ctx = unknown> {
   readonly data: LiveDataset;
   readonly timeline: Timeline;
   readonly ids: OpaqueIds;
@@ -41,19 +63,22 @@ export class HumaansCollection {
     live: (slot) => this.updatedAtOf(slot),
   };
 
+  readonly dataModes: ReadonlySet<ContractData>;
+  private readonly ctx: Ctx;
+
   constructor(
-    readonly def: HumaansStreamDef,
-    size: number,
-    private readonly refs: Refs,
-    /** Contract data modes (extra fields, tied stamps); none by default. */
-    readonly dataModes: ReadonlySet<ContractData> = new Set(),
+    readonly def: FeathersResourceDef<Ctx>,
+    opts: FeathersCollectionOptions<Ctx>,
   ) {
-    const tieGroup = dataModes.has('tied-timestamps') ? TIE_GROUP : 1;
-    this.timeline = new Timeline(refs.seed, def.name, size, { ...HISTORY, tieGroup });
-    this.ids = refs.ids(def.name);
+    const { size, ctx } = opts;
+    this.ctx = ctx;
+    this.dataModes = opts.dataModes ?? new Set();
+    const tieGroup = this.dataModes.has('tied-timestamps') ? TIE_GROUP : 1;
+    this.timeline = new Timeline(opts.seed, def.name, size, { ...opts.history, tieGroup });
+    this.ids = opts.ids;
     const base: BaseRecords = {
       size,
-      json: (i) => def.record(i, this.timeline.created(i), this.timeline.updated(i), refs),
+      json: (i) => def.record(i, this.timeline.created(i), this.timeline.updated(i), ctx),
     };
     this.data = new LiveDataset(base);
     const fields = new Set(['id', 'createdAt', 'updatedAt']);
@@ -92,7 +117,7 @@ export class HumaansCollection {
   insertFront(createdAt: number, updatedAt: number): number {
     const slot = this.data.create((s) => {
       this.stamps.set(s, { createdAt, updatedAt });
-      return this.def.record(s, createdAt, updatedAt, this.refs);
+      return this.def.record(s, createdAt, updatedAt, this.ctx);
     });
     this.front.add(slot);
     return slot;
@@ -134,7 +159,7 @@ export class HumaansCollection {
       create: (slot) => {
         const t = clock.next();
         this.stamps.set(slot, { createdAt: t, updatedAt: t });
-        return this.def.record(slot, t, t, this.refs);
+        return this.def.record(slot, t, t, this.ctx);
       },
       update: (record, slot, r) => {
         this.def.touch(record, r);

@@ -1,6 +1,4 @@
-/**
- * Feathers error bodies (`@feathersjs/errors` toJSON), the shape the Humaans API answers errors with.
- */
+/** Feathers error bodies (`@feathersjs/errors` toJSON): what a Feathers API answers errors with. */
 
 const CLASSES: Record<number, [name: string, className: string, message: string]> = {
   400: ['BadRequest', 'bad-request', 'Bad request'],

@@ -1,15 +1,14 @@
 /**
- * A Humaans list page under contract deviations (src/simulator/contract.ts): a capped `$limit`, a wrong
- * `total`, an empty page, ties reordered per request, an ignored `$sort` or `updatedAt` filter, records
- * inserted or deleted at the front of the list between page requests. Answered by scanning, which is
- * fine for the small datasets these modes are tested with; the well-behaved path (list-query.ts) is not
- * touched.
+ * A Feathers list page under contract deviations (../contract.ts): a capped `$limit`, a wrong `total`, an
+ * empty page, ties reordered per request, an ignored `$sort` or `updatedAt` filter, records inserted or
+ * deleted at the front of the list between page requests. Answered by scanning, which is fine for the
+ * small datasets these modes are tested with; the well-behaved path (feathers.ts) is not touched.
  */
-import { type ContractPlan, shuffleRange } from '../../../simulator/contract.js';
-import type { MutationClock } from '../../../simulator/mutation-clock.js';
-import type { HumaansCollection } from './collection.js';
+import { type ContractPlan, shuffleRange } from '../contract.js';
+import type { MutationClock } from '../mutation-clock.js';
+import type { FeathersCollection } from './feathers-collection.js';
+import { matches, order, validFilters } from './feathers-filter.js';
 import type { FeathersQuery, Filter, SortKey } from './feathers-query.js';
-import { matches, order, validFilters } from './list-query.js';
 
 /** What a capped server answers at most, whatever `$limit` asks. */
 export const CAPPED_LIMIT = 100;
@@ -27,7 +26,7 @@ interface Hit {
 }
 
 export function deviantListPage(
-  col: HumaansCollection,
+  col: FeathersCollection,
   q: FeathersQuery,
   plan: ContractPlan,
   clock: MutationClock,
@@ -75,7 +74,7 @@ export function deviantListPage(
 }
 
 /** The records the query selects, in its order; ties keep front-inserted records first, then slot order. */
-function ordered(col: HumaansCollection, filters: Filter[], sort: SortKey[]): Hit[] {
+function ordered(col: FeathersCollection, filters: Filter[], sort: SortKey[]): Hit[] {
   const hits: Hit[] = [];
   for (const slot of col.data.inSlotOrder()) {
     const record = JSON.parse(col.data.json(slot) as string) as Record<string, unknown>;
