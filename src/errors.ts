@@ -37,6 +37,14 @@ export const ERROR_CODES = [
   'TRB_DEST_SCHEMA',
   /** The connection was lost during a sync. */
   'TRB_DEST_CONNECTION',
+  /** A newer sync of the connection took over (a higher fencing token): this one's commit was refused. */
+  'TRB_FENCED',
+  /** Redis (the queue of `worker`, `serve`, `run`, `status --file`, `cancel`) could not be reached. */
+  'TRB_REDIS_UNREACHABLE',
+  /** The sync was cancelled (`tributary cancel`); what it had committed stays, nothing partial. */
+  'TRB_CANCELLED',
+  /** The connection is paused after repeated failures; `tributary resume` (or `run --force`) un-pauses it. */
+  'TRB_CONNECTION_PAUSED',
   'TRB_INTERNAL',
 ] as const;
 
@@ -83,6 +91,10 @@ export const EXIT_CODES: { readonly [C in ErrorCode]: Exclude<ExitCode, 0> } = {
   TRB_DEST_WRITE: 1,
   TRB_DEST_SCHEMA: 1,
   TRB_DEST_CONNECTION: 1,
+  TRB_FENCED: 3,
+  TRB_REDIS_UNREACHABLE: 1,
+  TRB_CANCELLED: 1,
+  TRB_CONNECTION_PAUSED: 2,
   TRB_INTERNAL: 1,
 };
 
