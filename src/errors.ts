@@ -11,6 +11,8 @@ export const ERROR_CODES = [
   'TRB_CONFIG_INVALID',
   'TRB_CONFIG_MISSING',
   'TRB_CONFIG_ENV',
+  /** The connections file (`tributary.yaml`) is invalid; the message names the connection and the field. */
+  'TRB_CONNECTIONS_INVALID',
   'TRB_USAGE',
   'TRB_MANIFEST_INVALID',
   'TRB_UNKNOWN_CONNECTOR',
@@ -71,6 +73,7 @@ export const EXIT_CODES: { readonly [C in ErrorCode]: Exclude<ExitCode, 0> } = {
   TRB_CONFIG_INVALID: 2,
   TRB_CONFIG_MISSING: 2,
   TRB_CONFIG_ENV: 2,
+  TRB_CONNECTIONS_INVALID: 2,
   TRB_USAGE: 2,
   TRB_MANIFEST_INVALID: 2,
   TRB_UNKNOWN_CONNECTOR: 2,
