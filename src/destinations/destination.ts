@@ -176,6 +176,24 @@ export interface DestinationOptions {
    * belongs to another connector and is refused (see namespace-owner.ts).
    */
   streams?: readonly string[];
+  /**
+   * The sync's fencing token, when a cluster worker runs it (src/cluster/fence.ts). The destination keeps
+   * the highest token it has seen in `_tributary_fence` and refuses (TRB_FENCED), inside the transaction
+   * that would commit rows or state, any commit carrying a lower one: a worker that lost its lease cannot
+   * commit after the one that took over has opened the destination.
+   */
+  fence?: number;
+  /** Who ran the sync and why, recorded with its run row in `_tributary_runs`. */
+  run?: RunContext;
+}
+
+/** A cluster run's context, for `_tributary_runs`. */
+export interface RunContext {
+  trigger: 'schedule' | 'manual' | 'retry';
+  /** 1 for the first try of a job, 2 for its first retry, ... */
+  attempt: number;
+  /** The worker's name (host:pid unless given). */
+  worker: string;
 }
 
 /** System column names, shared by every destination. */

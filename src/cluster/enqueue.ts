@@ -1,0 +1,53 @@
+/**
+ * `tributary run NAME`: enqueue a sync now. Deduplicated with BullMQ's deduplication id (the connection
+ * name), not a deterministic job id: a job id stays taken while the finished job is kept, so the next
+ * `run` would silently add nothing, whereas a deduplication key lives exactly while its job is pending or
+ * running (BullMQ removes it when the job completes or fails). A trigger while a sync of the connection
+ * runs under any other job (a scheduled one) is refused here too, from the connection's lease; the worker
+ * checks the lease again when the job starts, which closes the race between the two checks.
+ */
+import type { Redis } from 'ioredis';
+import type { Connection } from '../connections/connections-file.js';
+import { TributaryError } from '../errors.js';
+import type { SyncJobData } from './job-data.js';
+import type { ClusterKeys } from './keys.js';
+import { leaseHolder } from './lease.js';
+import { pauseInfo, resumeConnection } from './pause.js';
+import { jobOptions, type SyncQueue } from './sync-queue.js';
+
+export type EnqueueResult =
+  | { added: true; jobId: string }
+  | { added: false; jobId: string; why: 'pending' | 'running' };
+
+export async function enqueueRun(
+  redis: Redis,
+  queue: SyncQueue,
+  keys: ClusterKeys,
+  connection: Connection,
+  opts: { force?: boolean } = {},
+): Promise<EnqueueResult> {
+  const paused = await pauseInfo(redis, keys, connection.name);
+  if (paused && !opts.force) {
+    throw new TributaryError(
+      'TRB_CONNECTION_PAUSED',
+      `connection "${connection.name}" is paused since ${paused.at}: ${paused.reason}. Fix the cause, then \`tributary resume ${connection.name}\` or \`tributary run ${connection.name} --force\``,
+      { details: { connection: connection.name } },
+    );
+  }
+  if (paused) await resumeConnection(redis, keys, connection.name);
+  const running = await leaseHolder(redis, keys.lease(connection.name));
+  if (running !== undefined) return { added: false, jobId: running, why: 'running' };
+  const pending = await queue.getDeduplicationJobId(connection.name);
+  if (pending) return { added: false, jobId: pending, why: 'pending' };
+  const data: SyncJobData = {
+    connection: connection.name,
+    trigger: 'manual',
+    ...(opts.force ? { force: true } : {}),
+  };
+  const job = await queue.add('sync', data, {
+    ...jobOptions(connection),
+    deduplication: { id: connection.name },
+  });
+  // Two `run`s racing past the check above: BullMQ's deduplication still adds one job; both see its id.
+  return { added: true, jobId: job.id! };
+}
