@@ -16,6 +16,9 @@ import { registerRuns } from './runs-command.js';
 import { registerState } from './state-command.js';
 import { registerStatus } from './status-command.js';
 import { registerSync } from './sync-command.js';
+import { registerQueueCommands } from './queue-commands.js';
+import { registerServe } from './serve-command.js';
+import { registerWorker } from './worker-command.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -41,6 +44,9 @@ export function buildProgram(): Command {
   registerManifestSchema(program);
   registerAirbyte(program);
   registerLoad(program);
+  registerWorker(program);
+  registerServe(program);
+  registerQueueCommands(program);
   return program;
 }
 

@@ -13,8 +13,11 @@ import {
   withInspectOptions,
 } from './inspect.js';
 import { formatTime, textTable } from './text-table.js';
+import { ConfigError } from '../errors.js';
+import type { ClusterCliOptions } from './cluster-options.js';
+import { clusterStatusCommand } from './cluster-status-command.js';
 
-interface StatusOptions extends InspectOptions {
+interface StatusOptions extends InspectOptions, ClusterCliOptions {
   json?: boolean;
 }
 
@@ -50,7 +53,29 @@ export function registerStatus(program: Command): void {
       .argument('[connector]', "this connector's streams (default: every connection in the destination)"),
   )
     .option('--json', 'print the streams as a JSON array', false)
+    .option(
+      '-f, --file <path>',
+      'instead: the connections of this connections file, as the workers see them (schedule, next run, running, last run, paused)',
+    )
+    .option(
+      '--redis <url>',
+      "with --file: Redis URL (default: env TRIBUTARY_REDIS_URL, else the file's redis:)",
+    )
+    .option(
+      '--prefix <prefix>',
+      'with --file: prefix of the Redis keys (default: env TRIBUTARY_REDIS_PREFIX, else trb)',
+    )
     .action(async (connector: string | undefined, o: StatusOptions) => {
+      if (o.file !== undefined) {
+        if (connector !== undefined || o.config || o.destination || o.namespace) {
+          throw new ConfigError(
+            'status --file shows the connections of a connections file; it takes no connector, --config, --destination or --namespace',
+            { code: 'TRB_USAGE' },
+          );
+        }
+        await clusterStatusCommand(o);
+        return;
+      }
       const target = await resolveInspectTarget(connector, o, 'status');
       const declared = target.connector?.manifest.streams.map((s) => s.name) ?? [];
       const { items: streams, description } = await readEachNamespace(target, (reader, namespace) =>

@@ -1,0 +1,123 @@
+/**
+ * The commands that act on one connection through the queue: `run NAME` (enqueue now, deduplicated;
+ * `--wait` for its result), `cancel NAME` (stop the running sync at its next page) and `resume NAME`
+ * (lift a pause).
+ */
+import type { Command } from 'commander';
+import { QueueEvents } from 'bullmq';
+import { findConnection } from '../connections/connections-file.js';
+import { cancelConnection } from '../cluster/cancel.js';
+import { enqueueRun } from '../cluster/enqueue.js';
+import { QUEUE } from '../cluster/keys.js';
+import { resumeConnection } from '../cluster/pause.js';
+import { openRedis } from '../cluster/redis-connection.js';
+import { exitCodeFor } from '../errors.js';
+import { parseIntOption } from './common.js';
+import { type ClusterCliOptions, openCluster, withClusterOptions } from './cluster-options.js';
+
+interface RunCliOptions extends ClusterCliOptions {
+  force?: boolean;
+  wait?: boolean;
+  timeout: number;
+}
+
+export function registerQueueCommands(program: Command): void {
+  withClusterOptions(
+    program
+      .command('run')
+      .description(
+        'enqueue a sync of a connection now (a workers runs it; deduplicated while one is pending or running)',
+      )
+      .argument('<connection>', 'connection name in the file'),
+  )
+    .option('--force', 'run even if the connection is paused (and un-pause it)', false)
+    .option('--wait', 'wait for the sync to finish; exit with its exit code', false)
+    .option(
+      '--timeout <seconds>',
+      'with --wait: give up waiting after this long (exit 1; the sync goes on)',
+      parseIntOption('--timeout', 1, 86_400),
+      3600,
+    )
+    .action(async (name: string, o: RunCliOptions) => {
+      const session = await openCluster(o);
+      try {
+        const connection = findConnection(session.file, name);
+        const result = await enqueueRun(session.redis, session.queue, session.keys, connection, {
+          force: o.force,
+        });
+        process.stdout.write(
+          result.added
+            ? `queued ${name} as job ${result.jobId}\n`
+            : `${name} is already ${result.why} (job ${result.jobId}); nothing added\n`,
+        );
+        if (!o.wait) return;
+        process.exitCode = await waitFor(session, result.jobId, o.timeout * 1000);
+      } finally {
+        await session.close();
+      }
+    });
+
+  withClusterOptions(
+    program
+      .command('cancel')
+      .description("stop a connection's running sync at its next page (nothing partial is committed)")
+      .argument('<connection>', 'connection name in the file'),
+  ).action(async (name: string, o: ClusterCliOptions) => {
+    const session = await openCluster(o);
+    try {
+      findConnection(session.file, name);
+      const r = await cancelConnection(session.redis, session.queue, session.keys, name);
+      process.stdout.write(
+        r.cancelled === 'running'
+          ? `cancel sent for ${name} (job ${r.jobId}); the sync stops at its next page\n`
+          : r.cancelled === 'pending'
+            ? `removed the pending job ${r.jobId} of ${name}\n`
+            : `${name}: nothing pending or running\n`,
+      );
+    } finally {
+      await session.close();
+    }
+  });
+
+  withClusterOptions(
+    program
+      .command('resume')
+      .description('un-pause a connection paused after repeated failures')
+      .argument('<connection>', 'connection name in the file'),
+  ).action(async (name: string, o: ClusterCliOptions) => {
+    const session = await openCluster(o);
+    try {
+      findConnection(session.file, name);
+      const was = await resumeConnection(session.redis, session.keys, name);
+      process.stdout.write(was ? `${name} resumed\n` : `${name} was not paused\n`);
+    } finally {
+      await session.close();
+    }
+  });
+}
+
+/** Wait for a job to finish; its exit code (0, or the code of its error) — 1 on timeout. */
+async function waitFor(
+  session: Awaited<ReturnType<typeof openCluster>>,
+  jobId: string,
+  timeoutMs: number,
+): Promise<number> {
+  // Its own connection: QueueEvents blocks on it. BullMQ does not close a connection it was given.
+  const connection = openRedis(session.target);
+  const events = new QueueEvents(QUEUE, { connection, prefix: session.keys.bullPrefix });
+  try {
+    await events.waitUntilReady();
+    const job = await session.queue.getJob(jobId);
+    if (!job) return 0; // Already finished and removed.
+    const result = await job.waitUntilFinished(events, timeoutMs);
+    process.stdout.write(`job ${jobId}: ${JSON.stringify(result)}\n`);
+    return 0;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`job ${jobId} failed: ${message}\n`);
+    return exitCodeFor(/^\[(TRB_[A-Z_]+)\]/.exec(message)?.[1]);
+  } finally {
+    await events.close();
+    connection.disconnect();
+  }
+}

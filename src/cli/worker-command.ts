@@ -1,0 +1,88 @@
+/** `tributary worker`: consume sync jobs from Redis until SIGINT/SIGTERM (then finish the running ones). */
+import type { Command } from 'commander';
+import { DEFAULT_CONNECTIONS_FILE, loadConnectionsFile } from '../connections/connections-file.js';
+import { checkRedis, resolveRedisTarget } from '../cluster/redis-connection.js';
+import { startWorker, WORKER_DEFAULTS } from '../cluster/worker.js';
+import { makeLogger, parseIntOption } from './common.js';
+import { type ClusterCliOptions, withClusterOptions } from './cluster-options.js';
+
+interface WorkerCliOptions extends ClusterCliOptions {
+  concurrency: number;
+  lockDuration: number;
+  stalledInterval: number;
+  maxStalled: number;
+  name?: string;
+  logLevel?: string;
+}
+
+export function registerWorker(program: Command): void {
+  withClusterOptions(
+    program
+      .command('worker')
+      .description('run sync jobs from the Redis queue (start any number, on any machines)'),
+    'the connections file the jobs name connections of',
+  )
+    .option(
+      '--concurrency <n>',
+      'sync jobs at once in this process',
+      parseIntOption('--concurrency', 1, 64),
+      WORKER_DEFAULTS.concurrency,
+    )
+    .option(
+      '--lock-duration <ms>',
+      "job lock (and lease) duration: a dead worker's job is recovered within this plus --stalled-interval",
+      parseIntOption('--lock-duration', 500, 3_600_000),
+      Number(process.env.TRIBUTARY_LOCK_DURATION_MS ?? WORKER_DEFAULTS.lockDurationMs),
+    )
+    .option(
+      '--stalled-interval <ms>',
+      'how often to look for jobs whose worker died',
+      parseIntOption('--stalled-interval', 500, 3_600_000),
+      Number(process.env.TRIBUTARY_STALLED_INTERVAL_MS ?? WORKER_DEFAULTS.stalledIntervalMs),
+    )
+    .option(
+      '--max-stalled <n>',
+      'times a job may lose its worker and be recovered before it fails',
+      parseIntOption('--max-stalled', 1, 1000),
+      WORKER_DEFAULTS.maxStalledCount,
+    )
+    .option('--name <name>', 'worker name in status and run rows (default: host:pid)')
+    .option('--log-level <level>', 'log level (default: info; env TRIBUTARY_LOG_LEVEL)')
+    .action(async (o: WorkerCliOptions) => {
+      const path = o.file ?? DEFAULT_CONNECTIONS_FILE;
+      // Validated up front (secrets too: a worker missing one should say so now, not at its first job).
+      const file = loadConnectionsFile(path, process.env);
+      const target = resolveRedisTarget(o, file.redisUrl);
+      await checkRedis(target);
+      const worker = await startWorker({
+        target,
+        file: path,
+        concurrency: o.concurrency,
+        lockDurationMs: o.lockDuration,
+        stalledIntervalMs: o.stalledInterval,
+        maxStalledCount: o.maxStalled,
+        lockedDelayMs: WORKER_DEFAULTS.lockedDelayMs,
+        name: o.name,
+        logger: makeLogger({ logLevel: o.logLevel }),
+      });
+      process.stderr.write(
+        `worker ${worker.name} ready (${file.connections.length} connections in ${path})\n`,
+      );
+      await untilSignal();
+      process.stderr.write(`worker ${worker.name}: stopping after the running jobs\n`);
+      await worker.close();
+    });
+}
+
+/** Resolves at the first SIGINT or SIGTERM. */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const done = (s: NodeJS.Signals) => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve(s);
+    };
+    process.on('SIGINT', done);
+    process.on('SIGTERM', done);
+  });
+}

@@ -1,0 +1,246 @@
+/**
+ * What a worker does with one sync job:
+ * 1. check the job names a connection of this worker's connections file, resolve its secrets from this
+ *    process's environment, and skip it when the connection is paused (unless `run --force`);
+ * 2. take the next fencing token, then the connection's lease: another job holding it means a sync of the
+ *    connection is already running, and this trigger is dropped (deduplicated);
+ * 3. run the sync with the token (checked by the destination at every commit) and the cancel signal;
+ * 4. decide what a failure means: a locked DuckDB file delays the job (moveToDelayed + DelayedError, not a
+ *    failure); a cancel or a refused zombie ends it; config and auth errors (exit 2) are UnrecoverableError,
+ *    never retried; anything else is thrown for BullMQ to retry with the connection's backoff. Every failed
+ *    run counts toward the connection's pause; the one that pauses it also stops its retries.
+ */
+import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
+import type { Redis } from 'ioredis';
+import {
+  type Connection,
+  findConnection,
+  loadConnectionsFile,
+  resolveConnection,
+} from '../connections/connections-file.js';
+import type { RunSummary } from '../engine/summary.js';
+import { toTributaryError } from '../engine/sync.js';
+import { type ErrorCode, exitCodeFor, TributaryError } from '../errors.js';
+import type { Logger } from '../util/log.js';
+import { globalRedactor } from '../util/redact.js';
+import { nextFence } from './fence.js';
+import { parseJobData, runTrigger, type SyncJobData, type SyncJobResult } from './job-data.js';
+import type { ClusterKeys } from './keys.js';
+import { acquireLease, type Lease } from './lease.js';
+import { pauseInfo, recordFailure, recordSuccess, resumeConnection } from './pause.js';
+import { runConnection } from './run-connection.js';
+
+export interface SyncJobDeps {
+  redis: Redis;
+  keys: ClusterKeys;
+  /** The connections file this worker reads (the job only names a connection). */
+  file: string;
+  env: NodeJS.ProcessEnv;
+  worker: string;
+  /** The lease's TTL: the worker's lockDuration (a stalled sync's lease lapses with its job lock). */
+  leaseMs: number;
+  /** How long a job whose DuckDB file is locked waits before it is tried again. */
+  lockedDelayMs: number;
+  logger: Logger;
+  /** The jobs running in this process, by connection (for `cancel`). */
+  running: Map<string, { jobId: string }>;
+}
+
+/** The last run of a connection, as `status` shows it. */
+export interface LastRun {
+  runId?: string;
+  jobId: string;
+  status: 'succeeded' | 'failed' | 'cancelled' | 'fenced';
+  trigger: string;
+  attempt: number;
+  worker: string;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  records?: number;
+  error?: string;
+}
+
+export function syncProcessor(deps: SyncJobDeps) {
+  return async (job: Job<SyncJobData, SyncJobResult>, token?: string, signal?: AbortSignal) => {
+    let data: SyncJobData;
+    try {
+      data = parseJobData(job.data);
+    } catch (err) {
+      throw new UnrecoverableError((err as Error).message);
+    }
+    const log = deps.logger.child({
+      job: job.id,
+      connection: data.connection,
+      attempt: job.attemptsMade + 1,
+    });
+    let connection: Connection;
+    try {
+      const file = loadConnectionsFile(deps.file, deps.env, { resolveSecrets: false });
+      connection = resolveConnection(findConnection(file, data.connection), deps.env, deps.file);
+    } catch (err) {
+      const e = toTributaryError(err);
+      log.error({ code: e.code, err: globalRedactor.redact(e.message) }, 'cannot run the connection');
+      throw new UnrecoverableError(`[${e.code}] ${globalRedactor.redact(e.message)}`);
+    }
+    const paused = await pauseInfo(deps.redis, deps.keys, connection.name);
+    if (paused && !data.force) {
+      log.warn({ reason: paused.reason }, 'connection is paused; job skipped');
+      return { outcome: 'skipped' as const, reason: `paused: ${paused.reason}` };
+    }
+    if (paused) await resumeConnection(deps.redis, deps.keys, connection.name);
+
+    const fence = await nextFence(deps.redis, deps.keys.fence(connection.name));
+    const got = await acquireLease(
+      deps.redis,
+      deps.keys.lease(connection.name),
+      job.id!,
+      fence,
+      deps.leaseMs,
+    );
+    if ('heldBy' in got) {
+      log.info({ heldBy: got.heldBy }, 'a sync of this connection is already running; trigger dropped');
+      return { outcome: 'skipped' as const, reason: `already running as job ${got.heldBy}` };
+    }
+    const attempt = job.attemptsMade + 1;
+    const trigger = runTrigger(data, job.attemptsMade);
+    const startedAt = new Date();
+    const cancel = new AbortController();
+    const onAbort = () =>
+      cancel.abort(
+        new TributaryError('TRB_CANCELLED', `the sync of connection "${connection.name}" was cancelled`),
+      );
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    deps.running.set(connection.name, { jobId: job.id! });
+    await deps.redis.hset(
+      deps.keys.running,
+      connection.name,
+      JSON.stringify({
+        jobId: job.id,
+        worker: deps.worker,
+        since: startedAt.toISOString(),
+        attempt,
+        trigger,
+        fence,
+      }),
+    );
+    const stopRenewing = renewWhileRunning(got.lease, deps.leaseMs, log);
+    let run: RunSummary | undefined;
+    let failure: TributaryError | undefined;
+    try {
+      run = await runConnection(connection, {
+        logger: log,
+        signal: cancel.signal,
+        fence,
+        run: { trigger, attempt, worker: deps.worker },
+      });
+      if (run.status !== 'succeeded') {
+        failure = new TributaryError(
+          (run.error?.code ?? 'TRB_INTERNAL') as ErrorCode,
+          run.error?.message ?? 'the sync failed',
+        );
+      }
+    } catch (err) {
+      failure = toTributaryError(err);
+    } finally {
+      stopRenewing();
+      signal?.removeEventListener('abort', onAbort);
+      deps.running.delete(connection.name);
+      await forgetRunning(deps, connection.name, fence).catch(() => undefined);
+      await got.lease.release().catch(() => undefined);
+    }
+    if (cancel.signal.aborted) failure = cancel.signal.reason as TributaryError;
+    const endedAt = new Date();
+    const last = (status: LastRun['status'], error?: TributaryError): LastRun => ({
+      ...(run ? { runId: run.runId, records: run.streams.reduce((a, s) => a + s.upserts, 0) } : {}),
+      jobId: job.id!,
+      status,
+      trigger,
+      attempt,
+      worker: deps.worker,
+      startedAt: startedAt.toISOString(),
+      endedAt: endedAt.toISOString(),
+      durationMs: endedAt.getTime() - startedAt.getTime(),
+      ...(error ? { error: `[${error.code}] ${globalRedactor.redact(error.message)}` } : {}),
+    });
+    const remember = (l: LastRun) => deps.redis.hset(deps.keys.lastRun, connection.name, JSON.stringify(l));
+
+    if (!failure) {
+      await recordSuccess(deps.redis, deps.keys, connection.name);
+      const l = last('succeeded');
+      await remember(l);
+      log.info({ durationMs: l.durationMs, records: l.records }, 'sync job succeeded');
+      return {
+        outcome: 'succeeded' as const,
+        runId: run!.runId,
+        durationMs: l.durationMs,
+        records: l.records ?? 0,
+      };
+    }
+    const message = `[${failure.code}] ${globalRedactor.redact(failure.message)}`;
+    if (failure.code === 'TRB_DEST_LOCKED') {
+      // DuckDB is single-writer: another process holds the file. Wait for it; this is not a failure.
+      log.info({ delayMs: deps.lockedDelayMs }, 'destination locked by another process; job delayed');
+      await job.moveToDelayed(Date.now() + deps.lockedDelayMs, token);
+      throw new DelayedError();
+    }
+    if (failure.code === 'TRB_FENCED') {
+      // A zombie: another worker took this job over; its result is the one that counts.
+      await remember(last('fenced', failure));
+      log.warn(
+        { err: message },
+        'a newer sync of this connection took over; this one committed nothing more',
+      );
+      throw new UnrecoverableError(message);
+    }
+    if (failure.code === 'TRB_CANCELLED') {
+      await remember(last('cancelled', failure));
+      log.warn('sync cancelled');
+      throw new UnrecoverableError(message);
+    }
+    await remember(last('failed', failure));
+    const pausedNow = await recordFailure(
+      deps.redis,
+      deps.keys,
+      connection.name,
+      message,
+      connection.retry.pauseAfter,
+    );
+    if (pausedNow) log.error({ reason: pausedNow.reason }, 'connection paused');
+    log.error({ code: failure.code, err: message }, 'sync job failed');
+    // Exit code 2 (config, auth, usage): retrying unchanged fails the same way.
+    if (pausedNow || exitCodeFor(failure.code) === 2) throw new UnrecoverableError(message);
+    throw new Error(message);
+  };
+}
+
+/** Remove the connection's "running" entry if it is still this sync's (a zombie must not erase its successor's). */
+async function forgetRunning(deps: SyncJobDeps, connection: string, fence: number): Promise<void> {
+  const raw = await deps.redis.hget(deps.keys.running, connection);
+  if (raw !== null && (JSON.parse(raw) as { fence?: number }).fence === fence)
+    await deps.redis.hdel(deps.keys.running, connection);
+}
+
+/** Renew the lease at a third of its TTL until stopped; one renewal in flight at a time (Redis may be away). */
+function renewWhileRunning(lease: Lease, ttlMs: number, log: Logger): () => void {
+  let busy = false;
+  const timer = setInterval(
+    () => {
+      if (busy) return;
+      busy = true;
+      lease
+        .renew()
+        .then((held) => {
+          if (!held) log.warn('lease lost (expired or taken over); the fencing token guards the commits');
+        })
+        .catch(() => undefined)
+        .finally(() => {
+          busy = false;
+        });
+    },
+    Math.max(100, Math.floor(ttlMs / 3)),
+  );
+  timer.unref();
+  return () => clearInterval(timer);
+}
