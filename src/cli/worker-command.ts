@@ -13,6 +13,7 @@ interface WorkerCliOptions extends ClusterCliOptions {
   maxStalled: number;
   name?: string;
   logLevel?: string;
+  batchRows?: number;
 }
 
 export function registerWorker(program: Command): void {
@@ -46,6 +47,11 @@ export function registerWorker(program: Command): void {
       parseIntOption('--max-stalled', 1, 1000),
       WORKER_DEFAULTS.maxStalledCount,
     )
+    .option(
+      '--batch-rows <n>',
+      "rows per destination transaction (default: the engine's 10,000)",
+      parseIntOption('--batch-rows', 1, 1_000_000),
+    )
     .option('--name <name>', 'worker name in status and run rows (default: host:pid)')
     .option('--log-level <level>', 'log level (default: info; env TRIBUTARY_LOG_LEVEL)')
     .action(async (o: WorkerCliOptions) => {
@@ -62,6 +68,7 @@ export function registerWorker(program: Command): void {
         stalledIntervalMs: o.stalledInterval,
         maxStalledCount: o.maxStalled,
         lockedDelayMs: WORKER_DEFAULTS.lockedDelayMs,
+        batchRows: o.batchRows,
         name: o.name,
         logger: makeLogger({ logLevel: o.logLevel }),
       });

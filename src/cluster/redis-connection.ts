@@ -80,7 +80,9 @@ export async function checkRedis(target: RedisTarget, timeoutMs = 3000): Promise
     await probe.connect();
     await probe.ping();
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(last ?? err);
+    // ioredis rejects with "Connection is closed."; the socket's own error says why (ECONNREFUSED, ...).
+    const cause = last ?? err;
+    const reason = cause instanceof Error ? cause.message : String(cause);
     throw new TributaryError(
       'TRB_REDIS_UNREACHABLE',
       globalRedactor.redact(

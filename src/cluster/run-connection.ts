@@ -24,6 +24,8 @@ export interface ConnectionRunOptions {
   fence?: number;
   /** Recorded with the run row. */
   run?: RunContext;
+  /** Rows per destination transaction (default: the engine's). */
+  batchRows?: number;
 }
 
 export async function runConnection(connection: Connection, opts: ConnectionRunOptions): Promise<RunSummary> {
@@ -33,7 +35,7 @@ export async function runConnection(connection: Connection, opts: ConnectionRunO
   for (const key of secretKeys(connector.manifest.spec)) globalRedactor.add(connection.config[key]);
   globalRedactor.add(safePassword(connection.destination));
   const config = resolveConnectorConfig(connector, connection.config);
-  const logger = opts.logger.child({ connection: connection.name });
+  const logger = opts.logger;
   const source = new DeclarativeSource(connector, config, { logger });
   try {
     // Unknown streams fail before the destination is opened, so a typo changes nothing.
@@ -58,6 +60,7 @@ export async function runConnection(connection: Connection, opts: ConnectionRunO
         fullRefresh: connection.fullRefresh,
         logger,
         signal: opts.signal,
+        batchRows: opts.batchRows,
       });
     } finally {
       await destination.close();

@@ -39,6 +39,8 @@ export interface SyncJobDeps {
   worker: string;
   /** The lease's TTL: the worker's lockDuration (a stalled sync's lease lapses with its job lock). */
   leaseMs: number;
+  /** Rows per destination transaction (default: the engine's). */
+  batchRows?: number;
   /** How long a job whose DuckDB file is locked waits before it is tried again. */
   lockedDelayMs: number;
   logger: Logger;
@@ -134,6 +136,7 @@ export function syncProcessor(deps: SyncJobDeps) {
         signal: cancel.signal,
         fence,
         run: { trigger, attempt, worker: deps.worker },
+        batchRows: deps.batchRows,
       });
       if (run.status !== 'succeeded') {
         failure = new TributaryError(

@@ -26,6 +26,8 @@ export interface WorkerOptions {
   /** How many times a job may stall (its worker die) and be recovered before it fails. */
   maxStalledCount: number;
   lockedDelayMs: number;
+  /** Rows per destination transaction (default: the engine's). */
+  batchRows?: number;
   name?: string;
   logger: Logger;
   env?: NodeJS.ProcessEnv;
@@ -63,6 +65,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       worker: name,
       leaseMs: opts.lockDurationMs,
       lockedDelayMs: opts.lockedDelayMs,
+      batchRows: opts.batchRows,
       logger,
       running,
     }),
