@@ -221,6 +221,8 @@ export type DetailDef = z.infer<typeof Detail>;
 export type ConfigSpecDef = z.infer<typeof ConfigSpec>;
 export type ConfigPropertyDef = z.infer<typeof ConfigProperty>;
 export type RequesterDef = z.infer<typeof Requester>;
+export type AuthenticatorDef = z.infer<typeof Authenticator>;
+export type SelectorDef = z.infer<typeof Selector>;
 
 /** The JSON Schema of a manifest, for editors. Generated, never hand-written. */
 export function manifestJsonSchema(): Record<string, unknown> {

@@ -89,6 +89,8 @@ class PassEnd {
 }
 
 export class OffsetPaginator implements Paginator {
+  readonly pagesByCursor = true;
+
   constructor(private readonly o: OffsetOptions) {}
 
   async *pages(ctx: PaginationContext): AsyncGenerator<RawPage> {
