@@ -75,6 +75,7 @@ export class DeclarativeSource implements Source {
   private readonly built: Map<string, StreamComponents>;
   private readonly metricsByStream = new Map<string, StreamMetrics>();
   private readonly redactor: Redactor;
+  private readonly logger: Logger;
 
   constructor(
     private readonly connector: LoadedConnector,
@@ -85,10 +86,11 @@ export class DeclarativeSource implements Source {
     this.name = manifest.name;
     this.version = createHash('sha256').update(JSON.stringify(manifest)).digest('hex').slice(0, 16);
     this.redactor = opts.redactor ?? globalRedactor;
+    this.logger = opts.logger ?? silentLogger;
     for (const key of secretKeys(manifest.spec)) this.redactor.add(config[key]);
     const ctx: TemplateContext = { config, now: (opts.now ?? new Date()).toISOString() };
     const components = new ComponentFactory(connector, ctx, {
-      logger: opts.logger ?? silentLogger,
+      logger: this.logger,
       redactor: this.redactor,
       ...(opts.pageConcurrency === undefined ? {} : { pageConcurrency: opts.pageConcurrency }),
     }).build();
@@ -145,6 +147,12 @@ export class DeclarativeSource implements Source {
       idField: pk.length === 1 ? pk[0] : undefined,
       signal: opts.signal,
     };
+    if (b.cursor && opts.syncMode === 'incremental' && !b.paginator.pagesByCursor) {
+      (opts.logger ?? this.logger).info(
+        { stream, paginator: b.def.paginator?.type ?? this.connector.manifest.paginator.type },
+        `stream "${stream}": its paginator cannot prove the order of ${b.cursor.cursorField}, so the cursor advances only when the pass ends proven complete, to the newest value read`,
+      );
+    }
     const pages: AsyncIterable<RawPage> = b.cursor
       ? b.cursor.pages(b.paginator, ctx, b.cursor.startBound(sourceState, opts.syncMode))
       : b.paginator.pages(ctx);

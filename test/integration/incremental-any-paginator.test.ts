@@ -7,6 +7,7 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import pino from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   DeclarativeSource,
@@ -106,6 +107,7 @@ beforeEach(() => {
   api.failWhen = undefined;
   api.ignoreFilter = false;
   server.hits.length = 0;
+  logLines.length = 0;
 });
 afterEach(() => {
   api.failWhen = undefined;
@@ -159,8 +161,12 @@ function connector(kind: Kind): LoadedConnector {
   return { manifest, schemas: { items: schemaInfo(schema) }, dir };
 }
 
+/** Log lines of the syncs, as JSON text. */
+const logLines: string[] = [];
+
 async function sync(kind: Kind, db: string): Promise<RunSummary> {
   const c = connector(kind);
+  const logger = pino({ level: 'info' }, { write: (line: string) => logLines.push(line) });
   const source = new DeclarativeSource(c, resolveConnectorConfig(c, { base_url: `${server.origin}/api/` }));
   const destination = await createDestination(
     { url: `duckdb:${db}` },
@@ -169,7 +175,7 @@ async function sync(kind: Kind, db: string): Promise<RunSummary> {
   await destination.open();
   try {
     // One page per commit, so a failure half-way leaves the pages before it committed.
-    return await runSync({ source, destination, batchRows: 1, prefetchPages: 1 });
+    return await runSync({ source, destination, batchRows: 1, prefetchPages: 1, logger });
   } finally {
     await destination.close();
     await source.close();
@@ -214,6 +220,10 @@ describe.each<Kind>(['page_number', 'next_link'])('a date-time cursor with %s pa
     let state = await storedState(db);
     expect(state).toMatchObject({ mode: 'incremental', complete: true });
     expect(state.source).toEqual({ cursor: at(9), in_progress: false });
+    // The log says why the cursor waits for the end of the pass.
+    expect(logLines.join('')).toContain(
+      'its paginator cannot prove the order of updatedAt, so the cursor advances only when the pass ends proven complete',
+    );
 
     // Two records change, one is created.
     update([2, 5], 100);
