@@ -1,10 +1,11 @@
 /**
  * `tributary load --from-airbyte`: Airbyte messages in, rows out, exactly once. RECORDs are buffered per
  * stream; a STATE makes the records before it committable, and they are written through `Destination.write`
- * together with that state in ONE transaction (docs/architecture.md law 1), in batches capped by rows and bytes by
- * the engine's `StreamWriter`, as in `runSync`. Each STATE is echoed only after its transaction committed. Records no STATE covers are never
- * committed: when the input breaks (bad line, cut off, early end) everything covered is written and the
- * rest is dropped, so a re-run of the source from the committed state yields an exact copy.
+ * together with that state in ONE transaction (docs/architecture.md law 1), in batches capped by rows and
+ * bytes: the engine's `StreamWriter`, the batcher `runSync` uses. Each STATE is echoed only after its
+ * transaction committed. Records no STATE covers are never committed: when the input breaks (bad line, cut
+ * off, early end) everything covered is written and the rest is dropped, so a re-run of the source from the
+ * committed state yields an exact copy.
  *
  * State scopes: a STREAM state covers its own stream. GLOBAL and LEGACY states cover every stream; each
  * stream with rows is written with the state, one transaction per stream (see docs/airbyte.md for the
