@@ -18,9 +18,9 @@ import {
   loadConnectionsFile,
   resolveConnection,
 } from '../connections/connections-file.js';
-import type { RunSummary } from '../engine/summary.js';
-import { toTributaryError } from '../engine/sync.js';
-import { type ErrorCode, exitCodeFor, TributaryError } from '../errors.js';
+import type { RunSummary } from '../engine/index.js';
+
+import { type ErrorCode, exitCodeFor, TributaryError, toTributaryError } from '../errors.js';
 import type { Logger } from '../util/log.js';
 import { globalRedactor } from '../util/redact.js';
 import { nextFence } from './fence.js';
