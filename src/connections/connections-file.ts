@@ -82,7 +82,13 @@ export function loadConnectionsFile(
   try {
     raw = parseMapping(text, path);
   } catch (err) {
-    throw invalid(path, [(err as Error).message.replace(/^config file /, '')]);
+    const message = (err as Error).message.replace(/^config file /, '');
+    // YAML reads `{ key: ${VAR} }` as a nested mapping: the one mistake the schema's own example invites.
+    const hint =
+      /flow-map/.test(message) && text.includes('${')
+        ? ' (inside { }, quote ${ENV} references: "${VAR}")'
+        : '';
+    throw invalid(path, [`${message}${hint}`]);
   }
   const problems: string[] = [];
   const top = ConnectionsFileSchema.safeParse(raw);
