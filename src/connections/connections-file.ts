@@ -86,7 +86,7 @@ export function loadConnectionsFile(
     // YAML reads `{ key: ${VAR} }` as a nested mapping: the one mistake the schema's own example invites.
     const hint =
       /flow-map/.test(message) && text.includes('${')
-        ? ' (inside { }, quote ${ENV} references: "${VAR}")'
+        ? ` (inside { }, quote \${ENV} references: "\${VAR}")`
         : '';
     throw invalid(path, [`${message}${hint}`]);
   }

@@ -83,7 +83,7 @@ describe('loadConnectionsFile', () => {
     const path = write(GOOD);
     const file = loadConnectionsFile(path, {}, { resolveSecrets: false });
     const acme = findConnection(file, 'baton-acme');
-    expect(acme.config.api_key).toBe('${BATON_KEY_ACME}');
+    expect(acme.config.api_key).toBe(`\${BATON_KEY_ACME}`);
     expect(acme.secretsResolved).toBe(false);
     // A worker resolves the same connection from its own environment.
     const resolved = resolveConnection(acme, { BATON_KEY_ACME: 'from-worker' }, path);
@@ -97,7 +97,7 @@ describe('loadConnectionsFile', () => {
     expect(connectionFingerprint(acme)).not.toBe(connectionFingerprint(findConnection(file, 'humaans')));
   });
 
-  it('an unset ${ENV} names the file, the connection, the field and the variable, never a value', () => {
+  it(`an unset \${ENV} names the file, the connection, the field and the variable, never a value`, () => {
     const path = write(GOOD);
     const { error, problems } = loadError(path, { HUMAANS_TOKEN: 'secret-humaans-token' });
     expect(problems).toEqual([
@@ -188,7 +188,7 @@ connections:
     const bad = write('connections: [\n');
     expect(loadError(bad).problems[0]).toMatch(/not valid JSON or YAML \(line \d+/);
     const unquoted = write(
-      'connections:\n  - { name: a, connector: humaans, config: { api_token: ${T} } }\n',
+      `connections:\n  - { name: a, connector: humaans, config: { api_token: \${T} } }\n`,
     );
     expect(loadError(unquoted).problems[0]).toMatch(/inside \{ \}, quote \$\{ENV\} references/);
     const top = write('connection: []\n');
@@ -199,7 +199,7 @@ connections:
   });
 
   it('reads config_file relative to the connections file, and refuses it with config', () => {
-    writeFileSync(join(dir, 'acme.yaml'), 'api_key: ${KEY}\ncompany: acme\n');
+    writeFileSync(join(dir, 'acme.yaml'), `api_key: \${KEY}\ncompany: acme\n`);
     const path = write(
       'connections:\n  - { name: a, connector: hellobaton, config_file: acme.yaml }\n  - { name: b, connector: hellobaton, config_file: acme.yaml, config: {}, namespace: b }\n',
     );
