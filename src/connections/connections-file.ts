@@ -195,6 +195,23 @@ export function resolveConnection(
   };
 }
 
+/**
+ * A connection's destination with its `${ENV}` references resolved from `env`: enough to look at what it
+ * wrote (`state show --connection`) without the API's secrets.
+ */
+export function resolveDestination(
+  connection: Connection,
+  env: NodeJS.ProcessEnv = process.env,
+  path = DEFAULT_CONNECTIONS_FILE,
+): string {
+  if (connection.secretsResolved) return connection.destination;
+  const problems = unsetVariables(connection.destination, env, 'destination').map(
+    (p) => `${path}: connection "${connection.name}": ${p}`,
+  );
+  if (problems.length) throw invalid(path, problems);
+  return interpolateEnv(connection.destination, env, path);
+}
+
 /** The connection of that name; an unknown name is a ConfigError naming the known ones. */
 export function findConnection(file: ConnectionsFile, name: string): Connection {
   const found = file.connections.find((c) => c.name === name);
