@@ -111,20 +111,24 @@ export function loadConnectionsFile(
   file.connections.forEach((entry, i) => {
     const label = connectionLabel(entry, i);
     const where = `${path}: ${label}:`;
+    // Names are checked for duplicates first, so a bad connection still claims its name.
+    const name = entry && typeof entry === 'object' ? (entry as Record<string, unknown>).name : undefined;
+    if (typeof name === 'string') {
+      const before = seen.get(name);
+      if (before !== undefined) {
+        problems.push(
+          `${where} name: "${name}" is already the name of connection #${before + 1}; names must be unique`,
+        );
+        return;
+      }
+      seen.set(name, i);
+    }
     const parsed = ConnectionSchema.safeParse(entry);
     if (!parsed.success) {
       problems.push(...issues(parsed.error, where));
       return;
     }
     const c = parsed.data;
-    const before = seen.get(c.name);
-    if (before !== undefined) {
-      problems.push(
-        `${where} name: "${c.name}" is already the name of connection #${before + 1}; names must be unique`,
-      );
-      return;
-    }
-    seen.set(c.name, i);
     if (!known.includes(c.connector)) {
       problems.push(
         `${where} connector: unknown connector "${c.connector}" (available: ${known.join(', ')})`,
