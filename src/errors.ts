@@ -181,3 +181,24 @@ export class DestinationError extends TributaryError {
 export function isTributaryError(err: unknown): err is TributaryError {
   return err instanceof TributaryError;
 }
+
+/**
+ * Any thrown value as a TributaryError, for every entry point's last catch: ours pass through, an abort
+ * carries the error that caused it (a failed stream aborts the others with its error), and anything else is
+ * a TRB_INTERNAL bug report that keeps the original as its cause.
+ */
+export function toTributaryError(err: unknown): TributaryError {
+  if (isTributaryError(err)) return err;
+  if (
+    err instanceof Error &&
+    err.name === 'AbortError' &&
+    isTributaryError((err as { cause?: unknown }).cause)
+  ) {
+    return (err as { cause: TributaryError }).cause;
+  }
+  return new TributaryError(
+    'TRB_INTERNAL',
+    `unexpected error: ${err instanceof Error ? err.message : String(err)}`,
+    { cause: err },
+  );
+}
