@@ -10,6 +10,7 @@ import {
   DEFAULT_CONNECTIONS_FILE,
   loadConnectionsFile,
   resolveConnection,
+  resolveRedisUrl,
 } from '../connections/connections-file.js';
 import { describeSchedule, nextRun } from '../connections/schedule.js';
 import { ConfigError } from '../errors.js';
@@ -109,6 +110,12 @@ async function validateConnections(o: ValidateOptions): Promise<string> {
   const file = loadConnectionsFile(path, process.env, { resolveSecrets: false });
   if (o.secrets === false) return `${heading(file)}: valid (secrets not resolved)\n`;
   const problems: string[] = [];
+  try {
+    resolveRedisUrl(file);
+  } catch (err) {
+    if (!(err instanceof ConfigError && Array.isArray(err.details.errors))) throw err;
+    problems.push(...(err.details.errors as string[]));
+  }
   for (const unresolved of file.connections) {
     try {
       const connection = resolveConnection(unresolved, process.env, path);

@@ -62,6 +62,12 @@ export interface Connection {
 export interface ConnectionsFile {
   /** The path as given, used in messages. */
   path: string;
+  /** `redis:` as written. */
+  redis?: string;
+  /**
+   * `redis:` with its `${ENV}` references resolved; undefined when it has none or one is unset (a
+   * single-machine `sync --connection` needs no Redis, so that is no error here: see resolveRedisUrl).
+   */
   redisUrl?: string;
   connections: Connection[];
 }
@@ -97,12 +103,10 @@ export function loadConnectionsFile(
     throw invalid(path, problems);
   }
   const file = top.data;
-  let redisUrl: string | undefined;
-  if (file.redis !== undefined) {
-    const unset = unsetVariables(file.redis, env, 'redis');
-    if (unset.length) problems.push(...unset.map((u) => `${path}: ${u}`));
-    else redisUrl = interpolateEnv(file.redis, env, path, 'redis');
-  }
+  const redisUrl =
+    file.redis !== undefined && unsetVariables(file.redis, env, 'redis').length === 0
+      ? interpolateEnv(file.redis, env, path, 'redis')
+      : undefined;
   const defaults = { ...DEFAULT_RETRY, ...retryPolicy(file.defaults?.retry) };
   const known = listConnectors();
   const connections: Connection[] = [];
@@ -156,7 +160,21 @@ export function loadConnectionsFile(
     }
   });
   if (problems.length) throw invalid(path, problems);
-  return { path, redisUrl, connections };
+  return { path, redis: file.redis, redisUrl, connections };
+}
+
+/**
+ * The file's Redis URL resolved from `env`, or undefined when the file has no `redis:`. An unset variable
+ * is a ConfigError naming it: for the commands that need Redis.
+ */
+export function resolveRedisUrl(
+  file: ConnectionsFile,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
+  if (file.redis === undefined) return undefined;
+  const problems = unsetVariables(file.redis, env, 'redis').map((p) => `${file.path}: ${p}`);
+  if (problems.length) throw invalid(file.path, problems);
+  return interpolateEnv(file.redis, env, file.path, 'redis');
 }
 
 /**
@@ -249,15 +267,6 @@ function stableJson(value: unknown): string {
 }
 
 function toConnection(c: RawConnection, path: string, defaults: RetryPolicy): Connection {
-  const schedule: Schedule | undefined =
-    c.schedule === undefined
-      ? undefined
-      : 'every' in (c.schedule as object)
-        ? { everyMs: parseDuration((c.schedule as { every: string }).every) }
-        : {
-            cron: (c.schedule as { cron: string }).cron.trim(),
-            tz: (c.schedule as { tz?: string }).tz ?? 'UTC',
-          };
   return {
     name: c.name,
     connector: c.connector,
@@ -271,7 +280,7 @@ function toConnection(c: RawConnection, path: string, defaults: RetryPolicy): Co
     destination: c.destination ?? DEFAULT_DESTINATION,
     namespace: c.namespace ?? c.name,
     streams: c.streams,
-    schedule,
+    schedule: c.schedule,
     retry: { ...defaults, ...retryPolicy(c.retry) },
     fullRefresh: c.full_refresh ?? false,
     secretsResolved: false,

@@ -7,6 +7,7 @@ import {
   findConnection,
   loadConnectionsFile,
   resolveConnection,
+  resolveRedisUrl,
 } from '../../../src/connections/connections-file.js';
 import { ConfigError } from '../../../src/errors.js';
 import { tempDir } from '../../helpers/duckdb.js';
@@ -214,6 +215,22 @@ connections:
     expect(loadError(ok, {}).problems).toEqual([
       `${ok}: connection "a": config_file ${join(dir, 'acme.yaml')}.api_key: environment variable \${KEY} is not set`,
     ]);
+  });
+
+  it('redis: resolves from the environment when it can; only the commands that need Redis require it', () => {
+    const path = write(`redis: redis://:\${REDIS_PASSWORD}@127.0.0.1:6379\nconnections: []\n`);
+    const without = loadConnectionsFile(path, {});
+    expect(without.redisUrl).toBeUndefined();
+    expect(() => resolveRedisUrl(without, {})).toThrow(
+      expect.objectContaining({
+        code: 'TRB_CONNECTIONS_INVALID',
+        message: `${path}: redis: environment variable \${REDIS_PASSWORD} is not set`,
+      }),
+    );
+    const withPassword = loadConnectionsFile(path, { REDIS_PASSWORD: 'pw' });
+    expect(withPassword.redisUrl).toBe('redis://:pw@127.0.0.1:6379');
+    expect(resolveRedisUrl(withPassword, { REDIS_PASSWORD: 'pw' })).toBe('redis://:pw@127.0.0.1:6379');
+    expect(resolveRedisUrl(loadConnectionsFile(write('connections: []\n'), {}))).toBeUndefined();
   });
 
   it('an unknown connection name lists the known ones', () => {
