@@ -7,17 +7,28 @@ import { ConfigError, exitCodeFor } from '../errors.js';
 import { DEFAULTS, runSync, selectStreams } from '../engine/sync.js';
 import { formatSummary, type RunSummary } from '../engine/summary.js';
 import {
+  DEFAULT_CONNECTIONS_FILE,
+  type Connection,
+  findConnection,
+  loadConnectionsFile,
+  resolveConnection,
+} from '../connections/connections-file.js';
+import {
   buildSource,
   makeLogger,
   openDestination,
   parseIntOption,
   parseList,
+  prepareConnection,
   prepareConnector,
 } from './common.js';
 import { humanLogLine } from './human-log.js';
 import { ProgressDisplay } from './progress.js';
 
 export interface SyncCliOptions {
+  /** A connection of the connections file (`--file`), instead of a connector and its flags. */
+  connection?: string;
+  file?: string;
   config?: string;
   destination?: string;
   namespace?: string;
@@ -36,7 +47,12 @@ export function registerSync(program: Command): void {
   program
     .command('sync')
     .description('sync a connector into a destination (DuckDB by default), exactly once')
-    .argument('<connector>', 'connector name (see `tributary connectors`)')
+    .argument('[connector]', 'connector name (see `tributary connectors`); omit with --connection')
+    .option(
+      '--connection <name>',
+      'sync this connection of the connections file (see `tributary connections`)',
+    )
+    .option('--file <path>', `the connections file, with --connection (default ${DEFAULT_CONNECTIONS_FILE})`)
     .option('-c, --config <file>', 'connector config (JSON or YAML, with $' + '{ENV} interpolation)')
     .option(
       '-d, --destination <url>',
@@ -73,7 +89,7 @@ export function registerSync(program: Command): void {
       '--log-level <level>',
       'log level: debug, info, warn, error, silent (default: warn on a terminal, info otherwise; env TRIBUTARY_LOG_LEVEL)',
     )
-    .action(async (connector: string, o: SyncCliOptions) => {
+    .action(async (connector: string | undefined, o: SyncCliOptions) => {
       const run = await syncCommand(connector, o);
       // A failed run exits with its error's code from the one table (src/errors.ts), like a thrown error.
       process.exitCode = run.status === 'succeeded' ? 0 : exitCodeFor(run.error?.code);
@@ -105,12 +121,58 @@ function checkPageConcurrency(connector: LoadedConnector, name: string, streams:
   }
 }
 
+/**
+ * The connection `--connection` names, loaded with its secrets from this process's environment; undefined
+ * without `--connection`. What the connection defines cannot also be given on the command line.
+ */
+function connectionOf(
+  connectorName: string | undefined,
+  o: SyncCliOptions,
+): { connection: Connection; file: string } | undefined {
+  if (o.connection === undefined) {
+    if (o.file !== undefined) {
+      throw new ConfigError('--file only applies with --connection NAME', { code: 'TRB_USAGE' });
+    }
+    if (connectorName === undefined) {
+      throw new ConfigError(
+        'sync needs a connector (tributary sync CONNECTOR --config FILE) or a connection (tributary sync --connection NAME)',
+        { code: 'TRB_USAGE' },
+      );
+    }
+    return undefined;
+  }
+  const given = [
+    connectorName !== undefined && `a connector ("${connectorName}")`,
+    o.config !== undefined && '--config',
+    o.destination !== undefined && '--destination',
+    o.namespace !== undefined && '--namespace',
+    o.streams !== undefined && '--streams',
+  ].filter((g): g is string => g !== false);
+  if (given.length > 0) {
+    throw new ConfigError(
+      `--connection ${o.connection} takes its connector, config, destination, namespace and streams from the connections file; drop ${given.join(', ')}`,
+      { code: 'TRB_USAGE' },
+    );
+  }
+  const path = o.file ?? DEFAULT_CONNECTIONS_FILE;
+  // Only this connection's secrets are needed: the others may be meant for other machines.
+  const file = loadConnectionsFile(path, process.env, { resolveSecrets: false });
+  return { connection: resolveConnection(findConnection(file, o.connection), process.env, path), file: path };
+}
+
 /** Run a sync from CLI options; prints progress and the summary. Used by `sync` and `demo`. */
 export async function syncCommand(
-  connectorName: string,
-  o: SyncCliOptions,
+  connectorArg: string | undefined,
+  options: SyncCliOptions,
   out: NodeJS.WritableStream = process.stdout,
 ): Promise<RunSummary> {
+  const selected = connectionOf(connectorArg, options);
+  const conn = selected?.connection;
+  const connectorName = conn?.connector ?? (connectorArg as string);
+  // A connection's full_refresh: true is kept; --full-refresh makes one run of any connection a full refresh.
+  const o: SyncCliOptions = conn
+    ? { ...options, fullRefresh: options.fullRefresh || conn.fullRefresh, streams: conn.streams?.join(',') }
+    : options;
   checkSyncFlags(o);
   const tty = process.stderr.isTTY && o.progress !== false && !o.json;
   // On a TTY the progress display replaces info logs, and the logs that remain are printed for a person,
@@ -128,7 +190,9 @@ export async function syncCommand(
       : undefined,
   });
   try {
-    const prepared = await prepareConnector(connectorName, o.config);
+    const prepared = selected
+      ? await prepareConnection(selected.connection, selected.file)
+      : await prepareConnector(connectorName, o.config);
     const source = buildSource(prepared, logger, { pageConcurrency: o.pageConcurrency });
     try {
       // Validate stream names before the destination is opened, so a typo changes nothing.
@@ -139,7 +203,7 @@ export async function syncCommand(
         prepared.destination,
         connectorName,
         o.namespace,
-        { streams: source.streams().map((s) => s.name) },
+        { streams: source.streams().map((s) => s.name), connection: conn?.name },
       );
       try {
         const run = await runSync({

@@ -62,6 +62,12 @@ export interface Connection {
 export interface ConnectionsFile {
   /** The path as given, used in messages. */
   path: string;
+  /** `redis:` as written. */
+  redis?: string;
+  /**
+   * `redis:` with its `${ENV}` references resolved; undefined when it has none or one is unset (a
+   * single-machine `sync --connection` needs no Redis, so that is no error here: see resolveRedisUrl).
+   */
   redisUrl?: string;
   connections: Connection[];
 }
@@ -82,7 +88,13 @@ export function loadConnectionsFile(
   try {
     raw = parseMapping(text, path);
   } catch (err) {
-    throw invalid(path, [(err as Error).message.replace(/^config file /, '')]);
+    const message = (err as Error).message.replace(/^config file /, '');
+    // YAML reads `{ key: ${VAR} }` as a nested mapping: the one mistake the schema's own example invites.
+    const hint =
+      /flow-map/.test(message) && text.includes('${')
+        ? ` (inside { }, quote \${ENV} references: "\${VAR}")`
+        : '';
+    throw invalid(path, [`${message}${hint}`]);
   }
   const problems: string[] = [];
   const top = ConnectionsFileSchema.safeParse(raw);
@@ -91,12 +103,10 @@ export function loadConnectionsFile(
     throw invalid(path, problems);
   }
   const file = top.data;
-  let redisUrl: string | undefined;
-  if (file.redis !== undefined) {
-    const unset = unsetVariables(file.redis, env, 'redis');
-    if (unset.length) problems.push(...unset.map((u) => `${path}: ${u}`));
-    else redisUrl = interpolateEnv(file.redis, env, path, 'redis');
-  }
+  const redisUrl =
+    file.redis !== undefined && unsetVariables(file.redis, env, 'redis').length === 0
+      ? interpolateEnv(file.redis, env, path, 'redis')
+      : undefined;
   const defaults = { ...DEFAULT_RETRY, ...retryPolicy(file.defaults?.retry) };
   const known = listConnectors();
   const connections: Connection[] = [];
@@ -105,20 +115,24 @@ export function loadConnectionsFile(
   file.connections.forEach((entry, i) => {
     const label = connectionLabel(entry, i);
     const where = `${path}: ${label}:`;
+    // Names are checked for duplicates first, so a bad connection still claims its name.
+    const name = entry && typeof entry === 'object' ? (entry as Record<string, unknown>).name : undefined;
+    if (typeof name === 'string') {
+      const before = seen.get(name);
+      if (before !== undefined) {
+        problems.push(
+          `${where} name: "${name}" is already the name of connection #${before + 1}; names must be unique`,
+        );
+        return;
+      }
+      seen.set(name, i);
+    }
     const parsed = ConnectionSchema.safeParse(entry);
     if (!parsed.success) {
       problems.push(...issues(parsed.error, where));
       return;
     }
     const c = parsed.data;
-    const before = seen.get(c.name);
-    if (before !== undefined) {
-      problems.push(
-        `${where} name: "${c.name}" is already the name of connection #${before + 1}; names must be unique`,
-      );
-      return;
-    }
-    seen.set(c.name, i);
     if (!known.includes(c.connector)) {
       problems.push(
         `${where} connector: unknown connector "${c.connector}" (available: ${known.join(', ')})`,
@@ -146,7 +160,21 @@ export function loadConnectionsFile(
     }
   });
   if (problems.length) throw invalid(path, problems);
-  return { path, redisUrl, connections };
+  return { path, redis: file.redis, redisUrl, connections };
+}
+
+/**
+ * The file's Redis URL resolved from `env`, or undefined when the file has no `redis:`. An unset variable
+ * is a ConfigError naming it: for the commands that need Redis.
+ */
+export function resolveRedisUrl(
+  file: ConnectionsFile,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
+  if (file.redis === undefined) return undefined;
+  const problems = unsetVariables(file.redis, env, 'redis').map((p) => `${file.path}: ${p}`);
+  if (problems.length) throw invalid(file.path, problems);
+  return interpolateEnv(file.redis, env, file.path, 'redis');
 }
 
 /**
@@ -189,6 +217,23 @@ export function resolveConnection(
   };
 }
 
+/**
+ * A connection's destination with its `${ENV}` references resolved from `env`: enough to look at what it
+ * wrote (`state show --connection`) without the API's secrets.
+ */
+export function resolveDestination(
+  connection: Connection,
+  env: NodeJS.ProcessEnv = process.env,
+  path = DEFAULT_CONNECTIONS_FILE,
+): string {
+  if (connection.secretsResolved) return connection.destination;
+  const problems = unsetVariables(connection.destination, env, 'destination').map(
+    (p) => `${path}: connection "${connection.name}": ${p}`,
+  );
+  if (problems.length) throw invalid(path, problems);
+  return interpolateEnv(connection.destination, env, path);
+}
+
 /** The connection of that name; an unknown name is a ConfigError naming the known ones. */
 export function findConnection(file: ConnectionsFile, name: string): Connection {
   const found = file.connections.find((c) => c.name === name);
@@ -222,15 +267,6 @@ function stableJson(value: unknown): string {
 }
 
 function toConnection(c: RawConnection, path: string, defaults: RetryPolicy): Connection {
-  const schedule: Schedule | undefined =
-    c.schedule === undefined
-      ? undefined
-      : 'every' in (c.schedule as object)
-        ? { everyMs: parseDuration((c.schedule as { every: string }).every) }
-        : {
-            cron: (c.schedule as { cron: string }).cron.trim(),
-            tz: (c.schedule as { tz?: string }).tz ?? 'UTC',
-          };
   return {
     name: c.name,
     connector: c.connector,
@@ -244,7 +280,7 @@ function toConnection(c: RawConnection, path: string, defaults: RetryPolicy): Co
     destination: c.destination ?? DEFAULT_DESTINATION,
     namespace: c.namespace ?? c.name,
     streams: c.streams,
-    schedule,
+    schedule: c.schedule,
     retry: { ...defaults, ...retryPolicy(c.retry) },
     fullRefresh: c.full_refresh ?? false,
     secretsResolved: false,

@@ -5,7 +5,7 @@
  * loader (connections-file.ts) adds what needs the disk, the connector registry or the environment.
  */
 import { z } from 'zod';
-import { checkCron, checkTimeZone, parseDuration } from './schedule.js';
+import { checkCron, checkTimeZone, parseDuration, type Schedule } from './schedule.js';
 
 /** `30s`, `15m`, `2h`, `1d`: checked here so the error carries the field's path. */
 const Duration = z.string().superRefine((text, ctx) => {
@@ -42,32 +42,40 @@ const CronSchema = z
     }
   });
 
-export const ScheduleSchema = z.unknown().superRefine((v, ctx) => {
-  // One clear message for "neither or both" rather than a union's list of every branch's complaints.
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-    ctx.addIssue({
-      code: 'custom',
-      message: 'must be a mapping: { every: 15m } or { cron: "0 * * * *", tz: UTC }',
-    });
-    return;
-  }
-  const keys = Object.keys(v);
-  const branch =
-    keys.includes('every') && !keys.includes('cron')
-      ? EverySchema
-      : keys.includes('cron') && !keys.includes('every')
-        ? CronSchema
-        : undefined;
-  if (!branch) {
-    ctx.addIssue({
-      code: 'custom',
-      message: 'give exactly one of every (such as 15m) or cron (with an optional tz)',
-    });
-    return;
-  }
-  const r = branch.safeParse(v);
-  if (!r.success) for (const issue of r.error.issues) ctx.addIssue({ ...issue, path: issue.path } as never);
-});
+export const ScheduleSchema = z
+  .unknown()
+  .superRefine((v, ctx) => {
+    // One clear message for "neither or both" rather than a union's list of every branch's complaints.
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be a mapping: { every: 15m } or { cron: "0 * * * *", tz: UTC }',
+      });
+      return;
+    }
+    const keys = Object.keys(v);
+    const branch =
+      keys.includes('every') && !keys.includes('cron')
+        ? EverySchema
+        : keys.includes('cron') && !keys.includes('every')
+          ? CronSchema
+          : undefined;
+    if (!branch) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'give exactly one of every (such as 15m) or cron (with an optional tz)',
+      });
+      return;
+    }
+    const r = branch.safeParse(v);
+    if (!r.success) for (const issue of r.error.issues) ctx.addIssue({ ...issue, path: issue.path } as never);
+  })
+  .transform((v): Schedule => {
+    const s = v as { every?: string; cron?: string; tz?: string };
+    return s.every !== undefined
+      ? { everyMs: parseDuration(s.every) }
+      : { cron: (s.cron as string).trim(), tz: s.tz ?? 'UTC' };
+  });
 
 export const CONNECTION_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 
