@@ -126,8 +126,11 @@ export async function openDestination(
   fromConfig: DestinationSpec | undefined,
   connector: string,
   namespace: string | undefined,
-  /** The connector's streams and the connection name, for the namespace's owner check (namespace-owner.ts). */
-  owner: Pick<DestinationOptions, 'streams' | 'connection'> = {},
+  /**
+   * The connector's streams and the connection name, for the namespace's owner check (namespace-owner.ts);
+   * from a cluster worker also the sync's fencing token and run context.
+   */
+  owner: Pick<DestinationOptions, 'streams' | 'connection' | 'fence' | 'run'> = {},
 ): Promise<Destination> {
   const spec: DestinationSpec = cliValue
     ? { url: cliValue, schema: fromConfig?.schema, password: fromConfig?.password }

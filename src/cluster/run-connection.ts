@@ -1,23 +1,20 @@
 /**
- * One sync of one connection, in this process: the connector, its config (secrets resolved by the caller
- * from this process's environment), the destination and namespace of the connection, then `runSync`, the
- * same engine path as `tributary sync`. The worker adds what only a cluster has: the fencing token the
- * destination checks at every commit, the run's trigger/attempt/worker for `_tributary_runs`, and the
- * AbortSignal of `cancel`.
+ * One sync of one connection, in this process, by the same path as `tributary sync --connection NAME`:
+ * the connection prepared like a config (cli/common.ts prepareConnection: connector, validated config,
+ * secrets registered for redaction), its source, its destination and namespace, then `runSync`. The worker
+ * adds what only a cluster has: the fencing token the destination checks at every commit, the run's
+ * trigger/attempt/worker for `_tributary_runs`, and the AbortSignal of `cancel`.
  */
+import { buildSource, openDestination, prepareConnection } from '../cli/common.js';
 import type { Connection } from '../connections/connections-file.js';
-import { loadConnector } from '../connectors/registry.js';
-import { secretKeys } from '../declarative/config-spec.js';
-import { DeclarativeSource, resolveConnectorConfig } from '../declarative/declarative-source.js';
-import { createDestination } from '../destinations/create-destination.js';
 import type { RunContext } from '../destinations/destination.js';
 import { type RunSummary, runSync, selectStreams } from '../engine/index.js';
 import type { Logger } from '../util/log.js';
-import { globalRedactor } from '../util/redact.js';
-import { safePassword } from '../cli/common.js';
 
 export interface ConnectionRunOptions {
   logger: Logger;
+  /** The connections file the connection comes from (for messages). */
+  file?: string;
   signal?: AbortSignal;
   /** The sync's fencing token (fence.ts): the destination refuses commits once a higher one was seen. */
   fence?: number;
@@ -29,35 +26,30 @@ export interface ConnectionRunOptions {
 
 export async function runConnection(connection: Connection, opts: ConnectionRunOptions): Promise<RunSummary> {
   if (!connection.secretsResolved) throw new Error(`connection "${connection.name}": secrets not resolved`);
-  const connector = await loadConnector(connection.connector);
-  // Registered before validation, so not even an error message about the config can carry a secret.
-  for (const key of secretKeys(connector.manifest.spec)) globalRedactor.add(connection.config[key]);
-  globalRedactor.add(safePassword(connection.destination));
-  const config = resolveConnectorConfig(connector, connection.config);
-  const logger = opts.logger;
-  const source = new DeclarativeSource(connector, config, { logger });
+  const prepared = await prepareConnection(connection, opts.file ?? 'tributary.yaml');
+  const source = buildSource(prepared, opts.logger);
   try {
     // Unknown streams fail before the destination is opened, so a typo changes nothing.
     selectStreams(source, connection.streams);
-    const destination = await createDestination(
-      { url: connection.destination, schema: connection.namespace },
+    const destination = await openDestination(
+      undefined,
+      prepared.destination,
+      connection.connector,
+      undefined,
       {
-        namespace: connection.namespace,
-        connector: connection.connector,
-        connection: connection.name,
         streams: source.streams().map((s) => s.name),
+        connection: connection.name,
         ...(opts.fence !== undefined ? { fence: opts.fence } : {}),
         ...(opts.run !== undefined ? { run: opts.run } : {}),
       },
     );
-    await destination.open();
     try {
       return await runSync({
         source,
         destination,
         streams: connection.streams,
         fullRefresh: connection.fullRefresh,
-        logger,
+        logger: opts.logger,
         signal: opts.signal,
         batchRows: opts.batchRows,
       });

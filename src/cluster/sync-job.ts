@@ -137,6 +137,7 @@ export function syncProcessor(deps: SyncJobDeps) {
         fence,
         run: { trigger, attempt, worker: deps.worker },
         batchRows: deps.batchRows,
+        file: deps.file,
       });
       if (run.status !== 'succeeded') {
         failure = new TributaryError(
