@@ -28,7 +28,7 @@ export const DEFAULT_CONNECTIONS_FILE = './tributary.yaml';
 export interface RetryPolicy {
   /** Tries per run, the first included. */
   attempts: number;
-  /** Wait before the first retry (exponential after it). */
+  /** Wait before the first retry (the base of the workers' backoff). */
   backoffMs: number;
   /** Failed runs in a row after which the connection is paused. */
   pauseAfter: number;
