@@ -28,7 +28,7 @@ export const DEFAULT_CONNECTIONS_FILE = './tributary.yaml';
 export interface RetryPolicy {
   /** Tries per run, the first included. */
   attempts: number;
-  /** Wait before the first retry (exponential after it). */
+  /** Wait before the first retry (the base of the workers' backoff). */
   backoffMs: number;
   /** Failed runs in a row after which the connection is paused. */
   pauseAfter: number;
@@ -247,10 +247,13 @@ export function findConnection(file: ConnectionsFile, name: string): Connection 
 
 /**
  * A hash of what a connection is, as written (secret references, never secret values): equal fingerprints
- * mean the scheduler has nothing to change. Works on resolved and unresolved connections alike only when
- * both come from the same resolution mode, so compare fingerprints of secret-free loads.
+ * mean the scheduler has nothing to change. Only for a connection loaded with `resolveSecrets: false`, so
+ * that no secret, even hashed, ends up where fingerprints are kept (Redis, logs).
  */
 export function connectionFingerprint(connection: Connection): string {
+  if (connection.secretsResolved) {
+    throw new Error('connectionFingerprint takes a connection loaded with resolveSecrets: false');
+  }
   const { secretsResolved: _, ...rest } = connection;
   return createHash('sha256').update(stableJson(rest)).digest('hex').slice(0, 16);
 }

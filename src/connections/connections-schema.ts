@@ -19,7 +19,7 @@ const Duration = z.string().superRefine((text, ctx) => {
 export const RetrySchema = z.strictObject({
   /** Tries per run, the first included; 1 means no retry. */
   attempts: z.number().int().min(1).max(100).optional(),
-  /** Wait before the first retry; later retries wait longer (exponential). */
+  /** Wait before the first retry (the base of the workers' backoff). */
   backoff: Duration.optional(),
   /** Pause the connection after this many failed runs in a row. */
   pauseAfter: z.number().int().min(1).max(1000).optional(),

@@ -117,6 +117,18 @@ describe('tributary sync --connection and tributary connections', () => {
     );
     expect(dest.code).toBe(2);
     expect(dest.stderr).toMatch(/drop --destination/);
+    const fileAlone = await runCli(['sync', 'hellobaton', '--file', file], env);
+    expect(fileAlone.code).toBe(2);
+    expect(fileAlone.stderr).toMatch(/TRB_USAGE.*--file only applies with --connection NAME/);
+    const neither = await runCli(['state', 'show'], env);
+    expect(neither.code).toBe(2);
+    expect(neither.stderr).toMatch(/TRB_USAGE.*state show needs a connector, or --connection NAME/);
+    const stateDest = await runCli(
+      ['state', 'show', '--connection', 'baton-acme', '--file', file, '--namespace', 'x'],
+      env,
+    );
+    expect(stateDest.code).toBe(2);
+    expect(stateDest.stderr).toMatch(/TRB_USAGE.*drop --namespace/);
     const unknown = await runCli(['sync', '--connection', 'baton-beta', '--file', file], env);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(

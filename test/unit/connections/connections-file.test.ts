@@ -96,6 +96,7 @@ describe('loadConnectionsFile', () => {
     const again = findConnection(loadConnectionsFile(path, {}, { resolveSecrets: false }), 'baton-acme');
     expect(connectionFingerprint(again)).toBe(connectionFingerprint(acme));
     expect(connectionFingerprint(acme)).not.toBe(connectionFingerprint(findConnection(file, 'humaans')));
+    expect(() => connectionFingerprint(resolved)).toThrow(/resolveSecrets: false/);
   });
 
   it(`an unset \${ENV} names the file, the connection, the field and the variable, never a value`, () => {
