@@ -182,7 +182,8 @@ export class SourceError extends TributaryError {
 /** The destination could not be opened, reached, locked or written. */
 export class DestinationError extends TributaryError {
   constructor(
-    code: Extract<ErrorCode, `TRB_DEST_${string}`>,
+    /** TRB_FENCED too: the destination refuses a commit whose fencing token a newer sync has passed. */
+    code: Extract<ErrorCode, `TRB_DEST_${string}` | 'TRB_FENCED'>,
     message: string,
     opts: { details?: Record<string, unknown>; retryable?: boolean; cause?: unknown } = {},
   ) {
