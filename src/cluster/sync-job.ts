@@ -52,7 +52,7 @@ export interface SyncJobDeps {
 export interface LastRun {
   runId?: string;
   jobId: string;
-  status: 'succeeded' | 'failed' | 'cancelled' | 'fenced';
+  status: 'succeeded' | 'failed' | 'cancelled';
   trigger: string;
   attempt: number;
   worker: string;
@@ -190,8 +190,8 @@ export function syncProcessor(deps: SyncJobDeps) {
       throw new DelayedError();
     }
     if (failure.code === 'TRB_FENCED') {
-      // A zombie: another worker took this job over; its result is the one that counts.
-      await remember(last('fenced', failure));
+      // A zombie: another worker took this job over; its result is the one that counts (and `status`
+      // shows it, so the zombie's outcome is only logged).
       log.warn(
         { err: message },
         'a newer sync of this connection took over; this one committed nothing more',
