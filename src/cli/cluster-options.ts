@@ -9,6 +9,7 @@ import {
   type ConnectionsFile,
   DEFAULT_CONNECTIONS_FILE,
   loadConnectionsFile,
+  resolveRedisUrl,
 } from '../connections/connections-file.js';
 import { ClusterKeys } from '../cluster/keys.js';
 import { checkRedis, openRedis, type RedisTarget, resolveRedisTarget } from '../cluster/redis-connection.js';
@@ -44,7 +45,7 @@ export async function openCluster(o: ClusterCliOptions): Promise<ClusterSession>
   const file = loadConnectionsFile(o.file ?? DEFAULT_CONNECTIONS_FILE, process.env, {
     resolveSecrets: false,
   });
-  const target = resolveRedisTarget(o, file.redisUrl);
+  const target = resolveRedisTarget(o, () => resolveRedisUrl(file));
   await checkRedis(target);
   const keys = new ClusterKeys(target.prefix);
   const redis = openRedis(target);

@@ -1,6 +1,10 @@
 /** `tributary worker`: consume sync jobs from Redis until SIGINT/SIGTERM (then finish the running ones). */
 import type { Command } from 'commander';
-import { DEFAULT_CONNECTIONS_FILE, loadConnectionsFile } from '../connections/connections-file.js';
+import {
+  DEFAULT_CONNECTIONS_FILE,
+  loadConnectionsFile,
+  resolveRedisUrl,
+} from '../connections/connections-file.js';
 import { checkRedis, resolveRedisTarget } from '../cluster/redis-connection.js';
 import { startWorker, WORKER_DEFAULTS } from '../cluster/worker.js';
 import { makeLogger, parseIntOption } from './common.js';
@@ -58,7 +62,7 @@ export function registerWorker(program: Command): void {
       const path = o.file ?? DEFAULT_CONNECTIONS_FILE;
       // Validated up front (secrets too: a worker missing one should say so now, not at its first job).
       const file = loadConnectionsFile(path, process.env);
-      const target = resolveRedisTarget(o, file.redisUrl);
+      const target = resolveRedisTarget(o, () => resolveRedisUrl(file));
       await checkRedis(target);
       const worker = await startWorker({
         target,

@@ -21,10 +21,11 @@ export interface RedisTarget {
 /** Where the cluster's Redis is: the command line wins, then the environment, then the connections file. */
 export function resolveRedisTarget(
   cli: { redis?: string; prefix?: string },
-  fromFile: string | undefined,
+  /** The connections file's `redis:`, resolved only when neither the command line nor the environment gives one. */
+  fromFile: () => string | undefined,
   env: NodeJS.ProcessEnv = process.env,
 ): RedisTarget {
-  const url = cli.redis ?? env.TRIBUTARY_REDIS_URL ?? fromFile ?? DEFAULT_REDIS_URL;
+  const url = cli.redis ?? env.TRIBUTARY_REDIS_URL ?? fromFile() ?? DEFAULT_REDIS_URL;
   if (!/^rediss?:\/\//i.test(url)) {
     throw new ConfigError(
       `redis address ${JSON.stringify(displayUrl(url, globalRedactor))} is not a redis:// URL`,
