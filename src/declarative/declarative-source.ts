@@ -16,7 +16,7 @@ import type {
 } from '../engine/source.js';
 import { emptyMetrics, HttpClient, type JsonResponse } from '../http/http-client.js';
 import type { ErrorPolicy } from '../http/error-policy.js';
-import { globalBudgets } from '../http/rate-budget.js';
+import { type BudgetRegistry, globalBudgets } from '../http/rate-budget.js';
 import { joinUrl } from '../http/url-join.js';
 import { type Logger, silentLogger } from '../util/log.js';
 import { displayUrl } from '../util/display-url.js';
@@ -47,6 +47,8 @@ export interface SourceOptions {
   now?: Date;
   /** Override of the page concurrency (e.g. 1 for the sequential baseline). */
   pageConcurrency?: number;
+  /** Where the credential's rate budget lives: this process (default) or Redis, shared by every worker. */
+  budgets?: BudgetRegistry;
 }
 
 interface BuiltStream {
@@ -155,7 +157,7 @@ export class DeclarativeSource implements Source {
     this.http = new HttpClient({
       timeoutMs: resolveNumber(req.timeout_seconds, this.ctx, 'timeout_seconds') * 1000,
       maxRetries: resolveNumber(req.max_retries, this.ctx, 'max_retries'),
-      budget: globalBudgets.forCredential(credentialHash, rpm),
+      budget: (opts.budgets ?? globalBudgets).forCredential(credentialHash, rpm),
       policy,
       allowedOrigins: [base.origin],
       authorize,

@@ -1,5 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BudgetRegistry, sleep, TokenBucketBudget, UnlimitedBudget } from '../../../src/http/rate-budget.js';
+import {
+  InProcessBudgets,
+  sleep,
+  TokenBucketBudget,
+  UnlimitedBudget,
+} from '../../../src/http/rate-budget.js';
 
 const T0 = Date.UTC(2024, 0, 1);
 
@@ -223,9 +228,9 @@ describe('UnlimitedBudget', () => {
   });
 });
 
-describe('BudgetRegistry', () => {
+describe('InProcessBudgets (the default BudgetRegistry)', () => {
   it('shares one budget per credential and limit', () => {
-    const reg = new BudgetRegistry();
+    const reg = new InProcessBudgets();
     const a = reg.forCredential('hash-a', 600);
     expect(reg.forCredential('hash-a', 600)).toBe(a);
     expect(a).toBeInstanceOf(TokenBucketBudget);
@@ -235,7 +240,7 @@ describe('BudgetRegistry', () => {
   });
 
   it('gives an unlimited budget when there is no limit', () => {
-    const reg = new BudgetRegistry();
+    const reg = new InProcessBudgets();
     expect(reg.forCredential('h', undefined)).toBeInstanceOf(UnlimitedBudget);
     expect(reg.forCredential('h', 0)).toBeInstanceOf(UnlimitedBudget);
     expect(reg.forCredential('h', 0)).toBe(reg.forCredential('h', 0));
