@@ -155,6 +155,7 @@ export class RedisBudgets implements BudgetRegistry {
     });
     redis.on('ready', () => {
       this.everReady = true;
+      this.lastError = undefined;
     });
     this.redis = redis as Redis & BudgetCommands;
   }
@@ -214,13 +215,12 @@ export class RedisBudgets implements BudgetRegistry {
   }
 
   private unreachable(err: unknown): RedisUnreachableError {
-    const reason = err instanceof Error ? err.message : String(err);
-    const last = this.lastError && this.lastError.message !== reason ? ` (${this.lastError.message})` : '';
-    // The reasons come from the socket layer (ECONNREFUSED 127.0.0.1:6390, ...): they never hold the password,
-    // and the redactor masks it if they ever did.
+    // The socket's own error (connect ECONNREFUSED 127.0.0.1:6390) says more than the command's ("Connection
+    // is closed."). Both come from the socket layer and never hold the password; the redactor masks it anyway.
+    const reason = this.lastError?.message ?? (err instanceof Error ? err.message : String(err));
     return new RedisUnreachableError(
-      globalRedactor.redact(`Redis at ${this.displayUrl} is unreachable: ${reason}${last}`),
-      { details: { redis: this.displayUrl } },
+      globalRedactor.redact(`Redis at ${this.displayUrl} is unreachable: ${reason}`),
+      { details: { redis: this.displayUrl }, cause: err },
     );
   }
 }
