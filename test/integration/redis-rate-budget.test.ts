@@ -8,7 +8,7 @@
  * Timing: grants are compared with the GCRA bound plus an allowance for timer and scheduling jitter
  * (JITTER_MS), never with exact instants; loops are bounded in count and time.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -103,6 +103,27 @@ async function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/** A private redis-server on `port` (never the shared one: this test stops it). Resolves once it answers. */
+async function startRedis(port: number): Promise<ChildProcess> {
+  const p = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
+  const url = `redis://127.0.0.1:${port}`;
+  for (let i = 0; i < 50 && !(await redisReachable(url)); i++) await new Promise((r) => setTimeout(r, 100));
+  return p;
+}
+
+async function stopRedis(p: ChildProcess): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) return;
+  const exited = new Promise((r) => p.once('exit', r));
+  p.kill('SIGKILL');
+  await exited;
 }
 
 describeRedis('RedisRateBudget (shared through Redis)', () => {
@@ -305,6 +326,32 @@ describeRedis('RedisRateBudget (shared through Redis)', () => {
       await expect(reg.forCredential(HASH, 600).acquire()).rejects.toBeInstanceOf(RedisUnreachableError);
     } finally {
       await reg.close();
+    }
+  });
+
+  it('rides out a Redis restart within its grace period, then fails typed once Redis stays away', async () => {
+    const port = await freePort();
+    let server = await startRedis(port);
+    const reg = new RedisBudgets({ url: `redis://127.0.0.1:${port}`, graceMs: 4000 });
+    try {
+      const budget = reg.forCredential(HASH, 6000);
+      await budget.acquire();
+      await stopRedis(server);
+      // Redis comes back while the acquire is retrying: it succeeds, no error reaches the caller.
+      const during = budget.acquire();
+      await new Promise((r) => setTimeout(r, 500));
+      server = await startRedis(port);
+      await during;
+      await budget.acquire();
+      expect(budget.stats().acquired).toBe(3);
+      // Gone for longer than the grace: a typed error, not a silent unshared budget.
+      await stopRedis(server);
+      const t = Date.now();
+      await expect(budget.acquire()).rejects.toBeInstanceOf(RedisUnreachableError);
+      expect(Date.now() - t).toBeGreaterThanOrEqual(3900);
+    } finally {
+      await reg.close();
+      await stopRedis(server);
     }
   });
 });
