@@ -144,7 +144,9 @@ export class RedisBudgets implements BudgetRegistry {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       connectTimeout: 3_000,
-      retryStrategy: (times) => Math.min(times * 100, 1_000),
+      // Reconnect after a lost connection (a restart), but not when the first connect fails: that is reported
+      // at once, and no reconnect timer keeps the process alive after it.
+      retryStrategy: (times) => (this.everReady ? Math.min(times * 100, 1_000) : null),
     });
     redis.defineCommand('trbBudgetAcquire', { numberOfKeys: 1, lua: ACQUIRE_LUA });
     redis.defineCommand('trbBudgetPause', { numberOfKeys: 1, lua: PAUSE_LUA });
@@ -182,8 +184,7 @@ export class RedisBudgets implements BudgetRegistry {
     this.firstConnect ??= this.redis.connect().then(
       () => undefined,
       (err: unknown) => {
-        // Stop the background reconnects of a client that never connected; a later call will retry.
-        this.redis.disconnect();
+        // A later call tries again (the client is back in its `end` state).
         this.firstConnect = undefined;
         throw this.unreachable(err);
       },
