@@ -13,7 +13,7 @@
  * workers with skewed clocks still space their requests correctly.
  */
 import { Redis, ReplyError } from 'ioredis';
-import { RedisUnreachableError } from '../errors.js';
+import { type BudgetParkError, RedisUnreachableError } from '../errors.js';
 import { displayUrl } from '../util/display-url.js';
 import { globalRedactor } from '../util/redact.js';
 import {
@@ -124,6 +124,11 @@ export class RedisBudgets implements BudgetRegistry {
   private everReady = false;
   private firstConnect: Promise<void> | undefined;
   private lastError: Error | undefined;
+  /**
+   * The latest park any of these budgets raised. The engine's run summary keeps only an error's code and
+   * message, so a worker that gets TRB_BUDGET_PARKED reads `resumeAt` here (one registry per job).
+   */
+  lastPark: BudgetParkError | undefined;
 
   constructor(private readonly opts: RedisBudgetsOptions) {
     this.prefix = opts.prefix ?? 'trb';
@@ -272,7 +277,11 @@ export class RedisRateBudget implements RateBudget {
         (r) => r.trbBudgetAcquire(this.key, this.interval, this.tolerance, maxWaitMs ?? -1),
         signal,
       );
-      if (!reserved) throw parkError(wait, maxWaitMs ?? 0, this.limitPerMinute);
+      if (!reserved) {
+        const park = parkError(wait, maxWaitMs ?? 0, this.limitPerMinute);
+        this.owner.lastPark = park;
+        throw park;
+      }
       if (wait > 0) {
         for (const l of this.waitListeners) l(Date.now() + wait);
         await sleep(wait, signal);

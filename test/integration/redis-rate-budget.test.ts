@@ -250,6 +250,7 @@ describeRedis('RedisRateBudget (shared through Redis)', () => {
       expect(park.waitMs).toBeLessThanOrEqual(Math.ceil(interval) + 1);
       expect(park.resumeAt).toBeGreaterThan(Date.now() + 100);
       expect(park.exitCode).toBe(1);
+      expect(reg.lastPark).toBe(park);
       // Nothing reserved: the state is as it was, and the next caller gets the slot the parked one left.
       expect(await peek.hgetall(key)).toEqual(before);
       const t = Date.now();
