@@ -32,8 +32,12 @@ if (!available && !CI) {
 }
 const describeRedis = available || CI ? describe : describe.skip;
 
-/** Timer lateness and scheduling noise on a loaded 2-core machine that a grant may show. */
-const JITTER_MS = 120;
+/**
+ * Timer lateness and scheduling noise a grant may show on a loaded 2-core machine (several test files and
+ * other work at once): a grant is stamped when its process wakes, which can be late, so a window may
+ * catch grants shifted in from just before it. Still far below what an unshared budget does (N times the rate).
+ */
+const JITTER_MS = 300;
 const HASH = 'feedfacecafebeef';
 
 /** The most grants any window of `windowMs` may hold: the GCRA bound, plus what jitter can squeeze in. */
@@ -226,8 +230,8 @@ describeRedis('RedisRateBudget (shared through Redis)', () => {
     const union = (await Promise.all(runs)).flat().sort((x, y) => x - y);
     expect(union.filter((t) => t < pausedAt).length).toBeGreaterThan(10);
     expect(union.filter((t) => t > pausedAt + 1500).length).toBeGreaterThan(10);
-    // Nothing granted inside the pause, but what was already on its way when it was set.
-    const inside = union.filter((t) => t > pausedAt + 50 && t < pausedAt + 1500 - 20);
+    // Nothing granted inside the pause, but what was already on its way when it was set (woken late at worst).
+    const inside = union.filter((t) => t > pausedAt + JITTER_MS && t < pausedAt + 1500 - 20);
     expect(inside).toEqual([]);
   });
 
