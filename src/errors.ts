@@ -11,6 +11,8 @@ export const ERROR_CODES = [
   'TRB_CONFIG_INVALID',
   'TRB_CONFIG_MISSING',
   'TRB_CONFIG_ENV',
+  /** The connections file (`tributary.yaml`) is invalid; the message names the connection and the field. */
+  'TRB_CONNECTIONS_INVALID',
   'TRB_USAGE',
   'TRB_MANIFEST_INVALID',
   'TRB_UNKNOWN_CONNECTOR',
@@ -67,6 +69,7 @@ export const EXIT_CODES: { readonly [C in ErrorCode]: Exclude<ExitCode, 0> } = {
   TRB_CONFIG_INVALID: 2,
   TRB_CONFIG_MISSING: 2,
   TRB_CONFIG_ENV: 2,
+  TRB_CONNECTIONS_INVALID: 2,
   TRB_USAGE: 2,
   TRB_MANIFEST_INVALID: 2,
   TRB_UNKNOWN_CONNECTOR: 2,
@@ -208,4 +211,25 @@ export class RedisUnreachableError extends TributaryError {
 
 export function isTributaryError(err: unknown): err is TributaryError {
   return err instanceof TributaryError;
+}
+
+/**
+ * Any thrown value as a TributaryError, for every entry point's last catch: ours pass through, an abort
+ * carries the error that caused it (a failed stream aborts the others with its error), and anything else is
+ * a TRB_INTERNAL bug report that keeps the original as its cause.
+ */
+export function toTributaryError(err: unknown): TributaryError {
+  if (isTributaryError(err)) return err;
+  if (
+    err instanceof Error &&
+    err.name === 'AbortError' &&
+    isTributaryError((err as { cause?: unknown }).cause)
+  ) {
+    return (err as { cause: TributaryError }).cause;
+  }
+  return new TributaryError(
+    'TRB_INTERNAL',
+    `unexpected error: ${err instanceof Error ? err.message : String(err)}`,
+    { cause: err },
+  );
 }

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
-import type { StreamDescriptor } from '../engine/source.js';
+import type { StreamDescriptor } from '../engine/index.js';
 import type {
   AirbyteStream,
   AirbyteSyncMode,

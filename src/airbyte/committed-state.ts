@@ -4,7 +4,7 @@
  * exactly after the committed records, whatever happened to the echoed STATE lines.
  */
 import type { StreamState } from '../destinations/destination.js';
-import { parseStoredState } from '../engine/stream-state.js';
+import { parseStoredState } from '../engine/index.js';
 import type { AirbyteStateMessage } from './protocol.js';
 import type { LoaderCheckpoint } from './stream-load.js';
 

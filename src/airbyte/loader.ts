@@ -1,10 +1,11 @@
 /**
  * `tributary load --from-airbyte`: Airbyte messages in, rows out, exactly once. RECORDs are buffered per
  * stream; a STATE makes the records before it committable, and they are written through `Destination.write`
- * together with that state in ONE transaction (docs/architecture.md law 1), in batches capped by rows and bytes as
- * in `runSync`. Each STATE is echoed only after its transaction committed. Records no STATE covers are never
- * committed: when the input breaks (bad line, cut off, early end) everything covered is written and the
- * rest is dropped, so a re-run of the source from the committed state yields an exact copy.
+ * together with that state in ONE transaction (docs/architecture.md law 1), in batches capped by rows and
+ * bytes: the engine's `StreamWriter`, the batcher `runSync` uses. Each STATE is echoed only after its
+ * transaction committed. Records no STATE covers are never committed: when the input breaks (bad line, cut
+ * off, early end) everything covered is written and the rest is dropped, so a re-run of the source from the
+ * committed state yields an exact copy.
  *
  * State scopes: a STREAM state covers its own stream. GLOBAL and LEGACY states cover every stream; each
  * stream with rows is written with the state, one transaction per stream (see docs/airbyte.md for the
@@ -12,11 +13,16 @@
  * final and, for overwrite, swaps the side table in.
  */
 import { randomUUID } from 'node:crypto';
-import { SourceError, TributaryError } from '../errors.js';
+import { SourceError, TributaryError, toTributaryError } from '../errors.js';
 import type { Destination } from '../destinations/destination.js';
 import { schemaInfo } from '../declarative/stream-schema.js';
-import { parseStoredState, type StoredStreamState, toStreamState } from '../engine/stream-state.js';
-import { DEFAULTS, toTributaryError } from '../engine/sync.js';
+import {
+  type Commit,
+  parseStoredState,
+  type StoredStreamState,
+  StreamWriter,
+  toStreamState,
+} from '../engine/index.js';
 import { type Logger, silentLogger } from '../util/log.js';
 import { globalRedactor } from '../util/redact.js';
 import type { InputLine } from './line-reader.js';
@@ -75,8 +81,6 @@ export async function loadAirbyte(
   const logger = opts.logger ?? silentLogger;
   const runId = opts.runId ?? randomUUID();
   const connector = opts.connector ?? 'airbyte';
-  const batchRows = opts.batchRows ?? DEFAULTS.batchRows;
-  const batchBytes = opts.batchBytes ?? DEFAULTS.batchBytes;
   const maxBuffer = opts.maxBufferBytes ?? LOADER_DEFAULTS.maxBufferBytes;
   const defaultMode = opts.defaultMode ?? 'append_dedup';
   const specs = catalogSpecs(opts.catalog);
@@ -232,12 +236,12 @@ export async function loadAirbyte(
       }
       const s = streamFor(d.name, d.namespace, lineNo, 'STATE');
       s.cover({ airbyte: blob }, message);
-      if (s.ready.length >= batchRows || s.readyBytes >= batchBytes) await flush(s);
+      if (s.writer.full) await flush(s);
       return;
     }
     // GLOBAL / LEGACY: covers every stream. Write each stream that has rows, then echo once.
     const checkpoint: LoaderCheckpoint = { airbyte: blob, airbyte_seq: ++globalSeq };
-    const touched = [...streams.values()].filter((s) => s.pending.length > 0 || s.ready.length > 0);
+    const touched = [...streams.values()].filter((s) => s.pending.length > 0 || s.writer.bufferedRows > 0);
     const targets = touched.length > 0 ? touched : lastTouched ? [lastTouched] : defaultTargets();
     if (targets.length === 0) {
       warn(
@@ -297,7 +301,25 @@ export async function loadAirbyte(
         configured: false,
       };
     }
-    const s = new StreamLoad(spec, runId, parseStoredState(stored[name]), () => randomUUID());
+    const s: StreamLoad = new StreamLoad(
+      spec,
+      runId,
+      parseStoredState(stored[name]),
+      () => randomUUID(),
+      ({ table, mode, passId }) =>
+        new StreamWriter({
+          destination,
+          runId,
+          stream: name,
+          table,
+          mode,
+          passId,
+          batchRows: opts.batchRows,
+          batchBytes: opts.batchBytes,
+          logger,
+          onCommit: (c) => committed(s, c),
+        }),
+    );
     if (s.key.kind === 'content' && opts.catalog)
       warn(
         `stream "${name}": append_dedup without a primary key; deduplicating on a hash of each record (_airbyte_key)`,
@@ -307,27 +329,16 @@ export async function loadAirbyte(
     return s;
   }
 
-  /** Commit the stream's ready rows with their state in one transaction; then echo the states they cover. */
+  /** Commit the stream's covered rows with their state in one transaction (the echoes follow in `committed`). */
   async function flush(s: StreamLoad, complete = false): Promise<void> {
-    if (s.ready.length === 0 && s.readyCheckpoint === undefined && !complete) return;
-    const rows = s.ready;
-    const bytes = s.readyBytes;
-    const state = s.storedState(complete && s.writeMode !== 'replace');
-    const result = await destination.write({
-      runId,
-      stream: s.name,
-      table: s.tracker.spec(),
-      rows,
-      state: toStreamState(state),
-      syncedAt: new Date(),
-      passId: s.pass,
-      mode: s.writeMode,
-    });
-    s.ready = [];
-    s.readyBytes = 0;
-    buffered -= bytes;
-    s.rowsWritten += result.rowsWritten;
-    s.committed = state;
+    await s.writer.commit(complete ? toStreamState(s.storedState(s.writeMode !== 'replace')) : undefined);
+  }
+
+  /** A batch is committed: the states it covers may be echoed now. */
+  async function committed(s: StreamLoad, c: Commit): Promise<void> {
+    buffered -= c.bytes;
+    s.rowsWritten += c.result.rowsWritten;
+    s.committed = parseStoredState(c.state);
     s.readyCheckpoint = undefined;
     const echoes = s.echo;
     s.echo = [];
@@ -355,14 +366,14 @@ export async function loadAirbyte(
     await flush(s, true);
     if (s.writeMode === 'replace') {
       const final: StoredStreamState = { ...s.storedState(true) };
-      await destination.finishReplace(s.name, s.tracker.spec(), toStreamState(final));
+      await s.writer.finish({ state: toStreamState(final) });
       s.committed = final;
     }
   }
 
   /** Over the memory cap: write what STATEs cover; if uncovered records alone exceed it, fail clearly. */
   async function relieve(current: StreamLoad): Promise<void> {
-    for (const s of streams.values()) if (s.ready.length > 0) await flush(s);
+    for (const s of streams.values()) if (s.writer.bufferedRows > 0) await flush(s);
     if (buffered > maxBuffer) {
       throw new TributaryError(
         'TRB_SOURCE_BAD_RESPONSE',

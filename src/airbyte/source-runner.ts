@@ -5,10 +5,17 @@
  * after every page the page's RECORDs and then a STATE whose `stream_state` is a StoredStreamState: the
  * very blob `tributary sync` keeps in `_tributary_state`, so a resume works from either side.
  */
-import { ConfigError, type TributaryError } from '../errors.js';
-import type { Source, StreamDescriptor, SyncMode } from '../engine/source.js';
-import { type StoredStreamState, toStreamState } from '../engine/stream-state.js';
-import { planStreamRead, resumeKey, selectStreams, toTributaryError } from '../engine/sync.js';
+import { ConfigError, type TributaryError, toTributaryError } from '../errors.js';
+import {
+  planStreamRead,
+  resumeKey,
+  type Source,
+  type StoredStreamState,
+  type StreamDescriptor,
+  type SyncMode,
+  selectStreams,
+  toStreamState,
+} from '../engine/index.js';
 import type { RateBudget } from '../http/rate-budget.js';
 import type { Logger } from '../util/log.js';
 import { defaultConfiguredCatalog, toAirbyteStream } from './catalog.js';

@@ -7,8 +7,7 @@
  * A list may also hold whole `{"type":"STATE","state":…}` messages (what a destination echoes).
  */
 import { ConfigError } from '../errors.js';
-import { parseStoredState, type StoredStreamState } from '../engine/stream-state.js';
-import type { SyncMode } from '../engine/source.js';
+import { parseStoredState, type StoredStreamState, type SyncMode } from '../engine/index.js';
 import { readJsonFile } from './catalog.js';
 
 /** Stream name → the stream_state blob it had. */

@@ -1,7 +1,8 @@
 /**
  * One stream of an Airbyte load: how its records become rows (the same ColumnTracker the engine uses), what
  * keys them, and the two buffers that keep exactly-once: `pending` rows arrived after the stream's last
- * STATE (no state covers them yet), `ready` rows are covered by `readyState` and wait for the next write.
+ * STATE (no state covers them yet); a STATE hands them to the stream's `StreamWriter` (the engine's batcher),
+ * which commits them with that state.
  *
  * Keys, by destination_sync_mode:
  *   - append_dedup: the primary key (catalog `primary_key`, else `source_defined_primary_key`); with none, a
@@ -15,10 +16,14 @@
  */
 import { createHash } from 'node:crypto';
 import { SourceError } from '../errors.js';
-import type { ColumnType, Row, WriteMode } from '../destinations/destination.js';
-import { ColumnTracker } from '../engine/column-tracker.js';
-import type { SyncMode } from '../engine/source.js';
-import type { StoredStreamState } from '../engine/stream-state.js';
+import type { ColumnType, Row, TableSpec, WriteMode } from '../destinations/destination.js';
+import {
+  ColumnTracker,
+  type StoredStreamState,
+  type StreamWriter,
+  type SyncMode,
+  toStreamState,
+} from '../engine/index.js';
 import { isExactNumber } from '../util/exact-number.js';
 import type { AirbyteMessage } from './protocol.js';
 
@@ -62,13 +67,13 @@ export class StreamLoad {
   readonly pass: string | undefined;
   readonly configured: boolean;
 
+  /** Writes the covered rows with their state, in batches. */
+  readonly writer: StreamWriter;
   pending: Row[] = [];
   pendingBytes = 0;
-  ready: Row[] = [];
-  readyBytes = 0;
-  /** The checkpoint the ready rows are committed with; undefined while no STATE arrived in this load. */
+  /** The checkpoint the covered rows are committed with; undefined when no STATE arrived since the last commit. */
   readyCheckpoint: LoaderCheckpoint | undefined;
-  /** STATE messages to echo once the ready rows are committed, with how many records each covers. */
+  /** STATE messages to echo once the covered rows are committed, with how many records each covers. */
   echo: { message: AirbyteMessage; records: number }[] = [];
   /** Records since the last STATE (for the echo's destinationStats). */
   sinceState = 0;
@@ -86,6 +91,11 @@ export class StreamLoad {
     private readonly loadId: string,
     stored: StoredStreamState | undefined,
     newPass: () => string,
+    writerFor: (plan: {
+      table: () => TableSpec;
+      mode: WriteMode;
+      passId: string | undefined;
+    }) => StreamWriter,
   ) {
     this.name = spec.name;
     this.namespace = spec.namespace;
@@ -109,6 +119,7 @@ export class StreamLoad {
       const resumable = stored && !stored.complete && stored.writeMode === 'replace' && stored.pass;
       this.pass = resumable ? stored.pass : newPass();
     }
+    this.writer = writerFor({ table: () => this.tracker.spec(), mode: this.writeMode, passId: this.pass });
   }
 
   /** Turn a RECORD's data into a row and buffer it as pending. `line` is for error messages. */
@@ -153,10 +164,12 @@ export class StreamLoad {
     this.records++;
   }
 
-  /** A STATE covers everything pending: it becomes ready, to be committed with `checkpoint`. */
+  /** A STATE covers everything pending: it goes to the writer, to be committed with `checkpoint`. */
   cover(checkpoint: LoaderCheckpoint, echo?: AirbyteMessage): void {
-    this.promotePending();
     this.readyCheckpoint = checkpoint;
+    this.writer.add(this.pending, this.pendingBytes, toStreamState(this.storedState(false)));
+    this.pending = [];
+    this.pendingBytes = 0;
     if (echo) this.echo.push({ message: echo, records: this.sinceState });
     this.sinceState = 0;
     this.states++;
@@ -164,10 +177,8 @@ export class StreamLoad {
 
   /** The source said the stream is complete: what is pending is final, even without a STATE after it. */
   promotePending(): void {
-    if (this.pending.length > 0) {
-      this.ready = this.ready.length === 0 ? this.pending : this.ready.concat(this.pending);
-      this.readyBytes += this.pendingBytes;
-    }
+    if (this.pending.length > 0)
+      this.writer.add(this.pending, this.pendingBytes, toStreamState(this.storedState(false)));
     this.pending = [];
     this.pendingBytes = 0;
   }

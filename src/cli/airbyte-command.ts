@@ -13,8 +13,7 @@ import { airbyteCheck, airbyteDiscover, airbyteRead } from '../airbyte/source-ru
 import { loadIncomingState } from '../airbyte/state-input.js';
 import { loadConnector } from '../connectors/registry.js';
 import { configJsonSchema } from '../declarative/config-spec.js';
-import { ConfigError, isTributaryError } from '../errors.js';
-import { toTributaryError } from '../engine/sync.js';
+import { ConfigError, isTributaryError, toTributaryError } from '../errors.js';
 import { buildSource, prepareConnector } from './common.js';
 
 const COMMANDS = ['spec', 'check', 'discover', 'read'] as const;

@@ -8,6 +8,7 @@ import {
   resolveConnectorConfig,
   type SourceOptions,
 } from '../declarative/declarative-source.js';
+import type { Connection } from '../connections/connections-file.js';
 import { loadConnector } from '../connectors/registry.js';
 import {
   createDestination,
@@ -48,12 +49,42 @@ export async function prepareConnector(
   const connector = await loadConnector(name);
   if (!configPath) throw new ConfigError(`${name}: --config <file> is required`, { code: 'TRB_USAGE' });
   const raw: RawConfig = loadConfigFile(configPath);
-  // Register every secret-looking value before validation, so even an error message cannot leak one.
-  for (const key of secretKeys(connector.manifest.spec)) globalRedactor.add(raw[key]);
+  registerSecrets(connector, raw);
   const { destination, ...connectorRaw } = raw;
   const destSpec = parseDestinationBlock(destination, configPath);
   const config = resolveConnectorConfig(connector, connectorRaw);
   return { connector, config, destination: destSpec };
+}
+
+/**
+ * A connection of a connections file (its secrets resolved) prepared like `--config`: the connector loaded,
+ * its config validated against the connector's spec, the destination and namespace the connection's own.
+ * A config error is prefixed with the file and the connection, as the loader's own errors are.
+ */
+export async function prepareConnection(connection: Connection, file: string): Promise<PreparedConnector> {
+  const connector = await loadConnector(connection.connector);
+  registerSecrets(connector, connection.config);
+  globalRedactor.add(safePassword(connection.destination));
+  let config: ResolvedConfig;
+  try {
+    config = resolveConnectorConfig(connector, connection.config);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      const message = `${file}: connection "${connection.name}": config: ${err.message}`;
+      throw new ConfigError(message, {
+        code: 'TRB_CONNECTIONS_INVALID',
+        details: { ...err.details, path: file, connection: connection.name, errors: [message] },
+        cause: err,
+      });
+    }
+    throw err;
+  }
+  return { connector, config, destination: { url: connection.destination, schema: connection.namespace } };
+}
+
+/** Register every secret-looking value before validation, so even an error message cannot leak one. */
+function registerSecrets(connector: LoadedConnector, raw: Record<string, unknown>): void {
+  for (const key of secretKeys(connector.manifest.spec)) globalRedactor.add(raw[key]);
 }
 
 function parseDestinationBlock(block: unknown, where: string): DestinationSpec | undefined {

@@ -5,6 +5,12 @@
  * when no connector is named). They read through a DestinationReader, which never creates anything.
  */
 import type { Command } from 'commander';
+import {
+  DEFAULT_CONNECTIONS_FILE,
+  findConnection,
+  loadConnectionsFile,
+  resolveDestination,
+} from '../connections/connections-file.js';
 import { loadConnector } from '../connectors/registry.js';
 import type { LoadedConnector } from '../declarative/declarative-source.js';
 import {
@@ -18,6 +24,9 @@ import { globalRedactor } from '../util/redact.js';
 import { prepareConnector, safePassword } from './common.js';
 
 export interface InspectOptions {
+  /** A connection of the connections file: its connector, destination and namespace. */
+  connection?: string;
+  file?: string;
   config?: string;
   destination?: string;
   namespace?: string;
@@ -40,6 +49,16 @@ export function withInspectOptions(command: Command): Command {
     );
 }
 
+/** Adds `--connection NAME` and `--file PATH`: look where a connection of the connections file syncs to. */
+export function withConnectionOptions(command: Command): Command {
+  return command
+    .option(
+      '--connection <name>',
+      'the connection of the connections file to look at, instead of a connector',
+    )
+    .option('--file <path>', `the connections file, with --connection (default ${DEFAULT_CONNECTIONS_FILE})`);
+}
+
 export interface InspectTarget {
   spec: DestinationSpec;
   /** The bundled connector; undefined for a connection of another writer (`load --from-airbyte`'s "airbyte"). */
@@ -47,6 +66,8 @@ export interface InspectTarget {
   /** Why `connector` is missing although a name was given: the unknown-connector message. */
   unknownConnector?: string;
   connectorName?: string;
+  /** The connection name, with --connection: the namespace's recorded owner. */
+  connection?: string;
   /** The schema to look at; undefined means every schema holding tributary bookkeeping. */
   namespace?: string;
 }
@@ -56,6 +77,15 @@ export async function resolveInspectTarget(
   o: InspectOptions,
   command: string,
 ): Promise<InspectTarget> {
+  if (o.connection !== undefined) return connectionTarget(connectorName, o, command);
+  if (o.file !== undefined) {
+    throw new ConfigError('--file only applies with --connection NAME', { code: 'TRB_USAGE' });
+  }
+  if (connectorName === undefined && command.startsWith('state ')) {
+    throw new ConfigError(`tributary ${command} needs a connector, or --connection NAME`, {
+      code: 'TRB_USAGE',
+    });
+  }
   if (o.config && !connectorName) {
     throw new ConfigError(
       `--config needs the connector it configures: tributary ${command} CONNECTOR --config FILE`,
@@ -74,6 +104,41 @@ export async function resolveInspectTarget(
     unknownConnector: connector instanceof Error ? connector.message : undefined,
     connectorName,
     namespace: o.namespace ?? fromConfig?.schema ?? connectorName,
+  };
+}
+
+/**
+ * Where a connection of the connections file syncs to. Its API secrets are not needed to look (the file
+ * is loaded without them); only its destination's `${ENV}` references are resolved.
+ */
+async function connectionTarget(
+  connectorName: string | undefined,
+  o: InspectOptions,
+  command: string,
+): Promise<InspectTarget> {
+  const given = [
+    connectorName !== undefined && `a connector ("${connectorName}")`,
+    o.config !== undefined && '--config',
+    o.destination !== undefined && '--destination',
+    o.namespace !== undefined && '--namespace',
+  ].filter((g): g is string => g !== false);
+  if (given.length > 0) {
+    throw new ConfigError(
+      `tributary ${command} --connection ${o.connection} takes the connector, destination and namespace from the connections file; drop ${given.join(', ')}`,
+      { code: 'TRB_USAGE' },
+    );
+  }
+  const path = o.file ?? DEFAULT_CONNECTIONS_FILE;
+  const file = loadConnectionsFile(path, process.env, { resolveSecrets: false });
+  const connection = findConnection(file, o.connection as string);
+  const url = resolveDestination(connection, process.env, path);
+  globalRedactor.add(safePassword(url));
+  return {
+    spec: { url },
+    connector: await loadConnector(connection.connector),
+    connectorName: connection.connector,
+    connection: connection.name,
+    namespace: connection.namespace,
   };
 }
 

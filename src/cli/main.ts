@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { EXIT_MEANINGS, exitCodeFor, isTributaryError } from '../errors.js';
 import { globalRedactor } from '../util/redact.js';
 import { registerAirbyte } from './airbyte-command.js';
+import { registerConnections } from './connections-command.js';
 import { registerConnectorCommands } from './connector-commands.js';
 import { registerDemo } from './demo-command.js';
 import { registerLoad } from './load-command.js';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
     );
   registerConnectorCommands(program);
   registerSync(program);
+  registerConnections(program);
   registerState(program);
   registerRuns(program);
   registerStatus(program);

@@ -10,6 +10,7 @@ import {
   type InspectOptions,
   resolveInspectTarget,
   selectNamespaces,
+  withConnectionOptions,
   withInspectOptions,
 } from './inspect.js';
 import { formatTime, textTable } from './text-table.js';
@@ -25,33 +26,38 @@ export function registerState(program: Command): void {
     .command('state')
     .description('show or reset the per-stream state (cursors, full-refresh passes) kept in the destination');
   withInspectOptions(
-    state
-      .command('show')
-      .description('show where the next sync of each stream starts, and when its state was last saved')
-      .argument('<connector>', 'connector name (see `tributary connectors`)'),
+    withConnectionOptions(
+      state
+        .command('show')
+        .description('show where the next sync of each stream starts, and when its state was last saved')
+        .argument('[connector]', 'connector name (see `tributary connectors`); omit with --connection'),
+    ),
   )
     .option('--streams <list>', 'comma-separated streams to show (default: all)')
     .option('--json', 'print the stored state as JSON: {stream: {state, updatedAt}}', false)
-    .action(async (connector: string, o: StateOptions) => {
+    .action(async (connector: string | undefined, o: StateOptions) => {
       process.stdout.write(await stateShow(connector, o));
     });
   withInspectOptions(
-    state
-      .command('reset')
-      .description(
-        'forget the stored state, so the next sync reads the streams from the start (rows are kept)',
-      )
-      .argument('<connector>', 'connector name (see `tributary connectors`)'),
+    withConnectionOptions(
+      state
+        .command('reset')
+        .description(
+          'forget the stored state, so the next sync reads the streams from the start (rows are kept)',
+        )
+        .argument('[connector]', 'connector name (see `tributary connectors`); omit with --connection'),
+    ),
   )
     .option('--streams <list>', 'comma-separated streams to reset (default: all)')
     .option('-y, --yes', 'do not ask for confirmation (required when not on a terminal)', false)
-    .action(async (connector: string, o: StateOptions) => {
+    .action(async (connector: string | undefined, o: StateOptions) => {
       await stateReset(connector, o);
     });
 }
 
-async function stateShow(connectorName: string, o: StateOptions): Promise<string> {
-  const target = await resolveInspectTarget(connectorName, o, 'state show');
+async function stateShow(connectorArg: string | undefined, o: StateOptions): Promise<string> {
+  const target = await resolveInspectTarget(connectorArg, o, 'state show');
+  const connectorName = target.connectorName as string;
   const declared = target.connector?.manifest.streams.map((s) => s.name);
   // A bundled connector's stream names are checked before anything is opened.
   if (declared) checkStreamNames(connectorName, declared, parseList(o.streams));
@@ -89,8 +95,9 @@ async function stateShow(connectorName: string, o: StateOptions): Promise<string
   }
 }
 
-async function stateReset(connectorName: string, o: StateOptions): Promise<void> {
-  const target = await resolveInspectTarget(connectorName, o, 'state reset');
+async function stateReset(connectorArg: string | undefined, o: StateOptions): Promise<void> {
+  const target = await resolveInspectTarget(connectorArg, o, 'state reset');
+  const connectorName = target.connectorName as string;
   const declared = target.connector?.manifest.streams.map((s) => s.name);
   if (declared) checkStreamNames(connectorName, declared, parseList(o.streams));
   // Read first, through a reader that creates nothing: a typo in --destination must not make a database.
@@ -128,7 +135,9 @@ async function stateReset(connectorName: string, o: StateOptions): Promise<void>
       return;
     }
   }
-  const dest = await openDestination(target.spec.url, target.spec, connectorName, namespace);
+  const dest = await openDestination(target.spec.url, target.spec, connectorName, namespace, {
+    connection: target.connection,
+  });
   try {
     await dest.resetState(held);
   } finally {

@@ -8,17 +8,28 @@ import { DEFAULTS, runSync, selectStreams } from '../engine/sync.js';
 import { formatSummary, type RunSummary } from '../engine/summary.js';
 import { RedisBudgets } from '../http/redis-rate-budget.js';
 import {
+  DEFAULT_CONNECTIONS_FILE,
+  type Connection,
+  findConnection,
+  loadConnectionsFile,
+  resolveConnection,
+} from '../connections/connections-file.js';
+import {
   buildSource,
   makeLogger,
   openDestination,
   parseIntOption,
   parseList,
+  prepareConnection,
   prepareConnector,
 } from './common.js';
 import { humanLogLine } from './human-log.js';
 import { ProgressDisplay } from './progress.js';
 
 export interface SyncCliOptions {
+  /** A connection of the connections file (`--file`), instead of a connector and its flags. */
+  connection?: string;
+  file?: string;
   config?: string;
   destination?: string;
   namespace?: string;
@@ -39,7 +50,12 @@ export function registerSync(program: Command): void {
   program
     .command('sync')
     .description('sync a connector into a destination (DuckDB by default), exactly once')
-    .argument('<connector>', 'connector name (see `tributary connectors`)')
+    .argument('[connector]', 'connector name (see `tributary connectors`); omit with --connection')
+    .option(
+      '--connection <name>',
+      'sync this connection of the connections file (see `tributary connections`)',
+    )
+    .option('--file <path>', `the connections file, with --connection (default ${DEFAULT_CONNECTIONS_FILE})`)
     .option('-c, --config <file>', 'connector config (JSON or YAML, with $' + '{ENV} interpolation)')
     .option(
       '-d, --destination <url>',
@@ -80,7 +96,7 @@ export function registerSync(program: Command): void {
       '--log-level <level>',
       'log level: debug, info, warn, error, silent (default: warn on a terminal, info otherwise; env TRIBUTARY_LOG_LEVEL)',
     )
-    .action(async (connector: string, o: SyncCliOptions) => {
+    .action(async (connector: string | undefined, o: SyncCliOptions) => {
       // The environment is read here, for the command only: `demo` (which reuses syncCommand) stays in-process.
       const run = await syncCommand(connector, { ...o, redis: o.redis ?? process.env.TRIBUTARY_REDIS_URL });
       // A failed run exits with its error's code from the one table (src/errors.ts), like a thrown error.
@@ -113,12 +129,58 @@ function checkPageConcurrency(connector: LoadedConnector, name: string, streams:
   }
 }
 
+/**
+ * The connection `--connection` names, loaded with its secrets from this process's environment; undefined
+ * without `--connection`. What the connection defines cannot also be given on the command line.
+ */
+function connectionOf(
+  connectorName: string | undefined,
+  o: SyncCliOptions,
+): { connection: Connection; file: string } | undefined {
+  if (o.connection === undefined) {
+    if (o.file !== undefined) {
+      throw new ConfigError('--file only applies with --connection NAME', { code: 'TRB_USAGE' });
+    }
+    if (connectorName === undefined) {
+      throw new ConfigError(
+        'sync needs a connector (tributary sync CONNECTOR --config FILE) or a connection (tributary sync --connection NAME)',
+        { code: 'TRB_USAGE' },
+      );
+    }
+    return undefined;
+  }
+  const given = [
+    connectorName !== undefined && `a connector ("${connectorName}")`,
+    o.config !== undefined && '--config',
+    o.destination !== undefined && '--destination',
+    o.namespace !== undefined && '--namespace',
+    o.streams !== undefined && '--streams',
+  ].filter((g): g is string => g !== false);
+  if (given.length > 0) {
+    throw new ConfigError(
+      `--connection ${o.connection} takes its connector, config, destination, namespace and streams from the connections file; drop ${given.join(', ')}`,
+      { code: 'TRB_USAGE' },
+    );
+  }
+  const path = o.file ?? DEFAULT_CONNECTIONS_FILE;
+  // Only this connection's secrets are needed: the others may be meant for other machines.
+  const file = loadConnectionsFile(path, process.env, { resolveSecrets: false });
+  return { connection: resolveConnection(findConnection(file, o.connection), process.env, path), file: path };
+}
+
 /** Run a sync from CLI options; prints progress and the summary. Used by `sync` and `demo`. */
 export async function syncCommand(
-  connectorName: string,
-  o: SyncCliOptions,
+  connectorArg: string | undefined,
+  options: SyncCliOptions,
   out: NodeJS.WritableStream = process.stdout,
 ): Promise<RunSummary> {
+  const selected = connectionOf(connectorArg, options);
+  const conn = selected?.connection;
+  const connectorName = conn?.connector ?? (connectorArg as string);
+  // A connection's full_refresh: true is kept; --full-refresh makes one run of any connection a full refresh.
+  const o: SyncCliOptions = conn
+    ? { ...options, fullRefresh: options.fullRefresh || conn.fullRefresh, streams: conn.streams?.join(',') }
+    : options;
   checkSyncFlags(o);
   const tty = process.stderr.isTTY && o.progress !== false && !o.json;
   // On a TTY the progress display replaces info logs, and the logs that remain are printed for a person,
@@ -139,7 +201,9 @@ export async function syncCommand(
   try {
     // Before anything is read or opened: a Redis that does not answer fails the run with its URL named.
     await budgets?.connect();
-    const prepared = await prepareConnector(connectorName, o.config);
+    const prepared = selected
+      ? await prepareConnection(selected.connection, selected.file)
+      : await prepareConnector(connectorName, o.config);
     const source = buildSource(prepared, logger, { pageConcurrency: o.pageConcurrency, budgets });
     try {
       // Validate stream names before the destination is opened, so a typo changes nothing.
@@ -150,7 +214,7 @@ export async function syncCommand(
         prepared.destination,
         connectorName,
         o.namespace,
-        { streams: source.streams().map((s) => s.name) },
+        { streams: source.streams().map((s) => s.name), connection: conn?.name },
       );
       try {
         const run = await runSync({

@@ -7,6 +7,11 @@ export type RawConfig = Record<string, unknown>;
 
 /** Load and interpolate a config file. Throws ConfigError (exit 2) for a missing file, bad syntax or a missing env var. */
 export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): RawConfig {
+  return interpolateEnv(readConfigFile(path), env, path);
+}
+
+/** Read a JSON or YAML mapping as written, `${ENV}` references left in place. Same errors as loadConfigFile. */
+export function readConfigFile(path: string): RawConfig {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -17,7 +22,7 @@ export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.en
       { code: 'TRB_CONFIG_MISSING', details: { path } },
     );
   }
-  return parseConfigText(text, path, env);
+  return parseMapping(text, path);
 }
 
 export function parseConfigText(
@@ -25,6 +30,14 @@ export function parseConfigText(
   source: string,
   env: NodeJS.ProcessEnv = process.env,
 ): RawConfig {
+  return interpolateEnv(parseMapping(text, source), env, source);
+}
+
+/**
+ * Parse JSON or YAML holding a mapping, without `${ENV}` interpolation: for files whose parts are resolved
+ * at different times (a connections file is listed without the secrets its connections use).
+ */
+export function parseMapping(text: string, source: string): RawConfig {
   // YAML is a superset of JSON, so one parser serves both and reports line/column for either.
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -45,7 +58,7 @@ export function parseConfigText(
       },
     );
   }
-  return interpolateEnv(value as RawConfig, env, source);
+  return value as RawConfig;
 }
 
 /** Replace `${NAME}` (and `${NAME:-default}`) in every string value. A missing variable is an error, never "". */

@@ -129,12 +129,17 @@ export const Transform = z.discriminatedUnion('type', [
   z.object({ type: z.literal('custom'), component: z.string() }).strict(),
 ]);
 
+/**
+ * A date-time cursor (the incremental-cursor component). It works with every paginator: `offset` pages it by
+ * keyset; with the others it advances only at the proven end of a pass (see DatetimeCursor).
+ */
 export const Incremental = z
   .object({
     /** The cursor field in the API's record (before transforms), e.g. `updatedAt`. */
     cursor_field: z.string(),
-    /** Query parameter that filters on the cursor, e.g. `updatedAt[$gte]`. */
+    /** Query parameter that filters on the cursor (`>=` the value sent), e.g. `updatedAt[$gte]`. */
     filter_param: z.string(),
+    /** Query parameter that sorts by the cursor; `sort_value` must ask for ascending order (it is checked). */
     sort_param: z.string().optional(),
     sort_value: z.string().default('1'),
     /**
@@ -221,6 +226,8 @@ export type DetailDef = z.infer<typeof Detail>;
 export type ConfigSpecDef = z.infer<typeof ConfigSpec>;
 export type ConfigPropertyDef = z.infer<typeof ConfigProperty>;
 export type RequesterDef = z.infer<typeof Requester>;
+export type AuthenticatorDef = z.infer<typeof Authenticator>;
+export type SelectorDef = z.infer<typeof Selector>;
 
 /** The JSON Schema of a manifest, for editors. Generated, never hand-written. */
 export function manifestJsonSchema(): Record<string, unknown> {

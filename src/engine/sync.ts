@@ -4,17 +4,19 @@
  * one rate budget per credential; one destination write runs at a time, and reading the next pages
  * overlaps with writing the current batch. Memory is bounded by streams × (prefetched pages + one batch).
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { ConfigError, isTributaryError, SourceError, TributaryError } from '../errors.js';
-import type { Destination, Row, SchemaChange, StreamState, WriteMode } from '../destinations/destination.js';
+import { ConfigError, toTributaryError, type TributaryError } from '../errors.js';
+import type { Destination, SchemaChange, StreamState, WriteMode } from '../destinations/destination.js';
 import { type Logger, silentLogger } from '../util/log.js';
 import { globalRedactor } from '../util/redact.js';
 import { ColumnTracker } from './column-tracker.js';
 import { Mutex } from '../util/mutex.js';
 import { prefetch } from './prefetch.js';
+import { planStreamRead, resumeKey } from './read-plan.js';
 import type { Source, StreamDescriptor, SyncMode } from './source.js';
-import { parseStoredState, type ResumeKey, type StoredStreamState, toStreamState } from './stream-state.js';
+import { parseStoredState, type StoredStreamState, toStreamState } from './stream-state.js';
+import { BATCH_DEFAULTS, StreamWriter } from './stream-writer.js';
 import { newStreamSummary, type RunSummary, type StreamSummary } from './summary.js';
 
 export interface SyncOptions {
@@ -46,14 +48,10 @@ export interface SyncOptions {
 
 export const DEFAULTS = {
   streamConcurrency: 4,
-  batchRows: 10_000,
-  batchBytes: 16 * 1024 * 1024,
+  ...BATCH_DEFAULTS,
   prefetchPages: 4,
   maxDeleteChecks: 10_000,
 };
-
-/** Detail lookups in flight at once per stream while confirming deletions (the rate budget still paces them). */
-const DETAIL_CONCURRENCY = 4;
 
 /** Validate stream names against the source before anything is opened or written. */
 export function selectStreams(source: Source, names: string[] | undefined): StreamDescriptor[] {
@@ -245,75 +243,58 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
     onContract.restart = commitRestart;
     logger.info({ mode, writeMode, resumed: resuming }, 'stream started');
 
-    let rows: Row[] = [];
-    let bytes = 0;
     let lastCheckpoint: Record<string, unknown> | undefined = resuming ? stored?.source : undefined;
     // One write in flight per stream, overlapping with reading the next batch: commits stay in order (each
     // waits for the one before), and memory stays at two batches per stream.
-    let inflight: Promise<void> | undefined;
-    let flushes = 0;
-    const flush = async (complete: boolean) => {
-      const state = toStreamState(stateFor(lastCheckpoint ?? {}, complete));
-      const batchRows = rows;
-      const table = tracker.spec();
-      rows = [];
-      bytes = 0;
-      if (inflight) await inflight;
-      flushes++;
-      inflight = writeLock
-        .run(() =>
-          destination.write({
-            runId,
-            stream: stream.name,
-            table,
-            rows: batchRows,
-            state,
-            syncedAt: new Date(),
-            passId: pass,
-            mode: writeMode,
-            skipUnchangedBy:
-              mode === 'full_refresh' && writeMode === 'upsert' ? stream.unchangedField : undefined,
-          }),
-        )
-        .then((result) => {
-          summary.upserts += result.rowsWritten;
-          summary.unchanged += result.rowsUnchanged ?? 0;
-          summary.batches++;
-          countSchemaChanges(summary, result.schemaChanges);
-          progress();
-        });
-      // A failure surfaces at the next await of `inflight`; this only keeps it from being "unhandled".
-      inflight.catch(() => undefined);
-    };
+    const writer = new StreamWriter({
+      destination,
+      runId,
+      stream: stream.name,
+      table: () => tracker.spec(),
+      mode: writeMode,
+      passId: pass,
+      skipUnchangedBy: mode === 'full_refresh' && writeMode === 'upsert' ? stream.unchangedField : undefined,
+      batchRows: opts.batchRows,
+      batchBytes: opts.batchBytes,
+      overlap: true,
+      lock: writeLock,
+      logger,
+      onCommit: ({ result, repair }) => {
+        summary.upserts += result.rowsWritten;
+        countSchemaChanges(summary, result.schemaChanges);
+        if (repair) return;
+        summary.unchanged += result.rowsUnchanged ?? 0;
+        summary.batches++;
+        progress();
+      },
+    });
 
     try {
       if (!alreadyRead) {
         const pages = source.read(stream.name, { syncMode: mode, state: sourceState, signal, logger });
         for await (const page of prefetch(pages, opts.prefetchPages ?? DEFAULTS.prefetchPages)) {
-          for (const r of page.records) rows.push(tracker.toRow(r));
-          bytes += page.bytes;
+          const rows = page.records.map((r) => tracker.toRow(r));
           summary.records += page.records.length;
           summary.pages++;
           summary.metrics = { ...source.metrics(stream.name) };
           lastCheckpoint = page.checkpoint;
           const last = page.checkpoint.in_progress === false;
           if (last && page.expectedCount !== undefined) expectedCount = page.expectedCount;
-          if (
-            rows.length >= (opts.batchRows ?? DEFAULTS.batchRows) ||
-            bytes >= (opts.batchBytes ?? DEFAULTS.batchBytes) ||
-            last
-          ) {
-            await flush(mode === 'incremental' && last);
-          } else {
-            progress();
-          }
+          writer.add(
+            rows,
+            page.bytes,
+            toStreamState(stateFor(page.checkpoint, mode === 'incremental' && last)),
+          );
+          if (writer.full || last) await writer.commit();
+          else progress();
         }
-        if (rows.length > 0 || flushes === 0) await flush(mode === 'incremental');
+        if (writer.bufferedRows > 0 || writer.batches === 0)
+          await writer.commit(toStreamState(stateFor(lastCheckpoint ?? {}, mode === 'incremental')));
       }
-      if (inflight) await inflight;
+      await writer.settle();
     } finally {
       // Never leave a write running behind a failed read: the run's bookkeeping and close come after it.
-      if (inflight) await inflight.catch(() => undefined);
+      await writer.settle().catch(() => undefined);
     }
 
     if (mode === 'full_refresh') await finishPass();
@@ -327,103 +308,26 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
     );
 
     /**
-     * The end of a full-refresh pass: prove it complete (count), confirm each row it would remove at the
-     * API's detail endpoint (repairing the ones that still exist), then sweep or swap. See docs/reliability.md.
+     * The end of a full-refresh pass: prove it complete (the API's count; each row it would remove confirmed
+     * at the detail endpoint, repairing the ones that still exist), then sweep or swap. See docs/reliability.md.
      */
     async function finishPass(): Promise<void> {
-      const passId = pass!;
       const readState = { ...(lastCheckpoint ?? {}), in_progress: false };
-      if (expectedCount !== undefined) {
-        const expected = expectedCount;
-        const found = await writeLock.run(() => destination.countPassRows(stream.name, passId, writeMode));
-        if (found !== expected) {
-          throw new SourceError(
-            'TRB_SOURCE_CONTRACT',
-            `stream "${stream.name}": the API counts ${expected} records in the list but this pass read ${found} distinct ones; ` +
-              'the list changed while it was paged, or the API does not page the way it says. Nothing was ' +
-              `${writeMode === 'replace' ? 'swapped in' : 'marked deleted'}; the next sync starts a fresh pass.`,
-            { details: { stream: stream.name, expected, found } },
-          );
-        }
-        // Proven: a crash from here on resumes at the deletion check, not at this count (repairs below add
-        // rows to the pass that the API's count does not know about).
-        expectedCount = undefined;
-      }
-      const unchecked = await confirmDeletions(passId, readState);
-      if (unchecked !== undefined)
-        logger.warn(
-          { candidates: unchecked },
-          `${unchecked} live rows are missing from the replaced table, more than the per-record check covers: swapping on the count's proof alone`,
-        );
-      const final = toStreamState(stateFor(readState, true));
-      if (writeMode === 'replace') {
-        await writeLock.run(() => destination.finishReplace(stream.name, tracker.spec(), final));
-      } else {
-        summary.softDeletes += await writeLock.run(() =>
-          destination.sweepDeleted(stream.name, passId, final),
-        );
-      }
-    }
-
-    /**
-     * Tell drift from true deletes: every row the sweep (or swap) would remove is looked up at the API's
-     * detail endpoint first. Gone (404): it may go. Still there: the list moved under the pass, so the
-     * fresh record is written into the pass. Returns the candidate bound when a replace goes ahead on the
-     * count alone because there were more candidates than it checks.
-     */
-    async function confirmDeletions(
-      passId: string,
-      readState: Record<string, unknown>,
-    ): Promise<string | undefined> {
-      if (!source.fetchOne || !stream.detail) return undefined;
-      const limit = opts.maxDeleteChecks ?? DEFAULTS.maxDeleteChecks;
-      const primaryKey = tracker.spec().primaryKey;
-      const candidates = await writeLock.run(() =>
-        destination.deletionCandidates(stream.name, passId, writeMode, primaryKey, limit + 1),
-      );
-      if (candidates.length === 0) return undefined;
-      if (candidates.length > limit) {
-        if (writeMode === 'replace') return `more than ${limit}`;
-        throw new SourceError(
-          'TRB_SOURCE_CONTRACT',
-          `stream "${stream.name}": more than ${limit} rows were not seen by this pass; confirming each deletion ` +
-            `costs one request, and the sync checks at most ${limit} (SyncOptions.maxDeleteChecks). Nothing was marked deleted. ` +
-            'If that many records really were deleted, rebuild the table with `--full-refresh --replace` (proven by the count alone).',
-          { details: { stream: stream.name, candidates: `>${limit}`, limit } },
-        );
-      }
-      const fetchOne = source.fetchOne.bind(source);
+      // Repairs come after the count is proven: a crash from there on resumes at the deletion check, not at
+      // the count (repairs add rows to the pass that the API's count does not know about).
+      const { expectedCount: _proven, ...repairState } = stateFor(readState, false);
+      const fetchOne = source.fetchOne?.bind(source);
       const lookup = { signal, logger };
-      const repaired: Row[] = [];
-      // A few lookups at a time; each still waits for the credential's rate budget like any request.
-      for (let i = 0; i < candidates.length; i += DETAIL_CONCURRENCY) {
-        const chunk = candidates.slice(i, i + DETAIL_CONCURRENCY);
-        const found = await Promise.all(chunk.map((key) => fetchOne(stream.name, key, lookup)));
-        for (const rec of found) if (rec !== null) repaired.push(tracker.toRow(rec));
-      }
-      summary.metrics = { ...source.metrics(stream.name) };
-      if (repaired.length > 0) {
-        const state = toStreamState(stateFor(readState, false));
-        const result = await writeLock.run(() =>
-          destination.write({
-            runId,
-            stream: stream.name,
-            table: tracker.spec(),
-            rows: repaired,
-            state,
-            syncedAt: new Date(),
-            passId,
-            mode: writeMode,
-          }),
-        );
-        summary.upserts += result.rowsWritten;
-        countSchemaChanges(summary, result.schemaChanges);
-        logger.warn(
-          { repaired: repaired.length, candidates: candidates.length },
-          `list changed while paging; repaired ${repaired.length} records`,
-        );
-      }
-      return undefined;
+      summary.softDeletes += await writer.finish({
+        state: toStreamState(stateFor(readState, true)),
+        proof: {
+          expectedCount,
+          lookup: fetchOne && stream.detail ? (key) => fetchOne(stream.name, key, lookup) : undefined,
+          toRow: (rec) => tracker.toRow(rec),
+          maxChecks: opts.maxDeleteChecks ?? DEFAULTS.maxDeleteChecks,
+          repairState: toStreamState(repairState),
+        },
+      });
     }
 
     async function commitRestart(e: TributaryError): Promise<void> {
@@ -456,114 +360,4 @@ function countSchemaChanges(summary: StreamSummary, changes: readonly SchemaChan
   for (const c of changes) if (c.kind === 'create_table') created++;
   summary.tablesCreated += created;
   summary.schemaChanges += changes.length - created;
-}
-
-/** Where a stream's read starts, given its stored state. Shared by runSync and the Airbyte source runner. */
-export interface StreamReadPlan {
-  /** The stored pass (or incremental read) was interrupted and continues from its checkpoint. */
-  resuming: boolean;
-  /** The state handed to `Source.read`. */
-  sourceState: Record<string, unknown> | undefined;
-  /** A full-refresh pass that had read everything but crashed before its sweep only needs the sweep. */
-  alreadyRead: boolean;
-  /** Why an interrupted pass is not resumed but started afresh (for the log), when that is the case. */
-  restartReason?: string;
-  /** Incremental: the source state of the last proven-complete read, to fall back to if this one fails. */
-  lastComplete?: Record<string, unknown>;
-}
-
-export function planStreamRead(
-  stored: StoredStreamState | undefined,
-  mode: SyncMode,
-  writeMode: WriteMode,
-  current?: ResumeKey,
-): StreamReadPlan {
-  const interrupted =
-    !!stored && !stored.complete && stored.mode === mode && (stored.writeMode ?? 'upsert') === writeMode;
-  let restartReason: string | undefined;
-  if (interrupted && stored.restart) {
-    restartReason = `the last pass could not be proven complete (${stored.restart.reason})`;
-  } else if (interrupted && current && stored.resume && stored.resume.fingerprint !== current.fingerprint) {
-    // States written before the fingerprint existed carry none: they resume as they always did.
-    restartReason = describeChange(stored.resume, current);
-  }
-  const resuming = interrupted && restartReason === undefined;
-  const lastComplete =
-    mode !== 'incremental' || !stored || stored.mode !== 'incremental'
-      ? undefined
-      : stored.complete
-        ? stored.source
-        : stored.lastComplete;
-  let sourceState: Record<string, unknown> | undefined;
-  if (resuming) sourceState = stored?.source;
-  else if (mode === 'incremental') {
-    // Incremental reads keep the committed cursor; a read that must restart goes back to the last proven
-    // one (a cursor of another cursor field means nothing: then from the start).
-    if (restartReason === undefined) sourceState = stored?.source;
-    else sourceState = stored?.resume?.cursorField === current?.cursorField ? (lastComplete ?? {}) : {};
-  } else {
-    // A full refresh starts over unless it is resuming.
-    sourceState = stored ? { ...stored.source, in_progress: false } : undefined;
-  }
-  const alreadyRead = resuming && mode === 'full_refresh' && stored?.source.in_progress === false;
-  return {
-    resuming,
-    sourceState,
-    alreadyRead,
-    ...(restartReason !== undefined ? { restartReason } : {}),
-    ...(lastComplete !== undefined ? { lastComplete } : {}),
-  };
-}
-
-/**
- * What a resume of `stream` depends on, as stored with its state: the paging configuration's fingerprint
- * (from the source), the page size, the connector version, the primary key, the cursor field and the write
- * mode, hashed into one fingerprint.
- */
-export function resumeKey(source: Source, stream: StreamDescriptor, writeMode: WriteMode): ResumeKey {
-  const fingerprint = createHash('sha256')
-    .update(
-      JSON.stringify([
-        stream.paging?.fingerprint ?? null,
-        stream.paging?.pageSize ?? null,
-        source.version ?? null,
-        stream.primaryKey,
-        stream.cursorField ?? null,
-        writeMode,
-      ]),
-    )
-    .digest('hex')
-    .slice(0, 16);
-  return {
-    fingerprint,
-    ...(stream.paging?.pageSize !== undefined ? { pageSize: stream.paging.pageSize } : {}),
-    ...(source.version !== undefined ? { connectorVersion: source.version } : {}),
-    ...(stream.cursorField !== undefined ? { cursorField: stream.cursorField } : {}),
-  };
-}
-
-function describeChange(was: ResumeKey, now: ResumeKey): string {
-  if (was.pageSize !== now.pageSize)
-    return `the page size changed from ${was.pageSize ?? 'unset'} to ${now.pageSize ?? 'unset'} since the interrupted pass`;
-  if (was.connectorVersion !== now.connectorVersion)
-    return `the connector changed (version ${was.connectorVersion ?? 'unset'} → ${now.connectorVersion ?? 'unset'}) since the interrupted pass`;
-  if (was.cursorField !== now.cursorField)
-    return `the cursor field changed from ${was.cursorField ?? 'unset'} to ${now.cursorField ?? 'unset'} since the interrupted pass`;
-  return "the stream's paging configuration changed since the interrupted pass";
-}
-
-export function toTributaryError(err: unknown): TributaryError {
-  if (isTributaryError(err)) return err;
-  if (
-    err instanceof Error &&
-    err.name === 'AbortError' &&
-    isTributaryError((err as { cause?: unknown }).cause)
-  ) {
-    return (err as { cause: TributaryError }).cause;
-  }
-  return new TributaryError(
-    'TRB_INTERNAL',
-    `unexpected error: ${err instanceof Error ? err.message : String(err)}`,
-    { cause: err },
-  );
 }

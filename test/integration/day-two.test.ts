@@ -419,8 +419,8 @@ describe('day-two commands on DuckDB', () => {
       }
     }
     const state = await runCli(['state', '--help']);
-    expect(state.stdout).toMatch(/^ {2}show \[options\] <connector>\s+show where the next sync/m);
-    expect(state.stdout).toMatch(/^ {2}reset \[options\] <connector>\s+forget the stored state/m);
+    expect(state.stdout).toMatch(/^ {2}show \[options\] \[connector\]\s+show where the next sync/m);
+    expect(state.stdout).toMatch(/^ {2}reset \[options\] \[connector\]\s+forget the stored state/m);
     const sync = (await runCli(['sync', '--help'])).stdout.replace(/\s+/g, ' ');
     expect(sync).toContain('streams synced at once (default: 4)');
     expect(sync).toContain('rows per destination transaction (default: 10000)');

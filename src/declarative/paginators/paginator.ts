@@ -60,6 +60,13 @@ export interface RawPage {
 }
 
 export interface Paginator {
+  /**
+   * True when the paginator pages an incremental window by the cursor itself (offset paging becomes a keyset
+   * on it) and proves the cursor's order as it goes, so its checkpoints carry the cursor reached so far.
+   * Otherwise the incremental cursor wraps the paginator and advances only at the proven end of a pass
+   * (see DatetimeCursor).
+   */
+  readonly pagesByCursor?: boolean;
   pages(ctx: PaginationContext): AsyncGenerator<RawPage>;
 }
 
