@@ -13,7 +13,7 @@
  * workers with skewed clocks still space their requests correctly.
  */
 import { Redis, ReplyError } from 'ioredis';
-import { type BudgetParkError, RedisUnreachableError } from '../errors.js';
+import { type BudgetParkError, ConfigError, RedisUnreachableError } from '../errors.js';
 import { displayUrl } from '../util/display-url.js';
 import { globalRedactor } from '../util/redact.js';
 import {
@@ -107,7 +107,7 @@ export interface RedisBudgetsOptions {
   gcra?: GcraOptions;
 }
 
-/** A credential hash as `declarative-source.ts` makes it: hex, so a key can never carry the credential. */
+/** A credential hash as `src/declarative/requester.ts` makes it: hex, so a key can never carry the credential. */
 const HASH = /^[0-9a-f]{16,128}$/;
 
 /**
@@ -134,13 +134,13 @@ export class RedisBudgets implements BudgetRegistry {
     this.prefix = opts.prefix ?? 'trb';
     this.graceMs = opts.graceMs ?? 10_000;
     this.displayUrl = displayUrl(opts.url, globalRedactor);
-    let url: URL;
+    let url: URL | undefined;
     try {
       url = new URL(opts.url);
-    } catch {
-      throw new RedisUnreachableError(
-        `Redis URL "${this.displayUrl}" is not a URL (expected redis://host:port)`,
-      );
+    } catch {}
+    if (url?.protocol !== 'redis:' && url?.protocol !== 'rediss:') {
+      // A wrong value, not an outage: exit 2, and the value itself is not echoed (it may hold a password).
+      throw new ConfigError('the Redis URL is not a redis:// or rediss:// URL (expected redis://host:port)');
     }
     if (url.password) globalRedactor.add(decodeURIComponent(url.password));
     const redis = new Redis(opts.url, {

@@ -16,7 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { startHellobatonSimulator } from '../../src/connectors/hellobaton/simulator/index.js';
 import { loadConnector } from '../../src/connectors/registry.js';
 import { DeclarativeSource, resolveConnectorConfig } from '../../src/declarative/declarative-source.js';
-import { BudgetParkError, RedisUnreachableError } from '../../src/errors.js';
+import { BudgetParkError, ConfigError, RedisUnreachableError } from '../../src/errors.js';
 import { gcraParameters } from '../../src/http/rate-budget.js';
 import { RedisBudgets } from '../../src/http/redis-rate-budget.js';
 import { ROOT } from '../helpers/cli.js';
@@ -331,6 +331,19 @@ describeRedis('RedisRateBudget (shared through Redis)', () => {
       await expect(reg.forCredential(HASH, 600).acquire()).rejects.toBeInstanceOf(RedisUnreachableError);
     } finally {
       await reg.close();
+    }
+    // Not a Redis URL at all: a config error (exit 2) that does not echo the value.
+    for (const bad of ['localhost:6379', 'http://:pw-hunter2@127.0.0.1:6379', 'nonsense']) {
+      const thrown = (() => {
+        try {
+          new RedisBudgets({ url: bad });
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(thrown, bad).toBeInstanceOf(ConfigError);
+      expect((thrown as ConfigError).exitCode).toBe(2);
+      expect((thrown as ConfigError).message).not.toContain('hunter2');
     }
   });
 
