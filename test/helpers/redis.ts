@@ -1,30 +1,57 @@
 /**
- * The Redis the cluster tests use: `TRIBUTARY_TEST_REDIS_URL`, default the local one. Each test takes its
- * own key prefix so files run in parallel, and removes its keys after. Tests that restart Redis start their
- * own `redis-server` on a free loopback port (no persistence), never the shared one.
+ * The Redis every Redis test uses: `TRIBUTARY_TEST_REDIS_URL`, default the local server. Like the PostgreSQL
+ * tests (helpers/postgres.ts), a test file skips with a visible notice when it is unreachable, and fails
+ * instead under CI=true. Every test writes under its own key prefix, so files run in parallel.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 
 export const REDIS_TEST_URL = process.env.TRIBUTARY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-/** Whether Redis answers at `url`. Callers skip with a notice, or fail under CI=true. */
+/** Whether Redis answers PING at `url`. */
 export async function redisReachable(url = REDIS_TEST_URL): Promise<boolean> {
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on('error', () => undefined);
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 2000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  redis.on('error', () => undefined);
   try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
+    await redis.connect();
+    return (await redis.ping()) === 'PONG';
   } catch {
     return false;
   } finally {
-    probe.disconnect();
+    redis.disconnect();
   }
 }
 
-/** A key prefix no other test uses. */
+/** A key prefix no other test (or test run) uses. */
+export function uniquePrefix(name: string): string {
+  return `trbtest:${name}:${process.pid}:${randomBytes(4).toString('hex')}`;
+}
+
+/** A plain client for looking at what a test wrote; `quit()` it. */
+export function inspector(url = REDIS_TEST_URL): Redis {
+  return new Redis(url, { maxRetriesPerRequest: 1 });
+}
+
+/** Every key under `prefix` (SCAN, not KEYS, so a shared server is not blocked). */
+export async function keysUnder(redis: Redis, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    keys.push(...batch);
+    cursor = next;
+  } while (cursor !== '0');
+  return keys;
+}
+
+/** A key prefix no other test uses, in the characters a cluster `--prefix` allows (no colons). */
 export function testPrefix(name: string): string {
   return `trbtest-${name}-${process.pid}-${randomUUID().slice(0, 8)}`;
 }
