@@ -18,6 +18,7 @@ interface WorkerCliOptions extends ClusterCliOptions {
   name?: string;
   logLevel?: string;
   batchRows?: number;
+  parkAfter: number;
 }
 
 export function registerWorker(program: Command): void {
@@ -56,6 +57,12 @@ export function registerWorker(program: Command): void {
       "rows per destination transaction (default: the engine's 10,000)",
       parseIntOption('--batch-rows', 1, 1_000_000),
     )
+    .option(
+      '--park-after <ms>',
+      'a sync that would wait longer than this for its shared rate budget is parked (delayed) and frees its slot',
+      parseIntOption('--park-after', 1000, 86_400_000),
+      WORKER_DEFAULTS.budgetMaxWaitMs,
+    )
     .option('--name <name>', 'worker name in status and run rows (default: host:pid)')
     .option('--log-level <level>', 'log level (default: info; env TRIBUTARY_LOG_LEVEL)')
     .action(async (o: WorkerCliOptions) => {
@@ -72,6 +79,7 @@ export function registerWorker(program: Command): void {
         stalledIntervalMs: o.stalledInterval,
         maxStalledCount: o.maxStalled,
         lockedDelayMs: WORKER_DEFAULTS.lockedDelayMs,
+        budgetMaxWaitMs: o.parkAfter,
         batchRows: o.batchRows,
         name: o.name,
         logger: makeLogger({ logLevel: o.logLevel }),

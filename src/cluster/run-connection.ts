@@ -9,6 +9,7 @@ import { buildSource, openDestination, prepareConnection } from '../cli/common.j
 import type { Connection } from '../connections/connections-file.js';
 import type { RunContext } from '../destinations/destination.js';
 import { type RunSummary, runSync, selectStreams } from '../engine/index.js';
+import type { BudgetRegistry } from '../http/rate-budget.js';
 import type { Logger } from '../util/log.js';
 
 export interface ConnectionRunOptions {
@@ -22,12 +23,14 @@ export interface ConnectionRunOptions {
   run?: RunContext;
   /** Rows per destination transaction (default: the engine's). */
   batchRows?: number;
+  /** Where the credential's rate budget lives (a worker: Redis, shared by every worker). */
+  budgets?: BudgetRegistry;
 }
 
 export async function runConnection(connection: Connection, opts: ConnectionRunOptions): Promise<RunSummary> {
   if (!connection.secretsResolved) throw new Error(`connection "${connection.name}": secrets not resolved`);
   const prepared = await prepareConnection(connection, opts.file ?? 'tributary.yaml');
-  const source = buildSource(prepared, opts.logger);
+  const source = buildSource(prepared, opts.logger, opts.budgets ? { budgets: opts.budgets } : {});
   try {
     // Unknown streams fail before the destination is opened, so a typo changes nothing.
     selectStreams(source, connection.streams);

@@ -28,6 +28,8 @@ import { parseJobData, runTrigger, type SyncJobData, type SyncJobResult } from '
 import type { ClusterKeys } from './keys.js';
 import { acquireLease, type Lease } from './lease.js';
 import { pauseInfo, recordFailure, recordSuccess, resumeConnection } from './pause.js';
+import { RedisBudgets } from '../http/redis-rate-budget.js';
+import type { RedisTarget } from './redis-connection.js';
 import { runConnection } from './run-connection.js';
 
 export interface SyncJobDeps {
@@ -44,6 +46,13 @@ export interface SyncJobDeps {
   /** How long a job whose DuckDB file is locked waits before it is tried again. */
   lockedDelayMs: number;
   logger: Logger;
+  /** The Redis the shared rate budgets live in (the queue's, under the same prefix). */
+  target: RedisTarget;
+  /**
+   * The longest a sync waits for its shared rate budget; a longer wait parks the job (delayed until the
+   * budget has a slot) instead of holding a worker slot.
+   */
+  budgetMaxWaitMs: number;
   /** The jobs running in this process, by connection (for `cancel`). */
   running: Map<string, { jobId: string }>;
 }
@@ -130,8 +139,15 @@ export function syncProcessor(deps: SyncJobDeps) {
     const stopRenewing = renewWhileRunning(got.lease, deps.leaseMs, log);
     let run: RunSummary | undefined;
     let failure: TributaryError | undefined;
+    // One registry per job: its lastPark is this job's.
+    const budgets = new RedisBudgets({
+      url: deps.target.url,
+      prefix: deps.target.prefix,
+      maxWaitMs: deps.budgetMaxWaitMs,
+    });
     try {
       run = await runConnection(connection, {
+        budgets,
         logger: log,
         signal: cancel.signal,
         fence,
@@ -149,6 +165,7 @@ export function syncProcessor(deps: SyncJobDeps) {
       failure = toTributaryError(err);
     } finally {
       stopRenewing();
+      await budgets.close().catch(() => undefined);
       signal?.removeEventListener('abort', onAbort);
       deps.running.delete(connection.name);
       await forgetRunning(deps, connection.name, fence).catch(() => undefined);
@@ -187,6 +204,14 @@ export function syncProcessor(deps: SyncJobDeps) {
       // DuckDB is single-writer: another process holds the file. Wait for it; this is not a failure.
       log.info({ delayMs: deps.lockedDelayMs }, 'destination locked by another process; job delayed');
       await job.moveToDelayed(Date.now() + deps.lockedDelayMs, token);
+      throw new DelayedError();
+    }
+    if (failure.code === 'TRB_BUDGET_PARKED') {
+      // The shared budget has no slot for a while (other workers spend it): give the slot back to the
+      // queue and come back when the budget has one. Committed batches stay; the resume starts there.
+      const resumeAt = budgets.lastPark?.resumeAt ?? Date.now() + deps.budgetMaxWaitMs;
+      log.info({ resumeAt: new Date(resumeAt).toISOString() }, 'rate budget busy; job parked');
+      await job.moveToDelayed(resumeAt, token);
       throw new DelayedError();
     }
     if (failure.code === 'TRB_FENCED') {

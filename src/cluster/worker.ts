@@ -26,6 +26,8 @@ export interface WorkerOptions {
   /** How many times a job may stall (its worker die) and be recovered before it fails. */
   maxStalledCount: number;
   lockedDelayMs: number;
+  /** The longest a sync waits for its shared rate budget before its job is parked (delayed). */
+  budgetMaxWaitMs: number;
   /** Rows per destination transaction (default: the engine's). */
   batchRows?: number;
   name?: string;
@@ -39,6 +41,7 @@ export const WORKER_DEFAULTS = {
   stalledIntervalMs: 30_000,
   maxStalledCount: 3,
   lockedDelayMs: 5_000,
+  budgetMaxWaitMs: 60_000,
 };
 
 export interface RunningWorker {
@@ -65,6 +68,8 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       worker: name,
       leaseMs: opts.lockDurationMs,
       lockedDelayMs: opts.lockedDelayMs,
+      target: opts.target,
+      budgetMaxWaitMs: opts.budgetMaxWaitMs,
       batchRows: opts.batchRows,
       logger,
       running,

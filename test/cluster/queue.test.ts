@@ -85,6 +85,7 @@ describeRedis('cluster: scheduler, workers, run, cancel, pause', () => {
       stalledIntervalMs: 2_000,
       maxStalledCount: 3,
       lockedDelayMs: 500,
+      budgetMaxWaitMs: 60_000,
       logger: silentLogger,
       ...workerOpts,
     });
