@@ -5,7 +5,7 @@
  */
 import { type ColumnType, SYSTEM_COLUMNS } from '../destination.js';
 import type { DialectSql, DialectUpsert, SqlValue, UpsertInput } from '../sql/dialect.js';
-import { mergeOnConflictSql } from '../sql/standard-sql.js';
+import { literalValue, mergeOnConflictSql } from '../sql/standard-sql.js';
 import { DUCKDB_TYPE } from './duckdb-types.js';
 
 /** A double-quoted identifier; embedded double quotes are doubled. */
@@ -105,11 +105,7 @@ export function duckDbMarkerComment(marker: TableMarker, primaryKey: readonly st
 
 /** A SQL literal for a bookkeeping value. */
 export function sqlValue(value: SqlValue): string {
-  if (value === null || value === undefined) return 'NULL';
-  if (value instanceof Date) return `${quoteLiteral(value.toISOString())}::TIMESTAMPTZ`;
-  if (typeof value === 'boolean') return value ? 'true' : 'false';
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'NULL';
-  return quoteLiteral(value);
+  return literalValue(value, quoteLiteral, 'TIMESTAMPTZ');
 }
 
 /** DuckDB's SQL text for the protocol; `location` is known once the file is open. */

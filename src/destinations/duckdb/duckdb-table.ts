@@ -2,16 +2,10 @@
  * DuckDB's tables role (sql/dialect.ts): read a table's shape from the catalog, and the DDL that creates or
  * evolves it. Runs inside the protocol's transaction, so a failed batch leaves the table as it was.
  */
+import { bookkeepingColumnDdl, createBookkeepingSql } from '../sql/bookkeeping.js';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { type ColumnType, SYSTEM_COLUMNS } from '../destination.js';
-import type {
-  BookkeepingColumn,
-  BookkeepingType,
-  DialectTables,
-  ShapeColumn,
-  TableShape,
-  Tx,
-} from '../sql/dialect.js';
+import type { BookkeepingType, DialectTables, ShapeColumn, TableShape, Tx } from '../sql/dialect.js';
 import { readMarker } from '../table-marker.js';
 import {
   addColumnSql,
@@ -167,10 +161,6 @@ const BOOKKEEPING_TYPE: Record<BookkeepingType, string> = {
   bigint: 'BIGINT',
 };
 
-function bookkeepingColumnDdl(c: BookkeepingColumn): string {
-  return `${quoteIdent(c.name)} ${BOOKKEEPING_TYPE[c.type]}${c.notNull ? ' NOT NULL' : ''}`;
-}
-
 /** DuckDB's tables role; `location` is known once the file is open. */
 export function duckDbTables(location: () => TableLocation): DialectTables<DuckTx> {
   const q = (table: string) => {
@@ -210,13 +200,12 @@ export function duckDbTables(location: () => TableLocation): DialectTables<DuckT
       return change.widen.length > 0 || migrate || change.add.length > 0 || change.addSystem.length > 0;
     },
     async createBookkeepingTable(tx, table, columns) {
-      const key = columns.filter((c) => c.primaryKey).map((c) => quoteIdent(c.name));
-      const defs = columns.map(bookkeepingColumnDdl);
-      if (key.length > 0) defs.push(`PRIMARY KEY (${key.join(', ')})`);
-      await tx.run(`CREATE TABLE IF NOT EXISTS ${q(table)} (${defs.join(', ')})`);
+      await tx.run(createBookkeepingSql(q(table), columns, quoteIdent, BOOKKEEPING_TYPE));
     },
     async addBookkeepingColumn(tx, table, column) {
-      await tx.run(`ALTER TABLE ${q(table)} ADD COLUMN IF NOT EXISTS ${bookkeepingColumnDdl(column)}`);
+      await tx.run(
+        `ALTER TABLE ${q(table)} ADD COLUMN IF NOT EXISTS ${bookkeepingColumnDdl(column, quoteIdent, BOOKKEEPING_TYPE)}`,
+      );
     },
     markerComment: duckDbMarkerComment,
     async setComment(tx, table, comment) {

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { DestinationError } from '../../errors.js';
 import type { DialectNames, DialectSql, SqlValue } from '../sql/dialect.js';
-import { mergeOnConflictSql } from '../sql/standard-sql.js';
+import { literalValue, mergeOnConflictSql } from '../sql/standard-sql.js';
 import { PG_TYPE } from './postgres-types.js';
 
 /** PostgreSQL keeps NAMEDATALEN - 1 = 63 bytes of an identifier and silently cuts the rest. */
@@ -119,11 +119,7 @@ export function advisoryLockKey(schema: string): { key: string; classid: number;
 
 /** A SQL literal for a bookkeeping value. */
 export function sqlValue(value: SqlValue): string {
-  if (value === null || value === undefined) return 'NULL';
-  if (value instanceof Date) return `${quoteLiteral(value.toISOString())}::timestamptz`;
-  if (typeof value === 'boolean') return value ? 'true' : 'false';
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'NULL';
-  return quoteLiteral(value);
+  return literalValue(value, quoteLiteral, 'timestamptz');
 }
 
 /** PostgreSQL's SQL text for the protocol, for one schema. */

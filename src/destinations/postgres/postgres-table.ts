@@ -2,14 +2,9 @@
  * PostgreSQL's tables role (sql/dialect.ts): read a table's shape from pg_catalog, and the DDL that creates
  * or evolves it, never narrowing or dropping data. Runs inside the protocol's transaction.
  */
+import { bookkeepingColumnDdl, createBookkeepingSql } from '../sql/bookkeeping.js';
 import type { ColumnType } from '../destination.js';
-import type {
-  BookkeepingColumn,
-  BookkeepingType,
-  DialectTables,
-  ShapeColumn,
-  TableShape,
-} from '../sql/dialect.js';
+import type { BookkeepingType, DialectTables, ShapeColumn, TableShape } from '../sql/dialect.js';
 import { markerComment } from '../table-marker.js';
 import type { PgTx } from './postgres-session.js';
 import { derivedIdentifier, qualify, quoteIdent, quoteLiteral } from './postgres-sql.js';
@@ -87,10 +82,6 @@ const BOOKKEEPING_TYPE: Record<BookkeepingType, string> = {
   bigint: 'bigint',
 };
 
-function bookkeepingColumnDdl(c: BookkeepingColumn): string {
-  return `${quoteIdent(c.name)} ${BOOKKEEPING_TYPE[c.type]}${c.notNull ? ' NOT NULL' : ''}`;
-}
-
 /** The name of a table's primary key constraint. */
 function keyConstraint(table: string): string {
   return derivedIdentifier('', table, '_pkey', 'constraint').name;
@@ -136,13 +127,12 @@ export function postgresTables(schema: string): DialectTables<PgTx> {
       return actions.length > 0;
     },
     async createBookkeepingTable(tx, table, columns) {
-      const key = columns.filter((c) => c.primaryKey).map((c) => quoteIdent(c.name));
-      const defs = columns.map(bookkeepingColumnDdl);
-      if (key.length > 0) defs.push(`PRIMARY KEY (${key.join(', ')})`);
-      await tx.run(`CREATE TABLE ${q(table)} (${defs.join(', ')})`);
+      await tx.run(createBookkeepingSql(q(table), columns, quoteIdent, BOOKKEEPING_TYPE));
     },
     async addBookkeepingColumn(tx, table, column) {
-      await tx.run(`ALTER TABLE ${q(table)} ADD COLUMN IF NOT EXISTS ${bookkeepingColumnDdl(column)}`);
+      await tx.run(
+        `ALTER TABLE ${q(table)} ADD COLUMN IF NOT EXISTS ${bookkeepingColumnDdl(column, quoteIdent, BOOKKEEPING_TYPE)}`,
+      );
     },
     // The key is the table's constraint: the comment holds the marker alone.
     markerComment: (marker) => markerComment(marker),
