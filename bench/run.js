@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --runs N] [-- --only cpu,incremental,postgres,peer,ratebudget,verify,destinations]
+// `npm run bench [-- --quick] [-- --runs N] [-- --only cpu,incremental,postgres,peer,ratebudget,verify,destinations,sharedbudget]
 //   [-- --out FILE]
 //   [-- --save FILE.json] [-- --include FILE.json,…] [-- --before DIR]`
 // Runs the benchmark scenarios side by side in one run (paired scenarios interleaved, A B A B) and writes
@@ -14,7 +14,16 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fmt, log, ROOT } from './lib.js';
 
-const SCENARIOS = ['cpu', 'incremental', 'postgres', 'peer', 'ratebudget', 'verify', 'destinations'];
+const SCENARIOS = [
+  'cpu',
+  'incremental',
+  'postgres',
+  'peer',
+  'ratebudget',
+  'verify',
+  'destinations',
+  'sharedbudget',
+];
 const MODULES = {
   cpu: './scenarios/cpu-memory.js',
   incremental: './scenarios/incremental.js',
@@ -23,6 +32,7 @@ const MODULES = {
   ratebudget: './scenarios/rate-budget.js',
   verify: './scenarios/verify.js',
   destinations: './scenarios/destinations.js',
+  sharedbudget: './scenarios/shared-budget.js',
 };
 
 const argv = process.argv.slice(2);

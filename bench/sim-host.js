@@ -1,6 +1,7 @@
 // A simulator in its own process for the benchmarks, driven over stdin/stdout: argv[2] is the connector,
 // argv[3] the SimulatorOptions as JSON. Prints `listening <baseUrl>`; then each stdin line is a command,
-// answered with one JSON line: {"mutate": MutationRequest} | {"requestCount": stream?} | {"resetStats": true}.
+// answered with one JSON line: {"mutate": MutationRequest} | {"requestCount": stream?} | {"resetStats": true}
+// | {"requestTimes": true} (the epoch ms of each logged request by status class: {served: [...], http429: n}).
 import { createInterface } from 'node:readline';
 import { simulators } from '../dist/simulator/registry.js';
 
@@ -13,6 +14,13 @@ for await (const line of createInterface({ input: process.stdin })) {
   if (cmd.mutate) out = sim.mutate(cmd.mutate);
   else if ('requestCount' in cmd) out = sim.requestCount(cmd.requestCount ?? undefined);
   else if (cmd.resetStats) out = sim.resetStats() ?? true;
+  else if (cmd.requestTimes) {
+    const entries = sim.requests();
+    out = {
+      served: entries.filter((e) => e.status !== 429).map((e) => e.at),
+      http429: entries.filter((e) => e.status === 429).length,
+    };
+  }
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 await sim.close();

@@ -30,6 +30,8 @@ export function startSim(connector, opts) {
       mutate: (req) => call({ mutate: req }),
       requestCount: (stream) => call({ requestCount: stream ?? null }),
       resetStats: () => call({ resetStats: true }),
+      /** Server-side arrival times (epoch ms) of the requests it served, and how many it answered 429. */
+      requestTimes: () => call({ requestTimes: true }),
       stop: () =>
         new Promise((r) => {
           child.once('exit', r);

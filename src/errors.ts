@@ -39,6 +39,10 @@ export const ERROR_CODES = [
   'TRB_DEST_SCHEMA',
   /** The connection was lost during a sync. */
   'TRB_DEST_CONNECTION',
+  /** A run would wait longer for its rate budget than it may; it should be parked and resumed later. */
+  'TRB_BUDGET_PARKED',
+  /** Redis (shared rate budgets, the job queue) cannot be reached. */
+  'TRB_REDIS_UNREACHABLE',
   'TRB_INTERNAL',
 ] as const;
 
@@ -86,6 +90,8 @@ export const EXIT_CODES: { readonly [C in ErrorCode]: Exclude<ExitCode, 0> } = {
   TRB_DEST_WRITE: 1,
   TRB_DEST_SCHEMA: 1,
   TRB_DEST_CONNECTION: 1,
+  TRB_BUDGET_PARKED: 1,
+  TRB_REDIS_UNREACHABLE: 1,
   TRB_INTERNAL: 1,
 };
 
@@ -175,6 +181,31 @@ export class DestinationError extends TributaryError {
     opts: { details?: Record<string, unknown>; retryable?: boolean; cause?: unknown } = {},
   ) {
     super(code, message, opts);
+  }
+}
+
+/**
+ * The rate budget has no slot before `resumeAt` (epoch ms), later than the caller agreed to wait, and no slot
+ * was reserved. A queue worker catches it and parks its job as delayed until then; a user only sees it when
+ * nothing does (exit 1: retrying later succeeds). Not `retryable`: retrying at once would only park again.
+ */
+export class BudgetParkError extends TributaryError {
+  readonly resumeAt: number;
+  readonly waitMs: number;
+
+  constructor(message: string, opts: { resumeAt: number; waitMs: number }) {
+    super('TRB_BUDGET_PARKED', message, {
+      details: { resumeAt: new Date(opts.resumeAt).toISOString(), waitMs: Math.ceil(opts.waitMs) },
+    });
+    this.resumeAt = opts.resumeAt;
+    this.waitMs = opts.waitMs;
+  }
+}
+
+/** Redis did not answer. The message names the URL without its password. Exit 1: retry when Redis is back. */
+export class RedisUnreachableError extends TributaryError {
+  constructor(message: string, opts: { details?: Record<string, unknown>; cause?: unknown } = {}) {
+    super('TRB_REDIS_UNREACHABLE', message, opts);
   }
 }
 

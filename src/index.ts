@@ -34,5 +34,13 @@ export { registerComponent } from './declarative/registry.js';
 export { manifestJsonSchema } from './declarative/manifest-schema.js';
 export { listConnectors, loadConnector } from './connectors/registry.js';
 export { HttpClient } from './http/http-client.js';
-export { TokenBucketBudget, UnlimitedBudget, type RateBudget } from './http/rate-budget.js';
+export {
+  type BudgetRegistry,
+  InProcessBudgets,
+  TokenBucketBudget,
+  UnlimitedBudget,
+  type AcquireOptions,
+  type RateBudget,
+} from './http/rate-budget.js';
+export { RedisBudgets, RedisRateBudget, type RedisBudgetsOptions } from './http/redis-rate-budget.js';
 export { loadConfigFile } from './config/load-config.js';

@@ -6,6 +6,7 @@ import type { LoadedConnector } from '../declarative/declarative-source.js';
 import { ConfigError, exitCodeFor } from '../errors.js';
 import { DEFAULTS, runSync, selectStreams } from '../engine/sync.js';
 import { formatSummary, type RunSummary } from '../engine/summary.js';
+import { RedisBudgets } from '../http/redis-rate-budget.js';
 import {
   DEFAULT_CONNECTIONS_FILE,
   type Connection,
@@ -41,6 +42,8 @@ export interface SyncCliOptions {
   json?: boolean;
   logLevel?: string;
   progress?: boolean;
+  /** Share each credential's rate budget through this Redis with every other process using it. */
+  redis?: string;
 }
 
 export function registerSync(program: Command): void {
@@ -83,6 +86,10 @@ export function registerSync(program: Command): void {
       parseIntOption('--batch-rows', 1, 1_000_000),
       DEFAULTS.batchRows,
     )
+    .option(
+      '--redis <url>',
+      'share the rate budget of each API key with every process using the same Redis (env TRIBUTARY_REDIS_URL)',
+    )
     .option('--json', 'print the run summary as JSON on stdout (no live display)', false)
     .option('--no-progress', 'no live progress display even on a terminal')
     .option(
@@ -90,7 +97,8 @@ export function registerSync(program: Command): void {
       'log level: debug, info, warn, error, silent (default: warn on a terminal, info otherwise; env TRIBUTARY_LOG_LEVEL)',
     )
     .action(async (connector: string | undefined, o: SyncCliOptions) => {
-      const run = await syncCommand(connector, o);
+      // The environment is read here, for the command only: `demo` (which reuses syncCommand) stays in-process.
+      const run = await syncCommand(connector, { ...o, redis: o.redis ?? process.env.TRIBUTARY_REDIS_URL });
       // A failed run exits with its error's code from the one table (src/errors.ts), like a thrown error.
       process.exitCode = run.status === 'succeeded' ? 0 : exitCodeFor(run.error?.code);
     });
@@ -189,11 +197,14 @@ export async function syncCommand(
         })
       : undefined,
   });
+  const budgets = o.redis ? new RedisBudgets({ url: o.redis }) : undefined;
   try {
+    // Before anything is read or opened: a Redis that does not answer fails the run with its URL named.
+    await budgets?.connect();
     const prepared = selected
       ? await prepareConnection(selected.connection, selected.file)
       : await prepareConnector(connectorName, o.config);
-    const source = buildSource(prepared, logger, { pageConcurrency: o.pageConcurrency });
+    const source = buildSource(prepared, logger, { pageConcurrency: o.pageConcurrency, budgets });
     try {
       // Validate stream names before the destination is opened, so a typo changes nothing.
       const selected = selectStreams(source, parseList(o.streams)).map((s) => s.name);
@@ -229,5 +240,6 @@ export async function syncCommand(
     }
   } finally {
     display?.stop();
+    await budgets?.close();
   }
 }

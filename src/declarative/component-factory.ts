@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { ConfigError } from '../errors.js';
 import type { StreamDescriptor } from '../engine/source.js';
 import type { ErrorPolicy } from '../http/error-policy.js';
+import type { BudgetRegistry } from '../http/rate-budget.js';
 import type { Logger } from '../util/log.js';
 import type { Redactor } from '../util/redact.js';
 import { type Authenticator, createAuthenticator } from './authenticator.js';
@@ -57,6 +58,8 @@ export interface FactoryOptions {
   redactor: Redactor;
   /** Override of the page concurrency (e.g. 1 for the sequential baseline). */
   pageConcurrency?: number;
+  /** Where credentials' rate budgets live (default: this process's `globalBudgets`). */
+  budgets?: BudgetRegistry;
 }
 
 export class ComponentFactory {
@@ -111,6 +114,7 @@ export class ComponentFactory {
       policy,
       redactor: this.opts.redactor,
       logger: this.opts.logger,
+      ...(this.opts.budgets === undefined ? {} : { budgets: this.opts.budgets }),
     });
   }
 

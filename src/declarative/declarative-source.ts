@@ -16,6 +16,7 @@ import type {
   StreamMetrics,
 } from '../engine/source.js';
 import { emptyMetrics, type JsonResponse } from '../http/http-client.js';
+import type { BudgetRegistry } from '../http/rate-budget.js';
 import { type Logger, silentLogger } from '../util/log.js';
 import { displayUrl } from '../util/display-url.js';
 import { globalRedactor, type Redactor } from '../util/redact.js';
@@ -42,6 +43,8 @@ export interface SourceOptions {
   now?: Date;
   /** Override of the page concurrency (e.g. 1 for the sequential baseline). */
   pageConcurrency?: number;
+  /** Where the credential's rate budget lives: this process (default) or Redis, shared by every worker. */
+  budgets?: BudgetRegistry;
 }
 
 /** Config normalizers (escape hatch) receive and return the resolved config. */
@@ -93,6 +96,7 @@ export class DeclarativeSource implements Source {
       logger: this.logger,
       redactor: this.redactor,
       ...(opts.pageConcurrency === undefined ? {} : { pageConcurrency: opts.pageConcurrency }),
+      ...(opts.budgets === undefined ? {} : { budgets: opts.budgets }),
     }).build();
     this.requester = components.requester;
     this.built = components.streams;

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { StreamMetrics } from '../engine/source.js';
 import type { ErrorPolicy } from '../http/error-policy.js';
 import { HttpClient, type JsonResponse } from '../http/http-client.js';
-import { globalBudgets, type RateBudget } from '../http/rate-budget.js';
+import { type BudgetRegistry, globalBudgets, type RateBudget } from '../http/rate-budget.js';
 import { joinUrl } from '../http/url-join.js';
 import type { Logger } from '../util/log.js';
 import type { Redactor } from '../util/redact.js';
@@ -30,6 +30,8 @@ export interface RequesterOptions {
   policy: ErrorPolicy;
   redactor: Redactor;
   logger: Logger;
+  /** Where the credential's budget lives: this process (default) or Redis, shared by every worker. */
+  budgets?: BudgetRegistry;
 }
 
 export class Requester {
@@ -38,7 +40,8 @@ export class Requester {
 
   constructor(private readonly o: RequesterOptions) {
     this.base = o.base;
-    // One budget per credential at one origin, shared by every source built with it in this process.
+    // One budget per credential at one origin, shared by every source built with the same registry: this
+    // process's by default, every process's on one Redis with RedisBudgets.
     const credentialHash = createHash('sha256')
       .update(`${o.base.origin}\u0000${o.authenticator.secret}`)
       .digest('hex')
@@ -48,7 +51,7 @@ export class Requester {
     this.http = new HttpClient({
       timeoutMs: o.timeoutMs,
       maxRetries: o.maxRetries,
-      budget: globalBudgets.forCredential(credentialHash, o.requestsPerMinute),
+      budget: (o.budgets ?? globalBudgets).forCredential(credentialHash, o.requestsPerMinute),
       policy: o.policy,
       allowedOrigins: [o.base.origin],
       authorize: o.authenticator.authorize,

@@ -1,5 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BudgetRegistry, sleep, TokenBucketBudget, UnlimitedBudget } from '../../../src/http/rate-budget.js';
+import { BudgetParkError } from '../../../src/errors.js';
+import {
+  InProcessBudgets,
+  sleep,
+  TokenBucketBudget,
+  UnlimitedBudget,
+} from '../../../src/http/rate-budget.js';
 
 const T0 = Date.UTC(2024, 0, 1);
 
@@ -223,9 +229,48 @@ describe('UnlimitedBudget', () => {
   });
 });
 
-describe('BudgetRegistry', () => {
+describe('max wait (parking)', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(T0);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('TokenBucketBudget: a wait longer than maxWaitMs rejects with BudgetParkError and reserves nothing', async () => {
+    const budget = new TokenBucketBudget(60); // one slot every 1020 ms (1 s at 98%), burst 1
+    const interval = 60_000 / (60 * 0.98);
+    await budget.acquire();
+    const err = await budget.acquire(undefined, { maxWaitMs: 500 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BudgetParkError);
+    expect((err as BudgetParkError).resumeAt).toBeCloseTo(T0 + interval, 0);
+    expect((err as BudgetParkError).waitMs).toBeCloseTo(interval, 0);
+    // The slot the parked caller declined is the next caller's: it waits one interval, not two.
+    const next = budget.acquire();
+    await vi.advanceTimersByTimeAsync(1100);
+    expect(await next).toBeLessThanOrEqual(Math.ceil(interval));
+    expect(budget.stats().acquired).toBe(2);
+  });
+
+  it('the registry-wide max wait applies to every budget it hands out, limited or not', async () => {
+    const reg = new InProcessBudgets({ maxWaitMs: 500 });
+    const limited = reg.forCredential('h1', 60);
+    await limited.acquire();
+    await expect(limited.acquire()).rejects.toBeInstanceOf(BudgetParkError);
+    const unlimited = reg.forCredential('h2', undefined);
+    unlimited.pause(10_000);
+    await expect(unlimited.acquire()).rejects.toBeInstanceOf(BudgetParkError);
+    // A caller that accepts the wait still waits the pause out.
+    const patient = unlimited.acquire(undefined, { maxWaitMs: 20_000 });
+    await vi.advanceTimersByTimeAsync(10_001);
+    expect(await patient).toBeGreaterThanOrEqual(10_000);
+  });
+});
+
+describe('InProcessBudgets (the default BudgetRegistry)', () => {
   it('shares one budget per credential and limit', () => {
-    const reg = new BudgetRegistry();
+    const reg = new InProcessBudgets();
     const a = reg.forCredential('hash-a', 600);
     expect(reg.forCredential('hash-a', 600)).toBe(a);
     expect(a).toBeInstanceOf(TokenBucketBudget);
@@ -235,7 +280,7 @@ describe('BudgetRegistry', () => {
   });
 
   it('gives an unlimited budget when there is no limit', () => {
-    const reg = new BudgetRegistry();
+    const reg = new InProcessBudgets();
     expect(reg.forCredential('h', undefined)).toBeInstanceOf(UnlimitedBudget);
     expect(reg.forCredential('h', 0)).toBeInstanceOf(UnlimitedBudget);
     expect(reg.forCredential('h', 0)).toBe(reg.forCredential('h', 0));

@@ -1,0 +1,324 @@
+/**
+ * The rate budget shared by every process that uses a credential: the same GCRA as `TokenBucketBudget`
+ * (same interval, burst and safety, so no sliding minute sees more than the limit), with its state in Redis
+ * under `<prefix>:budget:<credential hash>`.
+ *
+ * Why a Lua script and not a library: the maintained Redis limiters on npm answer "allowed now or not"
+ * (rate-limiter-flexible: fixed windows; @upstash/ratelimit: windows over the Upstash REST client, with a
+ * polling `blockUntilReady`; redis-gcra: GCRA but check-and-set only, and not tested with ioredis 6) or are
+ * unmaintained (bottleneck, last release 2019, whose clustered queue waits per process). None reserves the
+ * next free slot atomically and tells the caller how long to sleep, none has a pause (Retry-After) shared by
+ * all, and polling for "allowed now" lets callers overtake each other and wastes round trips. So two short
+ * scripts do it, each one atomic in Redis, and both read Redis's clock (`TIME`), never the workers', so
+ * workers with skewed clocks still space their requests correctly.
+ */
+import { Redis, ReplyError } from 'ioredis';
+import { type BudgetParkError, ConfigError, RedisUnreachableError } from '../errors.js';
+import { displayUrl } from '../util/display-url.js';
+import { globalRedactor } from '../util/redact.js';
+import {
+  type AcquireOptions,
+  type BudgetRegistry,
+  type BudgetStats,
+  type GcraOptions,
+  gcraParameters,
+  parkError,
+  type RateBudget,
+  sleep,
+  type WaitListener,
+} from './rate-budget.js';
+
+/**
+ * Reserve the next slot. KEYS[1]: the budget hash {tat, paused}. ARGV: interval ms, tolerance ms, the longest
+ * wait the caller accepts (-1: any). Returns {1, wait ms} with the slot reserved, or {0, wait ms} with nothing
+ * changed when the wait is longer than accepted. Times are ms on Redis's clock, kept with sub-ms precision.
+ */
+const ACQUIRE_LUA = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+local interval = tonumber(ARGV[1])
+local tolerance = tonumber(ARGV[2])
+local maxWait = tonumber(ARGV[3])
+local state = redis.call('HMGET', KEYS[1], 'tat', 'paused')
+local paused = tonumber(state[2]) or 0
+local tat = math.max(tonumber(state[1]) or 0, now, paused)
+local wait = math.max(0, tat - tolerance - now)
+if maxWait >= 0 and wait > maxWait then
+  return {0, math.ceil(wait)}
+end
+redis.call('HSET', KEYS[1], 'tat', string.format('%.3f', tat + interval))
+redis.call('PEXPIRE', KEYS[1], math.ceil(math.max(tat + interval, paused) - now) + 60000)
+return {1, math.ceil(wait)}
+`;
+
+/**
+ * Pause the budget for ARGV[1] ms from now (a Retry-After); ARGV[2] is the tolerance, so that after the pause
+ * requests resume at the sustained rate, not with a burst. Returns 1 when this pushed the pause further.
+ */
+const PAUSE_LUA = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+local untilMs = now + tonumber(ARGV[1])
+local tolerance = tonumber(ARGV[2])
+local state = redis.call('HMGET', KEYS[1], 'tat', 'paused')
+if untilMs <= (tonumber(state[2]) or 0) then
+  return 0
+end
+redis.call('HSET', KEYS[1], 'paused', string.format('%.3f', untilMs))
+if untilMs + tolerance > (tonumber(state[1]) or 0) then
+  redis.call('HSET', KEYS[1], 'tat', string.format('%.3f', untilMs + tolerance))
+end
+redis.call('PEXPIRE', KEYS[1], math.ceil(untilMs + tolerance - now) + 60000)
+return 1
+`;
+
+/** Milliseconds left of the budget's pause, on Redis's clock (0 when not paused). */
+const PAUSE_LEFT_LUA = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+local paused = tonumber(redis.call('HGET', KEYS[1], 'paused')) or 0
+return math.max(0, math.ceil(paused - now))
+`;
+
+interface BudgetCommands {
+  trbBudgetAcquire(
+    key: string,
+    interval: number,
+    tolerance: number,
+    maxWait: number,
+  ): Promise<[number, number]>;
+  trbBudgetPause(key: string, ms: number, tolerance: number): Promise<number>;
+  trbBudgetPauseLeft(key: string): Promise<number>;
+}
+
+export interface RedisBudgetsOptions {
+  /** redis://[user:password@]host:port[/db]. Only its password-free form ever appears in messages. */
+  url: string;
+  /** First segment of every key (default `trb`). */
+  prefix?: string;
+  /** Default longest wait for a slot; a longer one rejects with `BudgetParkError` (default: wait as long as it takes). */
+  maxWaitMs?: number;
+  /**
+   * How long a command keeps being retried while Redis is unreachable (a restart, a failover) before the
+   * acquire fails with `RedisUnreachableError` (default 10 s). Never a fallback to an unshared budget: that
+   * would let every process spend the whole limit.
+   */
+  graceMs?: number;
+  gcra?: GcraOptions;
+}
+
+/** A credential hash as `src/declarative/requester.ts` makes it: hex, so a key can never carry the credential. */
+const HASH = /^[0-9a-f]{16,128}$/;
+
+/**
+ * Budgets kept in Redis, one per credential hash, shared by every process pointed at the same Redis and
+ * prefix. Owns one Redis connection; `close()` it when done.
+ */
+export class RedisBudgets implements BudgetRegistry {
+  readonly prefix: string;
+  /** The URL without userinfo, for messages. */
+  readonly displayUrl: string;
+  private readonly redis: Redis & BudgetCommands;
+  private readonly budgets = new Map<string, RedisRateBudget>();
+  private readonly graceMs: number;
+  private everReady = false;
+  private firstConnect: Promise<void> | undefined;
+  private lastError: Error | undefined;
+  /**
+   * The latest park any of these budgets raised. The engine's run summary keeps only an error's code and
+   * message, so a worker that gets TRB_BUDGET_PARKED reads `resumeAt` here (one registry per job).
+   */
+  lastPark: BudgetParkError | undefined;
+
+  constructor(private readonly opts: RedisBudgetsOptions) {
+    this.prefix = opts.prefix ?? 'trb';
+    this.graceMs = opts.graceMs ?? 10_000;
+    this.displayUrl = displayUrl(opts.url, globalRedactor);
+    let url: URL | undefined;
+    try {
+      url = new URL(opts.url);
+    } catch {}
+    if (url?.protocol !== 'redis:' && url?.protocol !== 'rediss:') {
+      // A wrong value, not an outage: exit 2, and the value itself is not echoed (it may hold a password).
+      throw new ConfigError('the Redis URL is not a redis:// or rediss:// URL (expected redis://host:port)');
+    }
+    if (url.password) globalRedactor.add(decodeURIComponent(url.password));
+    const redis = new Redis(opts.url, {
+      lazyConnect: true,
+      // Fail fast while disconnected instead of queueing: `call` below retries for `graceMs`, then reports.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      connectTimeout: 3_000,
+      // Reconnect after a lost connection (a restart), but not when the first connect fails: that is reported
+      // at once, and no reconnect timer keeps the process alive after it.
+      retryStrategy: (times) => (this.everReady ? Math.min(times * 100, 1_000) : null),
+    });
+    redis.defineCommand('trbBudgetAcquire', { numberOfKeys: 1, lua: ACQUIRE_LUA });
+    redis.defineCommand('trbBudgetPause', { numberOfKeys: 1, lua: PAUSE_LUA });
+    redis.defineCommand('trbBudgetPauseLeft', { numberOfKeys: 1, lua: PAUSE_LEFT_LUA });
+    // Connection errors surface through the commands that fail; without a listener ioredis prints them.
+    redis.on('error', (err: Error) => {
+      this.lastError = err;
+    });
+    redis.on('ready', () => {
+      this.everReady = true;
+      this.lastError = undefined;
+    });
+    this.redis = redis as Redis & BudgetCommands;
+  }
+
+  forCredential(credentialHash: string, limitPerMinute: number | undefined): RateBudget {
+    if (!HASH.test(credentialHash)) {
+      // A guard, not input validation: a raw credential must never become a Redis key.
+      throw new TypeError('RedisBudgets.forCredential takes a hex hash of the credential');
+    }
+    const key = `${credentialHash}:${limitPerMinute ?? 'unlimited'}`;
+    let b = this.budgets.get(key);
+    if (!b) {
+      b = new RedisRateBudget(this, `${this.prefix}:budget:${credentialHash}`, limitPerMinute, {
+        ...this.opts.gcra,
+        maxWaitMs: this.opts.maxWaitMs,
+      });
+      this.budgets.set(key, b);
+    }
+    return b;
+  }
+
+  /** Connect now; rejects with `RedisUnreachableError` naming the URL (without password) if Redis does not answer. */
+  async connect(): Promise<void> {
+    this.firstConnect ??= this.redis.connect().then(
+      () => undefined,
+      (err: unknown) => {
+        // A later call tries again (the client is back in its `end` state).
+        this.firstConnect = undefined;
+        throw this.unreachable(err);
+      },
+    );
+    return this.firstConnect;
+  }
+
+  async close(): Promise<void> {
+    if (this.redis.status === 'wait' || this.redis.status === 'end') return;
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+
+  /**
+   * Run a command, retrying through a lost connection for `graceMs` (ioredis reconnects meanwhile). Script
+   * errors are bugs and thrown at once; anything else means Redis did not answer.
+   */
+  async call<T>(fn: (redis: BudgetCommands) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (!this.everReady) await this.connect();
+    const deadline = Date.now() + this.graceMs;
+    for (;;) {
+      try {
+        return await fn(this.redis);
+      } catch (err) {
+        if (err instanceof ReplyError) throw err;
+        if (Date.now() >= deadline) throw this.unreachable(err);
+        await sleep(Math.min(250, Math.max(1, deadline - Date.now())), signal);
+      }
+    }
+  }
+
+  private unreachable(err: unknown): RedisUnreachableError {
+    // The socket's own error (connect ECONNREFUSED 127.0.0.1:6390) says more than the command's ("Connection
+    // is closed."). Both come from the socket layer and never hold the password; the redactor masks it anyway.
+    const reason = this.lastError?.message ?? (err instanceof Error ? err.message : String(err));
+    return new RedisUnreachableError(
+      globalRedactor.redact(`Redis at ${this.displayUrl} is unreachable: ${reason}`),
+      { details: { redis: this.displayUrl }, cause: err },
+    );
+  }
+}
+
+/** One credential's budget in Redis. Built by `RedisBudgets.forCredential`. */
+export class RedisRateBudget implements RateBudget {
+  readonly limitPerMinute: number;
+  private readonly interval: number;
+  private readonly tolerance: number;
+  private readonly maxWaitMs: number | undefined;
+  private readonly counters: BudgetStats = { acquired: 0, waitMs: 0, pauses: 0 };
+  private readonly waitListeners = new Set<WaitListener>();
+  /** This process's pauses still on their way to Redis: its next acquire must see them. */
+  private pending: Promise<unknown> = Promise.resolve();
+  private pauseError: unknown;
+
+  constructor(
+    private readonly owner: RedisBudgets,
+    /** `<prefix>:budget:<credential hash>`. */
+    readonly key: string,
+    limitPerMinute: number | undefined,
+    opts: GcraOptions & { maxWaitMs?: number } = {},
+  ) {
+    if (limitPerMinute !== undefined && limitPerMinute > 0) {
+      this.limitPerMinute = limitPerMinute;
+      ({ interval: this.interval, tolerance: this.tolerance } = gcraParameters(limitPerMinute, opts));
+    } else {
+      // No published limit: slots are free, but a 429's pause is still shared.
+      this.limitPerMinute = Number.POSITIVE_INFINITY;
+      this.interval = 0;
+      this.tolerance = 0;
+    }
+    this.maxWaitMs = opts.maxWaitMs;
+  }
+
+  async acquire(signal?: AbortSignal, opts: AcquireOptions = {}): Promise<number> {
+    const start = Date.now();
+    const maxWaitMs = opts.maxWaitMs ?? this.maxWaitMs;
+    await this.pending;
+    if (this.pauseError !== undefined) {
+      const err = this.pauseError;
+      this.pauseError = undefined;
+      throw err;
+    }
+    for (;;) {
+      signal?.throwIfAborted();
+      const [reserved, wait] = await this.owner.call(
+        (r) => r.trbBudgetAcquire(this.key, this.interval, this.tolerance, maxWaitMs ?? -1),
+        signal,
+      );
+      if (!reserved) {
+        const park = parkError(wait, maxWaitMs ?? 0, this.limitPerMinute);
+        this.owner.lastPark = park;
+        throw park;
+      }
+      if (wait > 0) {
+        for (const l of this.waitListeners) l(Date.now() + wait);
+        await sleep(wait, signal);
+        // A 429 elsewhere may have paused the budget while we slept: then take a new slot after the pause.
+        const left = await this.owner.call((r) => r.trbBudgetPauseLeft(this.key), signal);
+        if (left > 1) continue;
+      }
+      this.counters.acquired++;
+      const waited = Date.now() - start;
+      this.counters.waitMs += waited;
+      return waited;
+    }
+  }
+
+  pause(ms: number): void {
+    // The interface is synchronous (the HTTP client calls it from its 429 branch); the write is chained so
+    // this process's next acquire waits for it, and a failure is reported by that acquire.
+    this.pending = this.pending.then(() =>
+      this.owner
+        .call((r) => r.trbBudgetPause(this.key, Math.max(0, Math.ceil(ms)), this.tolerance))
+        .then(
+          (pushed) => {
+            if (pushed) this.counters.pauses++;
+          },
+          (err: unknown) => {
+            this.pauseError = err;
+          },
+        ),
+    );
+  }
+
+  stats(): BudgetStats {
+    return { ...this.counters };
+  }
+
+  observeWaits(listener: WaitListener): () => void {
+    this.waitListeners.add(listener);
+    return () => this.waitListeners.delete(listener);
+  }
+}
