@@ -555,6 +555,26 @@ export function describeDestinationConformance(name: string, makeDestination: Ma
       ]);
     });
 
+    it('upserts a record into a row as a whole: a stored column the batch does not carry becomes NULL', async () => {
+      const f = await setup();
+      const wide = spec('whole', { id: 'bigint', v: 'varchar', extra: 'varchar' });
+      await f.dest.write(
+        batch(wide, [
+          { id: 1, v: 'a', extra: 'old' },
+          { id: 2, v: 'b', extra: 'kept' },
+        ]),
+      );
+      // A later run whose records no longer have `extra` (the API dropped the field): its spec lacks it.
+      const narrow = spec('whole', { id: 'bigint', v: 'varchar' });
+      await f.dest.write(batch(narrow, [{ id: 1, v: 'A' }]));
+      const got = await f.rows('whole');
+      expect(got.map((r) => [normInt(r.id), r.v, r.extra])).toEqual([
+        ['1', 'A', null],
+        // A row the batch did not touch keeps what it had.
+        ['2', 'b', 'kept'],
+      ]);
+    });
+
     it('upserts on a composite primary key', async () => {
       const f = await setup();
       const t = spec('memberships', { org: 'varchar', id: 'bigint', role: 'varchar' }, ['org', 'id']);

@@ -27,7 +27,7 @@ function passLiteral(passId: string | null): string {
 export const postgresUpsert: DialectUpsert = {
   /**
    * INSERT … SELECT DISTINCT ON (pk) … ON CONFLICT DO UPDATE from the staging table; the last row of a key
-   * wins. Columns the batch lacks keep their stored values.
+   * wins. Columns the batch lacks become NULL.
    */
   upsertSql(m) {
     const cols = m.columns.map(quoteIdent);
@@ -38,7 +38,12 @@ export const postgresUpsert: DialectUpsert = {
     if (m.primaryKey.length === 0) return [`${insert} SELECT ${values} FROM ${m.source} ORDER BY ${ord}`];
     const keys = m.primaryKey.map(quoteIdent);
     const pk = keys.join(', ');
-    const updates = [...cols, ...system].filter((c) => !keys.includes(c)).map((c) => `${c} = EXCLUDED.${c}`);
+    // A record replaces its row as a whole: a stored column the batch does not carry (the API no longer sends
+    // the field) becomes NULL, as a field missing from one record of the batch does.
+    const updates = [
+      ...[...cols, ...system].filter((c) => !keys.includes(c)).map((c) => `${c} = EXCLUDED.${c}`),
+      ...m.absentColumns.map((c) => `${quoteIdent(c)} = NULL`),
+    ];
     const by = m.unchangedBy === undefined ? undefined : quoteIdent(m.unchangedBy);
     return [
       `${insert} SELECT DISTINCT ON (${pk}) ${values} FROM ${m.source} ORDER BY ${pk}, ${ord} DESC ` +
