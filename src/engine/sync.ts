@@ -7,7 +7,13 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { ConfigError, toTributaryError, type TributaryError } from '../errors.js';
-import type { Destination, SchemaChange, StreamState, WriteMode } from '../destinations/destination.js';
+import type {
+  Destination,
+  SchemaChange,
+  StreamState,
+  WriteMode,
+  WriteResult,
+} from '../destinations/destination.js';
 import { type Logger, silentLogger } from '../util/log.js';
 import { globalRedactor } from '../util/redact.js';
 import { ColumnTracker } from './column-tracker.js';
@@ -17,7 +23,7 @@ import { planStreamRead, resumeKey } from './read-plan.js';
 import type { Source, StreamDescriptor, SyncMode } from './source.js';
 import { parseStoredState, type StoredStreamState, toStreamState } from './stream-state.js';
 import { BATCH_DEFAULTS, StreamWriter } from './stream-writer.js';
-import { newStreamSummary, type RunSummary, type StreamSummary } from './summary.js';
+import { addWarnings, newStreamSummary, type RunSummary, type StreamSummary } from './summary.js';
 
 export interface SyncOptions {
   source: Source;
@@ -173,6 +179,7 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
         soft_deletes: s.softDeletes,
         pages: s.pages,
         requests: s.metrics.requests,
+        ...(s.warnings.length > 0 ? { warnings: s.warnings } : {}),
         // Per stream, so `tributary status` can say which stream a failed run's error belongs to.
         ...(s.error ? { error: globalRedactor.redact(`[${s.error.code}] ${s.error.message}`) } : {}),
       })),
@@ -262,6 +269,7 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
       onCommit: ({ result, repair }) => {
         summary.upserts += result.rowsWritten;
         countSchemaChanges(summary, result.schemaChanges);
+        noteWarnings(summary, result, logger);
         if (repair) return;
         summary.unchanged += result.rowsUnchanged ?? 0;
         summary.batches++;
@@ -360,4 +368,10 @@ function countSchemaChanges(summary: StreamSummary, changes: readonly SchemaChan
   for (const c of changes) if (c.kind === 'create_table') created++;
   summary.tablesCreated += created;
   summary.schemaChanges += changes.length - created;
+}
+
+/** A write's warnings: counted in the stream's summary (and so in `_tributary_runs`), and logged once each. */
+function noteWarnings(summary: StreamSummary, result: WriteResult, logger: Logger): void {
+  for (const w of addWarnings(summary, result.warnings))
+    logger.warn({ code: w.code, ...w.details }, globalRedactor.redact(w.message));
 }

@@ -1,7 +1,6 @@
 /**
  * The destination conformance suite: what every Destination must do, checked through its public interface
- * and plain SQL. A destination's test file calls `describeDestinationConformance` with a factory; see
- * duckdb.test.ts.
+ * and plain SQL. conformance.test.ts runs it for every destination from one matrix (one entry each).
  *
  * The SQL here must run on DuckDB and PostgreSQL alike: double-quoted identifiers, standard
  * information_schema views, no dialect functions. Values are compared after `norm*` helpers, which accept
@@ -553,6 +552,26 @@ export function describeDestinationConformance(name: string, makeDestination: Ma
         SYNCED_AT.toISOString(),
         '2024-05-02T00:00:00.000Z',
         '2024-05-02T00:00:00.000Z',
+      ]);
+    });
+
+    it('upserts a record into a row as a whole: a stored column the batch does not carry becomes NULL', async () => {
+      const f = await setup();
+      const wide = spec('whole', { id: 'bigint', v: 'varchar', extra: 'varchar' });
+      await f.dest.write(
+        batch(wide, [
+          { id: 1, v: 'a', extra: 'old' },
+          { id: 2, v: 'b', extra: 'kept' },
+        ]),
+      );
+      // A later run whose records no longer have `extra` (the API dropped the field): its spec lacks it.
+      const narrow = spec('whole', { id: 'bigint', v: 'varchar' });
+      await f.dest.write(batch(narrow, [{ id: 1, v: 'A' }]));
+      const got = await f.rows('whole');
+      expect(got.map((r) => [normInt(r.id), r.v, r.extra])).toEqual([
+        ['1', 'A', null],
+        // A row the batch did not touch keeps what it had.
+        ['2', 'b', 'kept'],
       ]);
     });
 

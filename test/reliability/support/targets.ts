@@ -8,36 +8,18 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import pg from 'pg';
+import { postgresTestsRun } from '../../helpers/postgres.js';
 
 export type DestKind = 'duckdb' | 'postgres';
 
 export const PG_URL = process.env.TRIBUTARY_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const CI = process.env.CI === 'true';
 
 /** Columns that differ between any two syncs by design: when a row was written, and the pass id. */
 export const VOLATILE = new Set(['_tributary_synced_at', '_tributary_pass', 'timestamp']);
 
-let pgReachable: Promise<boolean> | undefined;
-
 /** Whether PostgreSQL tests run: unreachable means skip with a notice, except under CI=true (then fail). */
 export function postgresAvailable(): Promise<boolean> {
-  pgReachable ??= (async () => {
-    const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
-    try {
-      await client.connect();
-      return true;
-    } catch {
-      if (CI) return true; // let the tests run and fail loudly
-      console.warn(
-        `[reliability] PostgreSQL SKIPPED: not reachable at ${PG_URL.replace(/:[^:@/]*@/, ':***@')}; ` +
-          'set TRIBUTARY_TEST_POSTGRES_URL (under CI=true these tests fail instead).',
-      );
-      return false;
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-  })();
-  return pgReachable;
+  return postgresTestsRun('reliability', PG_URL);
 }
 
 let adminPool: pg.Pool | undefined;
