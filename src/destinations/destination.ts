@@ -120,6 +120,10 @@ export interface RunRecord {
   error?: string;
   /** Per-stream summary (JSON). */
   summary?: unknown;
+  /** Cluster runs: why it ran, which try, on which worker (read back from `_tributary_runs`). */
+  trigger?: RunContext['trigger'];
+  attempt?: number;
+  worker?: string;
 }
 
 /** A destination for one connection: one schema (namespace) holding the stream tables and bookkeeping. */
@@ -224,6 +228,8 @@ export const BOOKKEEPING_TABLES = {
   schemaChanges: '_tributary_schema_changes',
   /** One row: the connection that owns the namespace (namespace-owner.ts). */
   owner: '_tributary_owner',
+  /** One row: the highest fencing token seen (cluster workers; see DestinationOptions.fence). */
+  fence: '_tributary_fence',
 } as const;
 
 /** Widening: the narrowest type that holds values of both `a` and `b`. */

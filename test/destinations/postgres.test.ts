@@ -162,6 +162,10 @@ describePg('PostgresDestination', () => {
         'records_deleted:bigint',
         'error:text',
         'summary:jsonb',
+        'trigger:text',
+        'attempt:bigint',
+        'worker:text',
+        'duration_ms:bigint',
       ]);
       expect(of('_tributary_schema_changes')).toEqual([
         'run_id:text',

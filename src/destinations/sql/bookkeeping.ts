@@ -15,6 +15,20 @@ export const NAMES_TABLE = '_tributary_names';
  */
 export const SWAPS_TABLE = '_tributary_swaps';
 
+/**
+ * The highest fencing token any sync of the namespace has carried (sql-destination.ts, claimFence and
+ * checkFence). Created by the first fenced sync (a cluster worker's), so plain syncs keep the tables they
+ * always had. `commits` changes with every check, so the check's UPDATE always changes its row: MySQL counts
+ * only changed rows, and a changed row is also a locked one until the commit.
+ */
+export const FENCE_TABLE: BookkeepingTable = {
+  name: BOOKKEEPING_TABLES.fence,
+  columns: [
+    { name: 'token', type: 'bigint', notNull: true },
+    { name: 'commits', type: 'bigint', notNull: true },
+  ],
+};
+
 export interface BookkeepingTable {
   name: string;
   columns: BookkeepingColumn[];
@@ -44,7 +58,13 @@ export function bookkeepingTables(opts: { mapsNames: boolean; journalsSwaps: boo
         { name: 'records_deleted', type: 'bigint' },
         { name: 'error', type: 'text' },
         { name: 'summary', type: 'json' },
+        // Cluster runs (docs/scale-out.md): why it ran, which try, on which worker, how long.
+        { name: 'trigger', type: 'text' },
+        { name: 'attempt', type: 'bigint' },
+        { name: 'worker', type: 'text' },
+        { name: 'duration_ms', type: 'bigint' },
       ],
+      later: ['trigger', 'attempt', 'worker', 'duration_ms'],
     },
     {
       name: BOOKKEEPING_TABLES.schemaChanges,

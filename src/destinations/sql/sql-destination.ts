@@ -29,7 +29,7 @@ import {
 } from '../destination.js';
 import { decideOwnership } from '../namespace-owner.js';
 import { readMarker, type TableMarker } from '../table-marker.js';
-import { bookkeepingTables, NAMES_TABLE, SWAPS_TABLE } from './bookkeeping.js';
+import { bookkeepingTables, FENCE_TABLE, NAMES_TABLE, SWAPS_TABLE } from './bookkeeping.js';
 import type {
   ColumnDef,
   Dialect,
@@ -86,6 +86,17 @@ export class SqlDestination<T extends Tx = Tx> implements Destination {
     // Concurrent calls share one attempt; a failed attempt can be retried.
     this.opening ??= this.dialect.connection
       .open((tx) => this.setup(tx))
+      // Its own transaction after the open one, so a refusal reaches the caller as TRB_FENCED, not as a
+      // failure to open.
+      .then(() =>
+        this.transaction('claiming the fencing token', undefined, (tx) => this.claimFence(tx)).catch(
+          async (err) => {
+            // Refused: let go of the database at once (a DuckDB file lock, a PostgreSQL schema lock).
+            await this.dialect.connection.close().catch(() => undefined);
+            throw err;
+          },
+        ),
+      )
       .finally(() => {
         this.opening = undefined;
       });
@@ -322,6 +333,10 @@ export class SqlDestination<T extends Tx = Tx> implements Destination {
             'records_deleted',
             'error',
             'summary',
+            'trigger',
+            'attempt',
+            'worker',
+            'duration_ms',
           ],
           [
             [
@@ -334,6 +349,12 @@ export class SqlDestination<T extends Tx = Tx> implements Destination {
               sql.literal(run.recordsDeleted),
               sql.literal(run.error === undefined ? undefined : clean(run.error)),
               summary === undefined ? 'NULL' : sql.jsonLiteral(summary),
+              sql.literal(this.opts.run?.trigger),
+              sql.literal(this.opts.run?.attempt),
+              sql.literal(this.opts.run?.worker),
+              sql.literal(
+                run.endedAt === undefined ? undefined : run.endedAt.getTime() - run.startedAt.getTime(),
+              ),
             ],
           ],
           ['run_id'],
@@ -344,6 +365,7 @@ export class SqlDestination<T extends Tx = Tx> implements Destination {
             records_deleted: 'coalesce',
             error: 'coalesce',
             summary: 'coalesce',
+            duration_ms: 'coalesce',
           },
         ),
       );
@@ -385,6 +407,55 @@ export class SqlDestination<T extends Tx = Tx> implements Destination {
       for (const r of pending) await this.completeSwap(tx, new Map(), String(r.stream));
     }
     await this.claimNamespace(tx);
+  }
+
+  /**
+   * A cluster sync's fencing token, claimed at open: from the commit of this transaction on, no sync with a
+   * lower token commits in this namespace (checkFence). A lower token than one already claimed is refused
+   * here, before anything is read or written.
+   */
+  private async claimFence(tx: T): Promise<void> {
+    const token = this.opts.fence;
+    if (token === undefined) return;
+    const { sql } = this.dialect;
+    if ((await this.dialect.tables.readTable(tx, FENCE_TABLE.name)) === undefined)
+      await this.dialect.tables.createBookkeepingTable(tx, FENCE_TABLE.name, FENCE_TABLE.columns);
+    const rows = await tx.query(`SELECT token FROM ${this.bookkeeping('fence')}`);
+    if (rows.length === 0) {
+      await tx.run(
+        `INSERT INTO ${this.bookkeeping('fence')} (token, commits) VALUES (${sql.literal(token)}, 0)`,
+      );
+      return;
+    }
+    await this.checkFence(tx);
+  }
+
+  /**
+   * In every transaction that commits rows or state: raise the stored token to this sync's, or refuse with
+   * TRB_FENCED when a newer sync (a higher token) has claimed the namespace. The UPDATE locks the row until
+   * the commit, so a newer sync's claim waits for this transaction, or this one sees the newer token.
+   */
+  private async checkFence(tx: T): Promise<void> {
+    const token = this.opts.fence;
+    if (token === undefined) return;
+    const { sql } = this.dialect;
+    const t = sql.literal(token);
+    const result = await tx.run(
+      `UPDATE ${this.bookkeeping('fence')} SET token = ${t}, commits = commits + 1 WHERE token <= ${t}`,
+    );
+    if (result.rowsChanged === 0) {
+      const rows = await tx.query(`SELECT token FROM ${this.bookkeeping('fence')}`);
+      throw new DestinationError(
+        'TRB_FENCED',
+        `a newer sync of namespace "${this.opts.namespace}" in ${this.description} took over (fencing token ${String(rows[0]?.token ?? '?')} > ${token}); this sync commits nothing more`,
+        {
+          details: {
+            fence: token,
+            current: rows[0]?.token === undefined ? undefined : String(rows[0].token),
+          },
+        },
+      );
+    }
   }
 
   /** One namespace, one connection (namespace-owner.ts): refuse another connection's, claim an unowned one. */
@@ -731,7 +802,9 @@ export class SqlDestination<T extends Tx = Tx> implements Destination {
     return this.dialect.sql.qualify(BOOKKEEPING_TABLES[table]);
   }
 
+  /** Every commit of rows or state goes through here: the fence is checked in the same transaction. */
   private async saveState(tx: T, stream: string, state: string): Promise<void> {
+    await this.checkFence(tx);
     const { sql } = this.dialect;
     await tx.run(
       sql.mergeRowsSql(
