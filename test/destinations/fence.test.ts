@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDestination } from '../../src/destinations/create-destination.js';
+import { advisoryLockKey } from '../../src/destinations/postgres/postgres-sql.js';
 import type {
   Destination,
   DestinationOptions,
@@ -126,9 +127,13 @@ describePg('fencing tokens: PostgreSQL', () => {
     const zombie = await open(PG_TEST_URL, schema, { fence: 10 });
     await zombie.write(batch([1, 2], 1));
     // A network split: the server ends the zombie's lock session (the zombie does not know yet).
+    // Only this schema's lock session: other test files run in parallel on the same server.
+    const key = advisoryLockKey(schema);
     const held = await admin.query(
-      "select pid from pg_locks where locktype = 'advisory' and granted and pid <> pg_backend_pid()",
+      "select pid from pg_locks where locktype = 'advisory' and granted and classid = $1 and objid = $2 and objsubid = 1",
+      [key.classid, key.objid],
     );
+    expect(held.rows).toHaveLength(1);
     for (const r of held.rows) await admin.query('select pg_terminate_backend($1)', [r.pid]);
     // The takeover gets the namespace, claims token 11 and commits.
     const successor = await open(PG_TEST_URL, schema, { fence: 11 });
