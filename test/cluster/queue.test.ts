@@ -186,6 +186,14 @@ describeRedis('cluster: scheduler, workers, run, cancel, pause', () => {
       expect(Date.parse(l2.startedAt) - Date.parse(l1.endedAt)).toBeGreaterThanOrEqual(900);
       const job = await cluster.queue.getJob(run.jobId);
       expect(await job?.isCompleted()).toBe(true);
+      const rows = await queryDuckDb(
+        join(dir, 'flaky-db.duckdb'),
+        'select status, trigger, attempt::int as attempt from flaky._tributary_runs order by started_at',
+      );
+      expect(rows).toEqual([
+        { status: 'failed', trigger: 'manual', attempt: 1 },
+        { status: 'succeeded', trigger: 'retry', attempt: 2 },
+      ]);
     } finally {
       sim.setFaults(undefined);
     }
