@@ -81,6 +81,32 @@ describe('fencing tokens: DuckDB', () => {
     );
   });
 
+  it('a run table from before the cluster columns gets them at open, keeping its rows', async () => {
+    const path = join(dir, 'old-runs.duckdb');
+    const d = await open(`duckdb:${path}`, 'ns', {});
+    await d.recordRun({ runId: 'old', connector: 'test', startedAt: new Date(), status: 'succeeded' });
+    await d.close();
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const db = await DuckDBInstance.create(path);
+    const conn = await db.connect();
+    for (const c of ['trigger', 'attempt', 'worker', 'duration_ms'])
+      await conn.run(`ALTER TABLE ns._tributary_runs DROP COLUMN ${c}`);
+    conn.closeSync();
+    db.closeSync();
+    const again = await open(`duckdb:${path}`, 'ns', { run: { trigger: 'manual', attempt: 1, worker: 'w' } });
+    await again.recordRun({ runId: 'new', connector: 'test', startedAt: new Date(), status: 'running' });
+    await again.close();
+    expect(
+      await queryDuckDb(
+        path,
+        'select run_id, trigger, attempt::int as attempt, worker from ns._tributary_runs order by run_id',
+      ),
+    ).toEqual([
+      { run_id: 'new', trigger: 'manual', attempt: 1, worker: 'w' },
+      { run_id: 'old', trigger: null, attempt: null, worker: null },
+    ]);
+  });
+
   it('the run row records trigger, attempt, worker and duration', async () => {
     const path = join(dir, 'runs.duckdb');
     const d = await open(`duckdb:${path}`, 'ns', {
