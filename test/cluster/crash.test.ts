@@ -179,11 +179,21 @@ describeRedis('cluster: worker processes killed, Redis restarted', () => {
     expect(await dumpDuckDb(db, 'killed')).toEqual(await cleanCopy('killed'));
   });
 
-  it('Redis killed and restarted mid-sync: the worker reconnects, nothing committed is lost, and the next run lands an exact copy', async () => {
+  it('Redis killed and restarted mid-sync: the worker reconnects, serve restores the schedulers, nothing committed is lost, and the next run lands an exact copy', async () => {
     redis = await PrivateRedis.start();
     const prefix = testPrefix('restart');
     cluster = testCluster(prefix, redis.url);
-    const file = writeConnections(tempDir('tributary-restart-'), [connection('restarted')]);
+    // A yearly schedule: `serve` keeps its scheduler, and must bring it back after the restart.
+    const file = writeConnections(tempDir('tributary-restart-'), [
+      { ...connection('restarted'), schedule: { cron: '0 3 1 1 *', tz: 'UTC' } },
+    ]);
+    const serve = startCli(['serve', '--file', file, '--redis', redis.url, '--prefix', prefix]);
+    children.push(serve);
+    await waitFor(
+      'the scheduler',
+      async () => ((await cluster!.queue.getJobScheduler('restarted')) ? true : undefined),
+      20_000,
+    );
     const w = worker('worker-r', file, redis.url, prefix);
     const c = findConnection(loadConnectionsFile(file, process.env, { resolveSecrets: false }), 'restarted');
     await waitFor(
@@ -199,6 +209,13 @@ describeRedis('cluster: worker processes killed, Redis restarted', () => {
     await redis.stop();
     await new Promise((r) => setTimeout(r, 1000));
     await redis.start();
+    // Redis forgot the scheduler with everything else; serve re-upserts it when it reconnects.
+    await waitFor(
+      'serve to restore the scheduler',
+      async () => ((await cluster!.queue.getJobScheduler('restarted')) ? true : undefined),
+      30_000,
+      200,
+    );
     // Without persistence the restarted Redis knows no job; the worker is still there and reconnects.
     await waitFor(
       'the worker to reconnect',
