@@ -67,8 +67,9 @@ export function registerWorker(program: Command): void {
     .option('--log-level <level>', 'log level (default: info; env TRIBUTARY_LOG_LEVEL)')
     .action(async (o: WorkerCliOptions) => {
       const path = o.file ?? DEFAULT_CONNECTIONS_FILE;
-      // Validated up front (secrets too: a worker missing one should say so now, not at its first job).
-      const file = loadConnectionsFile(path, process.env);
+      // Validated up front; secrets are not: each job resolves only its own connection's, so a worker may
+      // lack the secrets of connections meant for other machines (such a job fails, unretried, naming them).
+      const file = loadConnectionsFile(path, process.env, { resolveSecrets: false });
       const target = resolveRedisTarget(o, () => resolveRedisUrl(file));
       await checkRedis(target);
       const worker = await startWorker({

@@ -87,15 +87,17 @@ export class SqlDestination<T extends Tx = Tx> implements Destination {
     this.opening ??= this.dialect.connection
       .open((tx) => this.setup(tx))
       // Its own transaction after the open one, so a refusal reaches the caller as TRB_FENCED, not as a
-      // failure to open.
+      // failure to open; only for a fenced sync (a cluster worker's).
       .then(() =>
-        this.transaction('claiming the fencing token', undefined, (tx) => this.claimFence(tx)).catch(
-          async (err) => {
-            // Refused: let go of the database at once (a DuckDB file lock, a PostgreSQL schema lock).
-            await this.dialect.connection.close().catch(() => undefined);
-            throw err;
-          },
-        ),
+        this.opts.fence === undefined
+          ? undefined
+          : this.transaction('claiming the fencing token', undefined, (tx) => this.claimFence(tx)).catch(
+              async (err) => {
+                // Refused: let go of the database at once (a DuckDB file lock, a PostgreSQL schema lock).
+                await this.dialect.connection.close().catch(() => undefined);
+                throw err;
+              },
+            ),
       )
       .finally(() => {
         this.opening = undefined;
