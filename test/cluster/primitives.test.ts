@@ -5,6 +5,8 @@
  * a row and a success resets the count. Plus the pure parts: job data, triggers, schedules, Redis targets.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { cancelConnection } from '../../src/cluster/cancel.js';
+import { enqueueRun } from '../../src/cluster/enqueue.js';
 import { nextFence } from '../../src/cluster/fence.js';
 import { parseJobData, runTrigger } from '../../src/cluster/job-data.js';
 import { acquireLease, leaseHolder } from '../../src/cluster/lease.js';
@@ -59,6 +61,37 @@ describeRedis('cluster primitives on Redis', () => {
     await acquireLease(c.redis, key, 'job-3', 13, 200);
     await new Promise((r) => setTimeout(r, 400));
     expect(await leaseHolder(c.redis, key)).toBeUndefined();
+  });
+
+  it('run is deduplicated while pending; cancel removes a pending job, after which run adds one again', async () => {
+    c = testCluster(testPrefix('pending'));
+    const conn = {
+      name: 'conn',
+      connector: 'humaans',
+      config: {},
+      destination: 'duckdb:./unused.duckdb',
+      namespace: 'conn',
+      retry: { attempts: 1, backoffMs: 1000, pauseAfter: 5 },
+      fullRefresh: false,
+      secretsResolved: false,
+    };
+    // No worker listens: the job stays pending.
+    const first = await enqueueRun(c.redis, c.queue, c.keys, conn);
+    expect(first.added).toBe(true);
+    expect(await enqueueRun(c.redis, c.queue, c.keys, conn)).toEqual({
+      added: false,
+      jobId: first.jobId,
+      why: 'pending',
+    });
+    expect(await cancelConnection(c.redis, c.queue, c.keys, 'conn')).toEqual({
+      cancelled: 'pending',
+      jobId: first.jobId,
+    });
+    expect(await c.queue.getJob(first.jobId)).toBeUndefined();
+    const again = await enqueueRun(c.redis, c.queue, c.keys, conn);
+    expect(again.added).toBe(true);
+    expect(again.jobId).not.toBe(first.jobId);
+    expect(await cancelConnection(c.redis, c.queue, c.keys, 'other')).toEqual({ cancelled: 'nothing' });
   });
 
   it('pauses after N failed runs in a row; a success resets the count; resume lifts the pause', async () => {
