@@ -17,10 +17,12 @@ import { SourceError, TributaryError, toTributaryError } from '../errors.js';
 import type { Destination } from '../destinations/destination.js';
 import { schemaInfo } from '../declarative/stream-schema.js';
 import {
+  addWarnings,
   type Commit,
   parseStoredState,
   type StoredStreamState,
   StreamWriter,
+  type StreamWarning,
   toStreamState,
 } from '../engine/index.js';
 import { type Logger, silentLogger } from '../util/log.js';
@@ -57,6 +59,8 @@ export interface LoadStreamSummary {
   states: number;
   discarded: number;
   complete: boolean;
+  /** What the destination changed in values to store them (as in a sync's run summary). */
+  warnings?: StreamWarning[];
 }
 
 export interface LoadSummary {
@@ -133,6 +137,7 @@ export async function loadAirbyte(
     states: s.states,
     discarded: s.discarded,
     complete: s.complete,
+    ...(s.warnings.length > 0 ? { warnings: s.warnings } : {}),
   }));
   const summary: LoadSummary = {
     runId,
@@ -338,6 +343,8 @@ export async function loadAirbyte(
   async function committed(s: StreamLoad, c: Commit): Promise<void> {
     buffered -= c.bytes;
     s.rowsWritten += c.result.rowsWritten;
+    for (const w of addWarnings(s, c.result.warnings))
+      logger.warn({ stream: s.name, code: w.code, ...w.details }, globalRedactor.redact(w.message));
     s.committed = parseStoredState(c.state);
     s.readyCheckpoint = undefined;
     const echoes = s.echo;

@@ -20,6 +20,7 @@ import type { ColumnType, Row, TableSpec, WriteMode } from '../destinations/dest
 import {
   ColumnTracker,
   type StoredStreamState,
+  type StreamWarning,
   type StreamWriter,
   type SyncMode,
   toStreamState,
@@ -82,6 +83,8 @@ export class StreamLoad {
   complete = false;
   records = 0;
   rowsWritten = 0;
+  /** What the destination changed in values to store them (one entry per warning code). */
+  readonly warnings: StreamWarning[] = [];
   states = 0;
   discarded = 0;
   private generated = 0;

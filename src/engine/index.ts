@@ -31,7 +31,9 @@ export type {
 export {
   durationOf,
   formatSummary,
+  addWarnings,
   newStreamSummary,
   type RunSummary,
   type StreamSummary,
+  type StreamWarning,
 } from './summary.js';

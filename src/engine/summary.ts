@@ -68,7 +68,7 @@ export function newStreamSummary(stream: string, mode: string): StreamSummary {
 
 /** Count a write's warnings into the stream's summary; returns the ones to log (each warning once). */
 export function addWarnings(
-  summary: StreamSummary,
+  summary: { warnings: StreamWarning[] },
   warnings: readonly DestinationWarning[] | undefined,
 ): readonly DestinationWarning[] {
   for (const w of warnings ?? []) {

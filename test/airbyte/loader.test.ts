@@ -30,6 +30,35 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+describe('destination warnings', () => {
+  it('a value the destination had to change is counted in the load summary and its runs row', async () => {
+    const path = db();
+    const catalog = catalogOf([
+      { name: 'people', mode: 'append_dedup', pk: [['id']], schema: PEOPLE_SCHEMA },
+    ]);
+    const r = await loadInto(
+      path,
+      [
+        rec('people', { id: 1, name: 'plain' }),
+        rec('people', { id: 2, name: 'broken \ud800 name' }),
+        st('people', { cursor: 'a' }),
+        status('people', 'COMPLETE'),
+      ],
+      { catalog },
+    );
+    expect(r.error).toBeUndefined();
+    const expected = [
+      { code: 'TRB_DEST_INVALID_UTF16', values: 1, message: expect.stringMatching(/U\+FFFD/) },
+    ];
+    expect(r.summary!.streams[0]!.warnings).toEqual(expected);
+    const [run] = await rows(path, 'select cast(summary as varchar) as s from ab._tributary_runs');
+    expect(JSON.parse(String(run!.s))[0].warnings).toEqual(expected);
+    expect(await rows(path, 'select name from ab.people where id = 2')).toEqual([
+      { name: 'broken \ufffd name' },
+    ]);
+  });
+});
+
 describe('destination sync modes', () => {
   it('append_dedup upserts by the primary key, with column types from the catalog schema', async () => {
     const path = db();
