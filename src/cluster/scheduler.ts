@@ -6,7 +6,7 @@
  * change) is safe. Only `serve` calls it: one process writes schedules.
  */
 import type { Connection } from '../connections/connections-file.js';
-import type { Schedule } from '../connections/schedule.js';
+import { nextRun, type Schedule } from '../connections/schedule.js';
 import type { SyncJobData } from './job-data.js';
 import { jobOptions, type SyncQueue } from './sync-queue.js';
 
@@ -15,9 +15,19 @@ export interface SchedulerChanges {
   removed: string[];
 }
 
-/** BullMQ's repeat options for a schedule: `every` in ms, or a cron pattern in its IANA time zone. */
-export function repeatOptions(schedule: Schedule): { every: number } | { pattern: string; tz: string } {
-  return 'everyMs' in schedule ? { every: schedule.everyMs } : { pattern: schedule.cron, tz: schedule.tz };
+/**
+ * BullMQ's repeat options for a schedule: a cron pattern in its IANA time zone, or `every` in ms starting at
+ * the next multiple of the interval. BullMQ alone would run an `every` schedule at once and then every
+ * interval after the upsert; the start date keeps it on the multiples the connections file documents
+ * (every 15m: :00, :15, :30, :45 UTC) and `nextRun` computes, whenever `serve` (re)starts.
+ */
+export function repeatOptions(
+  schedule: Schedule,
+  now: Date = new Date(),
+): { every: number; startDate: number } | { pattern: string; tz: string } {
+  return 'everyMs' in schedule
+    ? { every: schedule.everyMs, startDate: nextRun(schedule, now).getTime() }
+    : { pattern: schedule.cron, tz: schedule.tz };
 }
 
 export async function syncSchedulers(

@@ -130,7 +130,11 @@ describe('cluster pure parts', () => {
   });
 
   it('schedules become BullMQ repeat options', () => {
-    expect(repeatOptions({ everyMs: 900_000 })).toEqual({ every: 900_000 });
+    // `every` starts at the next multiple of its interval, as the connections file documents.
+    expect(repeatOptions({ everyMs: 900_000 }, new Date('2026-01-01T10:07:30Z'))).toEqual({
+      every: 900_000,
+      startDate: Date.parse('2026-01-01T10:15:00Z'),
+    });
     expect(repeatOptions({ cron: '0 7 * * 1-5', tz: 'Europe/Paris' })).toEqual({
       pattern: '0 7 * * 1-5',
       tz: 'Europe/Paris',

@@ -110,7 +110,10 @@ describeRedis('cluster: scheduler, workers, run, cancel, pause', () => {
       'select count(*)::int as n from sched.people',
     );
     expect(rows[0]!.n).toBe(sim.records('people').length);
-    expect((await cluster.queue.getJobScheduler('sched'))?.every).toBe(1000);
+    const scheduler = await cluster.queue.getJobScheduler('sched');
+    expect(scheduler?.every).toBe(1000);
+    // On the multiples of the interval (every 1s: whole seconds).
+    expect((scheduler?.next ?? 1) % 1000).toBe(0);
 
     expect(await syncSchedulers(cluster.queue, [])).toEqual({ upserted: [], removed: ['sched'] });
     expect(await cluster.queue.getJobScheduler('sched')).toBeUndefined();
