@@ -41,12 +41,13 @@ export abstract class SqlReader implements DestinationReader {
 
   /** The `limit` newest runs; `summary` comes back as JSON text. */
   async readRuns(namespace: string, limit: number): Promise<RunRecord[]> {
+    // `*` for the columns a newer tributary added (a cluster run's trigger, attempt, worker): a reader
+    // never alters a table, so an older one simply lacks them.
     const rows = await this.rows(
-      'SELECT run_id, connector, started_at, ended_at, status, records_written, records_deleted, error, ' +
-        `${this.asText('summary')} AS summary FROM ${this.qualify(namespace, BOOKKEEPING_TABLES.runs)} ` +
+      `SELECT *, ${this.asText('summary')} AS summary_text FROM ${this.qualify(namespace, BOOKKEEPING_TABLES.runs)} ` +
         `ORDER BY started_at DESC LIMIT ${Math.max(0, Math.floor(limit))}`,
     );
-    return rows.map(runRecord);
+    return rows.map(({ summary_text, ...r }) => runRecord({ ...r, summary: summary_text }));
   }
 
   async tableCounts(namespace: string): Promise<TableCount[]> {
@@ -75,5 +76,8 @@ export function runRecord(r: Record<string, unknown>): RunRecord {
     recordsDeleted: r.records_deleted == null ? undefined : Number(r.records_deleted),
     error: r.error == null ? undefined : String(r.error),
     summary: typeof summary === 'string' ? JSON.parse(summary) : (summary ?? undefined),
+    ...(r.trigger == null ? {} : { trigger: String(r.trigger) as RunRecord['trigger'] }),
+    ...(r.attempt == null ? {} : { attempt: Number(r.attempt) }),
+    ...(r.worker == null ? {} : { worker: String(r.worker) }),
   };
 }

@@ -9,7 +9,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDestination } from '../../src/destinations/create-destination.js';
+import { createDestination, openDestinationReader } from '../../src/destinations/create-destination.js';
 import { advisoryLockKey } from '../../src/destinations/postgres/postgres-sql.js';
 import type {
   Destination,
@@ -129,6 +129,15 @@ describe('fencing tokens: DuckDB', () => {
         'select trigger, attempt::int as attempt, worker, duration_ms::int as ms from ns._tributary_runs',
       ),
     ).toEqual([{ trigger: 'retry', attempt: 2, worker: 'w1:42', ms: 1234 }]);
+    // `tributary runs` and `status` read them back.
+    const reader = await openDestinationReader({ url: `duckdb:${path}` });
+    try {
+      expect(await reader.readRuns('ns', 10)).toMatchObject([
+        { runId: 'r1', status: 'succeeded', trigger: 'retry', attempt: 2, worker: 'w1:42' },
+      ]);
+    } finally {
+      await reader.close();
+    }
   });
 });
 
