@@ -38,13 +38,13 @@ export function registerWorker(program: Command): void {
       '--lock-duration <ms>',
       "job lock (and lease) duration: a dead worker's job is recovered within this plus --stalled-interval",
       parseIntOption('--lock-duration', 500, 3_600_000),
-      Number(process.env.TRIBUTARY_LOCK_DURATION_MS ?? WORKER_DEFAULTS.lockDurationMs),
+      WORKER_DEFAULTS.lockDurationMs,
     )
     .option(
       '--stalled-interval <ms>',
       'how often to look for jobs whose worker died',
       parseIntOption('--stalled-interval', 500, 3_600_000),
-      Number(process.env.TRIBUTARY_STALLED_INTERVAL_MS ?? WORKER_DEFAULTS.stalledIntervalMs),
+      WORKER_DEFAULTS.stalledIntervalMs,
     )
     .option(
       '--max-stalled <n>',
