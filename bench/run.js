@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --runs N] [-- --only cpu,incremental,postgres,peer,ratebudget,verify,destinations,sharedbudget]
+// `npm run bench [-- --quick] [-- --runs N] [-- --only cpu,incremental,postgres,peer,ratebudget,verify,destinations,sharedbudget,recovery]
 //   [-- --out FILE]
 //   [-- --save FILE.json] [-- --include FILE.json,…] [-- --before DIR]`
 // Runs the benchmark scenarios side by side in one run (paired scenarios interleaved, A B A B) and writes
@@ -23,6 +23,7 @@ const SCENARIOS = [
   'verify',
   'destinations',
   'sharedbudget',
+  'recovery',
 ];
 const MODULES = {
   cpu: './scenarios/cpu-memory.js',
@@ -33,6 +34,7 @@ const MODULES = {
   verify: './scenarios/verify.js',
   destinations: './scenarios/destinations.js',
   sharedbudget: './scenarios/shared-budget.js',
+  recovery: './scenarios/recovery.js',
 };
 
 const argv = process.argv.slice(2);
