@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --runs N] [-- --only cpu,incremental,postgres,peer,ratebudget,verify,destinations,sharedbudget,recovery]
+// `npm run bench [-- --quick] [-- --runs N] [-- --only cpu,incremental,postgres,peer,ratebudget,verify,destinations,sharedbudget,recovery,queue]
 //   [-- --out FILE]
 //   [-- --save FILE.json] [-- --include FILE.json,…] [-- --before DIR]`
 // Runs the benchmark scenarios side by side in one run (paired scenarios interleaved, A B A B) and writes
@@ -24,6 +24,7 @@ const SCENARIOS = [
   'destinations',
   'sharedbudget',
   'recovery',
+  'queue',
 ];
 const MODULES = {
   cpu: './scenarios/cpu-memory.js',
@@ -35,6 +36,7 @@ const MODULES = {
   destinations: './scenarios/destinations.js',
   sharedbudget: './scenarios/shared-budget.js',
   recovery: './scenarios/recovery.js',
+  queue: './scenarios/queue-overhead.js',
 };
 
 const argv = process.argv.slice(2);
