@@ -5,7 +5,7 @@
  * before any BullMQ object starts retrying in the background.
  */
 import { Redis, type RedisOptions } from 'ioredis';
-import { ConfigError, TributaryError } from '../errors.js';
+import { ConfigError, RedisUnreachableError } from '../errors.js';
 import { globalRedactor } from '../util/redact.js';
 import { displayUrl } from '../util/display-url.js';
 
@@ -84,12 +84,11 @@ export async function checkRedis(target: RedisTarget, timeoutMs = 3000): Promise
     // ioredis rejects with "Connection is closed."; the socket's own error says why (ECONNREFUSED, ...).
     const cause = last ?? err;
     const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new TributaryError(
-      'TRB_REDIS_UNREACHABLE',
+    throw new RedisUnreachableError(
       globalRedactor.redact(
         `Redis at ${displayUrl(target.url, globalRedactor)} cannot be reached (${reason}); start it, or give --redis URL or TRIBUTARY_REDIS_URL`,
       ),
-      { retryable: true, details: { redis: displayUrl(target.url, globalRedactor) } },
+      { details: { redis: displayUrl(target.url, globalRedactor) }, cause: err },
     );
   } finally {
     probe.disconnect();
