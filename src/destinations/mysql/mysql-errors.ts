@@ -1,0 +1,184 @@
+/**
+ * Mapping of mysql2 and socket errors to DestinationError: a stable code (its exit code follows from it, see
+ * EXIT_CODES in src/errors.ts), a message that says what is wrong and where, and never a secret. Also which
+ * errors a transaction may simply be replayed after (a lost connection, a deadlock, a lock wait timeout).
+ */
+import { DestinationError } from '../../errors.js';
+import type { Redactor } from '../../util/redact.js';
+import type { Target } from './mysql-connection.js';
+
+/** The parts of a mysql2 error the mapping looks at. */
+interface MysqlErrorLike {
+  message?: unknown;
+  code?: unknown;
+  errno?: unknown;
+  sqlState?: unknown;
+  fatal?: unknown;
+}
+
+function fields(err: unknown): MysqlErrorLike {
+  return typeof err === 'object' && err !== null ? (err as MysqlErrorLike) : { message: String(err) };
+}
+
+/** The mysql2 error code (`ER_…`, `PROTOCOL_…`) or Node socket code, if any. */
+export function errorCode(err: unknown): string | undefined {
+  const code = fields(err).code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function rawMessage(err: unknown): string {
+  const message = fields(err).message;
+  return typeof message === 'string' && message.length > 0 ? message : String(err);
+}
+
+/** Server errors that mean the session is gone, not that the statement was wrong. */
+const CONNECTION_CODES = new Set([
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_SERVER_SHUTDOWN',
+  'ER_CONNECTION_KILLED',
+  'CR_SERVER_LOST',
+  'CR_SERVER_GONE_ERROR',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
+
+/** True when the connection died (or never came): the statement itself was fine. */
+export function isConnectionError(err: unknown): boolean {
+  const code = errorCode(err);
+  if (code !== undefined && CONNECTION_CODES.has(code)) return true;
+  // Server-side kill of the session (KILL CONNECTION) and "query execution was interrupted" on shutdown.
+  const errno = fields(err).errno;
+  if (errno === 1927 || errno === 2006 || errno === 2013) return true;
+  return /Connection lost|closed state|Can't add new command when connection is in closed state/i.test(
+    rawMessage(err),
+  );
+}
+
+/** Worth replaying the whole transaction: a lost connection, a deadlock, a lock wait timeout. */
+export function isTransientError(err: unknown): boolean {
+  const code = errorCode(err);
+  return isConnectionError(err) || code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT';
+}
+
+function details(err: unknown, target: Target, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const code = errorCode(err);
+  return {
+    destination: target.description,
+    schema: target.schema,
+    ...(code === undefined ? {} : { errorCode: code }),
+    ...extra,
+  };
+}
+
+const GRANTS_HINT =
+  'The user needs CREATE, ALTER, DROP, INDEX, SELECT, INSERT, UPDATE, DELETE and CREATE TEMPORARY TABLES on the ' +
+  'namespace database (and CREATE on *.* if that database does not exist yet). See docs/destinations/mysql.md.';
+
+/**
+ * Map a failure while connecting or preparing the namespace: what the user configured (login, database,
+ * grants, an unknown host) is TRB_DEST_OPEN (exit 2); a server that cannot be reached now is
+ * TRB_DEST_UNREACHABLE (exit 1).
+ */
+export function mapOpenError(err: unknown, target: Target, redactor: Redactor): DestinationError {
+  if (err instanceof DestinationError) return err;
+  const code = errorCode(err);
+  const where = `${target.host}:${target.port}`;
+  const message = redactor.redact(rawMessage(err));
+  const base = { details: details(err, target), cause: undefined };
+  const say = (text: string) => new DestinationError('TRB_DEST_OPEN', redactor.redact(text), base);
+  const unreachable = (text: string) =>
+    new DestinationError('TRB_DEST_UNREACHABLE', redactor.redact(text), { ...base, retryable: true });
+  switch (code) {
+    case 'ER_ACCESS_DENIED_ERROR':
+    case 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR':
+      return say(
+        `MySQL at ${where} rejected the login of user "${target.user}": ${message}. Check the user and password in the destination config.`,
+      );
+    case 'ER_BAD_DB_ERROR':
+      return say(
+        `database "${target.database}" does not exist on MySQL at ${where}. Create it (CREATE DATABASE …) or fix the database name in the destination URL.`,
+      );
+    case 'ER_DBACCESS_DENIED_ERROR':
+    case 'ER_TABLEACCESS_DENIED_ERROR':
+    case 'ER_SPECIFIC_ACCESS_DENIED_ERROR':
+      return say(
+        `user "${target.user}" may not create the tributary tables in database "${target.schema}" on MySQL at ${where}: ${message}. ${GRANTS_HINT}`,
+      );
+    case 'ENOTFOUND':
+      return say(`unknown MySQL host "${target.host}": the name does not resolve. Check the destination URL.`);
+    case 'ER_CON_COUNT_ERROR':
+    case 'ER_SERVER_SHUTDOWN':
+      return unreachable(`MySQL at ${where} does not accept connections now: ${message}. Retry later.`);
+    case 'ECONNREFUSED':
+      return unreachable(
+        `nothing accepts connections at ${where}: is MySQL running there? Check the host and port, then retry.`,
+      );
+    default:
+      break;
+  }
+  if (isConnectionError(err)) return unreachable(`could not connect to MySQL at ${where}: ${message}`);
+  return say(`could not open MySQL destination ${target.description}: ${message}`);
+}
+
+/** Map a failure during a sync. `what` names the operation and the stream. */
+export function mapWriteError(err: unknown, what: string, target: Target, redactor: Redactor): DestinationError {
+  if (err instanceof DestinationError) return err;
+  const code = errorCode(err) ?? '';
+  const message = redactor.redact(rawMessage(err));
+  const opts = { details: details(err, target) };
+  if (isConnectionError(err)) {
+    return new DestinationError(
+      'TRB_DEST_CONNECTION',
+      `lost the connection to MySQL ${target.description} while ${what}: ${message}. The transaction was rolled back ` +
+        '(or had fully committed); stored state matches the stored rows, so re-running the sync resumes safely.',
+      { ...opts, retryable: true },
+    );
+  }
+  if (/ACCESS_DENIED/.test(code)) {
+    return new DestinationError(
+      'TRB_DEST_SCHEMA',
+      `permission denied while ${what} in database "${target.schema}": ${message}. ${GRANTS_HINT}`,
+      opts,
+    );
+  }
+  if (SCHEMA_CODES.has(code)) {
+    return new DestinationError('TRB_DEST_SCHEMA', `schema problem while ${what}: ${message}`, opts);
+  }
+  if (code === 'ER_NET_PACKET_TOO_LARGE') {
+    return new DestinationError(
+      'TRB_DEST_WRITE',
+      `a statement was larger than the server's max_allowed_packet while ${what}: ${message}. Nothing of this ` +
+        'batch was committed; raise max_allowed_packet on the server or lower the batch size.',
+      opts,
+    );
+  }
+  return new DestinationError(
+    'TRB_DEST_WRITE',
+    `MySQL rejected the data while ${what}: ${message}. Nothing of this batch was committed.`,
+    { ...opts, retryable: isTransientError(err) },
+  );
+}
+
+/** Errors about tables and columns rather than values. */
+const SCHEMA_CODES = new Set([
+  'ER_NO_SUCH_TABLE',
+  'ER_BAD_FIELD_ERROR',
+  'ER_DUP_FIELDNAME',
+  'ER_PARSE_ERROR',
+  'ER_TOO_LONG_IDENT',
+  'ER_TOO_MANY_FIELDS',
+  'ER_TOO_BIG_ROWSIZE',
+  'ER_TOO_LONG_KEY',
+  'ER_WRONG_COLUMN_NAME',
+  'ER_WRONG_TABLE_NAME',
+  'ER_WRONG_DB_NAME',
+  'ER_INVALID_CHARACTER_STRING',
+  'ER_BAD_DB_ERROR',
+]);

@@ -1,0 +1,113 @@
+/**
+ * SQL text for MySQL/MariaDB: backtick quoting, string literals, and the identifier rules. MySQL keeps at
+ * most 64 characters of a name, refuses characters beyond the Basic Multilingual Plane (its identifiers are
+ * utf8mb3), and refuses a database or table name that ends with a space. A name it cannot hold is stored as a
+ * stable derived name (a prefix plus a hash of the whole name), and the original is recorded in
+ * `_tributary_names`, as the PostgreSQL destination does for its 63-byte limit.
+ */
+import { createHash } from 'node:crypto';
+import { DestinationError } from '../../errors.js';
+
+/** MySQL's identifier length limit, in characters. */
+export const MAX_IDENTIFIER_CHARS = 64;
+
+/** Length of the hex hash suffix of a derived name. */
+const HASH_HEX_CHARS = 8;
+
+/** What kind of object an identifier names; recorded in `_tributary_names`. */
+export type IdentifierKind = 'schema' | 'table' | 'column';
+
+/** An identifier as MySQL will store it, and whether it differs from the name asked for. */
+export interface MysqlIdentifier {
+  original: string;
+  name: string;
+  /** True when `name` is not `original`. */
+  mapped: boolean;
+}
+
+/** Backtick-quote an identifier (always: names keep their case and characters). */
+export function quoteIdent(name: string): string {
+  return `\`${name.replaceAll('`', '``')}\``;
+}
+
+/** `` `database`.`table` ``. */
+export function qualify(schema: string, name: string): string {
+  return `${quoteIdent(schema)}.${quoteIdent(name)}`;
+}
+
+/**
+ * A string literal for statements that take no parameters (COMMENT, DDL). Backslash escapes are on in
+ * every session tributary opens (its sql_mode leaves out NO_BACKSLASH_ESCAPES, as mysql2's own escaping
+ * of `?` parameters assumes), so backslashes and NUL are escaped.
+ */
+export function quoteLiteral(value: string): string {
+  return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "''").replaceAll('\0', '\\0')}'`;
+}
+
+function shortHash(name: string): string {
+  return createHash('sha256').update(name, 'utf8').digest('hex').slice(0, HASH_HEX_CHARS);
+}
+
+/** Characters beyond U+FFFF (surrogate pairs in a JS string), which MySQL identifiers cannot hold. */
+const SUPPLEMENTARY = /[\uD800-\uDFFF]/;
+
+/** Whether MySQL can store `name` as it is, for an object of `kind`. */
+function storable(name: string, kind: IdentifierKind): boolean {
+  if ([...name].length > MAX_IDENTIFIER_CHARS || SUPPLEMENTARY.test(name)) return false;
+  // Database and table names become file names; MySQL refuses a trailing space in them.
+  return kind === 'column' || !name.endsWith(' ');
+}
+
+/**
+ * The identifier MySQL will store for `original`. Names that fit are kept. Others keep a prefix of their
+ * storable characters (so the name still says what it is) plus `_` and a hash of the full name, so the
+ * mapping is deterministic and two long names sharing a prefix do not collide.
+ */
+export function mysqlIdentifier(original: string, kind: IdentifierKind): MysqlIdentifier {
+  if (original.length === 0) {
+    throw new DestinationError('TRB_DEST_SCHEMA', `an empty ${kind} name cannot be used in MySQL`);
+  }
+  if (original.includes('\0')) {
+    throw new DestinationError(
+      'TRB_DEST_SCHEMA',
+      `the ${kind} name ${JSON.stringify(original)} contains a NUL character, which MySQL identifiers cannot hold`,
+    );
+  }
+  if (storable(original, kind)) return { original, name: original, mapped: false };
+  return { original, name: derivedName(original), mapped: true };
+}
+
+/** A prefix of `original`'s BMP characters plus `_` and the hash of the whole name: at most 64 characters. */
+function derivedName(original: string, hashOf = original): string {
+  const suffix = `_${shortHash(hashOf)}`;
+  const bmp = [...original].filter((ch) => ch.length === 1);
+  return `${bmp.slice(0, MAX_IDENTIFIER_CHARS - suffix.length).join('')}${suffix}`;
+}
+
+/**
+ * A name derived from another one (side tables of replace passes and widenings). Always storable; when the
+ * plain concatenation is not, it is shortened the same deterministic way.
+ */
+export function derivedIdentifier(prefix: string, base: string, kind: IdentifierKind): MysqlIdentifier {
+  return mysqlIdentifier(`${prefix}${base}`, kind);
+}
+
+/**
+ * Column names for a table, in spec order. MySQL compares column names case-insensitively (and accent-
+ * insensitively), so a name that collides with an earlier one under that comparison is stored as a derived
+ * name instead; the earlier column keeps its name, so the mapping is stable while columns only get added.
+ */
+export function columnIdentifiers(names: readonly string[]): MysqlIdentifier[] {
+  const taken = new Set<string>();
+  return names.map((original) => {
+    let id = mysqlIdentifier(original, 'column');
+    if (taken.has(foldName(id.name))) id = { original, name: derivedName(original, `${original}\0case`), mapped: true };
+    taken.add(foldName(id.name));
+    return id;
+  });
+}
+
+/** How MySQL compares column names: case- and accent-insensitively. */
+export function foldName(name: string): string {
+  return name.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+}
