@@ -86,11 +86,26 @@ export interface SchemaChange {
   sourcePath?: string;
 }
 
+/**
+ * Something a destination changed in the values of a batch to store them (never silent). The engine counts
+ * and keeps them per stream in the run summary (and so in `_tributary_runs.summary`) and logs each once.
+ */
+export interface DestinationWarning {
+  /** `TRB_DEST_NUL_STRIPPED`: NUL characters removed (the database cannot store them); `TRB_DEST_INVALID_UTF16`: unpaired surrogates replaced by U+FFFD. */
+  code: 'TRB_DEST_NUL_STRIPPED' | 'TRB_DEST_INVALID_UTF16';
+  stream: string;
+  message: string;
+  /** `values`: how many values changed; `columns`: in which columns; `destination`: its description. */
+  details: Record<string, unknown>;
+}
+
 export interface WriteResult {
   rowsWritten: number;
   /** Rows left as they were because `skipUnchangedBy` matched (0 or absent otherwise). */
   rowsUnchanged?: number;
   schemaChanges: SchemaChange[];
+  /** What had to change in the values to store them; absent or empty when nothing did. */
+  warnings?: DestinationWarning[];
 }
 
 export interface RunRecord {
