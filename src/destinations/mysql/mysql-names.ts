@@ -1,5 +1,5 @@
 /**
- * SQL text for MySQL/MariaDB: backtick quoting, string literals, and the identifier rules. MySQL keeps at
+ * Identifier rules for MySQL/MariaDB, and backtick quoting. MySQL keeps at
  * most 64 characters of a name, refuses characters beyond the Basic Multilingual Plane (its identifiers are
  * utf8mb3), and refuses a database or table name that ends with a space. A name it cannot hold is stored as a
  * stable derived name (a prefix plus a hash of the whole name), and the original is recorded in
@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { DestinationError } from '../../errors.js';
+import type { Identifier, IdentifierKind } from '../sql/dialect.js';
 
 /** MySQL's identifier length limit, in characters. */
 export const MAX_IDENTIFIER_CHARS = 64;
@@ -14,34 +15,10 @@ export const MAX_IDENTIFIER_CHARS = 64;
 /** Length of the hex hash suffix of a derived name. */
 const HASH_HEX_CHARS = 8;
 
-/** What kind of object an identifier names; recorded in `_tributary_names`. */
-export type IdentifierKind = 'schema' | 'table' | 'column';
-
-/** An identifier as MySQL will store it, and whether it differs from the name asked for. */
-export interface MysqlIdentifier {
-  original: string;
-  name: string;
-  /** True when `name` is not `original`. */
-  mapped: boolean;
-}
 
 /** Backtick-quote an identifier (always: names keep their case and characters). */
 export function quoteIdent(name: string): string {
   return `\`${name.replaceAll('`', '``')}\``;
-}
-
-/** `` `database`.`table` ``. */
-export function qualify(schema: string, name: string): string {
-  return `${quoteIdent(schema)}.${quoteIdent(name)}`;
-}
-
-/**
- * A string literal for statements that take no parameters (COMMENT, DDL). Backslash escapes are on in
- * every session tributary opens (its sql_mode leaves out NO_BACKSLASH_ESCAPES, as mysql2's own escaping
- * of `?` parameters assumes), so backslashes and NUL are escaped.
- */
-export function quoteLiteral(value: string): string {
-  return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "''").replaceAll('\0', '\\0')}'`;
 }
 
 function shortHash(name: string): string {
@@ -63,7 +40,7 @@ function storable(name: string, kind: IdentifierKind): boolean {
  * storable characters (so the name still says what it is) plus `_` and a hash of the full name, so the
  * mapping is deterministic and two long names sharing a prefix do not collide.
  */
-export function mysqlIdentifier(original: string, kind: IdentifierKind): MysqlIdentifier {
+export function mysqlIdentifier(original: string, kind: IdentifierKind): Identifier {
   if (original.length === 0) {
     throw new DestinationError('TRB_DEST_SCHEMA', `an empty ${kind} name cannot be used in MySQL`);
   }
@@ -88,7 +65,7 @@ function derivedName(original: string, hashOf = original): string {
  * A name derived from another one (side tables of replace passes and widenings). Always storable; when the
  * plain concatenation is not, it is shortened the same deterministic way.
  */
-export function derivedIdentifier(prefix: string, base: string, kind: IdentifierKind): MysqlIdentifier {
+export function derivedIdentifier(prefix: string, base: string, kind: IdentifierKind): Identifier {
   return mysqlIdentifier(`${prefix}${base}`, kind);
 }
 
@@ -97,7 +74,7 @@ export function derivedIdentifier(prefix: string, base: string, kind: Identifier
  * insensitively), so a name that collides with an earlier one under that comparison is stored as a derived
  * name instead; the earlier column keeps its name, so the mapping is stable while columns only get added.
  */
-export function columnIdentifiers(names: readonly string[]): MysqlIdentifier[] {
+export function columnIdentifiers(names: readonly string[]): Identifier[] {
   const taken = new Set<string>();
   return names.map((original) => {
     let id = mysqlIdentifier(original, 'column');
