@@ -46,7 +46,8 @@ export function connectionSettings(
   }
   const urlPassword = parsed?.password ? safeDecode(parsed.password) : undefined;
   const redactor = new Redactor();
-  for (const secret of [opts.password, urlPassword, parsed?.searchParams.get('password')]) redactor.add(secret);
+  for (const secret of [opts.password, urlPassword, parsed?.searchParams.get('password')])
+    redactor.add(secret);
   if (parsed === undefined || (parsed.protocol !== 'mysql:' && parsed.protocol !== 'mariadb:')) {
     throw new DestinationError(
       'TRB_DEST_OPEN',

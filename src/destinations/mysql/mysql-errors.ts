@@ -91,7 +91,7 @@ export function mapOpenError(err: unknown, target: Target, redactor: Redactor): 
   const code = errorCode(err);
   const where = `${target.host}:${target.port}`;
   const message = redactor.redact(rawMessage(err));
-  const base = { details: details(err, target), cause: undefined };
+  const base = { details: details(err, target) };
   const say = (text: string) => new DestinationError('TRB_DEST_OPEN', redactor.redact(text), base);
   const unreachable = (text: string) =>
     new DestinationError('TRB_DEST_UNREACHABLE', redactor.redact(text), { ...base, retryable: true });
@@ -112,7 +112,9 @@ export function mapOpenError(err: unknown, target: Target, redactor: Redactor): 
         `user "${target.user}" may not create the tributary tables in database "${target.schema}" on MySQL at ${where}: ${message}. ${GRANTS_HINT}`,
       );
     case 'ENOTFOUND':
-      return say(`unknown MySQL host "${target.host}": the name does not resolve. Check the destination URL.`);
+      return say(
+        `unknown MySQL host "${target.host}": the name does not resolve. Check the destination URL.`,
+      );
     case 'ER_CON_COUNT_ERROR':
     case 'ER_SERVER_SHUTDOWN':
       return unreachable(`MySQL at ${where} does not accept connections now: ${message}. Retry later.`);
@@ -128,7 +130,12 @@ export function mapOpenError(err: unknown, target: Target, redactor: Redactor): 
 }
 
 /** Map a failure during a sync. `what` names the operation and the stream. */
-export function mapWriteError(err: unknown, what: string, target: Target, redactor: Redactor): DestinationError {
+export function mapWriteError(
+  err: unknown,
+  what: string,
+  target: Target,
+  redactor: Redactor,
+): DestinationError {
   if (err instanceof DestinationError) return err;
   const code = errorCode(err) ?? '';
   const message = redactor.redact(rawMessage(err));
@@ -150,6 +157,15 @@ export function mapWriteError(err: unknown, what: string, target: Target, redact
   }
   if (SCHEMA_CODES.has(code)) {
     return new DestinationError('TRB_DEST_SCHEMA', `schema problem while ${what}: ${message}`, opts);
+  }
+  if (code === 'ER_DATA_TOO_LONG') {
+    return new DestinationError(
+      'TRB_DEST_WRITE',
+      `MySQL rejected the data while ${what}: ${message}. A text primary-key column holds at most 768 characters ` +
+        '(divided among the key columns: InnoDB keys are at most 3072 bytes, utf8mb4 takes up to 4 per character). ' +
+        'Nothing of this batch was committed.',
+      opts,
+    );
   }
   if (code === 'ER_NET_PACKET_TOO_LARGE') {
     return new DestinationError(

@@ -110,7 +110,11 @@ export class NamespaceLock {
       : `another tributary sync is writing to namespace "${target.schema}" on ${target.description}${holder}; ` +
         `waited ${timeoutMs} ms for it to finish. Wait for it, or stop it, then re-run.`;
     return new DestinationError('TRB_DEST_LOCKED', redactor.redact(message), {
-      details: { destination: target.description, schema: target.schema, waitedMs: reacquiring ? 0 : timeoutMs },
+      details: {
+        destination: target.description,
+        schema: target.schema,
+        waitedMs: reacquiring ? 0 : timeoutMs,
+      },
     });
   }
 }

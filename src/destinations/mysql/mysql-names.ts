@@ -15,7 +15,6 @@ export const MAX_IDENTIFIER_CHARS = 64;
 /** Length of the hex hash suffix of a derived name. */
 const HASH_HEX_CHARS = 8;
 
-
 /** Backtick-quote an identifier (always: names keep their case and characters). */
 export function quoteIdent(name: string): string {
   return `\`${name.replaceAll('`', '``')}\``;
@@ -78,7 +77,8 @@ export function columnIdentifiers(names: readonly string[]): Identifier[] {
   const taken = new Set<string>();
   return names.map((original) => {
     let id = mysqlIdentifier(original, 'column');
-    if (taken.has(foldName(id.name))) id = { original, name: derivedName(original, `${original}\0case`), mapped: true };
+    if (taken.has(foldName(id.name)))
+      id = { original, name: derivedName(original, `${original}\0case`), mapped: true };
     taken.add(foldName(id.name));
     return id;
   });

@@ -56,7 +56,12 @@ export class MysqlSession implements DialectConnection<MysqlTx> {
 
   constructor(
     private readonly settings: ConnectionSettings,
-    private readonly opts: { poolSize: number; lockTimeoutMs: number; maxAttempts: number; retryDelayMs: number },
+    private readonly opts: {
+      poolSize: number;
+      lockTimeoutMs: number;
+      maxAttempts: number;
+      retryDelayMs: number;
+    },
   ) {}
 
   get traits(): ServerTraits {
@@ -115,7 +120,8 @@ export class MysqlSession implements DialectConnection<MysqlTx> {
     return this.serialize(stream ?? '', async () => {
       for (let attempt = 1; ; attempt++) {
         const pool = this.pool;
-        if (pool === undefined) throw new DestinationError('TRB_DEST_OPEN', `${this.settings.target.description} is not open`);
+        if (pool === undefined)
+          throw new DestinationError('TRB_DEST_OPEN', `${this.settings.target.description} is not open`);
         let conn: PoolConnection | undefined;
         try {
           conn = await pool.getConnection();
@@ -138,10 +144,14 @@ export class MysqlSession implements DialectConnection<MysqlTx> {
           }
           const mapped = mapWriteError(err, what, this.settings.target, this.settings.redactor);
           if (attempt === 1) throw mapped;
-          throw new DestinationError(mapped.code as Extract<ErrorCode, `TRB_DEST_${string}`>, `${mapped.message} (gave up after ${attempt} attempts)`, {
-            details: { ...mapped.details, attempts: attempt },
-            retryable: mapped.retryable,
-          });
+          throw new DestinationError(
+            mapped.code as Extract<ErrorCode, `TRB_DEST_${string}`>,
+            `${mapped.message} (gave up after ${attempt} attempts)`,
+            {
+              details: { ...mapped.details, attempts: attempt },
+              retryable: mapped.retryable,
+            },
+          );
         }
       }
     });

@@ -1,10 +1,9 @@
 /**
  * The bulk path: rows into a session's TEMPORARY staging table (CREATE TEMPORARY TABLE does not commit
- * implicitly, so staging stays inside the batch transaction), from which one INSERT … SELECT … ON DUPLICATE
- * KEY UPDATE writes the stream table. Every staging column is LONGTEXT holding the value's text: the
- * conversion to the column's type happens in that INSERT, under the session's strict sql_mode, so a value
- * that does not fit is an error, never a warning (LOAD DATA LOCAL would turn conversion errors into
- * warnings).
+ * implicitly, so staging stays inside the batch transaction), typed like the target's columns, from which
+ * the upsert (mysql-sql.ts) writes the stream table. LOAD DATA LOCAL turns a value that does not convert
+ * into a warning rather than an error, so a load with any warning is refused whole; the row checks
+ * (sql/rows.ts) have refused values of the wrong kind before.
  *
  * Two ways in, measured by bench/mysql-bulk.ts (figures in docs/destinations/mysql.md):
  * - `load-data`: LOAD DATA LOCAL INFILE fed from a stream of tab-separated lines (mysql2's
@@ -13,42 +12,48 @@
  *   the server refuses LOCAL INFILE.
  */
 import { Readable } from 'node:stream';
-import mysql, { type PoolConnection, type ResultSetHeader } from 'mysql2/promise';
+import mysql, { type ResultSetHeader } from 'mysql2/promise';
 import { DestinationError } from '../../errors.js';
+import type { DialectStaging, PreparedRows, StagedColumn } from '../sql/dialect.js';
+import { quoteIdent } from './mysql-names.js';
+import type { MysqlTx } from './mysql-session.js';
+import { columnDefinition, stagedText } from './mysql-types.js';
 
 export type BulkMethod = 'load-data' | 'insert';
 
-export interface StageOptions {
-  method: BulkMethod;
-  /** The server's max_allowed_packet in bytes: an INSERT statement stays below it. */
-  maxPacketBytes: number;
-}
+/** The staging table's name; the reserved prefix keeps it from shadowing a stream table. */
+const STAGE = '_tributary_stage';
 
-/** The staging column of the i-th value (positional: stream column names need no quoting here). */
-export function stageColumn(i: number): string {
-  return `c${i}`;
-}
+export class MysqlStaging implements DialectStaging<MysqlTx> {
+  constructor(
+    private readonly qualify: (table: string) => string,
+    /** How rows go in (load-data falls back to insert when the server refuses LOCAL INFILE). */
+    private readonly method: () => BulkMethod,
+    private readonly maxPacketBytes: () => number,
+    private readonly tableOptions: () => string,
+  ) {}
 
-/** DDL for a fresh staging table of `width` text columns (dropping one a previous batch left behind). */
-export function stageTableSql(stage: string, width: number): string[] {
-  const cols = Array.from({ length: Math.max(1, width) }, (_, i) => `${stageColumn(i)} LONGTEXT`);
-  return [
-    `DROP TEMPORARY TABLE IF EXISTS ${stage}`,
-    `CREATE TEMPORARY TABLE ${stage} (${cols.join(', ')}) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`,
-  ];
-}
+  async stage(tx: MysqlTx, columns: readonly StagedColumn[], rows: PreparedRows): Promise<string> {
+    const stage = this.qualify(STAGE);
+    // A TEMPORARY table: its DDL does not commit the batch transaction, and it dies with the session.
+    await tx.run(`DROP TEMPORARY TABLE IF EXISTS ${stage}`);
+    const defs = columns.map((c) => `${quoteIdent(c.name)} ${columnDefinition(c.type, undefined)}`);
+    await tx.run(`CREATE TEMPORARY TABLE ${stage} (${defs.join(', ')}) ${this.tableOptions()}`);
+    const width = rows.width;
+    const count = rows.rows.length;
+    const texts: (string | null)[] = new Array(count * width);
+    for (let i = 0; i < count; i++)
+      for (let c = 0; c < width; c++)
+        texts[i * width + c] = stagedText(rows.values[i * width + c], columns[c]!.type);
+    const names = columns.map((c) => quoteIdent(c.name)).join(', ');
+    if (this.method() === 'load-data') await loadData(tx, stage, names, width, count, texts);
+    else await insertRows(tx, stage, names, width, count, texts, this.maxPacketBytes());
+    return stage;
+  }
 
-/** Load `rows` (each a list of `width` texts or nulls) into the staging table. Returns the rows loaded. */
-export async function stageRows(
-  conn: PoolConnection,
-  stage: string,
-  width: number,
-  rows: ReadonlyArray<ReadonlyArray<string | null>>,
-  opts: StageOptions,
-): Promise<number> {
-  if (rows.length === 0) return 0;
-  if (opts.method === 'load-data') return loadData(conn, stage, width, rows);
-  return insertRows(conn, stage, width, rows, opts.maxPacketBytes);
+  async clear(tx: MysqlTx): Promise<void> {
+    await tx.run(`DROP TEMPORARY TABLE IF EXISTS ${this.qualify(STAGE)}`);
+  }
 }
 
 /** LOAD DATA's escapes (ESCAPED BY '\\'): the field and line separators, backslash, NUL; `\N` is NULL. */
@@ -62,82 +67,82 @@ function escapeField(v: string | null): string {
 }
 
 /** The rows as tab-separated lines, in chunks of about 256 KB, produced as the server reads them. */
-function* lines(rows: ReadonlyArray<ReadonlyArray<string | null>>, width: number): Generator<Buffer> {
-  let chunk: string[] = [];
-  let size = 0;
-  for (const row of rows) {
-    let line = '';
-    for (let i = 0; i < width; i++) line += (i === 0 ? '' : '\t') + escapeField(row[i] ?? null);
-    chunk.push(line);
-    size += line.length + 1;
-    if (size >= 256 * 1024) {
-      yield Buffer.from(`${chunk.join('\n')}\n`, 'utf8');
-      chunk = [];
-      size = 0;
+function* lines(texts: readonly (string | null)[], width: number, count: number): Generator<Buffer> {
+  let chunk = '';
+  for (let i = 0; i < count; i++) {
+    for (let c = 0; c < width; c++)
+      chunk += (c === 0 ? '' : '\t') + escapeField(texts[i * width + c] ?? null);
+    chunk += '\n';
+    if (chunk.length >= 256 * 1024) {
+      yield Buffer.from(chunk, 'utf8');
+      chunk = '';
     }
   }
-  if (chunk.length > 0) yield Buffer.from(`${chunk.join('\n')}\n`, 'utf8');
+  if (chunk.length > 0) yield Buffer.from(chunk, 'utf8');
 }
 
 async function loadData(
-  conn: PoolConnection,
+  tx: MysqlTx,
   stage: string,
+  names: string,
   width: number,
-  rows: ReadonlyArray<ReadonlyArray<string | null>>,
-): Promise<number> {
-  const cols = Array.from({ length: width }, (_, i) => stageColumn(i)).join(', ');
-  const [res] = await conn.query<ResultSetHeader>({
+  count: number,
+  texts: readonly (string | null)[],
+): Promise<void> {
+  const [res] = await tx.conn.query<ResultSetHeader>({
     sql:
       `LOAD DATA LOCAL INFILE 'tributary-batch' INTO TABLE ${stage} CHARACTER SET utf8mb4 ` +
-      `FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${cols})`,
-    infileStreamFactory: () => Readable.from(lines(rows, width)),
+      `FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${names})`,
+    infileStreamFactory: () => Readable.from(lines(texts, width, count)),
   });
-  if (res.affectedRows !== rows.length || res.warningStatus > 0) {
-    // Text into LONGTEXT cannot warn; a warning means lines and rows disagree. Never stage a guess.
+  if (res.affectedRows !== count || res.warningStatus > 0) {
+    // LOAD DATA LOCAL turns conversion errors into warnings; a batch with any is refused, never half-read.
+    const [warnings] = await tx.conn.query('SHOW WARNINGS LIMIT 3');
+    const said = (warnings as { Message?: string }[]).map((w) => w.Message).join('; ');
     throw new DestinationError(
       'TRB_DEST_WRITE',
-      `LOAD DATA staged ${res.affectedRows} of ${rows.length} rows with ${res.warningStatus} warning(s)`,
+      `MySQL read ${res.affectedRows} of ${count} staged rows with ${res.warningStatus} warning(s): ${said}`,
     );
   }
-  return res.affectedRows;
 }
 
 async function insertRows(
-  conn: PoolConnection,
+  tx: MysqlTx,
   stage: string,
+  names: string,
   width: number,
-  rows: ReadonlyArray<ReadonlyArray<string | null>>,
+  count: number,
+  texts: readonly (string | null)[],
   maxPacketBytes: number,
-): Promise<number> {
-  const cols = Array.from({ length: width }, (_, i) => stageColumn(i)).join(', ');
-  const head = `INSERT INTO ${stage} (${cols}) VALUES `;
-  // Bytes, not characters, count against the packet; leave room for the header and the protocol.
+): Promise<void> {
+  const head = `INSERT INTO ${stage} (${names}) VALUES `;
+  // Bytes, not characters, count against the packet; leave room for the protocol.
   const limit = Math.max(64 * 1024, Math.min(maxPacketBytes - 1024, 16 * 1024 * 1024));
   let parts: string[] = [];
   let bytes = head.length;
-  let loaded = 0;
-  const flush = async () => {
-    if (parts.length === 0) return;
-    const [res] = await conn.query<ResultSetHeader>(head + parts.join(','));
-    loaded += res.affectedRows;
-    parts = [];
-    bytes = head.length;
-  };
-  for (const row of rows) {
-    let tuple = '(';
-    for (let i = 0; i < width; i++) tuple += (i === 0 ? '' : ',') + mysql.escape(row[i] ?? null);
-    tuple += ')';
-    const size = Buffer.byteLength(tuple, 'utf8') + 1;
-    if (head.length + size > limit) {
-      throw new DestinationError(
-        'TRB_DEST_WRITE',
-        `a row of ${size} bytes does not fit in the server's max_allowed_packet (${maxPacketBytes} bytes); raise it`,
-      );
+  for (let i = 0; i <= count; i++) {
+    let tuple = '';
+    let size = 0;
+    if (i < count) {
+      tuple = '(';
+      for (let c = 0; c < width; c++) tuple += (c === 0 ? '' : ',') + mysql.escape(texts[i * width + c]);
+      tuple += ')';
+      size = Buffer.byteLength(tuple, 'utf8') + 1;
+      if (head.length + size > limit) {
+        throw new DestinationError(
+          'TRB_DEST_WRITE',
+          `a row of ${size} bytes does not fit in the server's max_allowed_packet (${maxPacketBytes} bytes); raise it`,
+        );
+      }
     }
-    if (bytes + size > limit) await flush();
-    parts.push(tuple);
-    bytes += size;
+    if (parts.length > 0 && (i === count || bytes + size > limit)) {
+      await tx.run(head + parts.join(','));
+      parts = [];
+      bytes = head.length;
+    }
+    if (i < count) {
+      parts.push(tuple);
+      bytes += size;
+    }
   }
-  await flush();
-  return loaded;
 }

@@ -9,11 +9,11 @@
  *   refuse `1e400` and round 1e-31. Read back, such a column is `varchar`, which is also what `decimal`
  *   widens to, so nothing narrows across runs.
  * - `varchar` is LONGTEXT, except in a primary key: InnoDB indexes at most 3072 bytes per key, so text key
- *   columns are VARCHAR(n) with n = 768 / (key columns) characters (utf8mb4 takes up to 4 bytes each), and a
- *   longer key value is refused with a message that says so.
+ *   columns are VARCHAR(n) with n = 768 / (key columns) characters (utf8mb4 takes up to 4 bytes each); a
+ *   longer key value is refused by strict mode (mysql-errors.ts says why).
  */
-import { DestinationError } from '../../errors.js';
 import { type ColumnType, type Value, widenType } from '../destination.js';
+import { parseTimestamp } from '../sql/timestamps.js';
 
 /** The MySQL type tributary creates for each column type outside a primary key. */
 export const MYSQL_TYPE: Readonly<Record<ColumnType, string>> = {
@@ -91,113 +91,26 @@ export function widenExpression(expr: string, from: ColumnType, to: ColumnType):
   }
 }
 
-const INTEGER_TEXT = /^[+-]?\d+$/;
-const DECIMAL_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-const INT64_MAX = 9223372036854775807n;
-
-function isInt64Text(s: string): boolean {
-  if (!INTEGER_TEXT.test(s)) return false;
-  const n = BigInt(s);
-  return n <= INT64_MAX && n >= -INT64_MAX - 1n;
-}
-
-/** Number text DOUBLE holds: finite, and not a non-zero value that underflows to zero. */
-function isDoubleText(s: string): boolean {
-  if (!DECIMAL_TEXT.test(s)) return false;
-  const n = Number(s);
-  return Number.isFinite(n) && (n !== 0 || !/[1-9]/.test(s.split(/[eE]/)[0]!));
-}
-
-const TIMESTAMP =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+/** Seconds from 1970-01-01 to 2000-01-01, the epoch parseTimestamp counts from. */
+const EPOCH_2000 = 946_684_800;
 
 /**
- * An ISO-8601 timestamp as the UTC DATETIME(6) text MySQL stores (`2024-01-15 12:34:56.789000`), or
- * undefined when it is not one, names an impossible date, or falls outside DATETIME's years 1000–9999.
- * More than 6 fraction digits round to the microsecond, as PostgreSQL does.
+ * An ISO-8601 timestamp (already checked by the row checks) as the UTC DATETIME(6) text MySQL stores:
+ * `2024-01-15 12:34:56.789000`. A year beyond 9999 after the shift to UTC is left as it is, for MySQL to
+ * refuse.
  */
-export function datetimeText(text: string): string | undefined {
-  const m = TIMESTAMP.exec(text);
-  if (m === null) return undefined;
-  const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone = 'Z'] = m;
-  const month = Number(mo);
-  const day = Number(d);
-  const local = Date.UTC(Number(y), month - 1, day, Number(h), Number(mi), Number(s));
-  const check = new Date(local);
-  if (
-    check.getUTCMonth() !== month - 1 ||
-    check.getUTCDate() !== day ||
-    Number(h) > 23 ||
-    Number(mi) > 59 ||
-    Number(s) > 59
-  )
-    return undefined;
-  let offset = 0;
-  if (zone !== 'Z') {
-    const digits = zone.replace(':', '');
-    offset = (zone[0] === '-' ? -1 : 1) * (Number(digits.slice(1, 3)) * 60 + Number(digits.slice(3, 5) || 0));
-  }
-  let micros = frac === '' ? 0 : Math.round(Number(`0.${frac}`) * 1e6);
-  let ms = local - offset * 60_000;
-  if (micros >= 1_000_000) {
-    micros -= 1_000_000;
-    ms += 1000;
-  }
-  const iso = new Date(ms).toISOString();
-  if (!/^\d{4}-/.test(iso) || iso < '1000' || iso >= '10000') return undefined;
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}.${String(micros).padStart(6, '0')}`;
-}
-
-/** Whether `v` can be stored in a column of `type` exactly as it is. */
-export function fitsType(v: Value, type: ColumnType): boolean {
-  switch (type) {
-    case 'varchar':
-      return true;
-    case 'bigint':
-      return typeof v === 'number'
-        ? Number.isInteger(v) && Math.abs(v) < 2 ** 63
-        : typeof v === 'string' && isInt64Text(v);
-    case 'double':
-      return typeof v === 'number' ? Number.isFinite(v) : typeof v === 'string' && isDoubleText(v);
-    case 'decimal':
-      return (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && DECIMAL_TEXT.test(v));
-    case 'boolean':
-      return typeof v === 'boolean';
-    case 'timestamp':
-      return typeof v === 'string' && datetimeText(v) !== undefined;
-  }
-}
-
-/**
- * For a number its column cannot hold, the wider type that does: an integer beyond int64 or number text
- * beyond DOUBLE makes the column `decimal` (exact text); undefined for a value of the wrong kind (1.5 or
- * "twelve" for a bigint), which is refused, never coerced.
- */
-export function outOfRangeWidening(v: Value, type: ColumnType): ColumnType | undefined {
-  if (type === 'bigint') {
-    if (typeof v === 'number') return Number.isInteger(v) ? 'decimal' : undefined;
-    if (typeof v === 'string') return INTEGER_TEXT.test(v) ? 'decimal' : undefined;
-  }
-  if (type === 'double' && typeof v === 'string' && DECIMAL_TEXT.test(v)) return 'decimal';
-  return undefined;
+export function datetimeText(text: string): string {
+  const t = parseTimestamp(text);
+  if (t === undefined) return text;
+  const iso = new Date((t.seconds + EPOCH_2000) * 1000).toISOString();
+  if (!/^\d{4}-/.test(iso)) return text;
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}.${String(t.micros).padStart(6, '0')}`;
 }
 
 /** The text the bulk path sends for a value of a column of `type` (null stays null). */
 export function stagedText(v: Value | undefined, type: ColumnType): string | null {
   if (v === null || v === undefined) return null;
   if (type === 'boolean') return v === true ? '1' : '0';
-  if (type === 'timestamp') return datetimeText(String(v)) ?? String(v);
+  if (type === 'timestamp') return datetimeText(String(v));
   return typeof v === 'string' ? v : String(v);
-}
-
-/** Refuse a text key value longer than its VARCHAR(n) key column, naming the stream, row and column. */
-export function checkKeyLength(stream: string, row: number, column: string, v: Value, chars: number): void {
-  if (typeof v !== 'string' || v.length <= chars || [...v].length <= chars) return;
-  throw new DestinationError(
-    'TRB_DEST_WRITE',
-    `stream "${stream}": row ${row} primary-key column "${column}" holds ${[...v].length} characters; MySQL ` +
-      `keys hold at most ${chars} here (InnoDB's 3072-byte key limit at 4 bytes per utf8mb4 character, shared ` +
-      'by the key columns). Use a destination without this limit for this stream, or a shorter key.',
-    { details: { stream, row, column, limit: chars } },
-  );
 }
