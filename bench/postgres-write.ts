@@ -14,12 +14,7 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import type { Row, TableSpec } from '../src/destinations/destination.js';
-import {
-  type CopyFormat,
-  emptyStats,
-  encodeBinary,
-  encodeText,
-} from '../src/destinations/postgres/postgres-copy.js';
+import { type CopyFormat, encodeBinary, encodeText } from '../src/destinations/postgres/postgres-copy.js';
 import { PostgresDestination } from '../src/destinations/postgres/postgres-destination.js';
 
 const PG_URL = process.env.TRIBUTARY_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -130,10 +125,7 @@ async function child(format: CopyFormat): Promise<void> {
     const rows = makeRows(from, Math.min(BATCH, ROWS - from));
     const columns = SPEC.columns.map((c) => ({ name: c.name, source: c.name, type: c.type }));
     const t = performance.now();
-    const chunks =
-      format === 'binary'
-        ? encodeBinary(columns, rows, emptyStats())
-        : encodeText(columns, rows, emptyStats());
+    const chunks = format === 'binary' ? encodeBinary(columns, rows) : encodeText(columns, rows);
     for (const _ of chunks) {
       // drain
     }

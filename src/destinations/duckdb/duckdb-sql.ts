@@ -3,7 +3,9 @@
  * identifier goes through `quoteIdent`, every string value through `quoteLiteral`; nothing else is ever
  * spliced into SQL.
  */
-import { BOOKKEEPING_TABLES, type ColumnType, SYSTEM_COLUMNS } from '../destination.js';
+import { type ColumnType, SYSTEM_COLUMNS } from '../destination.js';
+import type { DialectSql, DialectUpsert, SqlValue, UpsertInput } from '../sql/dialect.js';
+import { literalValue, mergeOnConflictSql } from '../sql/standard-sql.js';
 import { DUCKDB_TYPE } from './duckdb-types.js';
 
 /** A double-quoted identifier; embedded double quotes are doubled. */
@@ -29,20 +31,11 @@ export function foldIdent(name: string): string {
   return name.replace(/[A-Z]+/g, (m) => m.toLowerCase());
 }
 
-/** Prefix of every name tributary owns in the schema; streams may not use it. */
-export const RESERVED_PREFIX = '_tributary_';
-
-/** The side table a replace-mode pass builds before `finishReplace` swaps it in. */
-export function replaceTableName(stream: string): string {
-  return `${RESERVED_PREFIX}replace_${stream}`;
-}
-
-/** Temporary table a primary-key type change rebuilds into, inside the write's transaction. */
+/** Temporary table a widening rebuilds into, inside the write's transaction. */
 export function rebuildTableName(table: string): string {
-  return `${RESERVED_PREFIX}rebuild_${table}`;
+  return `_tributary_rebuild_${table}`;
 }
 
-export { markerComment, OWNED_MARKER, readMarker, type TableMarker } from '../table-marker.js';
 import { markerComment, readMarker, type TableMarker } from '../table-marker.js';
 
 /**
@@ -100,92 +93,41 @@ export function addColumnSql(qualified: string, name: string, type: ColumnType):
   return `ALTER TABLE ${qualified} ADD COLUMN ${quoteIdent(name)} ${DUCKDB_TYPE[type]}`;
 }
 
-export function commentSql(qualified: string, marker: DuckDbTableMarker): string {
-  return `COMMENT ON TABLE ${qualified} IS ${quoteLiteral(markerComment(marker))}`;
+export function commentSql(qualified: string, comment: string): string {
+  return `COMMENT ON TABLE ${qualified} IS ${quoteLiteral(comment)}`;
 }
 
-/** The bookkeeping tables of one namespace (docs/architecture.md: "Tables in the destination"). */
-export function bookkeepingDdl(catalog: string, schema: string): string[] {
-  const q = (t: string) => qualify(catalog, schema, t);
-  return [
-    `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(catalog)}.${quoteIdent(schema)}`,
-    `CREATE TABLE IF NOT EXISTS ${q(BOOKKEEPING_TABLES.state)} (
-       stream VARCHAR PRIMARY KEY,
-       state JSON NOT NULL,
-       updated_at TIMESTAMPTZ NOT NULL)`,
-    `CREATE TABLE IF NOT EXISTS ${q(BOOKKEEPING_TABLES.runs)} (
-       run_id VARCHAR PRIMARY KEY,
-       connector VARCHAR NOT NULL,
-       started_at TIMESTAMPTZ NOT NULL,
-       ended_at TIMESTAMPTZ,
-       status VARCHAR NOT NULL,
-       records_written BIGINT,
-       records_deleted BIGINT,
-       error VARCHAR,
-       summary JSON)`,
-    `CREATE TABLE IF NOT EXISTS ${q(BOOKKEEPING_TABLES.schemaChanges)} (
-       run_id VARCHAR,
-       stream VARCHAR NOT NULL,
-       kind VARCHAR NOT NULL,
-       column_name VARCHAR,
-       from_type VARCHAR,
-       to_type VARCHAR,
-       changed_at TIMESTAMPTZ NOT NULL,
-       source_path VARCHAR)`,
-    // Tables created before rename_collision had no source_path.
-    `ALTER TABLE ${q(BOOKKEEPING_TABLES.schemaChanges)} ADD COLUMN IF NOT EXISTS source_path VARCHAR`,
-    `CREATE TABLE IF NOT EXISTS ${q(BOOKKEEPING_TABLES.owner)} (
-       connector VARCHAR NOT NULL,
-       connection VARCHAR,
-       claimed_at TIMESTAMPTZ NOT NULL)`,
-  ];
-}
-
-/** Upsert one stream's state row. `now()` is the transaction's start, the same instant for every row it writes. */
-export function upsertStateSql(qualifiedStateTable: string, stream: string, state: string): string {
-  return (
-    `INSERT INTO ${qualifiedStateTable} (stream, state, updated_at) ` +
-    `VALUES (${quoteLiteral(stream)}, ${quoteLiteral(state)}, now()) ` +
-    'ON CONFLICT (stream) DO UPDATE SET state = EXCLUDED.state, updated_at = EXCLUDED.updated_at'
-  );
+/** The comment of a DuckDB table of tributary's: the marker with the stream's primary key. */
+export function duckDbMarkerComment(marker: TableMarker, primaryKey: readonly string[]): string {
+  const withKey: DuckDbTableMarker = { ...marker, primaryKey: [...primaryKey] };
+  return markerComment(withKey);
 }
 
 /** A SQL literal for a bookkeeping value. */
-export function sqlValue(value: string | number | Date | null | undefined): string {
-  if (value === null || value === undefined) return 'NULL';
-  if (value instanceof Date) return `${quoteLiteral(value.toISOString())}::TIMESTAMPTZ`;
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) return 'NULL';
-    return String(value);
-  }
-  return quoteLiteral(value);
+export function sqlValue(value: SqlValue): string {
+  return literalValue(value, quoteLiteral, 'TIMESTAMPTZ');
 }
 
-export interface UpsertInput {
-  /** The target table, qualified. */
-  target: string;
-  /** A parenthesised relation with one column per entry of `columns`, named and typed like the target's. */
-  source: string;
-  /** The batch's columns (all of them in the target). */
-  columns: readonly string[];
-  /** Target columns the batch does not carry: NULL in a replaced row. */
-  absentColumns: readonly string[];
-  primaryKey: readonly string[];
-  syncedAt: Date;
-  passId: string | null;
-  /** Plain INSERT, no key matching: for a table this transaction created, which holds no keys yet. */
-  insertOnly?: boolean;
-  /** Client-side incremental: leave rows whose stored value of this column is equal (see WriteBatch). */
-  unchangedBy?: string;
+/** DuckDB's SQL text for the protocol; `location` is known once the file is open. */
+export function duckDbSql(location: () => { catalog: string; schema: string }): DialectSql {
+  return {
+    quoteIdent,
+    quoteLiteral,
+    literal: sqlValue,
+    jsonLiteral: (text) => `${quoteLiteral(text)}::JSON`,
+    qualify: (table) => {
+      const { catalog, schema } = location();
+      return qualify(catalog, schema, table);
+    },
+    asText: (expr) => `CAST(${expr} AS VARCHAR)`,
+    isDistinctFrom: (a, b) => `${a} IS DISTINCT FROM ${b}`,
+    typeName: (type) => DUCKDB_TYPE[type],
+    mergeRowsSql: (...args) => mergeOnConflictSql(quoteIdent, ...args),
+    now: () => 'now()',
+  };
 }
 
-/** The upsert as statements to run in order: `remove` (when there is one), then `insert`. */
-export interface UpsertStatements {
-  /** Deletes the stored rows the batch replaces. */
-  remove?: string;
-  /** Inserts the batch's rows (all of them, or with skip-unchanged those not left in place); its count is rows written. */
-  insert: string;
-}
+export const duckDbUpsert: DialectUpsert = { upsertSql, touchUnchangedSql };
 
 /**
  * The upsert, set-wise, with no index: delete the stored rows whose key the batch carries, then insert the
@@ -201,7 +143,7 @@ export interface UpsertStatements {
  * With `unchangedBy` (skip-unchanged), rows `touchUnchangedSql` left in place are neither deleted nor
  * inserted again: the insert skips keys still in the table.
  */
-export function upsertSql(m: UpsertInput): UpsertStatements {
+export function upsertSql(m: UpsertInput): string[] {
   const system = [SYSTEM_COLUMNS.syncedAt, SYSTEM_COLUMNS.deleted, SYSTEM_COLUMNS.pass];
   const insertCols = [...m.columns, ...system].map(quoteIdent).join(', ');
   const values = [
@@ -211,30 +153,24 @@ export function upsertSql(m: UpsertInput): UpsertStatements {
     m.passId === null ? 'NULL::VARCHAR' : quoteLiteral(m.passId),
   ].join(', ');
   const insert = `INSERT INTO ${m.target} (${insertCols}) SELECT ${values} FROM ${m.source} AS src`;
-  if (m.primaryKey.length === 0 || m.insertOnly) return { insert };
+  if (m.primaryKey.length === 0 || m.insertOnly) return [insert];
   const on = m.primaryKey.map((c) => `tgt.${quoteIdent(c)} = src.${quoteIdent(c)}`).join(' AND ');
   if (m.unchangedBy === undefined)
-    return { remove: `DELETE FROM ${m.target} AS tgt USING ${m.source} AS src WHERE ${on}`, insert };
+    return [`DELETE FROM ${m.target} AS tgt USING ${m.source} AS src WHERE ${on}`, insert];
   const by = quoteIdent(m.unchangedBy);
   // Left in place: equal value and live (exactly what touchUnchangedSql stamped with the pass).
   const changed = `(tgt.${by} IS DISTINCT FROM src.${by} OR tgt.${quoteIdent(SYSTEM_COLUMNS.deleted)})`;
-  return {
-    remove: `DELETE FROM ${m.target} AS tgt USING ${m.source} AS src WHERE ${on} AND ${changed}`,
-    insert: `${insert} WHERE NOT EXISTS (SELECT 1 FROM ${m.target} AS tgt WHERE ${on})`,
-  };
+  return [
+    `DELETE FROM ${m.target} AS tgt USING ${m.source} AS src WHERE ${on} AND ${changed}`,
+    `${insert} WHERE NOT EXISTS (SELECT 1 FROM ${m.target} AS tgt WHERE ${on})`,
+  ];
 }
 
 /**
  * Client-side incremental: stamp stored, live rows whose `unchangedBy` value equals the staged one with this
  * pass, without rewriting them, so the soft-delete sweep still counts them as seen.
  */
-export function touchUnchangedSql(m: {
-  target: string;
-  source: string;
-  primaryKey: readonly string[];
-  unchangedBy: string;
-  passId: string | null;
-}): string {
+export function touchUnchangedSql(m: Parameters<DialectUpsert['touchUnchangedSql']>[0]): string {
   const by = quoteIdent(m.unchangedBy);
   const join = m.primaryKey.map((c) => `t.${quoteIdent(c)} = s.${quoteIdent(c)}`).join(' AND ');
   const pass = m.passId === null ? 'NULL::VARCHAR' : quoteLiteral(m.passId);

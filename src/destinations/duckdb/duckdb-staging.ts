@@ -19,10 +19,11 @@
  */
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import type { ColumnType } from '../destination.js';
-import type { PreparedRows } from './duckdb-rows.js';
+import type { DuckDbTuning } from './duckdb-connection.js';
+import type { PreparedRows } from '../sql/dialect.js';
 import { quoteIdent, quoteLiteral } from './duckdb-sql.js';
 
-export type StagingMethod = 'appender' | 'json';
+export type StagingMethod = NonNullable<DuckDbTuning['staging']>;
 
 /** A column as staged: its name and the type it has in the target table (after any widening). */
 export interface StageColumn {

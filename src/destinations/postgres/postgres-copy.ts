@@ -1,7 +1,8 @@
 /**
  * The COPY bulk path: encode a batch's rows in PostgreSQL's text or binary COPY format, in bounded
  * chunks, and stream them into a staging table with pg-copy-streams. Memory stays at a few chunks no
- * matter how large the batch is (the rows themselves are the engine's, already in memory).
+ * matter how large the batch is (the rows themselves are the engine's, already in memory). Values arrive
+ * storable: the row checks (sql/rows.ts) already removed NULs and replaced unpaired surrogates, and warned.
  */
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -9,7 +10,8 @@ import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { ColumnType, Row, Value } from '../destination.js';
 import { quoteIdent } from './postgres-sql.js';
-import { isInheritedName, ownValue, parseTimestamp } from './postgres-types.js';
+import { isInheritedName, ownValue } from '../sql/rows.js';
+import { parseTimestamp } from '../sql/timestamps.js';
 
 /** `text` is PostgreSQL's tab-separated COPY format; `binary` sends values in their wire representation. */
 export type CopyFormat = 'text' | 'binary';
@@ -21,48 +23,11 @@ export interface CopyColumn {
   type: ColumnType;
 }
 
-/** What the encoder had to change to make the values storable. Never silent: the caller reports these. */
-export interface CopyStats {
-  rows: number;
-  /** String values that contained NUL characters (U+0000), which PostgreSQL text cannot hold; NULs removed. */
-  nulValues: number;
-  /** String values with unpaired UTF-16 surrogates, which have no UTF-8 form; replaced with U+FFFD. */
-  invalidUtf16Values: number;
-  /** The columns those values were in. */
-  columns: Set<string>;
-}
-
-export function emptyStats(): CopyStats {
-  return { rows: 0, nulValues: 0, invalidUtf16Values: 0, columns: new Set() };
-}
-
 /** Name of the staging column that carries each row's position in the batch (later rows win). */
 export const ORDINAL_COLUMN = '_tributary_ord';
 
 /** Target size of one chunk handed to the socket. */
 const CHUNK_BYTES = 256 * 1024;
-
-// ES2024 string methods, present in Node 20 but not in the ES2023 lib this project compiles against.
-interface WellFormed {
-  isWellFormed(): boolean;
-  toWellFormed(): string;
-}
-
-/** Make a string storable: drop NULs and replace lone surrogates, counting each value changed. */
-function storable(s: string, column: string, stats: CopyStats): string {
-  let out = s;
-  if (out.indexOf('\0') !== -1) {
-    out = out.replaceAll('\0', '');
-    stats.nulValues++;
-    stats.columns.add(column);
-  }
-  if (!(out as unknown as WellFormed).isWellFormed()) {
-    out = (out as unknown as WellFormed).toWellFormed();
-    stats.invalidUtf16Values++;
-    stats.columns.add(column);
-  }
-  return out;
-}
 
 /** The text a non-null value is stored as in a text column. */
 function asText(v: Exclude<Value, null>): string {
@@ -89,11 +54,7 @@ function escapeText(s: string): string {
 }
 
 /** Encode rows in COPY text format: ordinal, then each column, tab-separated, `\N` for NULL. */
-export function* encodeText(
-  columns: readonly CopyColumn[],
-  rows: readonly Row[],
-  stats: CopyStats,
-): Generator<Buffer> {
+export function* encodeText(columns: readonly CopyColumn[], rows: readonly Row[]): Generator<Buffer> {
   let chunk = '';
   const inherited = columns.map((c) => isInheritedName(c.source));
   for (let i = 0; i < rows.length; i++) {
@@ -107,7 +68,7 @@ export function* encodeText(
       } else if (col.type === 'boolean') {
         line += v ? '\tt' : '\tf';
       } else if (col.type === 'varchar') {
-        line += `\t${escapeText(storable(asText(v), col.name, stats))}`;
+        line += `\t${escapeText(asText(v))}`;
       } else if (col.type === 'bigint') {
         // Checked to fit: an integer number, or integer text PostgreSQL reads as it is.
         line += `\t${typeof v === 'number' ? integerText(v) : v}`;
@@ -122,7 +83,6 @@ export function* encodeText(
       }
     }
     chunk += `${line}\n`;
-    stats.rows++;
     if (chunk.length >= CHUNK_BYTES) {
       yield Buffer.from(chunk, 'utf8');
       chunk = '';
@@ -164,11 +124,7 @@ class ChunkWriter {
 }
 
 /** Encode rows in COPY binary format: header, then per row a field count and length-prefixed values. */
-export function* encodeBinary(
-  columns: readonly CopyColumn[],
-  rows: readonly Row[],
-  stats: CopyStats,
-): Generator<Buffer> {
+export function* encodeBinary(columns: readonly CopyColumn[], rows: readonly Row[]): Generator<Buffer> {
   const w = new ChunkWriter();
   w.ensure(BINARY_SIGNATURE.length + 8);
   BINARY_SIGNATURE.copy(w.buf, 0);
@@ -240,7 +196,7 @@ export function* encodeBinary(
           break;
         }
         default: {
-          const s = storable(asText(v), col.name, stats);
+          const s = asText(v);
           // UTF-8 needs at most 3 bytes per UTF-16 code unit.
           w.ensure(4 + s.length * 3);
           const n = w.buf.write(s, w.off + 4, 'utf8');
@@ -249,7 +205,6 @@ export function* encodeBinary(
         }
       }
     }
-    stats.rows++;
     if (w.ready.length > 0) yield* w.ready.splice(0);
   }
   w.ensure(2);
@@ -311,12 +266,10 @@ export async function copyRows(
   columns: readonly CopyColumn[],
   rows: readonly Row[],
   format: CopyFormat,
-): Promise<CopyStats> {
-  const stats = emptyStats();
+): Promise<void> {
   const columnList = [ORDINAL_COLUMN, ...columns.map((c) => c.name)].map(quoteIdent).join(', ');
   const sql = `COPY ${table} (${columnList}) FROM STDIN (FORMAT ${format})`;
-  const encoded = format === 'binary' ? encodeBinary(columns, rows, stats) : encodeText(columns, rows, stats);
+  const encoded = format === 'binary' ? encodeBinary(columns, rows) : encodeText(columns, rows);
   const sink = client.query(copyFrom(sql));
   await pipeline(Readable.from(encoded, { objectMode: true, highWaterMark: 4 }), sink);
-  return stats;
 }

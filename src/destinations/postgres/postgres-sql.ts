@@ -4,6 +4,9 @@
  */
 import { createHash } from 'node:crypto';
 import { DestinationError } from '../../errors.js';
+import type { DialectNames, DialectSql, SqlValue } from '../sql/dialect.js';
+import { literalValue, mergeOnConflictSql } from '../sql/standard-sql.js';
+import { PG_TYPE } from './postgres-types.js';
 
 /** PostgreSQL keeps NAMEDATALEN - 1 = 63 bytes of an identifier and silently cuts the rest. */
 export const MAX_IDENTIFIER_BYTES = 63;
@@ -18,7 +21,8 @@ const HASH_HEX_CHARS = 8;
 const PG_SYSTEM_COLUMNS = new Set(['tableoid', 'xmin', 'cmin', 'xmax', 'cmax', 'ctid', 'oid']);
 
 /** What kind of object an identifier names; recorded in `_tributary_names`. */
-export type IdentifierKind = 'schema' | 'table' | 'column' | 'constraint';
+export type { IdentifierKind } from '../sql/dialect.js';
+import type { IdentifierKind } from '../sql/dialect.js';
 
 /** An identifier as it will exist in PostgreSQL, and whether it differs from the name asked for. */
 export interface PgIdentifier {
@@ -112,3 +116,31 @@ export function advisoryLockKey(schema: string): { key: string; classid: number;
   // pg_locks shows a bigint advisory key as classid (high 32 bits) and objid (low 32 bits), both unsigned.
   return { key: key.toString(), classid: digest.readUInt32BE(0), objid: digest.readUInt32BE(4) };
 }
+
+/** A SQL literal for a bookkeeping value. */
+export function sqlValue(value: SqlValue): string {
+  return literalValue(value, quoteLiteral, 'timestamptz');
+}
+
+/** PostgreSQL's SQL text for the protocol, for one schema. */
+export function postgresSql(schema: string): DialectSql {
+  return {
+    quoteIdent,
+    quoteLiteral,
+    literal: sqlValue,
+    jsonLiteral: (text) => `${quoteLiteral(text)}::jsonb`,
+    qualify: (table) => qualify(schema, table),
+    asText: (expr) => `(${expr})::text`,
+    isDistinctFrom: (a, b) => `${a} IS DISTINCT FROM ${b}`,
+    typeName: (type) => PG_TYPE[type],
+    mergeRowsSql: (...args) => mergeOnConflictSql(quoteIdent, ...args),
+    now: () => 'now()',
+  };
+}
+
+/** PostgreSQL's identifier rules: 63 bytes (longer names mapped and recorded), compared exactly. */
+export const postgresNames: DialectNames = {
+  identifier: (original, kind) => pgIdentifier(original, kind),
+  fold: (name) => name,
+  mapsNames: true,
+};

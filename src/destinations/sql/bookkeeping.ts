@@ -3,7 +3,7 @@
  * types (dialect.ts, `BookkeepingType`). docs/architecture.md: "Tables in the destination".
  */
 import { BOOKKEEPING_TABLES } from '../destination.js';
-import type { BookkeepingColumn } from './dialect.js';
+import type { BookkeepingColumn, BookkeepingType } from './dialect.js';
 
 /** Name mappings of a dialect with identifier limits: original name → stored name. */
 export const NAMES_TABLE = '_tributary_names';
@@ -91,4 +91,26 @@ export function bookkeepingTables(opts: { mapsNames: boolean; journalsSwaps: boo
     });
   }
   return tables;
+}
+
+/** A bookkeeping column's DDL, with the dialect's quoting and type names. */
+export function bookkeepingColumnDdl(
+  c: BookkeepingColumn,
+  quoteIdent: (name: string) => string,
+  types: Readonly<Record<BookkeepingType, string>>,
+): string {
+  return `${quoteIdent(c.name)} ${types[c.type]}${c.notNull ? ' NOT NULL' : ''}`;
+}
+
+/** `CREATE TABLE` for a bookkeeping table (its key as a PRIMARY KEY constraint). */
+export function createBookkeepingSql(
+  qualified: string,
+  columns: readonly BookkeepingColumn[],
+  quoteIdent: (name: string) => string,
+  types: Readonly<Record<BookkeepingType, string>>,
+): string {
+  const key = columns.filter((c) => c.primaryKey).map((c) => quoteIdent(c.name));
+  const defs = columns.map((c) => bookkeepingColumnDdl(c, quoteIdent, types));
+  if (key.length > 0) defs.push(`PRIMARY KEY (${key.join(', ')})`);
+  return `CREATE TABLE ${qualified} (${defs.join(', ')})`;
 }

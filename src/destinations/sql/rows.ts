@@ -198,7 +198,9 @@ export function checkRows(spec: TableSpec, rows: readonly Row[], rules: RowRules
         }
       }
       // Fast path for the common fits: a string in a text column, a finite number in a double column.
-      if (!(type === 'varchar' || (type === 'double' && typeof value === 'number'))) {
+      if (
+        !(typeof value === 'string' ? type === 'varchar' : type === 'double' && typeof value === 'number')
+      ) {
         const fitted = fitType(value, type);
         if (fitted !== type) {
           const wider = fitted as ColumnType;

@@ -525,14 +525,16 @@ export class SqlDestination<T extends Tx = Tx> implements Destination {
 
     const owned = readMarker(existing.comment) !== undefined;
     if (!sameKey(existing.primaryKey.map(names.fold), primaryKey.map(names.fold))) {
-      const has = keyList(existing.primaryKey);
+      // A database that compares names exactly shows them quoted; one that ignores case, as they are.
+      const quoted = names.fold('A') === 'A';
+      const has = keyList(existing.primaryKey, quoted);
       throw new DestinationError(
         'TRB_DEST_SCHEMA',
         owned
-          ? `table ${qualified} has primary key ${has} but stream "${stream}" now declares ${keyList(primaryKey)}. ` +
+          ? `table ${qualified} has primary key ${has} but stream "${stream}" now declares ${keyList(primaryKey, quoted)}. ` +
               `A primary key cannot change in place: drop the table (or sync into another schema) and reset the stream's state to rebuild it.`
           : `table ${qualified} already exists and was not created by tributary: its primary key is ${has} but stream ` +
-              `"${stream}" needs ${keyList(primaryKey)}. tributary will not take over a table with a different key; ` +
+              `"${stream}" needs ${keyList(primaryKey, quoted)}. tributary will not take over a table with a different key; ` +
               'drop or rename it, or sync into another schema.',
         { details: { stream, table: existing.name, existingPrimaryKey: existing.primaryKey, primaryKey } },
       );
@@ -902,8 +904,8 @@ function sameKey(a: readonly string[], b: readonly string[]): boolean {
   return b.every((k) => set.has(k));
 }
 
-function keyList(names: readonly string[]): string {
-  return names.length === 0 ? 'none' : `(${names.map((n) => JSON.stringify(n)).join(', ')})`;
+function keyList(names: readonly string[], quoted: boolean): string {
+  return names.length === 0 ? 'none' : `(${names.map((n) => (quoted ? JSON.stringify(n) : n)).join(', ')})`;
 }
 
 /** The primary key a side table's marker records (used when a journaled swap is rolled forward). */
