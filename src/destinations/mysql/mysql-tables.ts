@@ -18,6 +18,7 @@ import type {
   TableChange,
   TableShape,
 } from '../sql/dialect.js';
+import { bookkeepingColumnDdl, createBookkeepingSql } from '../sql/bookkeeping.js';
 import { SYSTEM_COLUMN_TYPES } from '../sql/sql-destination.js';
 import { markerComment, type TableMarker } from '../table-marker.js';
 import { derivedIdentifier, quoteIdent } from './mysql-names.js';
@@ -135,18 +136,14 @@ export class MysqlTables implements DialectTables<MysqlTx> {
     table: string,
     columns: readonly BookkeepingColumn[],
   ): Promise<void> {
-    const key = columns.filter((c) => c.primaryKey).map((c) => c.name);
-    const defs = columns.map((c) => `${quoteIdent(c.name)} ${bookkeepingDefinition(c, key.length)}`);
-    if (key.length > 0) defs.push(`PRIMARY KEY (${key.map(quoteIdent).join(', ')})`);
-    await tx.run(
-      `CREATE TABLE IF NOT EXISTS ${this.sql.qualify(table)} (${defs.join(', ')}) ${this.tableOptions()}`,
-    );
+    const types = bookkeepingTypes(columns.filter((c) => c.primaryKey).length);
+    const create = createBookkeepingSql(this.sql.qualify(table), columns, quoteIdent, types);
+    await tx.run(`${create} ${this.tableOptions()}`);
   }
 
   async addBookkeepingColumn(tx: MysqlTx, table: string, column: BookkeepingColumn): Promise<void> {
-    await tx.run(
-      `ALTER TABLE ${this.sql.qualify(table)} ADD COLUMN ${quoteIdent(column.name)} ${bookkeepingDefinition(column, 1)}`,
-    );
+    const definition = bookkeepingColumnDdl(column, quoteIdent, bookkeepingTypes(1));
+    await tx.run(`ALTER TABLE ${this.sql.qualify(table)} ADD COLUMN ${definition}`);
   }
 
   markerComment(marker: TableMarker): string {
@@ -171,7 +168,7 @@ function systemDefinition(name: string): string {
   return columnDefinition(SYSTEM_COLUMN_TYPES.find((s) => s.name === name)!.type, undefined);
 }
 
-function bookkeepingDefinition(c: BookkeepingColumn, keyColumns: number): string {
-  const type = c.type === 'key' ? `VARCHAR(${keyChars(keyColumns)})` : BOOKKEEPING_TYPE[c.type];
-  return c.notNull || c.primaryKey ? `${type} NOT NULL` : type;
+/** Bookkeeping column types; key columns share InnoDB's key limit like stream keys do. */
+function bookkeepingTypes(keyColumns: number): Record<BookkeepingType, string> {
+  return { key: `VARCHAR(${keyChars(keyColumns)})`, ...BOOKKEEPING_TYPE };
 }
