@@ -391,6 +391,53 @@ describeMysql('mysql destination', () => {
     });
   });
 
+  describe('widening', () => {
+    it('widened doubles and timestamps read as the text the engine would have written', async () => {
+      const ns = fresh();
+      const d = await opened(ns);
+      const doubles = [
+        0.1,
+        -1.5e-300,
+        1e21,
+        1e20,
+        1234567890123507,
+        1e-7,
+        0.000001234,
+        5e-324,
+        -2.5,
+        100,
+        2 ** 53 + 2,
+      ];
+      const spec = (t: 'double' | 'varchar', at: 'timestamp' | 'varchar'): TableSpec => ({
+        stream: 'w',
+        primaryKey: ['id'],
+        columns: [
+          { name: 'id', type: 'bigint' },
+          { name: 'v', type: t },
+          { name: 'at', type: at },
+        ],
+      });
+      const stamps = ['2024-01-15T12:34:56.789Z', '2024-01-15T12:34:56.123456Z', '2024-01-15T00:00:00Z'];
+      await d.write(
+        batch({
+          stream: 'w',
+          table: spec('double', 'timestamp'),
+          rows: doubles.map((v, i) => ({ id: i, v, at: stamps[i % 3]! })),
+        }),
+      );
+      await d.write(
+        batch({ stream: 'w', table: spec('varchar', 'varchar'), rows: [{ id: 99, v: 'x', at: 'y' }] }),
+      );
+      const got = await q(`SELECT v, at FROM "${ns}"."w" WHERE id < 99 ORDER BY id`);
+      expect(got.map((r) => r.v)).toEqual(doubles.map((v) => String(v)));
+      expect(got.slice(0, 3).map((r) => r.at)).toEqual([
+        '2024-01-15T12:34:56.789Z',
+        '2024-01-15T12:34:56.123456Z',
+        '2024-01-15T00:00:00.000Z',
+      ]);
+    });
+  });
+
   describe('DDL cut short', () => {
     it('a widening interrupted before its rename leaves the table as it was; the next one completes', async () => {
       const ns = fresh();

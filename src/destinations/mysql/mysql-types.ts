@@ -73,8 +73,7 @@ export function canWiden(from: ColumnType, to: ColumnType): boolean {
 /**
  * SQL that converts `expr` (a column of type `from`) to the text or number its wider type `to` stores, in
  * the shape the engine sends new values in: booleans `true`/`false`, timestamps ISO-8601 UTC with
- * milliseconds (microseconds when there are some). Doubles print as MySQL's shortest round-trip text
- * (`1e21`, `0.1`), which reads back as the same number.
+ * milliseconds (microseconds when there are some), doubles as JavaScript prints them (jsNumberText).
  */
 export function widenExpression(expr: string, from: ColumnType, to: ColumnType): string {
   if (to === 'double') return `CAST(${expr} AS DOUBLE)`;
@@ -86,9 +85,40 @@ export function widenExpression(expr: string, from: ColumnType, to: ColumnType):
         `CONCAT(DATE_FORMAT(${expr}, '%Y-%m-%dT%H:%i:%s.'), IF(MICROSECOND(${expr}) % 1000 = 0, ` +
         `LPAD(MICROSECOND(${expr}) DIV 1000, 3, '0'), LPAD(MICROSECOND(${expr}), 6, '0')), 'Z')`
       );
+    case 'double':
+      return jsNumberText(expr);
     default:
       return `CAST(${expr} AS CHAR)`;
   }
+}
+
+/**
+ * SQL for a DOUBLE as JavaScript's `String(number)` prints it, which is the text a number written straight
+ * into a text column gets. MySQL prints the same shortest round-trip digits but switches to exponent form at
+ * other thresholds (`1.234567890123507e15`, `0.0000001`), so a value would read differently depending on
+ * whether it was stored before or after its column widened. From MySQL's text: the significant digits and
+ * the position of the decimal point, then JavaScript's rule (ECMA-262 Number::toString).
+ */
+export function jsNumberText(x: string): string {
+  const t = `CAST(ABS(${x}) AS CHAR)`;
+  const mantissa = `SUBSTRING_INDEX(${t}, 'e', 1)`;
+  const exponent = `IF(LOCATE('e', ${t}) > 0, CAST(SUBSTRING_INDEX(${t}, 'e', -1) AS SIGNED), 0)`;
+  const raw = `REPLACE(${mantissa}, '.', '')`;
+  const intDigits = `IF(LOCATE('.', ${mantissa}) > 0, LOCATE('.', ${mantissa}) - 1, LENGTH(${mantissa}))`;
+  const leadingZeros = `(LENGTH(${raw}) - LENGTH(TRIM(LEADING '0' FROM ${raw})))`;
+  const digits = `TRIM(TRAILING '0' FROM TRIM(LEADING '0' FROM ${raw}))`;
+  // The decimal point sits after `n` digits (value = 0.digits × 10^n); k digits in all.
+  const n = `(${intDigits} - ${leadingZeros} + ${exponent})`;
+  const k = `LENGTH(${digits})`;
+  const sign = `IF(${x} < 0, '-', '')`;
+  return (
+    `CASE WHEN ${x} IS NULL THEN NULL WHEN ${x} = 0 THEN '0' ` +
+    `WHEN ${n} >= ${k} AND ${n} <= 21 THEN CONCAT(${sign}, ${digits}, REPEAT('0', ${n} - ${k})) ` +
+    `WHEN ${n} > 0 AND ${n} <= 21 THEN CONCAT(${sign}, LEFT(${digits}, ${n}), '.', SUBSTRING(${digits}, ${n} + 1)) ` +
+    `WHEN ${n} > -6 AND ${n} <= 0 THEN CONCAT(${sign}, '0.', REPEAT('0', -${n}), ${digits}) ` +
+    `ELSE CONCAT(${sign}, LEFT(${digits}, 1), IF(${k} > 1, CONCAT('.', SUBSTRING(${digits}, 2)), ''), 'e', ` +
+    `IF(${n} - 1 < 0, '-', '+'), ABS(${n} - 1)) END`
+  );
 }
 
 /** Seconds from 1970-01-01 to 2000-01-01, the epoch parseTimestamp counts from. */
