@@ -30,8 +30,8 @@ const SUPPLEMENTARY = /[\uD800-\uDFFF]/;
 /** Whether MySQL can store `name` as it is, for an object of `kind`. */
 function storable(name: string, kind: IdentifierKind): boolean {
   if ([...name].length > MAX_IDENTIFIER_CHARS || SUPPLEMENTARY.test(name)) return false;
-  // Database and table names become file names; MySQL refuses a trailing space in them.
-  return kind === 'column' || !name.endsWith(' ');
+  // MySQL refuses a database, table or column name that ends with a space.
+  return !name.endsWith(' ');
 }
 
 /**
