@@ -7,18 +7,7 @@
 import type { PoolOptions } from 'mysql2/promise';
 import { DestinationError } from '../../errors.js';
 import { Redactor } from '../../util/redact.js';
-
-/** Where the destination points, for messages (never the password). */
-export interface Target {
-  /** e.g. `mysql://root@127.0.0.1:3306/test?schema=humaans` */
-  description: string;
-  host: string;
-  port: number;
-  database: string;
-  user: string;
-  /** The namespace: the MySQL database holding the stream tables. */
-  schema: string;
-}
+import type { Target } from '../sql/driver-errors.js';
 
 export interface ConnectionSettings {
   pool: PoolOptions;

@@ -5,76 +5,33 @@
  */
 import { DestinationError } from '../../errors.js';
 import type { Redactor } from '../../util/redact.js';
-import type { Target } from './mysql-connection.js';
+import { errorCode, errorDetails, errorMessage, SOCKET_CODES, type Target } from '../sql/driver-errors.js';
 
-/** The parts of a mysql2 error the mapping looks at. */
-interface MysqlErrorLike {
-  message?: unknown;
-  code?: unknown;
-  errno?: unknown;
-  sqlState?: unknown;
-  fatal?: unknown;
-}
-
-function fields(err: unknown): MysqlErrorLike {
-  return typeof err === 'object' && err !== null ? (err as MysqlErrorLike) : { message: String(err) };
-}
-
-/** The mysql2 error code (`ER_…`, `PROTOCOL_…`) or Node socket code, if any. */
-export function errorCode(err: unknown): string | undefined {
-  const code = fields(err).code;
-  return typeof code === 'string' ? code : undefined;
-}
-
-function rawMessage(err: unknown): string {
-  const message = fields(err).message;
-  return typeof message === 'string' && message.length > 0 ? message : String(err);
-}
-
-/** Server errors that mean the session is gone, not that the statement was wrong. */
+/** mysql2 and server codes that mean the session is gone, not that the statement was wrong. */
 const CONNECTION_CODES = new Set([
+  ...SOCKET_CODES,
   'PROTOCOL_CONNECTION_LOST',
   'PROTOCOL_SEQUENCE_TIMEOUT',
   'ER_SERVER_SHUTDOWN',
   'ER_CONNECTION_KILLED',
   'CR_SERVER_LOST',
   'CR_SERVER_GONE_ERROR',
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
 ]);
 
 /** True when the connection died (or never came): the statement itself was fine. */
 export function isConnectionError(err: unknown): boolean {
   const code = errorCode(err);
   if (code !== undefined && CONNECTION_CODES.has(code)) return true;
-  // Server-side kill of the session (KILL CONNECTION) and "query execution was interrupted" on shutdown.
-  const errno = fields(err).errno;
+  // A session killed on the server (1927), and the client's "server gone" / "lost connection" (2006, 2013).
+  const errno = typeof err === 'object' && err !== null ? (err as { errno?: unknown }).errno : undefined;
   if (errno === 1927 || errno === 2006 || errno === 2013) return true;
-  return /Connection lost|closed state|Can't add new command when connection is in closed state/i.test(
-    rawMessage(err),
-  );
+  return /Connection lost|closed state/i.test(errorMessage(err));
 }
 
 /** Worth replaying the whole transaction: a lost connection, a deadlock, a lock wait timeout. */
 export function isTransientError(err: unknown): boolean {
   const code = errorCode(err);
   return isConnectionError(err) || code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT';
-}
-
-function details(err: unknown, target: Target, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  const code = errorCode(err);
-  return {
-    destination: target.description,
-    schema: target.schema,
-    ...(code === undefined ? {} : { errorCode: code }),
-    ...extra,
-  };
 }
 
 const GRANTS_HINT =
@@ -90,8 +47,8 @@ export function mapOpenError(err: unknown, target: Target, redactor: Redactor): 
   if (err instanceof DestinationError) return err;
   const code = errorCode(err);
   const where = `${target.host}:${target.port}`;
-  const message = redactor.redact(rawMessage(err));
-  const base = { details: details(err, target) };
+  const message = redactor.redact(errorMessage(err));
+  const base = { details: errorDetails(err, target) };
   const say = (text: string) => new DestinationError('TRB_DEST_OPEN', redactor.redact(text), base);
   const unreachable = (text: string) =>
     new DestinationError('TRB_DEST_UNREACHABLE', redactor.redact(text), { ...base, retryable: true });
@@ -138,8 +95,8 @@ export function mapWriteError(
 ): DestinationError {
   if (err instanceof DestinationError) return err;
   const code = errorCode(err) ?? '';
-  const message = redactor.redact(rawMessage(err));
-  const opts = { details: details(err, target) };
+  const message = redactor.redact(errorMessage(err));
+  const opts = { details: errorDetails(err, target) };
   if (isConnectionError(err)) {
     return new DestinationError(
       'TRB_DEST_CONNECTION',

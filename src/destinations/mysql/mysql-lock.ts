@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import { DestinationError } from '../../errors.js';
 import type { Redactor } from '../../util/redact.js';
-import { SESSION_SETUP, type Target } from './mysql-connection.js';
+import type { Target } from '../sql/driver-errors.js';
+import { SESSION_SETUP } from './mysql-connection.js';
 import { mapOpenError } from './mysql-errors.js';
 
 /** A lock name for a namespace: at most 64 characters (MySQL's limit), the same in every process. */

@@ -27,8 +27,8 @@ function shortHash(name: string): string {
 /** Characters beyond U+FFFF (surrogate pairs in a JS string), which MySQL identifiers cannot hold. */
 const SUPPLEMENTARY = /[\uD800-\uDFFF]/;
 
-/** Whether MySQL can store `name` as it is, for an object of `kind`. */
-function storable(name: string, kind: IdentifierKind): boolean {
+/** Whether MySQL can store `name` as it is. */
+function storable(name: string): boolean {
   if ([...name].length > MAX_IDENTIFIER_CHARS || SUPPLEMENTARY.test(name)) return false;
   // MySQL refuses a database, table or column name that ends with a space.
   return !name.endsWith(' ');
@@ -49,7 +49,7 @@ export function mysqlIdentifier(original: string, kind: IdentifierKind): Identif
       `the ${kind} name ${JSON.stringify(original)} contains a NUL character, which MySQL identifiers cannot hold`,
     );
   }
-  if (storable(original, kind)) return { original, name: original, mapped: false };
+  if (storable(original)) return { original, name: original, mapped: false };
   return { original, name: derivedName(original), mapped: true };
 }
 
