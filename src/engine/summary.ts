@@ -1,5 +1,15 @@
 /** Per-stream counters of a run, and the end-of-run summary table (in the spirit of `fivetran debug`). */
+import type { DestinationWarning } from '../destinations/destination.js';
 import type { StreamMetrics } from './source.js';
+
+/** One kind of destination warning in a stream's run: how many values it changed, and its first message. */
+export interface StreamWarning {
+  code: DestinationWarning['code'];
+  /** Values changed over the run (a warning without a count counts 1). */
+  values: number;
+  /** The first such warning's message (later ones differ only in their counts and columns). */
+  message: string;
+}
 
 export interface StreamSummary {
   stream: string;
@@ -21,6 +31,8 @@ export interface StreamSummary {
   endedAt?: number;
   error?: { code: string; message: string };
   resumed: boolean;
+  /** What the destination had to change in values to store them (one entry per warning code). */
+  warnings: StreamWarning[];
 }
 
 export interface RunSummary {
@@ -50,7 +62,22 @@ export function newStreamSummary(stream: string, mode: string): StreamSummary {
     schemaChanges: 0,
     metrics: { requests: 0, retries: 0, http429: 0, budgetWaitMs: 0, bytes: 0 },
     resumed: false,
+    warnings: [],
   };
+}
+
+/** Count a write's warnings into the stream's summary; returns the ones to log (each warning once). */
+export function addWarnings(
+  summary: StreamSummary,
+  warnings: readonly DestinationWarning[] | undefined,
+): readonly DestinationWarning[] {
+  for (const w of warnings ?? []) {
+    const values = typeof w.details.values === 'number' ? w.details.values : 1;
+    const kept = summary.warnings.find((k) => k.code === w.code);
+    if (kept === undefined) summary.warnings.push({ code: w.code, values, message: w.message });
+    else kept.values += values;
+  }
+  return warnings ?? [];
 }
 
 export function durationOf(s: StreamSummary): number {
@@ -121,6 +148,9 @@ export function formatSummary(run: RunSummary): string {
   for (const s of run.streams)
     if (s.error && s.error.message !== run.error?.message)
       out.push(`  ${s.stream}: [${s.error.code}] ${s.error.message}`);
+  for (const s of run.streams)
+    for (const w of s.warnings)
+      out.push(`  ${s.stream}: warning [${w.code}] ${w.values} value(s): ${w.message}`);
   return out.join('\n');
 }
 

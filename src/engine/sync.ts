@@ -7,7 +7,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { ConfigError, isTributaryError, SourceError, TributaryError } from '../errors.js';
-import type { Destination, Row, SchemaChange, StreamState, WriteMode } from '../destinations/destination.js';
+import type {
+  Destination,
+  Row,
+  SchemaChange,
+  StreamState,
+  WriteMode,
+  WriteResult,
+} from '../destinations/destination.js';
 import { type Logger, silentLogger } from '../util/log.js';
 import { globalRedactor } from '../util/redact.js';
 import { ColumnTracker } from './column-tracker.js';
@@ -15,7 +22,7 @@ import { Mutex } from '../util/mutex.js';
 import { prefetch } from './prefetch.js';
 import type { Source, StreamDescriptor, SyncMode } from './source.js';
 import { parseStoredState, type ResumeKey, type StoredStreamState, toStreamState } from './stream-state.js';
-import { newStreamSummary, type RunSummary, type StreamSummary } from './summary.js';
+import { addWarnings, newStreamSummary, type RunSummary, type StreamSummary } from './summary.js';
 
 export interface SyncOptions {
   source: Source;
@@ -175,6 +182,7 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
         soft_deletes: s.softDeletes,
         pages: s.pages,
         requests: s.metrics.requests,
+        ...(s.warnings.length > 0 ? { warnings: s.warnings } : {}),
         // Per stream, so `tributary status` can say which stream a failed run's error belongs to.
         ...(s.error ? { error: globalRedactor.redact(`[${s.error.code}] ${s.error.message}`) } : {}),
       })),
@@ -280,6 +288,7 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
           summary.unchanged += result.rowsUnchanged ?? 0;
           summary.batches++;
           countSchemaChanges(summary, result.schemaChanges);
+          noteWarnings(summary, result, logger);
           progress();
         });
       // A failure surfaces at the next await of `inflight`; this only keeps it from being "unhandled".
@@ -418,6 +427,7 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
         );
         summary.upserts += result.rowsWritten;
         countSchemaChanges(summary, result.schemaChanges);
+        noteWarnings(summary, result, logger);
         logger.warn(
           { repaired: repaired.length, candidates: candidates.length },
           `list changed while paging; repaired ${repaired.length} records`,
@@ -456,6 +466,12 @@ function countSchemaChanges(summary: StreamSummary, changes: readonly SchemaChan
   for (const c of changes) if (c.kind === 'create_table') created++;
   summary.tablesCreated += created;
   summary.schemaChanges += changes.length - created;
+}
+
+/** A write's warnings: counted in the stream's summary (and so in `_tributary_runs`), and logged once each. */
+function noteWarnings(summary: StreamSummary, result: WriteResult, logger: Logger): void {
+  for (const w of addWarnings(summary, result.warnings))
+    logger.warn({ code: w.code, ...w.details }, globalRedactor.redact(w.message));
 }
 
 /** Where a stream's read starts, given its stored state. Shared by runSync and the Airbyte source runner. */

@@ -1,7 +1,6 @@
 /**
  * The destination conformance suite: what every Destination must do, checked through its public interface
- * and plain SQL. A destination's test file calls `describeDestinationConformance` with a factory; see
- * duckdb.test.ts.
+ * and plain SQL. conformance.test.ts runs it for every destination from one matrix (one entry each).
  *
  * The SQL here must run on DuckDB and PostgreSQL alike: double-quoted identifiers, standard
  * information_schema views, no dialect functions. Values are compared after `norm*` helpers, which accept

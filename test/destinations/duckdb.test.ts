@@ -11,42 +11,9 @@ import type { ColumnType, Row, TableSpec, WriteBatch } from '../../src/destinati
 import { DuckDbDestination, type DuckDbTuning } from '../../src/destinations/duckdb/duckdb-destination.js';
 import { DestinationError } from '../../src/errors.js';
 import { queryDuckDb, tempDir } from '../helpers/duckdb.js';
-import { describeDestinationConformance, normInt } from './conformance.js';
+import { normInt } from './conformance.js';
 
-function conformance(name: string, tuning: DuckDbTuning): void {
-  describeDestinationConformance(name, async (namespace) => {
-    const dir = tempDir('tributary-duckdb-conf-');
-    const destination = new DuckDbDestination(
-      join(dir, 'test.duckdb'),
-      { namespace, connector: 'test' },
-      tuning,
-    );
-    return {
-      destination,
-      query: (sql) => destination.query(sql),
-      cleanup: async () => rmSync(dir, { recursive: true, force: true }),
-      // The key the destination upserts by: its PRIMARY KEY constraint if the table has one, else the
-      // key recorded in the table comment (tables tributary creates have no constraint).
-      primaryKey: async (namespace, table) => {
-        const [t] = await destination.query(
-          `select comment from duckdb_tables() where schema_name = '${namespace}' and table_name = '${table}'`,
-        );
-        const [pk] = await destination.query(
-          `select constraint_column_names as cols from duckdb_constraints()
-            where schema_name = '${namespace}' and table_name = '${table}' and constraint_type = 'PRIMARY KEY'`,
-        );
-        if (pk !== undefined) return (pk.cols as unknown[]).map(String);
-        const comment = typeof t?.comment === 'string' ? t.comment : '';
-        if (!comment.startsWith('tributary:')) return [];
-        const key = (JSON.parse(comment.slice('tributary:'.length)) as { primaryKey?: string[] }).primaryKey;
-        return key ?? [];
-      },
-    };
-  });
-}
-
-conformance('duckdb', {});
-conformance('duckdb (json staging)', { staging: 'json' });
+// The conformance suite runs for DuckDB (both staging paths) from conformance.test.ts.
 
 // ---------------------------------------------------------------------------------------------------------
 

@@ -6,21 +6,15 @@ import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MysqlDestination } from '../../src/destinations/mysql/mysql-dialect.js';
 import { mysqlIdentifier } from '../../src/destinations/mysql/mysql-names.js';
-import { MYSQL_TEST_URL, mysqlAdmin, mysqlReachable } from '../helpers/mysql.js';
+import { MYSQL_TEST_URL, mysqlAdmin, mysqlReachable, mysqlTestsRun } from '../helpers/mysql.js';
 import { describeDestinationConformance, ident } from './conformance.js';
 
-const CI = process.env.CI === 'true';
 const available = await mysqlReachable();
-if (!available && !CI) {
-  console.warn(
-    `[mysql tests] SKIPPED: MySQL is not reachable at ${MYSQL_TEST_URL.replace(/:[^:@/]*@/, ':***@')}. ` +
-      'Set TRIBUTARY_TEST_MYSQL_URL to run them (they fail instead of skipping when CI=true).',
-  );
-}
+const run = await mysqlTestsRun('mysql conformance');
 
 let admin: mysql.Pool | undefined;
 
-if (available || CI) {
+if (run) {
   beforeAll(() => {
     admin = mysqlAdmin();
   });

@@ -16,17 +16,10 @@ import {
 import { isTransientError } from '../../src/destinations/mysql/mysql-errors.js';
 import { MysqlReader } from '../../src/destinations/mysql/mysql-reader.js';
 import { DestinationError } from '../../src/errors.js';
-import { MYSQL_TEST_URL, mysqlAdmin, mysqlReachable } from '../helpers/mysql.js';
+import { MYSQL_TEST_URL, mysqlAdmin, mysqlTestsRun } from '../helpers/mysql.js';
 
-const CI = process.env.CI === 'true';
-const available = await mysqlReachable();
-if (!available && !CI) {
-  console.warn(
-    `[mysql tests] SKIPPED: MySQL is not reachable at ${MYSQL_TEST_URL.replace(/:[^:@/]*@/, ':***@')}. ` +
-      'Set TRIBUTARY_TEST_MYSQL_URL to run them (they fail instead of skipping when CI=true).',
-  );
-}
-const describeMysql = available || CI ? describe : describe.skip;
+const run = await mysqlTestsRun('mysql tests');
+const describeMysql = run ? describe : describe.skip;
 
 let admin: mysql.Pool;
 const databases: string[] = [];

@@ -23,7 +23,7 @@ function connectionOptions(url: string): mysql.ConnectionOptions {
   };
 }
 
-/** Whether MySQL answers at `url`. Callers skip with a notice, or fail under CI=true. */
+/** Whether MySQL answers at `url`. */
 export async function mysqlReachable(url = MYSQL_TEST_URL): Promise<boolean> {
   try {
     const conn = await mysql.createConnection(connectionOptions(url));
@@ -32,6 +32,27 @@ export async function mysqlReachable(url = MYSQL_TEST_URL): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+const checks = new Map<string, Promise<boolean>>();
+
+/**
+ * Whether `suite`'s MySQL tests run. Reachable: yes. Unreachable: under CI=true still yes (so the tests run
+ * and fail: a missing service is a failure in CI), otherwise no, with a visible skip notice naming the suite.
+ */
+export async function mysqlTestsRun(suite: string, url = MYSQL_TEST_URL): Promise<boolean> {
+  let check = checks.get(url);
+  if (check === undefined) {
+    check = mysqlReachable(url);
+    checks.set(url, check);
+  }
+  if (await check) return true;
+  if (process.env.CI === 'true') return true;
+  console.warn(
+    `[${suite}] MySQL tests SKIPPED: MySQL is not reachable at ${url.replace(/:[^:@/]*@/, ':***@')}. ` +
+      'Set TRIBUTARY_TEST_MYSQL_URL to run them (they fail instead of skipping when CI=true).',
+  );
+  return false;
 }
 
 /** A small pool for tests: portable SQL in, booleans out. */

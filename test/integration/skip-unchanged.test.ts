@@ -10,21 +10,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startHellobatonSimulator } from '../../src/connectors/hellobaton/simulator/index.js';
 import { queryDuckDb, tempDir } from '../helpers/duckdb.js';
 import { syncConnector } from '../helpers/humaans.js';
+import { postgresTestsRun } from '../helpers/postgres.js';
 
 const PG_URL = process.env.TRIBUTARY_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-async function pgReachable(): Promise<boolean> {
-  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await c.connect();
-    await c.end();
-    return true;
-  } catch {
-    if (process.env.CI === 'true') throw new Error(`PostgreSQL at ${PG_URL} is unreachable under CI`);
-    console.warn(`PostgreSQL at ${PG_URL} is unreachable: skipping the PostgreSQL skip_unchanged case`);
-    return false;
-  }
-}
 
 const dir = tempDir();
 const schema = `skip_unchanged_${process.pid}`;
@@ -41,7 +29,7 @@ const targets: Array<{
 ];
 
 describe('skip_unchanged (client-side incremental)', async () => {
-  if (await pgReachable()) {
+  if (await postgresTestsRun('skip_unchanged', PG_URL)) {
     targets.push({
       name: 'postgres',
       url: PG_URL,

@@ -22,34 +22,41 @@ const duckDbNames: Dialect['names'] = {
   mapsNames: false,
 };
 
+/** DuckDB's dialect for one file and namespace, and its connection (which also serves `query`). */
+export function duckDbDialect(
+  path: string,
+  namespace: string,
+  tuning: DuckDbTuning = {},
+): Dialect<DuckTx> & { connection: DuckDbConnection } {
+  const description = `duckdb:${path}`;
+  const stager = createStager(tuning.staging ?? 'appender');
+  const connection = new DuckDbConnection(path, namespace, description, tuning, stager);
+  const location = () => connection.location();
+  return {
+    description,
+    product: 'DuckDB',
+    // DuckDB holds its file exclusively: nothing else changes the tables while it is open.
+    capabilities: { transactionalDdl: true, storesNul: true, cacheShapes: true },
+    connection,
+    sql: duckDbSql(location),
+    names: duckDbNames,
+    tables: duckDbTables(location),
+    staging: {
+      stage: (tx, columns, rows) => stager.stage(tx.conn, columns, rows),
+      clear: (tx) => stager.clear(tx.conn),
+    },
+    upsert: duckDbUpsert,
+    redact: (text) => text,
+  };
+}
+
 export class DuckDbDestination extends SqlDestination<DuckTx> {
   private readonly duck: DuckDbConnection;
 
   constructor(path: string, opts: DestinationOptions, tuning: DuckDbTuning = {}) {
-    const description = `duckdb:${path}`;
-    const stager = createStager(tuning.staging ?? 'appender');
-    const connection = new DuckDbConnection(path, opts.namespace, description, tuning, stager);
-    const location = () => connection.location();
-    super(
-      {
-        description,
-        product: 'DuckDB',
-        // DuckDB holds its file exclusively: nothing else changes the tables while it is open.
-        capabilities: { transactionalDdl: true, storesNul: true, cacheShapes: true },
-        connection,
-        sql: duckDbSql(location),
-        names: duckDbNames,
-        tables: duckDbTables(location),
-        staging: {
-          stage: (tx, columns, rows) => stager.stage(tx.conn, columns, rows),
-          clear: (tx) => stager.clear(tx.conn),
-        },
-        upsert: duckDbUpsert,
-        redact: (text) => text,
-      },
-      opts,
-    );
-    this.duck = connection;
+    const dialect = duckDbDialect(path, opts.namespace, tuning);
+    super(dialect, opts);
+    this.duck = dialect.connection;
   }
 
   /**

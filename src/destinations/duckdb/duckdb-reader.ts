@@ -7,19 +7,11 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { DestinationError } from '../../errors.js';
-import {
-  BOOKKEEPING_TABLES,
-  type DestinationReader,
-  type RunRecord,
-  type StoredStateRow,
-  type StreamState,
-  type TableCount,
-} from '../destination.js';
-import { latestRunsSql, rowCountsSql, tableCount } from '../reader-sql.js';
-import { runRecord } from '../run-row.js';
+import { BOOKKEEPING_TABLES } from '../destination.js';
+import { SqlReader } from '../sql-reader.js';
 import { quoteIdent, quoteLiteral } from './duckdb-sql.js';
 
-export class DuckDbReader implements DestinationReader {
+export class DuckDbReader extends SqlReader {
   readonly description: string;
 
   private constructor(
@@ -27,6 +19,7 @@ export class DuckDbReader implements DestinationReader {
     private readonly conn: DuckDBConnection,
     path: string,
   ) {
+    super();
     this.description = `duckdb:${path}`;
   }
 
@@ -72,33 +65,12 @@ export class DuckDbReader implements DestinationReader {
     return rows.map((r) => String(r.s));
   }
 
-  async readStateRows(namespace: string): Promise<StoredStateRow[]> {
-    const rows = await this.rows(
-      `SELECT stream, CAST(state AS VARCHAR) AS state, updated_at FROM ${this.table(namespace, 'state')} ORDER BY stream`,
-    );
-    return rows.map((r) => ({
-      stream: String(r.stream),
-      state: JSON.parse(String(r.state)) as StreamState,
-      updatedAt: r.updated_at as Date,
-    }));
-  }
-
-  async readRuns(namespace: string, limit: number): Promise<RunRecord[]> {
-    return (await this.rows(latestRunsSql(this.table(namespace, 'runs'), limit))).map(runRecord);
-  }
-
-  async tableCounts(namespace: string): Promise<TableCount[]> {
+  protected async streamTables(namespace: string): Promise<string[]> {
     const tables = await this.rows(
       `SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database() ` +
         `AND table_schema = ${quoteLiteral(namespace)} AND table_type = 'BASE TABLE' ORDER BY table_name`,
     );
-    const out: TableCount[] = [];
-    for (const t of tables.map((r) => String(r.table_name))) {
-      if (t.startsWith('_tributary_')) continue;
-      const [c] = await this.rows(rowCountsSql(`${quoteIdent(namespace)}.${quoteIdent(t)}`));
-      out.push(tableCount(t, c));
-    }
-    return out;
+    return tables.map((r) => String(r.table_name)).filter((t) => !t.startsWith('_tributary_'));
   }
 
   async close(): Promise<void> {
@@ -106,11 +78,15 @@ export class DuckDbReader implements DestinationReader {
     this.instance.closeSync();
   }
 
-  private async rows(sql: string): Promise<Record<string, unknown>[]> {
+  protected async rows(sql: string): Promise<Record<string, unknown>[]> {
     return (await this.conn.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
   }
 
-  private table(namespace: string, table: keyof typeof BOOKKEEPING_TABLES): string {
-    return `${quoteIdent(namespace)}.${quoteIdent(BOOKKEEPING_TABLES[table])}`;
+  protected qualify(namespace: string, table: string): string {
+    return `${quoteIdent(namespace)}.${quoteIdent(table)}`;
+  }
+
+  protected asText(expr: string): string {
+    return `CAST(${expr} AS VARCHAR)`;
   }
 }

@@ -5,27 +5,20 @@
  */
 import mysql from 'mysql2/promise';
 import { DestinationError } from '../../errors.js';
-import {
-  BOOKKEEPING_TABLES,
-  type DestinationReader,
-  type RunRecord,
-  type StoredStateRow,
-  type StreamState,
-  SYSTEM_COLUMNS,
-  type TableCount,
-} from '../destination.js';
-import { tableCount } from '../reader-sql.js';
-import { runRecord } from '../run-row.js';
+import { BOOKKEEPING_TABLES, SYSTEM_COLUMNS, type TableCount } from '../destination.js';
+import { SqlReader } from '../sql-reader.js';
 import { connectionSettings, SESSION_SETUP } from './mysql-connection.js';
 import { mapOpenError } from './mysql-errors.js';
 import { mysqlIdentifier, quoteIdent } from './mysql-names.js';
 import { quoteLiteral } from './mysql-sql.js';
 
-export class MysqlReader implements DestinationReader {
+export class MysqlReader extends SqlReader {
   private constructor(
     private readonly conn: mysql.Connection,
     readonly description: string,
-  ) {}
+  ) {
+    super();
+  }
 
   static async open(url: string, password: string | undefined): Promise<MysqlReader> {
     const { pool, target, redactor } = connectionSettings(url, { schema: '', password });
@@ -43,43 +36,20 @@ export class MysqlReader implements DestinationReader {
   }
 
   async namespaces(): Promise<string[]> {
-    const rows = await this.query(
+    const rows = await this.rows(
       `SELECT TABLE_SCHEMA AS s FROM information_schema.TABLES WHERE TABLE_NAME = ${quoteLiteral(BOOKKEEPING_TABLES.state)} ORDER BY 1`,
     );
     return rows.map((r) => String(r.s));
   }
 
-  async readStateRows(namespace: string): Promise<StoredStateRow[]> {
-    const rows = await this.query(
-      `SELECT stream, state, updated_at FROM ${this.table(namespace, BOOKKEEPING_TABLES.state)} ORDER BY stream`,
-    );
-    return rows.map((r) => ({
-      stream: String(r.stream),
-      state: JSON.parse(String(r.state)) as StreamState,
-      updatedAt: r.updated_at as Date,
-    }));
-  }
-
-  async readRuns(namespace: string, limit: number): Promise<RunRecord[]> {
-    const rows = await this.query(
-      'SELECT run_id, connector, started_at, ended_at, status, records_written, records_deleted, error, summary ' +
-        `FROM ${this.table(namespace, BOOKKEEPING_TABLES.runs)} ORDER BY started_at DESC LIMIT ${Math.max(0, Math.floor(limit))}`,
-    );
-    return rows.map(runRecord);
-  }
-
-  async tableCounts(namespace: string): Promise<TableCount[]> {
-    const schema = mysqlIdentifier(namespace, 'schema').name;
-    const tables = await this.query(
-      `SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ${quoteLiteral(schema)} ` +
-        `AND TABLE_TYPE = 'BASE TABLE' AND TABLE_NAME NOT LIKE '\\\\_tributary\\\\_%' ORDER BY 1`,
-    );
+  /** MySQL has no `count(*) FILTER (…)`; BOOLEAN is a number, so the deleted rows are its sum. */
+  override async tableCounts(namespace: string): Promise<TableCount[]> {
     const out: TableCount[] = [];
-    for (const { t } of tables) {
-      const [c] = await this.query(
-        `SELECT count(*) AS n, COALESCE(SUM(${quoteIdent(SYSTEM_COLUMNS.deleted)}), 0) AS d FROM ${this.table(namespace, String(t))}`,
+    for (const table of await this.streamTables(namespace)) {
+      const [c] = await this.rows(
+        `SELECT count(*) AS n, COALESCE(SUM(${quoteIdent(SYSTEM_COLUMNS.deleted)}), 0) AS d FROM ${this.qualify(namespace, table)}`,
       );
-      out.push(tableCount(String(t), c));
+      out.push({ table, rows: Number(c?.n ?? 0), deleted: Number(c?.d ?? 0) });
     }
     return out;
   }
@@ -88,11 +58,23 @@ export class MysqlReader implements DestinationReader {
     await this.conn.end().catch(() => undefined);
   }
 
-  private table(namespace: string, table: string): string {
-    return `${quoteIdent(mysqlIdentifier(namespace, 'schema').name)}.${quoteIdent(table)}`;
+  protected async streamTables(namespace: string): Promise<string[]> {
+    const tables = await this.rows(
+      `SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ${quoteLiteral(this.database(namespace))} ` +
+        `AND TABLE_TYPE = 'BASE TABLE' AND TABLE_NAME NOT LIKE '\\\\_tributary\\\\_%' ORDER BY 1`,
+    );
+    return tables.map((r) => String(r.t));
   }
 
-  private async query(sql: string): Promise<Record<string, unknown>[]> {
+  protected qualify(namespace: string, table: string): string {
+    return `${quoteIdent(this.database(namespace))}.${quoteIdent(table)}`;
+  }
+
+  protected asText(expr: string): string {
+    return `CAST(${expr} AS CHAR)`;
+  }
+
+  protected async rows(sql: string): Promise<Record<string, unknown>[]> {
     try {
       return (await this.conn.query(sql))[0] as Record<string, unknown>[];
     } catch (err) {
@@ -102,5 +84,10 @@ export class MysqlReader implements DestinationReader {
         { cause: err },
       );
     }
+  }
+
+  /** The database a namespace is stored as (a name MySQL cannot hold is mapped, as the destination maps it). */
+  private database(namespace: string): string {
+    return mysqlIdentifier(namespace, 'schema').name;
   }
 }

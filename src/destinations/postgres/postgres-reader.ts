@@ -5,27 +5,20 @@
  */
 import pg from 'pg';
 import { DestinationError } from '../../errors.js';
-import {
-  BOOKKEEPING_TABLES,
-  type DestinationReader,
-  type RunRecord,
-  type StoredStateRow,
-  type StreamState,
-  type TableCount,
-} from '../destination.js';
-import { latestRunsSql, rowCountsSql, tableCount } from '../reader-sql.js';
-import { runRecord } from '../run-row.js';
+import { BOOKKEEPING_TABLES } from '../destination.js';
+import { SqlReader } from '../sql-reader.js';
 import { connectionSettings } from './postgres-connection.js';
 import { mapOpenError } from './postgres-errors.js';
 import { qualify } from './postgres-sql.js';
 
-export class PostgresReader implements DestinationReader {
+export class PostgresReader extends SqlReader {
   readonly description: string;
 
   private constructor(
     private readonly client: pg.Client,
     description: string,
   ) {
+    super();
     this.description = description;
   }
 
@@ -61,31 +54,25 @@ export class PostgresReader implements DestinationReader {
     return res.map((r) => r.s);
   }
 
-  async readStateRows(namespace: string): Promise<StoredStateRow[]> {
-    const rows = await this.query<{ stream: string; state: StreamState; updated_at: Date }>(
-      `SELECT stream, state, updated_at FROM ${qualify(namespace, BOOKKEEPING_TABLES.state)} ORDER BY stream`,
-    );
-    return rows.map((r) => ({ stream: r.stream, state: r.state, updatedAt: r.updated_at }));
-  }
-
-  async readRuns(namespace: string, limit: number): Promise<RunRecord[]> {
-    return (await this.query(latestRunsSql(qualify(namespace, BOOKKEEPING_TABLES.runs), limit))).map(
-      runRecord,
-    );
-  }
-
-  async tableCounts(namespace: string): Promise<TableCount[]> {
+  protected async streamTables(namespace: string): Promise<string[]> {
     const tables = await this.query<{ t: string }>(
       `SELECT c.relname AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND c.relname NOT LIKE '\\_tributary\\_%' ORDER BY 1`,
       [namespace],
     );
-    const out: TableCount[] = [];
-    for (const { t } of tables) {
-      const [c] = await this.query(rowCountsSql(qualify(namespace, t)));
-      out.push(tableCount(t, c));
-    }
-    return out;
+    return tables.map((r) => r.t);
+  }
+
+  protected rows(sql: string): Promise<Record<string, unknown>[]> {
+    return this.query(sql);
+  }
+
+  protected qualify(namespace: string, table: string): string {
+    return qualify(namespace, table);
+  }
+
+  protected asText(expr: string): string {
+    return `(${expr})::text`;
   }
 
   async close(): Promise<void> {

@@ -41,18 +41,9 @@ import type {
   Tx,
 } from './dialect.js';
 import { type CheckedRows, checkRows, valueWarnings } from './rows.js';
+import { checkSpec, SYSTEM_COLUMN_TYPES, sideTable, streamTable } from './spec.js';
 
-/** Prefix of every name tributary owns in the namespace; streams and columns may not use it. */
-export const RESERVED_PREFIX = '_tributary_';
-
-/** The system columns of every stream table, in table order. */
-export const SYSTEM_COLUMN_TYPES: readonly { name: string; type: 'timestamp' | 'boolean' | 'varchar' }[] = [
-  { name: SYSTEM_COLUMNS.syncedAt, type: 'timestamp' },
-  { name: SYSTEM_COLUMNS.deleted, type: 'boolean' },
-  { name: SYSTEM_COLUMNS.pass, type: 'varchar' },
-];
-
-const KNOWN_TYPES = new Set(['boolean', 'bigint', 'double', 'decimal', 'timestamp', 'varchar']);
+export { RESERVED_PREFIX, SYSTEM_COLUMN_TYPES } from './spec.js';
 
 /** A name mapping to record in `_tributary_names`. */
 interface MappedName {
@@ -114,12 +105,12 @@ export class SqlDestination<T extends Tx = Tx> implements Destination {
 
   async write(batch: WriteBatch): Promise<WriteResult> {
     const stream = batch.stream;
-    this.checkSpec(stream, batch.table);
+    checkSpec(this.dialect, stream, batch.table);
     // Validation, typing, normalization and dedupe need no database, so they run before any lock is taken.
     const checked = checkRows(batch.table, batch.rows, { storesNul: this.dialect.capabilities.storesNul });
     const state = stateText(stream, batch.state);
     const replace = batch.mode === 'replace';
-    const table = replace ? this.sideTable(stream) : this.streamTable(stream);
+    const table = replace ? sideTable(this.dialect.names, stream) : streamTable(this.dialect.names, stream);
     const marker: TableMarker = replace ? { stream, pass: batch.passId ?? null } : { stream };
     const what = `writing a batch of stream "${stream}"`;
     let early: SchemaChange[] = [];
@@ -145,7 +136,7 @@ export class SqlDestination<T extends Tx = Tx> implements Destination {
 
   async sweepDeleted(stream: string, passId: string, state: StreamState): Promise<number> {
     const text = stateText(stream, state);
-    const table = this.streamTable(stream);
+    const table = streamTable(this.dialect.names, stream);
     return this.transaction(`sweeping deleted rows of stream "${stream}"`, stream, async (tx, pending) => {
       let swept = 0;
       const shape = await this.shape(tx, pending, table.name);
@@ -164,10 +155,10 @@ export class SqlDestination<T extends Tx = Tx> implements Destination {
   }
 
   async finishReplace(stream: string, spec: TableSpec, state: StreamState): Promise<void> {
-    this.checkSpec(stream, spec);
+    checkSpec(this.dialect, stream, spec);
     const text = stateText(stream, state);
-    const side = this.sideTable(stream);
-    const target = this.streamTable(stream);
+    const side = sideTable(this.dialect.names, stream);
+    const target = streamTable(this.dialect.names, stream);
     const what = `swapping in the replaced table of stream "${stream}"`;
     const stage = async (tx: T, pending: Pending): Promise<TableShape | undefined> => {
       const existing = await this.shape(tx, pending, side.name);
@@ -226,7 +217,8 @@ export class SqlDestination<T extends Tx = Tx> implements Destination {
   }
 
   async countPassRows(stream: string, passId: string, mode: WriteMode): Promise<number> {
-    const table = mode === 'replace' ? this.sideTable(stream) : this.streamTable(stream);
+    const table =
+      mode === 'replace' ? sideTable(this.dialect.names, stream) : streamTable(this.dialect.names, stream);
     return this.transaction(
       `counting the rows of pass ${passId} of stream "${stream}"`,
       stream,
@@ -249,7 +241,7 @@ export class SqlDestination<T extends Tx = Tx> implements Destination {
     primaryKey: string[],
     limit: number,
   ): Promise<Row[]> {
-    const live = this.streamTable(stream);
+    const live = streamTable(this.dialect.names, stream);
     return this.transaction(
       `listing the rows pass ${passId} of stream "${stream}" did not see`,
       stream,
@@ -268,7 +260,7 @@ export class SqlDestination<T extends Tx = Tx> implements Destination {
         if (mode === 'upsert') {
           where += ` AND ${sql.isDistinctFrom(`l.${pass}`, sql.quoteLiteral(passId))}`;
         } else {
-          const staged = await this.shape(tx, pending, this.sideTable(stream).name);
+          const staged = await this.shape(tx, pending, sideTable(this.dialect.names, stream).name);
           if (staged !== undefined) {
             // Compared as text: a key column may have been widened differently in the two tables.
             const same = keys
@@ -675,7 +667,7 @@ export class SqlDestination<T extends Tx = Tx> implements Destination {
     const row = rows[0];
     if (row === undefined) return;
     const staged = await this.dialect.tables.readTable(tx, String(row.side_table));
-    const key = staged === undefined ? [] : markerKeyOf(staged);
+    const key = staged?.primaryKey ?? [];
     await this.swap(
       tx,
       pending,
@@ -733,101 +725,6 @@ export class SqlDestination<T extends Tx = Tx> implements Destination {
   private findColumn(shape: TableShape, name: string): ShapeColumn | undefined {
     const want = this.dialect.names.fold(name);
     return shape.columns.find((c) => this.dialect.names.fold(c.name) === want);
-  }
-
-  /** The table of a stream; names in tributary's reserved prefix are refused. */
-  private streamTable(stream: string): Identifier {
-    if (this.dialect.names.fold(stream).startsWith(RESERVED_PREFIX)) {
-      throw new DestinationError(
-        'TRB_DEST_SCHEMA',
-        `stream name "${stream}" is reserved: names starting with ${RESERVED_PREFIX} belong to tributary's own tables`,
-        { details: { stream } },
-      );
-    }
-    return this.dialect.names.identifier(stream, 'table');
-  }
-
-  /** The side table a replace-mode pass of a stream is built in. */
-  private sideTable(stream: string): Identifier {
-    this.streamTable(stream);
-    return this.dialect.names.identifier(`${RESERVED_PREFIX}replace_${stream}`, 'table');
-  }
-
-  /** Refuse a stream name or TableSpec the destination cannot hold faithfully, before anything runs. */
-  private checkSpec(stream: string, spec: TableSpec): void {
-    const problem = badName(stream);
-    if (problem) throw schemaError(`stream name ${JSON.stringify(stream)} ${problem}`, { stream });
-    this.streamTable(stream);
-    if (spec.stream !== stream) {
-      throw schemaError(`table spec is for stream "${spec.stream}" but the batch is for "${stream}"`, {
-        stream,
-      });
-    }
-    if (spec.columns.length === 0)
-      throw schemaError(`stream "${stream}": the table spec declares no columns`, { stream });
-    const { names } = this.dialect;
-    const system = new Set(SYSTEM_COLUMN_TYPES.map((s) => names.fold(s.name)));
-    const seen = new Map<string, string>();
-    const stored = new Map<string, string>();
-    for (const c of spec.columns) {
-      const bad = badName(c.name);
-      if (bad)
-        throw schemaError(`stream "${stream}": column name ${JSON.stringify(c.name)} ${bad}`, { stream });
-      if (!KNOWN_TYPES.has(c.type)) {
-        throw schemaError(
-          `stream "${stream}": column "${c.name}" has unknown type ${JSON.stringify(c.type)}`,
-          {
-            stream,
-            column: c.name,
-          },
-        );
-      }
-      const key = names.fold(c.name);
-      if (system.has(key)) {
-        throw schemaError(
-          `stream "${stream}": column "${c.name}" collides with tributary's system column (names starting with ${RESERVED_PREFIX} are reserved)`,
-          { stream, column: c.name },
-        );
-      }
-      if (key.startsWith(RESERVED_PREFIX)) {
-        throw schemaError(
-          `stream "${stream}" has a column named "${c.name}": names starting with ${RESERVED_PREFIX} are reserved ` +
-            'for tributary system columns. Rename the field in the connector transforms.',
-          { stream, column: c.name },
-        );
-      }
-      const other = seen.get(key);
-      if (other !== undefined) {
-        throw schemaError(
-          other === c.name
-            ? `stream "${stream}" declares column "${c.name}" twice`
-            : `stream "${stream}": columns "${other}" and "${c.name}" are the same column in ${this.dialect.product}, which ignores the case of ASCII letters in names`,
-          { stream, column: c.name },
-        );
-      }
-      seen.set(key, c.name);
-      const id = names.identifier(c.name, 'column');
-      const clash = stored.get(names.fold(id.name));
-      if (clash !== undefined) {
-        throw schemaError(
-          `stream "${stream}": columns "${clash}" and "${c.name}" would both be stored as "${id.name}" in ${this.dialect.product}`,
-          { stream, column: c.name },
-        );
-      }
-      stored.set(names.fold(id.name), c.name);
-    }
-    const keys = new Set<string>();
-    for (const k of spec.primaryKey) {
-      if (!seen.has(names.fold(k))) {
-        throw schemaError(`stream "${stream}": primary key column "${k}" is not among the table's columns`, {
-          stream,
-          column: k,
-        });
-      }
-      if (keys.has(names.fold(k)))
-        throw schemaError(`stream "${stream}": primary key lists "${k}" twice`, { stream });
-      keys.add(names.fold(k));
-    }
   }
 
   private bookkeeping(table: keyof typeof BOOKKEEPING_TABLES): string {
@@ -906,26 +803,6 @@ function sameKey(a: readonly string[], b: readonly string[]): boolean {
 
 function keyList(names: readonly string[], quoted: boolean): string {
   return names.length === 0 ? 'none' : `(${names.map((n) => (quoted ? JSON.stringify(n) : n)).join(', ')})`;
-}
-
-/** The primary key a side table's marker records (used when a journaled swap is rolled forward). */
-function markerKeyOf(shape: TableShape): string[] {
-  return shape.primaryKey;
-}
-
-interface WellFormed {
-  isWellFormed(): boolean;
-}
-
-function badName(name: string): string | undefined {
-  if (name.length === 0) return 'is empty';
-  if (name.includes('\u0000')) return 'contains a NUL character';
-  if (!(name as unknown as WellFormed).isWellFormed()) return 'contains an unpaired UTF-16 surrogate';
-  return undefined;
-}
-
-function schemaError(message: string, details: Record<string, unknown>): DestinationError {
-  return new DestinationError('TRB_DEST_SCHEMA', message, { details });
 }
 
 function notOurs(qualified: string, stream: string): DestinationError {

@@ -1,6 +1,6 @@
 /**
- * Destinations the reliability suite writes into, behind one small interface: a DuckDB file or a
- * PostgreSQL schema of its own (dropped afterwards). Both can be dumped canonically, so a trial's tables can
+ * Destinations the reliability suite writes into, behind one small interface: a DuckDB file, or a
+ * PostgreSQL schema or MySQL database of its own (dropped afterwards). Each can be dumped canonically, so a trial's tables can
  * be compared value for value with a clean sync's, and scanned whole (bookkeeping included) for secrets.
  */
 import { randomBytes } from 'node:crypto';
@@ -9,37 +9,19 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type mysql from 'mysql2/promise';
 import pg from 'pg';
-import { MYSQL_TEST_URL, mysqlAdmin, mysqlReachable } from '../../helpers/mysql.js';
+import { MYSQL_TEST_URL, mysqlAdmin, mysqlTestsRun } from '../../helpers/mysql.js';
+import { postgresTestsRun } from '../../helpers/postgres.js';
 
 export type DestKind = 'duckdb' | 'postgres' | 'mysql';
 
 export const PG_URL = process.env.TRIBUTARY_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const CI = process.env.CI === 'true';
 
 /** Columns that differ between any two syncs by design: when a row was written, and the pass id. */
 export const VOLATILE = new Set(['_tributary_synced_at', '_tributary_pass', 'timestamp']);
 
-let pgReachable: Promise<boolean> | undefined;
-
 /** Whether PostgreSQL tests run: unreachable means skip with a notice, except under CI=true (then fail). */
 export function postgresAvailable(): Promise<boolean> {
-  pgReachable ??= (async () => {
-    const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
-    try {
-      await client.connect();
-      return true;
-    } catch {
-      if (CI) return true; // let the tests run and fail loudly
-      console.warn(
-        `[reliability] PostgreSQL SKIPPED: not reachable at ${PG_URL.replace(/:[^:@/]*@/, ':***@')}; ` +
-          'set TRIBUTARY_TEST_POSTGRES_URL (under CI=true these tests fail instead).',
-      );
-      return false;
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-  })();
-  return pgReachable;
+  return postgresTestsRun('reliability', PG_URL);
 }
 
 let adminPool: pg.Pool | undefined;
@@ -60,19 +42,9 @@ export async function closeAdmin(): Promise<void> {
   await m?.end().catch(() => undefined);
 }
 
-let mysqlOk: Promise<boolean> | undefined;
-
 /** Whether MySQL/MariaDB tests run: unreachable means skip with a notice, except under CI=true (then fail). */
 export function mysqlAvailable(): Promise<boolean> {
-  mysqlOk ??= mysqlReachable().then((ok) => {
-    if (ok || CI) return true; // under CI, let the tests run and fail loudly
-    console.warn(
-      `[reliability] MySQL SKIPPED: not reachable at ${MYSQL_TEST_URL.replace(/:[^:@/]*@/, ':***@')}; ` +
-        'set TRIBUTARY_TEST_MYSQL_URL (under CI=true these tests fail instead).',
-    );
-    return false;
-  });
-  return mysqlOk;
+  return mysqlTestsRun('reliability', MYSQL_TEST_URL);
 }
 
 /** Whether the tests of a destination kind run (DuckDB always does). */
