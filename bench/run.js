@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --runs N] [-- --only cpu,incremental,postgres,peer,ratebudget] [-- --out FILE]
+// `npm run bench [-- --quick] [-- --runs N] [-- --only cpu,incremental,postgres,mysql,peer,ratebudget] [-- --out FILE]
 //   [-- --save FILE.json] [-- --include FILE.json,…] [-- --before DIR]`
 // Runs the benchmark scenarios side by side in one run (paired scenarios interleaved, A B A B) and writes
 // docs/benchmarks.md: a headline table against the targets, one section per scenario, and the hand-kept notes
@@ -13,7 +13,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fmt, log, ROOT } from './lib.js';
 
-const SCENARIOS = ['cpu', 'incremental', 'postgres', 'peer', 'ratebudget', 'verify'];
+const SCENARIOS = ['cpu', 'incremental', 'postgres', 'peer', 'ratebudget', 'verify', 'mysql'];
 const MODULES = {
   cpu: './scenarios/cpu-memory.js',
   incremental: './scenarios/incremental.js',
@@ -21,6 +21,7 @@ const MODULES = {
   peer: './scenarios/peer.js',
   ratebudget: './scenarios/rate-budget.js',
   verify: './scenarios/verify.js',
+  mysql: './scenarios/mysql.js',
 };
 
 const argv = process.argv.slice(2);
