@@ -10,7 +10,7 @@ import { DestinationError } from '../../errors.js';
 import type { Identifier, IdentifierKind } from '../sql/dialect.js';
 
 /** MySQL's identifier length limit, in characters. */
-export const MAX_IDENTIFIER_CHARS = 64;
+const MAX_IDENTIFIER_CHARS = 64;
 
 /** Length of the hex hash suffix of a derived name. */
 const HASH_HEX_CHARS = 8;
@@ -54,8 +54,8 @@ export function mysqlIdentifier(original: string, kind: IdentifierKind): Identif
 }
 
 /** A prefix of `original`'s BMP characters plus `_` and the hash of the whole name: at most 64 characters. */
-function derivedName(original: string, hashOf = original): string {
-  const suffix = `_${shortHash(hashOf)}`;
+function derivedName(original: string): string {
+  const suffix = `_${shortHash(original)}`;
   const bmp = [...original].filter((ch) => ch.length === 1);
   return `${bmp.slice(0, MAX_IDENTIFIER_CHARS - suffix.length).join('')}${suffix}`;
 }
@@ -66,22 +66,6 @@ function derivedName(original: string, hashOf = original): string {
  */
 export function derivedIdentifier(prefix: string, base: string, kind: IdentifierKind): Identifier {
   return mysqlIdentifier(`${prefix}${base}`, kind);
-}
-
-/**
- * Column names for a table, in spec order. MySQL compares column names case-insensitively (and accent-
- * insensitively), so a name that collides with an earlier one under that comparison is stored as a derived
- * name instead; the earlier column keeps its name, so the mapping is stable while columns only get added.
- */
-export function columnIdentifiers(names: readonly string[]): Identifier[] {
-  const taken = new Set<string>();
-  return names.map((original) => {
-    let id = mysqlIdentifier(original, 'column');
-    if (taken.has(foldName(id.name)))
-      id = { original, name: derivedName(original, `${original}\0case`), mapped: true };
-    taken.add(foldName(id.name));
-    return id;
-  });
 }
 
 /** How MySQL compares column names: case- and accent-insensitively. */

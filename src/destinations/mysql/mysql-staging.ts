@@ -45,15 +45,32 @@ export class MysqlStaging implements DialectStaging<MysqlTx> {
     for (let i = 0; i < count; i++)
       for (let c = 0; c < width; c++)
         texts[i * width + c] = stagedText(rows.values[i * width + c], columns[c]!.type);
-    const names = columns.map((c) => quoteIdent(c.name)).join(', ');
-    if (this.method() === 'load-data') await loadData(tx, stage, names, width, count, texts);
-    else await insertRows(tx, stage, names, width, count, texts, this.maxPacketBytes());
+    const batch: Batch = {
+      stage,
+      names: columns.map((c) => quoteIdent(c.name)).join(', '),
+      width,
+      count,
+      texts,
+    };
+    if (this.method() === 'load-data') await loadData(tx, batch);
+    else await insertRows(tx, batch, this.maxPacketBytes());
     return stage;
   }
 
   async clear(tx: MysqlTx): Promise<void> {
     await tx.run(`DROP TEMPORARY TABLE IF EXISTS ${this.qualify(STAGE)}`);
   }
+}
+
+/** A batch as text, row-major: `texts[i * width + c]` is row i's value of column c (null is NULL). */
+interface Batch {
+  /** The staging table, qualified. */
+  stage: string;
+  /** Its columns, quoted, comma-separated. */
+  names: string;
+  width: number;
+  count: number;
+  texts: readonly (string | null)[];
 }
 
 /** LOAD DATA's escapes (ESCAPED BY '\\'): the field and line separators, backslash, NUL; `\N` is NULL. */
@@ -67,7 +84,7 @@ function escapeField(v: string | null): string {
 }
 
 /** The rows as tab-separated lines, in chunks of about 256 KB, produced as the server reads them. */
-function* lines(texts: readonly (string | null)[], width: number, count: number): Generator<Buffer> {
+function* lines({ texts, width, count }: Batch): Generator<Buffer> {
   let chunk = '';
   for (let i = 0; i < count; i++) {
     for (let c = 0; c < width; c++)
@@ -81,19 +98,13 @@ function* lines(texts: readonly (string | null)[], width: number, count: number)
   if (chunk.length > 0) yield Buffer.from(chunk, 'utf8');
 }
 
-async function loadData(
-  tx: MysqlTx,
-  stage: string,
-  names: string,
-  width: number,
-  count: number,
-  texts: readonly (string | null)[],
-): Promise<void> {
+async function loadData(tx: MysqlTx, batch: Batch): Promise<void> {
+  const { stage, names, count } = batch;
   const [res] = await tx.conn.query<ResultSetHeader>({
     sql:
       `LOAD DATA LOCAL INFILE 'tributary-batch' INTO TABLE ${stage} CHARACTER SET utf8mb4 ` +
       `FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${names})`,
-    infileStreamFactory: () => Readable.from(lines(texts, width, count)),
+    infileStreamFactory: () => Readable.from(lines(batch)),
   });
   if (res.affectedRows !== count || res.warningStatus > 0) {
     // LOAD DATA LOCAL turns conversion errors into warnings; a batch with any is refused, never half-read.
@@ -106,15 +117,8 @@ async function loadData(
   }
 }
 
-async function insertRows(
-  tx: MysqlTx,
-  stage: string,
-  names: string,
-  width: number,
-  count: number,
-  texts: readonly (string | null)[],
-  maxPacketBytes: number,
-): Promise<void> {
+async function insertRows(tx: MysqlTx, batch: Batch, maxPacketBytes: number): Promise<void> {
+  const { stage, names, width, count, texts } = batch;
   const head = `INSERT INTO ${stage} (${names}) VALUES `;
   // Bytes, not characters, count against the packet; leave room for the protocol.
   const limit = Math.max(64 * 1024, Math.min(maxPacketBytes - 1024, 16 * 1024 * 1024));

@@ -12,7 +12,7 @@
  *   columns are VARCHAR(n) with n = 768 / (key columns) characters (utf8mb4 takes up to 4 bytes each); a
  *   longer key value is refused by strict mode (mysql-errors.ts says why).
  */
-import { type ColumnType, type Value, widenType } from '../destination.js';
+import type { ColumnType, Value } from '../destination.js';
 import { parseTimestamp } from '../sql/timestamps.js';
 
 /** The MySQL type tributary creates for each column type outside a primary key. */
@@ -62,12 +62,6 @@ export function columnTypeFromMysql(dataType: string, columnType: string): Colum
     default:
       return undefined;
   }
-}
-
-/** Whether `from` widens to `to` (never a narrowing, never a change within the same stored type). */
-export function canWiden(from: ColumnType, to: ColumnType): boolean {
-  if (from === to || MYSQL_TYPE[from] === MYSQL_TYPE[to]) return false;
-  return widenType(from, to) === to;
 }
 
 /**
@@ -129,7 +123,7 @@ const EPOCH_2000 = 946_684_800;
  * `2024-01-15 12:34:56.789000`. A year beyond 9999 after the shift to UTC is left as it is, for MySQL to
  * refuse.
  */
-export function datetimeText(text: string): string {
+function datetimeText(text: string): string {
   const t = parseTimestamp(text);
   if (t === undefined) return text;
   const iso = new Date((t.seconds + EPOCH_2000) * 1000).toISOString();

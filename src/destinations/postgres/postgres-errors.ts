@@ -3,6 +3,9 @@
  * wrong and where (its exit code follows from the code, see EXIT_CODES in src/errors.ts), and never a secret.
  */
 import { DestinationError } from '../../errors.js';
+import { errorDetails, SOCKET_CODES, type Target } from '../sql/driver-errors.js';
+
+export type { Target };
 
 /** The parts of an error `pg` (or the socket beneath it) raises that the mapping looks at. */
 interface PgErrorLike {
@@ -55,19 +58,6 @@ export class Redactor {
   }
 }
 
-/** Network-level failure codes: the connection is gone (or never came), the statement itself was fine. */
-const SOCKET_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'EAI_AGAIN',
-]);
-
 const CONNECTION_MESSAGES = [
   'Connection terminated',
   'connection error',
@@ -97,17 +87,6 @@ export function isTransientError(err: unknown): boolean {
   return isConnectionError(err) || code === '40001' || code === '40P01';
 }
 
-/** Where the destination was trying to go, for messages (never includes the password). */
-export interface Target {
-  /** e.g. `postgres://user@host:5432/db` */
-  description: string;
-  host: string;
-  port: number;
-  database: string;
-  user: string;
-  schema: string;
-}
-
 const GRANTS_HINT =
   'The user needs CONNECT and TEMPORARY on the database, and either CREATE on the database (to create the ' +
   'schema) or USAGE and CREATE on an existing schema. See docs/destinations/postgres.md#permissions.';
@@ -121,16 +100,6 @@ export function describePgError(err: unknown, redactor: Redactor): string {
   return redactor.redact(text);
 }
 
-function details(err: unknown, target: Target, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  const code = errorCode(err);
-  return {
-    destination: target.description,
-    schema: target.schema,
-    ...(code === undefined ? {} : { errorCode: code }),
-    ...extra,
-  };
-}
-
 /**
  * Map a failure while connecting or preparing the schema. Problems with what the user configured (database
  * name, credentials, privileges, a host name that does not exist) are TRB_DEST_OPEN (exit 2: fix the config);
@@ -141,7 +110,7 @@ export function mapOpenError(err: unknown, target: Target, redactor: Redactor): 
   if (err instanceof DestinationError) return err;
   const code = errorCode(err);
   const where = `${target.host}:${target.port}`;
-  const base = { details: details(err, target) };
+  const base = { details: errorDetails(err, target) };
   const say = (message: string) => new DestinationError('TRB_DEST_OPEN', redactor.redact(message), base);
   const unreachable = (message: string) =>
     new DestinationError('TRB_DEST_UNREACHABLE', redactor.redact(message), { ...base, retryable: true });
@@ -207,7 +176,7 @@ export function mapWriteError(
   if (typeof f.constraint === 'string') extra.constraint = f.constraint;
   const where = typeof f.where === 'string' && f.where.length > 0 ? ` [${f.where.split('\n')[0]}]` : '';
   const message = `${describePgError(err, redactor)}${redactor.redact(where)}`;
-  const opts = { details: details(err, target, extra) };
+  const opts = { details: errorDetails(err, target, extra) };
 
   if (isConnectionError(err)) {
     return new DestinationError(
