@@ -5,7 +5,15 @@
  */
 import { DestinationError } from '../../errors.js';
 import type { Redactor } from '../../util/redact.js';
-import { errorCode, errorDetails, errorMessage, SOCKET_CODES, type Target } from '../sql/driver-errors.js';
+import {
+  errorCode,
+  errorDetails,
+  errorMessage,
+  openVerdicts,
+  SOCKET_CODES,
+  socketOpenError,
+  type Target,
+} from '../sql/driver-errors.js';
 
 /** mysql2 and server codes that mean the session is gone, not that the statement was wrong. */
 const CONNECTION_CODES = new Set([
@@ -45,45 +53,35 @@ const GRANTS_HINT =
  */
 export function mapOpenError(err: unknown, target: Target, redactor: Redactor): DestinationError {
   if (err instanceof DestinationError) return err;
-  const code = errorCode(err);
-  const where = `${target.host}:${target.port}`;
+  const verdicts = openVerdicts(err, target, (text) => redactor.redact(text));
+  const { where, misconfigured, unreachable } = verdicts;
+  const socket = socketOpenError(err, 'MySQL', target, verdicts);
+  if (socket !== undefined) return socket;
   const message = redactor.redact(errorMessage(err));
-  const base = { details: errorDetails(err, target) };
-  const say = (text: string) => new DestinationError('TRB_DEST_OPEN', redactor.redact(text), base);
-  const unreachable = (text: string) =>
-    new DestinationError('TRB_DEST_UNREACHABLE', redactor.redact(text), { ...base, retryable: true });
-  switch (code) {
+  switch (errorCode(err)) {
     case 'ER_ACCESS_DENIED_ERROR':
     case 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR':
-      return say(
+      return misconfigured(
         `MySQL at ${where} rejected the login of user "${target.user}": ${message}. Check the user and password in the destination config.`,
       );
     case 'ER_BAD_DB_ERROR':
-      return say(
+      return misconfigured(
         `database "${target.database}" does not exist on MySQL at ${where}. Create it (CREATE DATABASE …) or fix the database name in the destination URL.`,
       );
     case 'ER_DBACCESS_DENIED_ERROR':
     case 'ER_TABLEACCESS_DENIED_ERROR':
     case 'ER_SPECIFIC_ACCESS_DENIED_ERROR':
-      return say(
+      return misconfigured(
         `user "${target.user}" may not create the tributary tables in database "${target.schema}" on MySQL at ${where}: ${message}. ${GRANTS_HINT}`,
-      );
-    case 'ENOTFOUND':
-      return say(
-        `unknown MySQL host "${target.host}": the name does not resolve. Check the destination URL.`,
       );
     case 'ER_CON_COUNT_ERROR':
     case 'ER_SERVER_SHUTDOWN':
       return unreachable(`MySQL at ${where} does not accept connections now: ${message}. Retry later.`);
-    case 'ECONNREFUSED':
-      return unreachable(
-        `nothing accepts connections at ${where}: is MySQL running there? Check the host and port, then retry.`,
-      );
     default:
       break;
   }
   if (isConnectionError(err)) return unreachable(`could not connect to MySQL at ${where}: ${message}`);
-  return say(`could not open MySQL destination ${target.description}: ${message}`);
+  return misconfigured(`could not open MySQL destination ${target.description}: ${message}`);
 }
 
 /** Map a failure during a sync. `what` names the operation and the stream. */

@@ -3,7 +3,13 @@
  * wrong and where (its exit code follows from the code, see EXIT_CODES in src/errors.ts), and never a secret.
  */
 import { DestinationError } from '../../errors.js';
-import { errorDetails, SOCKET_CODES, type Target } from '../sql/driver-errors.js';
+import {
+  errorDetails,
+  openVerdicts,
+  SOCKET_CODES,
+  socketOpenError,
+  type Target,
+} from '../sql/driver-errors.js';
 
 export type { Target };
 
@@ -109,11 +115,10 @@ export function describePgError(err: unknown, redactor: Redactor): string {
 export function mapOpenError(err: unknown, target: Target, redactor: Redactor): DestinationError {
   if (err instanceof DestinationError) return err;
   const code = errorCode(err);
-  const where = `${target.host}:${target.port}`;
-  const base = { details: errorDetails(err, target) };
-  const say = (message: string) => new DestinationError('TRB_DEST_OPEN', redactor.redact(message), base);
-  const unreachable = (message: string) =>
-    new DestinationError('TRB_DEST_UNREACHABLE', redactor.redact(message), { ...base, retryable: true });
+  const verdicts = openVerdicts(err, target, (text) => redactor.redact(text));
+  const { where, misconfigured: say, unreachable } = verdicts;
+  const socket = socketOpenError(err, 'PostgreSQL', target, verdicts);
+  if (socket !== undefined) return socket;
 
   switch (code) {
     case '28P01':
@@ -131,18 +136,6 @@ export function mapOpenError(err: unknown, target: Target, redactor: Redactor): 
       return say(
         `user "${target.user}" may not create the tributary tables in schema "${target.schema}" of database ` +
           `"${target.database}": ${describePgError(err, redactor)}. ${GRANTS_HINT}`,
-      );
-    case 'ENOTFOUND':
-      return say(
-        `unknown PostgreSQL host "${target.host}": the name does not resolve. Check the destination URL.`,
-      );
-    case 'EAI_AGAIN':
-      return unreachable(
-        `could not resolve PostgreSQL host "${target.host}" (DNS failure). Check the network and the URL, then retry.`,
-      );
-    case 'ECONNREFUSED':
-      return unreachable(
-        `nothing accepts connections at ${where}: is PostgreSQL running there? Check the host and port, then retry.`,
       );
     default:
       break;

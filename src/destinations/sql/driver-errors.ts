@@ -4,6 +4,7 @@
  * connection is gone, and the details every destination error carries. Where a destination points is a
  * `Target`, which never holds the password.
  */
+import { DestinationError } from '../../errors.js';
 
 /** Where a server destination points, for messages and error details (never the password). */
 export interface Target {
@@ -56,4 +57,52 @@ export function errorDetails(
     ...(code === undefined ? {} : { errorCode: code }),
     ...extra,
   };
+}
+
+/** The two verdicts of a failed open, with the destination's details, redacted by `redact`. */
+export interface OpenVerdicts {
+  /** `host:port`, for messages. */
+  where: string;
+  /** A problem with what was configured: TRB_DEST_OPEN (exit 2, fix the config). */
+  misconfigured(message: string): DestinationError;
+  /** A server that cannot be reached now: TRB_DEST_UNREACHABLE (exit 1, retry later). */
+  unreachable(message: string): DestinationError;
+}
+
+export function openVerdicts(err: unknown, target: Target, redact: (text: string) => string): OpenVerdicts {
+  const base = { details: errorDetails(err, target) };
+  return {
+    where: `${target.host}:${target.port}`,
+    misconfigured: (message) => new DestinationError('TRB_DEST_OPEN', redact(message), base),
+    unreachable: (message) =>
+      new DestinationError('TRB_DEST_UNREACHABLE', redact(message), { ...base, retryable: true }),
+  };
+}
+
+/**
+ * The verdict on a socket failure while connecting, the same for every server (`product` names it): a host
+ * name that does not resolve is a config problem; a DNS failure or a refused connection is for later.
+ */
+export function socketOpenError(
+  err: unknown,
+  product: string,
+  target: Target,
+  v: OpenVerdicts,
+): DestinationError | undefined {
+  switch (errorCode(err)) {
+    case 'ENOTFOUND':
+      return v.misconfigured(
+        `unknown ${product} host "${target.host}": the name does not resolve. Check the destination URL.`,
+      );
+    case 'EAI_AGAIN':
+      return v.unreachable(
+        `could not resolve ${product} host "${target.host}" (DNS failure). Check the network and the URL, then retry.`,
+      );
+    case 'ECONNREFUSED':
+      return v.unreachable(
+        `nothing accepts connections at ${v.where}: is ${product} running there? Check the host and port, then retry.`,
+      );
+    default:
+      return undefined;
+  }
 }
