@@ -73,7 +73,9 @@ describe('destination warnings in the run', () => {
         { code: 'TRB_DEST_INVALID_UTF16', values: 1, message: expect.stringMatching(/U\+FFFD in 1 value/) },
       ]);
       expect(formatSummary(run)).toMatch(/people: warning \[TRB_DEST_INVALID_UTF16\] 1 value/);
-      const [stored] = await dest.query('SELECT CAST(summary AS VARCHAR) AS s FROM warnings_ns._tributary_runs');
+      const [stored] = await dest.query(
+        'SELECT CAST(summary AS VARCHAR) AS s FROM warnings_ns._tributary_runs',
+      );
       expect(JSON.parse(String(stored!.s))[0].warnings).toEqual([
         { code: 'TRB_DEST_INVALID_UTF16', values: 1, message: expect.any(String) },
       ]);
