@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { listConnectors } from '../connectors/registry.js';
+import { ConfigError } from '../errors.js';
 import { parseIntOption } from './common.js';
 import { checkDemoSchema, claimDemoSchema } from './demo-ownership.js';
 import { peekTables } from './demo-preview.js';
@@ -68,6 +69,13 @@ export function registerDemo(program: Command): void {
 export async function runDemo(o: DemoOptions): Promise<number> {
   const { simulators } = await import('../simulator/registry.js');
   const destination = o.destination ?? DEMO_DESTINATION;
+  if (/^(mysql|mariadb):\/\//i.test(destination)) {
+    // The demo's own bookkeeping and preview read the destination with DuckDB/PostgreSQL SQL.
+    throw new ConfigError(
+      'the demo writes into DuckDB or PostgreSQL; to load into MySQL/MariaDB, run tributary sync with --destination mysql://…',
+      { code: 'TRB_USAGE', details: { field: 'destination' } },
+    );
+  }
   const records = o.records ?? 5000;
   const names = listConnectors().filter((n) => n in simulators && n in DEMO_CONFIGS);
   // Refuse before anything is written if any schema belongs to someone else.
