@@ -431,6 +431,39 @@ describeMysql('mysql destination', () => {
     });
   });
 
+  describe('pre-existing tables', () => {
+    it('adopts a compatible table (same key, managed types), adding the system columns', async () => {
+      const ns = fresh();
+      const d = await opened(ns);
+      await q(`CREATE TABLE "${ns}"."users" (id BIGINT PRIMARY KEY, name LONGTEXT)`);
+      await q(`INSERT INTO "${ns}"."users" VALUES (1, 'theirs')`);
+      await d.write(batch({ rows: [{ id: 2, name: 'ours' }] }));
+      expect(await q(`SELECT id, name, _tributary_deleted AS del FROM "${ns}"."users" ORDER BY id`)).toEqual([
+        { id: '1', name: 'theirs', del: false },
+        { id: '2', name: 'ours', del: false },
+      ]);
+    });
+
+    it('refuses a column of a type tributary does not write, or a different key, and writes nothing', async () => {
+      const ns = fresh();
+      const d = await opened(ns);
+      await q(`CREATE TABLE "${ns}"."users" (id BIGINT PRIMARY KEY, name VARCHAR(3))`);
+      const err = await expectDestError(
+        d.write(batch({ rows: [{ id: 1, name: 'abcdef' }] })),
+        'TRB_DEST_SCHEMA',
+      );
+      expect(err.message).toContain('varchar(3)');
+      await q(`CREATE TABLE "${ns}"."other" (code BIGINT PRIMARY KEY)`);
+      const spec: TableSpec = { ...USERS, stream: 'other' };
+      await expectDestError(
+        d.write(batch({ stream: 'other', table: spec, rows: [{ id: 1 }] })),
+        'TRB_DEST_SCHEMA',
+      );
+      expect(await q(`SELECT count(*) AS n FROM "${ns}"."users"`)).toEqual([{ n: '0' }]);
+      expect(await d.readStates()).toEqual({});
+    });
+  });
+
   describe('DDL cut short', () => {
     it('a widening interrupted before its rename leaves the table as it was; the next one completes', async () => {
       const ns = fresh();

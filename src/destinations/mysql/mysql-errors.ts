@@ -116,9 +116,9 @@ export function mapWriteError(
   if (code === 'ER_DATA_TOO_LONG') {
     return new DestinationError(
       'TRB_DEST_WRITE',
-      `MySQL rejected the data while ${what}: ${message}. A text primary-key column holds at most 768 characters ` +
-        '(divided among the key columns: InnoDB keys are at most 3072 bytes, utf8mb4 takes up to 4 per character). ' +
-        'Nothing of this batch was committed.',
+      `MySQL rejected the data while ${what}: ${message}. A text primary-key column tributary creates holds at ` +
+        'most 768 characters, divided among the key columns (InnoDB keys are at most 3072 bytes, utf8mb4 takes up ' +
+        'to 4 per character). Nothing of this batch was committed.',
       opts,
     );
   }

@@ -60,7 +60,7 @@ export class MysqlTables implements DialectTables<MysqlTx> {
       comment: info.comment === '' || info.comment === null ? null : String(info.comment),
       columns: columns.map((c) => ({
         name: String(c.name),
-        type: columnTypeFromMysql(String(c.dt), String(c.ct)),
+        type: columnTypeFromMysql(String(c.dt), String(c.ct), c.k === 'PRI'),
         nativeType: String(c.ct),
       })),
       primaryKey: key.map((k) => String(k.name)),

@@ -41,9 +41,15 @@ export function columnDefinition(type: ColumnType, keyColumns: number | undefine
 
 /**
  * The column type a MySQL column holds, from information_schema `DATA_TYPE` and `COLUMN_TYPE`, or undefined
- * for a type tributary does not write (the planner refuses to touch such a column).
+ * for a type tributary does not write (the protocol refuses to touch such a column). Text is LONGTEXT: a
+ * shorter text type (VARCHAR(n), TEXT, MEDIUMTEXT) would refuse longer values, except in a primary key,
+ * which MySQL bounds anyway (tributary's own key columns are VARCHAR(n)).
  */
-export function columnTypeFromMysql(dataType: string, columnType: string): ColumnType | undefined {
+export function columnTypeFromMysql(
+  dataType: string,
+  columnType: string,
+  inKey: boolean,
+): ColumnType | undefined {
   switch (dataType.toLowerCase()) {
     case 'tinyint':
       // BOOLEAN is TINYINT(1); MySQL 8 no longer prints display widths, so a bare tinyint counts too.
@@ -55,10 +61,9 @@ export function columnTypeFromMysql(dataType: string, columnType: string): Colum
     case 'datetime':
       return 'timestamp';
     case 'longtext':
-    case 'mediumtext':
-    case 'text':
-    case 'varchar':
       return 'varchar';
+    case 'varchar':
+      return inKey ? 'varchar' : undefined;
     default:
       return undefined;
   }
