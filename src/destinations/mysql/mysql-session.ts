@@ -91,7 +91,9 @@ export class MysqlSession implements DialectConnection<MysqlTx> {
         const [rows] = await conn.query<mysql.RowDataPacket[]>(
           `SELECT @@local_infile AS li, @@max_allowed_packet AS mp,
              (SELECT COLLATION_NAME FROM information_schema.COLLATIONS
-               WHERE COLLATION_NAME IN ('utf8mb4_nopad_bin', 'utf8mb4_0900_bin') ORDER BY 1 DESC LIMIT 1) AS co`,
+               WHERE COLLATION_NAME IN ('utf8mb4_nopad_bin', 'utf8mb4_0900_bin') ORDER BY 1 DESC LIMIT 1) AS co,
+             (SELECT count(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?) AS found`,
+          [target.schema],
         );
         const r = rows[0]!;
         this.traitsRead = {
@@ -99,9 +101,12 @@ export class MysqlSession implements DialectConnection<MysqlTx> {
           localInfile: Number(r.li) === 1,
           maxPacketBytes: Number(r.mp),
         };
-        await conn.query(
-          `CREATE DATABASE IF NOT EXISTS ${quoteIdent(target.schema)} CHARACTER SET utf8mb4 COLLATE ${this.traitsRead.collation}`,
-        );
+        // Asked first: CREATE DATABASE IF NOT EXISTS needs the CREATE privilege even when the database exists.
+        if (Number(r.found) === 0) {
+          await conn.query(
+            `CREATE DATABASE IF NOT EXISTS ${quoteIdent(target.schema)} CHARACTER SET utf8mb4 COLLATE ${this.traitsRead.collation}`,
+          );
+        }
       } finally {
         conn.release();
       }
