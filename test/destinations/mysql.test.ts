@@ -293,6 +293,32 @@ describeMysql('mysql destination', () => {
       );
     });
 
+    it('works for a user with rights on the namespace database alone (no CREATE on *.*)', async () => {
+      const ns = fresh();
+      const user = `trb_lim_${randomBytes(3).toString('hex')}`;
+      await q(`CREATE DATABASE "${ns}"`);
+      await q(`CREATE USER '${user}'@'%' IDENTIFIED BY 'limited-pw-77'`);
+      try {
+        await q(
+          `GRANT CREATE, ALTER, DROP, INDEX, SELECT, INSERT, UPDATE, DELETE, CREATE TEMPORARY TABLES ON "${ns}".* TO '${user}'@'%'`,
+        );
+        const u = new URL(urlWithDatabase(ns));
+        u.username = user;
+        u.password = 'limited-pw-77';
+        const d = await opened(ns, {}, u.href);
+        await d.write(batch({ rows: [{ id: 1, name: 'a' }] }));
+        const wider: TableSpec = { ...USERS, columns: [{ name: 'id', type: 'varchar' }, USERS.columns[1]!] };
+        await d.write(batch({ table: wider, rows: [{ id: 'x', name: 'b' }], mode: 'replace', passId: 'p' }));
+        await d.finishReplace('users', wider, { done: true });
+        expect(await q(`SELECT id, name FROM "${ns}"."users"`)).toEqual([{ id: 'x', name: 'b' }]);
+        // Another namespace is refused at open, naming the rights it needs.
+        const err = await expectDestError(destination(fresh(), {}, u.href).open(), 'TRB_DEST_OPEN');
+        expect(err.message).toContain('CREATE TEMPORARY TABLES');
+      } finally {
+        await q(`DROP USER IF EXISTS '${user}'@'%'`);
+      }
+    });
+
     it('retries a transaction after a deadlock, replaying all of it', async () => {
       const ns = fresh();
       const d = await opened(ns);

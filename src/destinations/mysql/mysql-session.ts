@@ -101,7 +101,7 @@ export class MysqlSession implements DialectConnection<MysqlTx> {
           localInfile: Number(r.li) === 1,
           maxPacketBytes: Number(r.mp),
         };
-        // Asked first: CREATE DATABASE IF NOT EXISTS needs the CREATE privilege even when the database exists.
+        // Asked first, so opening an existing namespace never sends CREATE DATABASE (a right it may not have).
         if (Number(r.found) === 0) {
           await conn.query(
             `CREATE DATABASE IF NOT EXISTS ${quoteIdent(target.schema)} CHARACTER SET utf8mb4 COLLATE ${this.traitsRead.collation}`,
