@@ -521,6 +521,14 @@ describeMysql('mysql destination', () => {
       );
       expect(tables.map((t) => t.t)).not.toContain('_tributary_widen_w');
       expect(tables.map((t) => t.t)).not.toContain('_tributary_old_w');
+      // A copy left by a crash between the rename and the drop goes at the next open.
+      await q(`CREATE TABLE "${ns}"."_tributary_old_w" LIKE "${ns}"."w"`);
+      await d.close();
+      await opened(ns);
+      const after = await q(
+        `SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${ns}' AND TABLE_NAME LIKE '%old%'`,
+      );
+      expect(after).toEqual([]);
     });
 
     it('a replace swap whose state committed but whose rename did not is rolled forward at the next open', async () => {

@@ -107,6 +107,14 @@ export class MysqlSession implements DialectConnection<MysqlTx> {
             `CREATE DATABASE IF NOT EXISTS ${quoteIdent(target.schema)} CHARACTER SET utf8mb4 COLLATE ${this.traitsRead.collation}`,
           );
         }
+        // Copies a widening cut short left behind (mysql-tables.ts): never the live table, safe under the lock.
+        const [leftovers] = await conn.query<mysql.RowDataPacket[]>(
+          `SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?
+              AND (TABLE_NAME LIKE '\\_tributary\\_widen\\_%' OR TABLE_NAME LIKE '\\_tributary\\_old\\_%')`,
+          [target.schema],
+        );
+        for (const { t } of leftovers)
+          await conn.query(`DROP TABLE ${quoteIdent(target.schema)}.${quoteIdent(String(t))}`);
       } finally {
         conn.release();
       }

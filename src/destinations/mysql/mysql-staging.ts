@@ -11,7 +11,7 @@
  * - `insert`: multi-row INSERT statements, each below the server's max_allowed_packet. The fallback when
  *   the server refuses LOCAL INFILE.
  */
-import { Readable } from 'node:stream';
+import { type Duplex, Readable } from 'node:stream';
 import mysql, { type ResultSetHeader } from 'mysql2/promise';
 import { DestinationError } from '../../errors.js';
 import type { DialectStaging, PreparedRows, StagedColumn } from '../sql/dialect.js';
@@ -100,12 +100,23 @@ function* lines({ texts, width, count }: Batch): Generator<Buffer> {
 
 async function loadData(tx: MysqlTx, batch: Batch): Promise<void> {
   const { stage, names, count } = batch;
-  const [res] = await tx.conn.query<ResultSetHeader>({
-    sql:
-      `LOAD DATA LOCAL INFILE 'tributary-batch' INTO TABLE ${stage} CHARACTER SET utf8mb4 ` +
-      `FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${names})`,
-    infileStreamFactory: () => Readable.from(lines(batch)),
-  });
+  // mysql2 leaves a LOAD DATA hanging when the server hangs up while the upload waits for 'drain' (a killed
+  // session, a restart): nothing is written any more, so no write fails. Ending the socket fails the query
+  // with PROTOCOL_CONNECTION_LOST, and the transaction is replayed on a fresh session.
+  const socket = (tx.conn as unknown as { connection: { stream: Duplex } }).connection.stream;
+  const hangUp = () => socket.destroy();
+  socket.once('end', hangUp);
+  let res: ResultSetHeader;
+  try {
+    [res] = await tx.conn.query<ResultSetHeader>({
+      sql:
+        `LOAD DATA LOCAL INFILE 'tributary-batch' INTO TABLE ${stage} CHARACTER SET utf8mb4 ` +
+        `FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${names})`,
+      infileStreamFactory: () => Readable.from(lines(batch)),
+    });
+  } finally {
+    socket.removeListener('end', hangUp);
+  }
   if (res.affectedRows !== count || res.warningStatus > 0) {
     // LOAD DATA LOCAL turns conversion errors into warnings; a batch with any is refused, never half-read.
     const [warnings] = await tx.conn.query('SHOW WARNINGS LIMIT 3');
