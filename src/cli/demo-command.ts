@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { listConnectors } from '../connectors/registry.js';
+import { ConfigError } from '../errors.js';
 import type { SimulatorDemo, SimulatorFactory } from '../simulator/types.js';
 import { parseIntOption } from './common.js';
 import { checkDemoSchema, claimDemoSchema } from './demo-ownership.js';
@@ -54,6 +55,13 @@ export function registerDemo(program: Command): void {
 export async function runDemo(o: DemoOptions): Promise<number> {
   const { simulatorEntries } = await import('../simulator/registry.js');
   const destination = o.destination ?? DEMO_DESTINATION;
+  if (/^(mysql|mariadb):\/\//i.test(destination)) {
+    // The demo's own bookkeeping and preview read the destination with DuckDB/PostgreSQL SQL.
+    throw new ConfigError(
+      'the demo writes into DuckDB or PostgreSQL; to load into MySQL/MariaDB, run tributary sync with --destination mysql://…',
+      { code: 'TRB_USAGE', details: { field: 'destination' } },
+    );
+  }
   const records = o.records ?? 5000;
   // Every connector whose simulator module says how to demo it, found by folder like the manifests.
   const demos = new Map<string, { start: SimulatorFactory; demo: SimulatorDemo }>();

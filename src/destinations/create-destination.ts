@@ -1,6 +1,7 @@
 /**
  * Turning a destination address into a Destination: `duckdb:PATH` (or a bare path ending in .duckdb/.db) for
- * the embedded default, `postgres://…` / `postgresql://…` for PostgreSQL. Drivers load lazily so a DuckDB
+ * the embedded default, `postgres://…` / `postgresql://…` for PostgreSQL, `mysql://…` / `mariadb://…` for
+ * MySQL and MariaDB. Drivers load lazily so a DuckDB
  * user never loads pg, and vice versa.
  */
 import { availableParallelism } from 'node:os';
@@ -9,12 +10,15 @@ import type { Destination, DestinationOptions, DestinationReader } from './desti
 
 export const DEFAULT_DESTINATION = 'duckdb:./tributary.duckdb';
 
+/** MySQL and MariaDB speak the same protocol: either scheme selects the MySQL destination. */
+const MYSQL_URL = /^(mysql|mariadb):\/\//i;
+
 export interface DestinationSpec {
-  /** `duckdb:PATH` or `postgres://user@host:port/db`. */
+  /** `duckdb:PATH`, `postgres://user@host:port/db` or `mysql://user@host:port/db`. */
   url: string;
   /** Schema (namespace) override. */
   schema?: string;
-  /** PostgreSQL password, kept out of the URL so it is never printed. */
+  /** PostgreSQL or MySQL password, kept out of the URL so it is never printed. */
   password?: string;
 }
 
@@ -33,6 +37,10 @@ export async function createDestination(
     const { PostgresDestination } = await import('./postgres/postgres-destination.js');
     return new PostgresDestination(url, { ...opts, namespace, schema: namespace, password: spec.password });
   }
+  if (MYSQL_URL.test(url)) {
+    const { MysqlDestination } = await import('./mysql/mysql-dialect.js');
+    return new MysqlDestination(url, { ...opts, namespace, password: spec.password });
+  }
   const path = url.startsWith('duckdb:') ? url.slice('duckdb:'.length) : url;
   if (url.startsWith('duckdb:') || /\.(duckdb|db)$/i.test(url)) {
     if (path === '')
@@ -49,7 +57,7 @@ export async function createDestination(
     );
   }
   throw new ConfigError(
-    `destination ${JSON.stringify(url.replace(/:\/\/[^@/]*@/, '://***@'))} is not understood: use duckdb:PATH or postgres://user@host:port/database`,
+    `destination ${JSON.stringify(url.replace(/:\/\/[^@/]*@/, '://***@'))} is not understood: use duckdb:PATH or postgres://user@host:port/database, or mysql://user@host:port/database`,
     { details: { field: 'destination' } },
   );
 }
@@ -66,6 +74,10 @@ export async function openDestinationReader(
     const { PostgresReader } = await import('./postgres/postgres-reader.js');
     return PostgresReader.open(url, spec.password);
   }
+  if (MYSQL_URL.test(url)) {
+    const { MysqlReader } = await import('./mysql/mysql-reader.js');
+    return MysqlReader.open(url, spec.password);
+  }
   if (url.startsWith('duckdb:') || /\.(duckdb|db)$/i.test(url)) {
     const path = url.startsWith('duckdb:') ? url.slice('duckdb:'.length) : url;
     if (path === '')
@@ -76,7 +88,7 @@ export async function openDestinationReader(
     return DuckDbReader.open(path);
   }
   throw new ConfigError(
-    `destination ${JSON.stringify(url.replace(/:\/\/[^@/]*@/, '://***@'))} is not understood: use duckdb:PATH or postgres://user@host:port/database`,
+    `destination ${JSON.stringify(url.replace(/:\/\/[^@/]*@/, '://***@'))} is not understood: use duckdb:PATH or postgres://user@host:port/database, or mysql://user@host:port/database`,
     { details: { field: 'destination' } },
   );
 }

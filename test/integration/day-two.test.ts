@@ -1,17 +1,19 @@
 /**
  * The commands for the day after a sync, driven through the built CLI against a Humaans simulator and a
- * DuckDB file (and PostgreSQL where it answers): `runs`, `status`, `state show|reset`, and flags that would
+ * DuckDB file (and PostgreSQL and MySQL where they answer): `runs`, `status`, `state show|reset`, and flags that would
  * be silently ignored.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHumaansSimulator } from '../../src/connectors/humaans/simulator/index.js';
 import type { SimulatorHandle } from '../../src/simulator/index.js';
 import { assertBuilt, CLI, collectOutput, runCli, startCli } from '../helpers/cli.js';
 import { queryDuckDb, tempDir } from '../helpers/duckdb.js';
+import { MYSQL_TEST_URL, mysqlAdmin, mysqlTestsRun } from '../helpers/mysql.js';
 import { PG_TEST_URL, pgReachable } from '../helpers/postgres.js';
 
 const TOKEN = 'day-two-token-31337';
@@ -502,5 +504,91 @@ describe.skipIf(!pgAvailable && !CI)('day-two commands on PostgreSQL', () => {
     }
     const found = await client.query('select 1 from pg_namespace where nspname = $1', [missing]);
     expect(found.rowCount).toBe(0);
+  });
+});
+
+const mysqlRuns = await mysqlTestsRun('day-two');
+
+describe.skipIf(!mysqlRuns)('day-two commands on MySQL', () => {
+  const namespace = `day_two_${process.pid}`;
+  let sim: SimulatorHandle;
+  let dir: string;
+  let config: string;
+  let admin: mysql.Pool;
+
+  beforeAll(async () => {
+    sim = await startHumaansSimulator({ seed: 14, records: 60, token: TOKEN });
+    dir = tempDir('tributary-day-two-mysql-');
+    config = join(dir, 'humaans.yaml');
+    writeFileSync(
+      config,
+      `api_token: ${TOKEN}\nbase_url: ${sim.baseUrl}\ninitial_sync_days: 0\ndestination:\n  url: ${MYSQL_TEST_URL}\n  schema: ${namespace}\n`,
+    );
+    admin = mysqlAdmin();
+    const r = await runCli(['sync', 'humaans', '--config', config]);
+    expect(r.code, r.stderr).toBe(0);
+  });
+  afterAll(async () => {
+    await admin?.query(`DROP DATABASE IF EXISTS "${namespace}"`).catch(() => undefined);
+    await admin?.end();
+    await sim?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs, status and state show read the namespace named in the config', async () => {
+    const runs = JSON.parse(
+      (await runCli(['runs', 'humaans', '--config', config, '--json'])).stdout,
+    ) as RunJson[];
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ namespace, status: 'succeeded', trigger: 'manual', deletes: 0 });
+    const total = sim.streams().reduce((n, s) => n + sim.records(s).length, 0);
+    expect(runs[0]!.rows).toBe(total);
+    const status = JSON.parse(
+      (await runCli(['status', 'humaans', '--config', config, '--json'])).stdout,
+    ) as StatusJson[];
+    expect(status.map((s) => s.stream)).toEqual(STREAMS);
+    const expected = Object.fromEntries(
+      sim.streams().map((s) => [s.replace(/-/g, '_'), sim.records(s).length] as const),
+    );
+    for (const s of status) {
+      expect(s).toMatchObject({ namespace, rows: expected[s.stream], mode: 'incremental', complete: true });
+    }
+    const states = JSON.parse(
+      (await runCli(['state', 'show', 'humaans', '--config', config, '--json'])).stdout,
+    ) as Record<string, { state: { complete?: boolean }; updatedAt: string }>;
+    expect(Object.keys(states).sort()).toEqual([...STREAMS].sort());
+    expect(states.people!.state.complete).toBe(true);
+    const reset = await runCli([
+      'state',
+      'reset',
+      'humaans',
+      '--config',
+      config,
+      '--streams',
+      'people',
+      '--yes',
+    ]);
+    expect(reset.code, reset.stderr).toBe(0);
+    const after = JSON.parse(
+      (await runCli(['state', 'show', 'humaans', '--config', config, '--json'])).stdout,
+    ) as Record<string, unknown>;
+    expect(Object.keys(after)).not.toContain('people');
+  });
+
+  it('a missing namespace is a clear error and is not created', async () => {
+    const missing = `${namespace}_missing`;
+    for (const args of [
+      ['state', 'show', 'humaans'],
+      ['status', 'humaans'],
+      ['runs', 'humaans'],
+    ]) {
+      const r = await runCli([...args, '--destination', MYSQL_TEST_URL, '--namespace', missing]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`TRB_DEST_OPEN.*has no tributary schema "${missing}"`));
+    }
+    const [found] = await admin.query(
+      `SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '${missing}'`,
+    );
+    expect(found).toEqual([]);
   });
 });

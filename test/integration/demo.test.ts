@@ -116,4 +116,16 @@ describe('tributary demo', () => {
       await sim.close();
     }
   });
+
+  it('refuses a MySQL destination with a usage error that says how to load into MySQL, creating nothing', async () => {
+    const r = await runCli(
+      ['demo', '--records', '40', '--destination', 'mysql://root@127.0.0.1:1/test'],
+      {},
+      dir,
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /TRB_USAGE.*demo writes into DuckDB or PostgreSQL.*tributary sync with --destination mysql:/,
+    );
+  });
 });

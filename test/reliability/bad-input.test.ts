@@ -60,9 +60,12 @@ import {
   startFeathersApi,
 } from './support/hostile-apis.js';
 import { summaryOf, tail } from './support/run.js';
+import { MYSQL_TEST_URL } from '../helpers/mysql.js';
 import {
   closeAdmin,
   duckDbTarget,
+  mysqlAvailable,
+  mysqlTarget,
   PG_URL,
   pgQuery,
   postgresAvailable,
@@ -102,10 +105,13 @@ interface Case {
   /** Only in the full run (slow by nature). */
   fullOnly?: boolean;
   needsPostgres?: boolean;
+  needsMysql?: boolean;
   run: () => Promise<void>;
 }
 
+type Dest = 'duckdb' | 'postgres' | 'mysql';
 const pgOk = await postgresAvailable();
+const mysqlOk = await mysqlAvailable();
 const figures = { badInputCases: 0, badInputPassed: 0 };
 const SECRET_TOKEN = 'sim-token';
 const HOSTILE_KEY = 'k-hostile-7731';
@@ -223,7 +229,8 @@ const hbConfig = (baseUrl: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-function makeDest(kind: 'duckdb' | 'postgres', name: string): Target {
+function makeDest(kind: Dest, name: string): Target {
+  if (kind === 'mysql') return mysqlTarget('bad');
   return kind === 'duckdb' ? duckDbTarget(dir, `${name}-${++counter}`, 'hellobaton') : postgresTarget('bad');
 }
 
@@ -239,7 +246,7 @@ function sourceCase(
     pages?: number;
     hostileAt?: number;
     extra?: Record<string, unknown>;
-    dest?: 'duckdb' | 'postgres';
+    dest?: Dest;
     quick?: boolean;
     fullOnly?: boolean;
     around?: (run: () => Promise<CliResult>) => Promise<CliResult>;
@@ -255,6 +262,7 @@ function sourceCase(
     quick: opts.quick,
     fullOnly: opts.fullOnly,
     needsPostgres: opts.dest === 'postgres',
+    needsMysql: opts.dest === 'mysql',
     run: async () => {
       const api = await startDrfApi({ pages: opts.pages, hostileAt: opts.hostileAt, hostile });
       const target = makeDest(opts.dest ?? 'duckdb', 'src');
@@ -1015,6 +1023,39 @@ const CASES: Case[] = [
     { dest: 'postgres', quick: true },
   ),
   sourceCase(
+    'a record with 5,000 fields (InnoDB allows 1,017 columns): a clear schema error (MySQL)',
+    (_p, o) =>
+      hostileRecords(
+        [Object.fromEntries([['id', 31], ...Array.from({ length: 5000 }, (_, i) => [`f${i}`, i])])],
+        o,
+      ),
+    {
+      exit: 1,
+      class: 'DestinationError',
+      code: 'TRB_DEST_SCHEMA',
+      words: [/[Tt]oo many columns/, /"users"/],
+    },
+    { dest: 'mysql' },
+  ),
+  sourceCase(
+    'duplicate primary keys within a page (MySQL): a failed proof, nothing swept',
+    (_p, o) =>
+      hostileRecords(
+        [
+          { id: 31, first_name: 'first copy' },
+          { id: 31, first_name: 'second copy' },
+        ],
+        o,
+      ),
+    {
+      exit: 1,
+      class: 'SourceError',
+      code: 'TRB_SOURCE_CONTRACT',
+      words: [/returned 1 record\(s\) twice in one pass/, /cannot be proven complete/],
+    },
+    { dest: 'mysql' },
+  ),
+  sourceCase(
     'a record with 5,000 fields lands in DuckDB',
     (_p, o) =>
       hostileRecords(
@@ -1031,7 +1072,7 @@ const CASES: Case[] = [
     // DuckDB adds one column per ALTER TABLE, quadratic in the column count: about a minute here (D3).
     { fullOnly: true },
   ),
-  ...(['duckdb', 'postgres'] as const).map((dest) =>
+  ...(['duckdb', 'postgres', 'mysql'] as const).map((dest) =>
     sourceCase(
       `hostile field names land as columns, values intact (${dest})`,
       (_p, o) =>
@@ -1050,7 +1091,7 @@ const CASES: Case[] = [
       { dest, quick: dest === 'duckdb' },
     ),
   ),
-  ...(['duckdb', 'postgres'] as const).map((dest) =>
+  ...(['duckdb', 'postgres', 'mysql'] as const).map((dest) =>
     sourceCase(
       `hostile Unicode values (${dest})`,
       () => ({
@@ -1067,7 +1108,7 @@ const CASES: Case[] = [
           expect(first).toContain('🚀 \u202eRTL ');
           // A lone surrogate cannot be stored as UTF-8: it becomes U+FFFD. PostgreSQL cannot store NUL.
           expect(first).toContain('\ufffdlone é\u0301 \uffff');
-          expect(first).toMatch(dest === 'duckdb' ? /\u0000NUL/ : /[^\u0000]NUL/);
+          expect(first).toMatch(dest === 'postgres' ? /[^\u0000]NUL/ : /\u0000NUL/);
           expect(rows[1]!.first_name).toBe('𝔘'.repeat(1000));
         },
       },
@@ -1535,13 +1576,74 @@ const CASES: Case[] = [
     group: 'destination',
     needsPostgres: true,
     quick: true,
-    run: pgCutCase,
+    run: () => pgCutCase('postgres'),
   },
   {
     name: 'the PostgreSQL database is dropped mid-sync',
     group: 'destination',
     needsPostgres: true,
     run: pgDropCase,
+  },
+  {
+    name: 'MySQL is not reachable',
+    group: 'destination',
+    run: async () => {
+      const port = await freePort();
+      const r = await runCli([
+        'sync',
+        'humaans',
+        '--config',
+        writeConfig({ api_token: SECRET_TOKEN, base_url: humaans.baseUrl }),
+        '--destination',
+        `mysql://root:my-secret-992@127.0.0.1:${port}/test`,
+        '--no-progress',
+      ]);
+      const message = expectFailure(
+        r,
+        {
+          exit: 1,
+          class: 'DestinationError',
+          code: 'TRB_DEST_UNREACHABLE',
+          words: [new RegExp(`127\\.0\\.0\\.1:${port}`)],
+        },
+        'mysql unreachable',
+      );
+      expect(r.stderr + r.stdout + message).not.toContain('my-secret-992');
+    },
+  },
+  {
+    name: 'the MySQL login database does not exist',
+    group: 'destination',
+    needsMysql: true,
+    run: async () => {
+      const url = new URL(MYSQL_TEST_URL);
+      url.pathname = '/rel_no_such_database';
+      const r = await runCli([
+        'sync',
+        'humaans',
+        '--config',
+        writeConfig({ api_token: SECRET_TOKEN, base_url: humaans.baseUrl }),
+        '--destination',
+        url.toString(),
+        '--no-progress',
+      ]);
+      expectFailure(
+        r,
+        {
+          exit: 2,
+          class: 'DestinationError',
+          code: 'TRB_DEST_OPEN',
+          words: [/database "rel_no_such_database" does not exist/],
+        },
+        'mysql no db',
+      );
+    },
+  },
+  {
+    name: 'MySQL goes away mid-sync (the network to it is cut)',
+    group: 'destination',
+    needsMysql: true,
+    run: () => pgCutCase('mysql'),
   },
 ];
 
@@ -1656,11 +1758,14 @@ async function runLimited(args: string[], kb: number): Promise<CliResult> {
 }
 
 /** A TCP proxy in front of PostgreSQL, so the test can cut the network to it without touching the server. */
-async function startProxy(): Promise<{ port: number; cut: () => Promise<void> }> {
-  const upstream = new URL(PG_URL);
+async function startProxy(to = PG_URL): Promise<{ port: number; cut: () => Promise<void> }> {
+  const upstream = new URL(to);
   const sockets = new Set<Socket>();
   const server: Server = createServer((client) => {
-    const up = connect(Number(upstream.port || 5432), upstream.hostname);
+    const up = connect(
+      Number(upstream.port || (upstream.protocol === 'mysql:' ? 3306 : 5432)),
+      upstream.hostname,
+    );
     sockets.add(client);
     sockets.add(up);
     client.pipe(up).pipe(client);
@@ -1684,11 +1789,13 @@ async function startProxy(): Promise<{ port: number; cut: () => Promise<void> }>
   };
 }
 
-async function pgCutCase(): Promise<void> {
+/** The network to the database server is cut mid-sync (`kind`: PostgreSQL or MySQL behind a proxy). */
+async function pgCutCase(kind: 'postgres' | 'mysql'): Promise<void> {
   const sim = await startHumaansSimulator({ seed: 78, records: 3000, latencyMs: 5 });
-  const proxy = await startProxy();
-  const target = postgresTarget('cut');
-  const url = new URL(PG_URL);
+  const proxy = await startProxy(kind === 'mysql' ? MYSQL_TEST_URL : PG_URL);
+  const makeTarget = kind === 'mysql' ? mysqlTarget : postgresTarget;
+  const target = makeTarget('cut');
+  const url = new URL(kind === 'mysql' ? MYSQL_TEST_URL : PG_URL);
   url.port = String(proxy.port);
   url.hostname = '127.0.0.1';
   const cfg = {
@@ -1738,7 +1845,7 @@ async function pgCutCase(): Promise<void> {
       '--json',
     ]);
     expect(again.code, tail(again.stderr)).toBe(0);
-    const ref = postgresTarget('cutref');
+    const ref = makeTarget('cutref');
     try {
       await syncConnector('humaans', cfg, ref.url, { namespace: ref.namespace });
       const d = diffDumps(await target.dump(), await ref.dump());
@@ -1826,7 +1933,11 @@ describe(`bad-input catalog (${FULL ? 'full' : 'quick'}): ${CASES.length} cases`
   });
 
   for (const c of CASES) {
-    const skip = (c.needsPostgres && !pgOk) || (!FULL && !c.quick) || (c.fullOnly && !FULL);
+    const skip =
+      (c.needsPostgres && !pgOk) ||
+      (c.needsMysql && !mysqlOk) ||
+      (!FULL && !c.quick) ||
+      (c.fullOnly && !FULL);
     (skip ? it.skip : it)(
       `[${c.group}] ${c.name}`,
       async () => {

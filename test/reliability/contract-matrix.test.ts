@@ -32,6 +32,8 @@ import {
   closeAdmin,
   type DestKind,
   duckDbTarget,
+  mysqlAvailable,
+  mysqlTarget,
   postgresAvailable,
   postgresTarget,
   type Target,
@@ -106,6 +108,7 @@ const CELLS: Cell[] = [
 ];
 
 const pgOk = await postgresAvailable();
+const mysqlOk = await mysqlAvailable();
 const figures = { contractCells: 0, contractCellsPassed: 0, contractExact: 0, contractFailedCleanly: 0 };
 const results: string[] = [];
 
@@ -168,11 +171,11 @@ describe(`contract matrix (${FULL ? 'full' : 'quick'})`, () => {
 
   for (const cell of CELLS) {
     for (const c of cell.connectors) {
-      for (const dest of ['duckdb', 'postgres'] as DestKind[]) {
+      for (const dest of ['duckdb', 'postgres', 'mysql'] as DestKind[]) {
         if (!FULL && !cell.quick?.includes(`${c}:${dest}`)) continue;
         const name = cellName(cell);
         const label = `${c} → ${dest}: ${name}`;
-        const run = dest === 'postgres' && !pgOk ? it.skip : it;
+        const run = (dest === 'postgres' && !pgOk) || (dest === 'mysql' && !mysqlOk) ? it.skip : it;
         run(
           `${label}: an exact copy, or a clear failure that deleted nothing`,
           async () => {
@@ -182,7 +185,9 @@ describe(`contract matrix (${FULL ? 'full' : 'quick'})`, () => {
               const t =
                 dest === 'duckdb'
                   ? duckDbTarget(dir, `${c}-${name.replace(/\W+/g, '_')}-${suffix}`, c)
-                  : postgresTarget(`ct_${suffix}`);
+                  : dest === 'mysql'
+                    ? mysqlTarget(`ct_${suffix}`)
+                    : postgresTarget(`ct_${suffix}`);
               targets.push(t);
               return t;
             };

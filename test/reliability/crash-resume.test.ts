@@ -2,17 +2,17 @@
  * Crash and resume (docs/architecture.md law 1, the hard way): real `tributary sync` child processes are killed
  * with SIGKILL at random points of their progress and re-run to completion, for Humaans (incremental),
  * Hellobaton (resumable full refresh with soft deletes, sometimes replace mode) and a schema-evolving API,
- * into DuckDB and PostgreSQL. See support/crash.ts for what each trial checks.
+ * into DuckDB, PostgreSQL and MySQL/MariaDB. See support/crash.ts for what each trial checks.
  *
  * Quick (npm test): one trial per scenario. Full (npm run test:reliability): TRIBUTARY_TRIALS in total
- * (default 48), spread over the six scenarios.
+ * (default 72), spread over the nine scenarios.
  */
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/duckdb.js';
 import { runTrial, type Scenario } from './support/crash.js';
 import { FULL, recordFigures, SUITE_SEED, spread, totalTrials } from './support/env.js';
-import { closeAdmin, postgresAvailable } from './support/targets.js';
+import { closeAdmin, mysqlAvailable, postgresAvailable } from './support/targets.js';
 
 const SCENARIOS: Scenario[] = [
   { connector: 'humaans', dest: 'duckdb' },
@@ -21,10 +21,15 @@ const SCENARIOS: Scenario[] = [
   { connector: 'humaans', dest: 'postgres' },
   { connector: 'hellobaton', dest: 'postgres' },
   { connector: 'evolution', dest: 'postgres' },
+  { connector: 'humaans', dest: 'mysql' },
+  { connector: 'hellobaton', dest: 'mysql' },
+  { connector: 'evolution', dest: 'mysql' },
 ];
 
-const counts = spread(totalTrials(SCENARIOS.length, 48), SCENARIOS.length);
+// Eight trials per scenario by default, as when there were six scenarios and 48 trials.
+const counts = spread(totalTrials(SCENARIOS.length, 72), SCENARIOS.length);
 const pgOk = await postgresAvailable();
+const mysqlOk = await mysqlAvailable();
 const figures = {
   trialsRun: 0,
   trialsPassed: 0,
@@ -46,7 +51,8 @@ describe(`crash and resume (${FULL ? 'full' : 'quick'}, seed ${SUITE_SEED})`, ()
   });
 
   SCENARIOS.forEach((scenario, si) => {
-    const run = scenario.dest === 'postgres' && !pgOk ? it.skip : it;
+    const skip = (scenario.dest === 'postgres' && !pgOk) || (scenario.dest === 'mysql' && !mysqlOk);
+    const run = skip ? it.skip : it;
     for (let t = 0; t < counts[si]!; t++) {
       run(
         `${scenario.connector} → ${scenario.dest}, trial ${t + 1}/${counts[si]}`,

@@ -27,9 +27,33 @@ import { syncConnector } from '../helpers/humaans.js';
 import { checkStateMatchesRows } from './support/consistency.js';
 import { diffDumps } from './support/diff.js';
 import { FULL, recordFigures } from './support/env.js';
-import { duckDbTarget } from './support/targets.js';
+import {
+  closeAdmin,
+  type DestKind,
+  duckDbTarget,
+  mysqlAvailable,
+  mysqlTarget,
+  type Target,
+} from './support/targets.js';
 
 type Connector = 'humaans' | 'hellobaton';
+/**
+ * Destinations the matrix writes into. The faults are the API's; MySQL runs them too because its DDL is not
+ * transactional and its bulk path differs. Quick: MySQL only for the mixed-fault cells and one exhaustion.
+ */
+type FaultDest = Extract<DestKind, 'duckdb' | 'mysql'>;
+const DESTS: FaultDest[] = ['duckdb', 'mysql'];
+const mysqlOk = await mysqlAvailable();
+
+/** A fresh target: a DuckDB file whose namespace is the connector, or a MySQL namespace of its own. */
+function makeTarget(dest: FaultDest, dir: string, name: string, c: Connector): Target {
+  return dest === 'duckdb' ? duckDbTarget(dir, name, c) : mysqlTarget(name.replace(/\W/g, '_'));
+}
+
+/** ` (mysql)` in a label; nothing for DuckDB, so its cells keep their names. */
+function suffix(dest: FaultDest): string {
+  return dest === 'duckdb' ? '' : ` (${dest})`;
+}
 const SEED = 4242;
 const RECORDS: Record<Connector, number> = { humaans: 300, hellobaton: 300 };
 const MAIN_STREAM: Record<Connector, string> = { humaans: 'documents', hellobaton: 'tasks' };
@@ -122,64 +146,75 @@ const figures = { faultCells: 0, faultCellsPassed: 0, faultsInjected: 0, exhaust
 
 describe(`fault matrix (${FULL ? 'full' : 'quick'})`, () => {
   let dir: string;
-  const reference: Partial<Record<Connector, Record<string, string[]>>> = {};
+  const reference: Partial<Record<`${Connector}:${FaultDest}`, Record<string, string[]>>> = {};
 
   beforeAll(async () => {
     dir = tempDir('tributary-faults-');
-    for (const c of ['humaans', 'hellobaton'] as Connector[]) {
-      const sim = await startSim(c);
-      try {
-        const t = duckDbTarget(dir, `${c}-reference`, c);
-        const run = await syncConnector(c, config(c, sim), t.url, { namespace: c });
-        expect(run.status, JSON.stringify(run.error)).toBe('succeeded');
-        reference[c] = withoutOrigin(await t.dump(), sim);
-      } finally {
-        await sim.close();
+    for (const dest of DESTS) {
+      if (dest === 'mysql' && !mysqlOk) continue;
+      for (const c of ['humaans', 'hellobaton'] as Connector[]) {
+        const sim = await startSim(c);
+        const t = makeTarget(dest, dir, `${c}-reference`, c);
+        try {
+          const run = await syncConnector(c, config(c, sim), t.url, { namespace: t.namespace });
+          expect(run.status, JSON.stringify(run.error)).toBe('succeeded');
+          reference[`${c}:${dest}`] = withoutOrigin(await t.dump(), sim);
+        } finally {
+          await sim.close();
+          if (dest !== 'duckdb') await t.drop();
+        }
       }
     }
-  }, 120_000);
+  }, 240_000);
 
-  afterAll(() => {
+  afterAll(async () => {
     rmSync(dir, { recursive: true, force: true });
+    await closeAdmin();
     recordFigures('fault-matrix', figures);
   });
 
-  for (const c of ['humaans', 'hellobaton'] as Connector[]) {
-    CELLS.forEach((cell, i) => {
-      if (!FULL && !cell.quick?.includes(c)) return;
-      const label = `${c}: ${cell.kind} at ${cell.rate * 100}%${cell.burst ? ` after a burst of ${cell.burst}` : ''}${cell.why ? ` (${cell.why})` : ''}`;
-      it(`${label}: an exact copy`, async () => {
-        figures.faultCells++;
-        const kinds: FaultKind[] | undefined = cell.kind === 'mixed' ? undefined : [cell.kind];
-        const options: FaultOptions = { rate: cell.rate, kinds, hangMs: 30_000, ...cell.faultOptions };
-        const sim = await startSim(c, options);
-        // A burst (at least one fault) first, so even a lucky draw at 10% injects something.
-        const burst = cell.burst ?? 1;
-        sim.failNext(burst, cell.kind === 'mixed' ? '503' : cell.kind);
-        const target = duckDbTarget(dir, `${c}-cell-${i}`, c);
-        try {
-          const run: RunSummary = await syncConnector(c, config(c, sim, cell.extra?.(c)), target.url, {
-            namespace: c,
-            batchRows: 40,
-          });
-          figures.faultsInjected += injected(options, burst, sim.requestCount());
-          expect(run.status, `${label}: ${JSON.stringify(run.error)}`).toBe('succeeded');
-          const d = diffDumps(withoutOrigin(await target.dump(), sim), reference[c]!, label);
-          expect(d, d).toBeUndefined();
-          for (const [stream, st] of Object.entries(await target.states()))
-            expect((st as { complete?: boolean }).complete, `${stream} state`).toBe(true);
-          if (cell.kind !== 'slow' || cell.faultOptions?.slowBytesPerSecond === 512)
-            expect(
-              run.streams.reduce((a, s) => a + s.metrics.retries, 0),
-              'retries',
-            ).toBeGreaterThan(0);
-          figures.faultCellsPassed++;
-        } finally {
-          await sim.close();
-        }
-      }, 180_000);
-    });
-  }
+  for (const dest of DESTS)
+    for (const c of ['humaans', 'hellobaton'] as Connector[]) {
+      CELLS.forEach((cell, i) => {
+        if (!FULL && !(cell.quick?.includes(c) && (dest === 'duckdb' || cell.kind === 'mixed'))) return;
+        const label = `${c}: ${cell.kind} at ${cell.rate * 100}%${cell.burst ? ` after a burst of ${cell.burst}` : ''}${cell.why ? ` (${cell.why})` : ''}${suffix(dest)}`;
+        (dest === 'mysql' && !mysqlOk ? it.skip : it)(
+          `${label}: an exact copy`,
+          async () => {
+            figures.faultCells++;
+            const kinds: FaultKind[] | undefined = cell.kind === 'mixed' ? undefined : [cell.kind];
+            const options: FaultOptions = { rate: cell.rate, kinds, hangMs: 30_000, ...cell.faultOptions };
+            const sim = await startSim(c, options);
+            // A burst (at least one fault) first, so even a lucky draw at 10% injects something.
+            const burst = cell.burst ?? 1;
+            sim.failNext(burst, cell.kind === 'mixed' ? '503' : cell.kind);
+            const target = makeTarget(dest, dir, `${c}-cell-${i}`, c);
+            try {
+              const run: RunSummary = await syncConnector(c, config(c, sim, cell.extra?.(c)), target.url, {
+                namespace: target.namespace,
+                batchRows: 40,
+              });
+              figures.faultsInjected += injected(options, burst, sim.requestCount());
+              expect(run.status, `${label}: ${JSON.stringify(run.error)}`).toBe('succeeded');
+              const d = diffDumps(withoutOrigin(await target.dump(), sim), reference[`${c}:${dest}`]!, label);
+              expect(d, d).toBeUndefined();
+              for (const [stream, st] of Object.entries(await target.states()))
+                expect((st as { complete?: boolean }).complete, `${stream} state`).toBe(true);
+              if (cell.kind !== 'slow' || cell.faultOptions?.slowBytesPerSecond === 512)
+                expect(
+                  run.streams.reduce((a, s) => a + s.metrics.retries, 0),
+                  'retries',
+                ).toBeGreaterThan(0);
+              figures.faultCellsPassed++;
+            } finally {
+              await sim.close();
+              if (dest !== 'duckdb') await target.drop();
+            }
+          },
+          180_000,
+        );
+      });
+    }
 
   // When retries run out by design: a clean failure. The fault starts after a few good pages and never stops.
   interface Exhaustion {
@@ -216,85 +251,98 @@ describe(`fault matrix (${FULL ? 'full' : 'quick'})`, () => {
     },
   ];
 
-  for (const c of ['humaans', 'hellobaton'] as Connector[]) {
-    for (const ex of EXHAUSTION) {
-      if (!FULL && !ex.quick?.includes(c)) continue;
-      it(`${c}: ${ex.kind} that never stops after 3 good pages fails cleanly (${ex.code}), state at the last good page`, async () => {
-        figures.exhaustionCells++;
-        figures.faultCells++;
-        const stream = MAIN_STREAM[c];
-        const sim = await startSim(c, { hangMs: 30_000 });
-        const target = duckDbTarget(dir, `${c}-exhaust-${ex.kind}`, c);
-        const cfg = config(c, sim, {
-          [RETRIES[c]]: 1,
-          ...(c === 'hellobaton' ? { page_concurrency: 1 } : {}),
-          ...ex.extra,
-        });
-        try {
-          let goodPages = 0;
-          const watch = setInterval(() => {
-            if (sim.requestCount(stream) >= 3) {
+  for (const dest of DESTS)
+    for (const c of ['humaans', 'hellobaton'] as Connector[]) {
+      for (const ex of EXHAUSTION) {
+        if (!FULL && !(ex.quick?.includes(c) && (dest === 'duckdb' || ex.kind === '503'))) continue;
+        (dest === 'mysql' && !mysqlOk ? it.skip : it)(
+          `${c}: ${ex.kind} that never stops after 3 good pages fails cleanly (${ex.code}), state at the last good page${suffix(dest)}`,
+          async () => {
+            figures.exhaustionCells++;
+            figures.faultCells++;
+            const stream = MAIN_STREAM[c];
+            const sim = await startSim(c, { hangMs: 30_000 });
+            const target = makeTarget(dest, dir, `${c}-exhaust-${ex.kind}`, c);
+            const cfg = config(c, sim, {
+              [RETRIES[c]]: 1,
+              ...(c === 'hellobaton' ? { page_concurrency: 1 } : {}),
+              ...ex.extra,
+            });
+            try {
+              let goodPages = 0;
+              const watch = setInterval(() => {
+                if (sim.requestCount(stream) >= 3) {
+                  clearInterval(watch);
+                  // Faults are drawn when a request arrives: every request counted so far was answered well.
+                  goodPages = sim.requestCount(stream);
+                  sim.setFaults({ rate: 1, kinds: [ex.kind], hangMs: 30_000 });
+                }
+              }, 1);
+              // One batch per page, so every good page is committed before the next is fetched.
+              const run = await syncConnector(c, cfg, target.url, {
+                namespace: target.namespace,
+                streams: [stream],
+                batchRows: 1,
+              });
               clearInterval(watch);
-              // Faults are drawn when a request arrives: every request counted so far was answered well.
-              goodPages = sim.requestCount(stream);
-              sim.setFaults({ rate: 1, kinds: [ex.kind], hangMs: 30_000 });
+              figures.faultsInjected += sim.requestCount(stream) - 3;
+              expect(run.status).toBe('failed');
+              expect(run.error?.code, JSON.stringify(run.error)).toBe(ex.code);
+              expect(run.error?.message).toMatch(ex.words);
+              expect(run.error?.message).not.toContain(c === 'humaans' ? 'sim-token' : 'sim-key');
+              const state = (await target.states())[stream] as {
+                complete: boolean;
+                source: Record<string, unknown>;
+              };
+              expect(state.complete).toBe(false);
+              await checkStateMatchesRows(c, sim, target, { pageSize: 20, streams: [stream] });
+              // …and the checkpoint is the last good page itself, not an earlier one.
+              if (c === 'hellobaton') expect(Number(state.source.page) - 1).toBe(goodPages);
+              else {
+                const ids = new Set(
+                  (await target.query(`select id from "${target.namespace}"."${stream}"`)).map((r) =>
+                    String(r.id),
+                  ),
+                );
+                const newest = sim
+                  .records(stream)
+                  .filter((r) => ids.has(String(r.id)))
+                  .map((r) => String(r.updatedAt))
+                  .sort()
+                  .at(-1);
+                expect(state.source.cursor).toBe(newest);
+              }
+              expect(Object.keys(state.source), 'a resumable checkpoint').not.toHaveLength(0);
+              // The run is recorded as failed, with the cause.
+              const [runRow] = await target.query(
+                `select status, error from "${target.namespace}"._tributary_runs`,
+              );
+              expect(runRow).toMatchObject({ status: 'failed' });
+              expect(String(runRow!.error)).toContain(ex.code);
+              // And once the API recovers, a re-run completes the copy exactly.
+              sim.setFaults(undefined);
+              const again = await syncConnector(c, cfg, target.url, {
+                namespace: target.namespace,
+                streams: [stream],
+                batchRows: 1,
+              });
+              expect(again.status, JSON.stringify(again.error)).toBe('succeeded');
+              const got = withoutOrigin(await target.dump(), sim);
+              const d = diffDumps(
+                { [stream]: got[stream]! },
+                { [stream]: reference[`${c}:${dest}`]![stream]! },
+              );
+              expect(d, d).toBeUndefined();
+              figures.faultCellsPassed++;
+            } finally {
+              await sim.close();
+              if (dest !== 'duckdb') await target.drop();
             }
-          }, 1);
-          // One batch per page, so every good page is committed before the next is fetched.
-          const run = await syncConnector(c, cfg, target.url, {
-            namespace: c,
-            streams: [stream],
-            batchRows: 1,
-          });
-          clearInterval(watch);
-          figures.faultsInjected += sim.requestCount(stream) - 3;
-          expect(run.status).toBe('failed');
-          expect(run.error?.code, JSON.stringify(run.error)).toBe(ex.code);
-          expect(run.error?.message).toMatch(ex.words);
-          expect(run.error?.message).not.toContain(c === 'humaans' ? 'sim-token' : 'sim-key');
-          const state = (await target.states())[stream] as {
-            complete: boolean;
-            source: Record<string, unknown>;
-          };
-          expect(state.complete).toBe(false);
-          await checkStateMatchesRows(c, sim, target, { pageSize: 20, streams: [stream] });
-          // …and the checkpoint is the last good page itself, not an earlier one.
-          if (c === 'hellobaton') expect(Number(state.source.page) - 1).toBe(goodPages);
-          else {
-            const ids = new Set(
-              (await target.query(`select id from ${c}."${stream}"`)).map((r) => String(r.id)),
-            );
-            const newest = sim
-              .records(stream)
-              .filter((r) => ids.has(String(r.id)))
-              .map((r) => String(r.updatedAt))
-              .sort()
-              .at(-1);
-            expect(state.source.cursor).toBe(newest);
-          }
-          expect(Object.keys(state.source), 'a resumable checkpoint').not.toHaveLength(0);
-          // The run is recorded as failed, with the cause.
-          const [runRow] = await target.query(`select status, error from ${c}._tributary_runs`);
-          expect(runRow).toMatchObject({ status: 'failed' });
-          expect(String(runRow!.error)).toContain(ex.code);
-          // And once the API recovers, a re-run completes the copy exactly.
-          sim.setFaults(undefined);
-          const again = await syncConnector(c, cfg, target.url, {
-            namespace: c,
-            streams: [stream],
-            batchRows: 1,
-          });
-          expect(again.status, JSON.stringify(again.error)).toBe('succeeded');
-          const got = withoutOrigin(await target.dump(), sim);
-          const d = diffDumps({ [stream]: got[stream]! }, { [stream]: reference[c]![stream]! });
-          expect(d, d).toBeUndefined();
-          figures.faultCellsPassed++;
-        } finally {
-          await sim.close();
-        }
-      }, 120_000);
+          },
+          120_000,
+        );
+      }
     }
-  }
 });
 
 /** Hellobaton records hold absolute URLs of the server that answered: compare them without its port. */

@@ -18,9 +18,13 @@ import { tempDir } from '../helpers/duckdb.js';
 import { type FakeApi, json, startFakeApi } from '../helpers/fake-api.js';
 import { FULL, recordFigures } from './support/env.js';
 import { runKilled } from './support/run.js';
+import { MYSQL_TEST_URL } from '../helpers/mysql.js';
 import {
   closeAdmin,
   duckDbTarget,
+  mysqlAvailable,
+  mysqlQuery,
+  mysqlTarget,
   PG_URL,
   postgresAvailable,
   postgresTarget,
@@ -28,6 +32,9 @@ import {
 } from './support/targets.js';
 
 const pgOk = await postgresAvailable();
+const mysqlOk = await mysqlAvailable();
+/** A MySQL login with a password, made for this test (the test server's root has none). */
+const MYSQL_USER = `trb_sec_${process.pid}`;
 
 /** Random, so no fixture or earlier run can contain them; a distinctive shape so a prefix never occurs by chance. */
 function secret(label: string, special = ''): string {
@@ -39,6 +46,7 @@ const SECRETS = {
   hellobatonKey: secret('Bz4Ky-'),
   wrongToken: secret('Wx9Tk-'),
   pgPassword: secret('Pg3Pw-', '@/:%+ '),
+  mysqlPassword: secret('My3Pw-', '@/:%+ '),
   envToken: secret('Ev5Tk-'),
 };
 
@@ -198,6 +206,7 @@ describe(`secret scanner (${FULL ? 'full' : 'quick'})`, () => {
     await hellobaton?.close();
     await echo?.close();
     for (const t of targets) await t.drop().catch(() => undefined);
+    if (mysqlOk) await mysqlQuery(`DROP USER IF EXISTS '${MYSQL_USER}'@'%'`).catch(() => undefined);
     await closeAdmin();
     rmSync(dir, { recursive: true, force: true });
     recordFigures('secret-scanner', figures);
@@ -444,6 +453,74 @@ describe(`secret scanner (${FULL ? 'full' : 'quick'})`, () => {
         hCfg,
         '--destination',
         badPort.toString(),
+        ...trace,
+      ]);
+    }
+
+    if (mysqlOk) {
+      // MySQL: the password of a login made for the test, in the destination URL and in a config file's block.
+      await mysqlQuery(`CREATE USER '${MYSQL_USER}'@'%' IDENTIFIED BY '${SECRETS.mysqlPassword}'`);
+      await mysqlQuery(`GRANT ALL PRIVILEGES ON *.* TO '${MYSQL_USER}'@'%'`);
+      const myUrl = new URL(MYSQL_TEST_URL);
+      myUrl.username = MYSQL_USER;
+      const withPassword = new URL(myUrl);
+      withPassword.password = encodeURIComponent(SECRETS.mysqlPassword);
+      const myH = mysqlTarget('sec_h');
+      const myB = mysqlTarget('sec_b');
+      targets.push(myH, myB);
+      const myArgs = (t: Target) => ['--destination', withPassword.toString(), '--namespace', t.namespace];
+      expect(
+        (await cli('sync humaans → mysql', ['sync', 'humaans', '--config', hCfg, ...myArgs(myH), ...trace]))
+          .code,
+      ).toBe(0);
+      const withBlock = file(
+        'hellobaton-mysql.yaml',
+        [
+          `api_key: ${SECRETS.hellobatonKey}`,
+          'company: acme',
+          `base_url: ${hellobaton.baseUrl}`,
+          'requests_per_minute: 100000',
+          'destination:',
+          `  url: ${myUrl.toString()}`,
+          `  schema: ${myB.namespace}`,
+          `  password: ${JSON.stringify(SECRETS.mysqlPassword)}`,
+          '',
+        ].join('\n'),
+      );
+      expect(
+        (
+          await cli('sync hellobaton → mysql (password in config)', [
+            'sync',
+            'hellobaton',
+            '--config',
+            withBlock,
+            '--full-refresh',
+            ...trace,
+          ])
+        ).code,
+      ).toBe(0);
+      await cliFull('state show mysql', ['state', 'show', 'humaans', ...myArgs(myH)]);
+      await cliFull('runs mysql', ['runs', 'hellobaton', '--config', withBlock]);
+      const badPort = new URL(withPassword);
+      badPort.port = '9';
+      await cli('sync to an unreachable mysql', [
+        'sync',
+        'humaans',
+        '--config',
+        hCfg,
+        '--destination',
+        badPort.toString(),
+        ...trace,
+      ]);
+      const wrongPassword = new URL(myUrl);
+      wrongPassword.password = encodeURIComponent(SECRETS.wrongToken);
+      await cli('sync to mysql with a wrong password', [
+        'sync',
+        'humaans',
+        '--config',
+        hCfg,
+        '--destination',
+        wrongPassword.toString(),
         ...trace,
       ]);
     }

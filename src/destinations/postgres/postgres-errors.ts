@@ -3,6 +3,15 @@
  * wrong and where (its exit code follows from the code, see EXIT_CODES in src/errors.ts), and never a secret.
  */
 import { DestinationError } from '../../errors.js';
+import {
+  errorDetails,
+  openVerdicts,
+  SOCKET_CODES,
+  socketOpenError,
+  type Target,
+} from '../sql/driver-errors.js';
+
+export type { Target };
 
 /** The parts of an error `pg` (or the socket beneath it) raises that the mapping looks at. */
 interface PgErrorLike {
@@ -55,19 +64,6 @@ export class Redactor {
   }
 }
 
-/** Network-level failure codes: the connection is gone (or never came), the statement itself was fine. */
-const SOCKET_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'EAI_AGAIN',
-]);
-
 const CONNECTION_MESSAGES = [
   'Connection terminated',
   'connection error',
@@ -97,17 +93,6 @@ export function isTransientError(err: unknown): boolean {
   return isConnectionError(err) || code === '40001' || code === '40P01';
 }
 
-/** Where the destination was trying to go, for messages (never includes the password). */
-export interface Target {
-  /** e.g. `postgres://user@host:5432/db` */
-  description: string;
-  host: string;
-  port: number;
-  database: string;
-  user: string;
-  schema: string;
-}
-
 const GRANTS_HINT =
   'The user needs CONNECT and TEMPORARY on the database, and either CREATE on the database (to create the ' +
   'schema) or USAGE and CREATE on an existing schema. See docs/destinations/postgres.md#permissions.';
@@ -121,16 +106,6 @@ export function describePgError(err: unknown, redactor: Redactor): string {
   return redactor.redact(text);
 }
 
-function details(err: unknown, target: Target, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  const code = errorCode(err);
-  return {
-    destination: target.description,
-    schema: target.schema,
-    ...(code === undefined ? {} : { errorCode: code }),
-    ...extra,
-  };
-}
-
 /**
  * Map a failure while connecting or preparing the schema. Problems with what the user configured (database
  * name, credentials, privileges, a host name that does not exist) are TRB_DEST_OPEN (exit 2: fix the config);
@@ -140,11 +115,10 @@ function details(err: unknown, target: Target, extra: Record<string, unknown> = 
 export function mapOpenError(err: unknown, target: Target, redactor: Redactor): DestinationError {
   if (err instanceof DestinationError) return err;
   const code = errorCode(err);
-  const where = `${target.host}:${target.port}`;
-  const base = { details: details(err, target) };
-  const say = (message: string) => new DestinationError('TRB_DEST_OPEN', redactor.redact(message), base);
-  const unreachable = (message: string) =>
-    new DestinationError('TRB_DEST_UNREACHABLE', redactor.redact(message), { ...base, retryable: true });
+  const verdicts = openVerdicts(err, target, (text) => redactor.redact(text));
+  const { where, misconfigured: say, unreachable } = verdicts;
+  const socket = socketOpenError(err, 'PostgreSQL', target, verdicts);
+  if (socket !== undefined) return socket;
 
   switch (code) {
     case '28P01':
@@ -162,18 +136,6 @@ export function mapOpenError(err: unknown, target: Target, redactor: Redactor): 
       return say(
         `user "${target.user}" may not create the tributary tables in schema "${target.schema}" of database ` +
           `"${target.database}": ${describePgError(err, redactor)}. ${GRANTS_HINT}`,
-      );
-    case 'ENOTFOUND':
-      return say(
-        `unknown PostgreSQL host "${target.host}": the name does not resolve. Check the destination URL.`,
-      );
-    case 'EAI_AGAIN':
-      return unreachable(
-        `could not resolve PostgreSQL host "${target.host}" (DNS failure). Check the network and the URL, then retry.`,
-      );
-    case 'ECONNREFUSED':
-      return unreachable(
-        `nothing accepts connections at ${where}: is PostgreSQL running there? Check the host and port, then retry.`,
       );
     default:
       break;
@@ -207,7 +169,7 @@ export function mapWriteError(
   if (typeof f.constraint === 'string') extra.constraint = f.constraint;
   const where = typeof f.where === 'string' && f.where.length > 0 ? ` [${f.where.split('\n')[0]}]` : '';
   const message = `${describePgError(err, redactor)}${redactor.redact(where)}`;
-  const opts = { details: details(err, target, extra) };
+  const opts = { details: errorDetails(err, target, extra) };
 
   if (isConnectionError(err)) {
     return new DestinationError(

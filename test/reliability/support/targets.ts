@@ -1,16 +1,18 @@
 /**
- * Destinations the reliability suite writes into, behind one small interface: a DuckDB file or a
- * PostgreSQL schema of its own (dropped afterwards). Both can be dumped canonically, so a trial's tables can
+ * Destinations the reliability suite writes into, behind one small interface: a DuckDB file, or a
+ * PostgreSQL schema or MySQL database of its own (dropped afterwards). Each can be dumped canonically, so a trial's tables can
  * be compared value for value with a clean sync's, and scanned whole (bookkeeping included) for secrets.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import type mysql from 'mysql2/promise';
 import pg from 'pg';
+import { MYSQL_TEST_URL, mysqlAdmin, mysqlTestsRun } from '../../helpers/mysql.js';
 import { postgresTestsRun } from '../../helpers/postgres.js';
 
-export type DestKind = 'duckdb' | 'postgres';
+export type DestKind = 'duckdb' | 'postgres' | 'mysql';
 
 export const PG_URL = process.env.TRIBUTARY_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -35,6 +37,29 @@ export async function closeAdmin(): Promise<void> {
   const p = adminPool;
   adminPool = undefined;
   await p?.end().catch(() => undefined);
+  const m = mysqlPool;
+  mysqlPool = undefined;
+  await m?.end().catch(() => undefined);
+}
+
+/** Whether MySQL/MariaDB tests run: unreachable means skip with a notice, except under CI=true (then fail). */
+export function mysqlAvailable(): Promise<boolean> {
+  return mysqlTestsRun('reliability', MYSQL_TEST_URL);
+}
+
+/** Whether the tests of a destination kind run (DuckDB always does). */
+export function destAvailable(kind: DestKind): Promise<boolean> {
+  if (kind === 'postgres') return postgresAvailable();
+  if (kind === 'mysql') return mysqlAvailable();
+  return Promise.resolve(true);
+}
+
+let mysqlPool: mysql.Pool | undefined;
+
+/** SQL against the test MySQL, in the portable dialect the suite writes (double-quoted identifiers). */
+export async function mysqlQuery(sql: string): Promise<Record<string, unknown>[]> {
+  mysqlPool ??= mysqlAdmin();
+  return (await mysqlPool.query(sql))[0] as Record<string, unknown>[];
 }
 
 export async function pgQuery(sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
@@ -262,6 +287,74 @@ export function postgresTarget(prefix: string, url = PG_URL): Target {
   };
 }
 
+/** A MySQL/MariaDB namespace (a database) of its own, `rel_<prefix>_<random>`; `drop` removes it. */
+export function mysqlTarget(prefix: string, url = MYSQL_TEST_URL): Target {
+  const namespace = `rel_${prefix}_${randomBytes(4).toString('hex')}`.toLowerCase().slice(0, 60);
+  const tablesWhere = `table_schema = ${ql(namespace)}`;
+  const streamTables = async () =>
+    (
+      await mysqlQuery(
+        `select table_name as t from information_schema.tables where ${tablesWhere} and table_type = 'BASE TABLE' ` +
+          `and table_name not like '\\_tributary%' escape '\\' order by 1`,
+      )
+    ).map((r) => String(r.t));
+  return {
+    kind: 'mysql',
+    url,
+    namespace,
+    args: ['--destination', url, '--namespace', namespace],
+    query: (sql) => mysqlQuery(sql),
+    dump: async ({ where } = {}) => {
+      const out: Record<string, string[]> = {};
+      for (const table of await streamTables()) {
+        const rows = await mysqlQuery(
+          `select * from ${qi(namespace)}.${qi(table)}${where ? ` where ${where}` : ''}`,
+        );
+        out[table] = rows.map((r) => canonical(r, VOLATILE)).sort();
+      }
+      return out;
+    },
+    columnTypes: async () => {
+      const out: Record<string, Record<string, string>> = {};
+      for (const table of await streamTables()) {
+        const cols = await mysqlQuery(
+          `select column_name as c, column_type as t from information_schema.columns where ${tablesWhere} and table_name = ${ql(table)}`,
+        );
+        out[table] = Object.fromEntries(cols.map((c) => [String(c.c), String(c.t)]));
+      }
+      return out;
+    },
+    states: async () => {
+      const exists = await mysqlQuery(
+        `select 1 from information_schema.tables where ${tablesWhere} and table_name = '_tributary_state'`,
+      );
+      if (exists.length === 0) return {};
+      const rows = await mysqlQuery(`select stream, state from ${qi(namespace)}._tributary_state`);
+      return Object.fromEntries(rows.map((r) => [String(r.stream), JSON.parse(String(r.state))]));
+    },
+    everything: async () => {
+      const names = await mysqlQuery(
+        `select table_name as t, table_comment as c from information_schema.tables where ${tablesWhere} order by 1`,
+      );
+      const parts: string[] = [];
+      for (const n of names) {
+        const rows = await mysqlQuery(`select * from ${qi(namespace)}.${qi(String(n.t))}`);
+        // Table comments are part of the schema too.
+        parts.push(`${n.t} ${n.c}\n${rows.map((r) => canonical(r, new Set())).join('\n')}`);
+      }
+      return parts.join('\n');
+    },
+    exists: async () =>
+      (await mysqlQuery(`select 1 from information_schema.schemata where schema_name = ${ql(namespace)}`))
+        .length > 0,
+    drop: async () => {
+      await mysqlQuery(`drop database if exists ${qi(namespace)}`);
+    },
+  };
+}
+
 export function makeTarget(kind: DestKind, dir: string, name: string, namespace: string): Target {
-  return kind === 'duckdb' ? duckDbTarget(dir, name, namespace) : postgresTarget(name.replace(/\W/g, '_'));
+  if (kind === 'duckdb') return duckDbTarget(dir, name, namespace);
+  const prefix = name.replace(/\W/g, '_');
+  return kind === 'mysql' ? mysqlTarget(prefix) : postgresTarget(prefix);
 }
