@@ -10,8 +10,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DuckDbDestination, type DuckDbTuning } from '../../src/destinations/duckdb/duckdb-destination.js';
 import type { CopyFormat } from '../../src/destinations/postgres/postgres-copy.js';
 import { PostgresDestination } from '../../src/destinations/postgres/postgres-destination.js';
+import { MysqlDestination } from '../../src/destinations/mysql/mysql-dialect.js';
+import { mysqlIdentifier } from '../../src/destinations/mysql/mysql-names.js';
+import type mysql from 'mysql2/promise';
 import { tempDir } from '../helpers/duckdb.js';
 import { PG_TEST_URL, pgReachable, postgresTestsRun } from '../helpers/postgres.js';
+import { MYSQL_TEST_URL, mysqlAdmin, mysqlReachable, mysqlTestsRun } from '../helpers/mysql.js';
 import { describeDestinationConformance, ident, type MakeDestination } from './conformance.js';
 
 /** A service a destination needs: whether its tests run, and whether it really answers. */
@@ -43,8 +47,21 @@ function pgQuery(sql: string): Promise<Record<string, unknown>[]> {
   }
   return pgAdmin.query(sql).then((r) => r.rows);
 }
+const mysqlService: Service = {
+  name: 'MySQL/MariaDB',
+  run: () => mysqlTestsRun('destination conformance'),
+  reachable: () => mysqlReachable(),
+};
+
+let myAdmin: mysql.Pool | undefined;
+async function mysqlQuery(sql: string): Promise<Record<string, unknown>[]> {
+  myAdmin ??= mysqlAdmin();
+  return (await myAdmin.query(sql))[0] as Record<string, unknown>[];
+}
+
 afterAll(async () => {
   await pgAdmin?.end();
+  await myAdmin?.end();
 });
 
 function duckdb(tuning: DuckDbTuning): MakeDestination {
@@ -94,11 +111,30 @@ function postgresWith(copyFormat: CopyFormat): MakeDestination {
   });
 }
 
+/** Each test's namespace is a MySQL database of its own, dropped afterwards; once per bulk path. */
+function mysqlWith(bulkMethod: 'load-data' | 'insert'): MakeDestination {
+  return async (namespace) => ({
+    destination: new MysqlDestination(MYSQL_TEST_URL, {
+      namespace,
+      connector: 'test',
+      bulkMethod,
+      lockTimeoutMs: 2000,
+    }),
+    query: mysqlQuery,
+    cleanup: async () => {
+      await mysqlQuery(`DROP DATABASE IF EXISTS ${ident(namespace)}`);
+    },
+    storedName: (name) => mysqlIdentifier(name, 'column').name,
+  });
+}
+
 const MATRIX: MatrixEntry[] = [
   { name: 'duckdb', make: duckdb({}) },
   { name: 'duckdb (json staging)', make: duckdb({ staging: 'json' }) },
   { name: 'postgres (binary COPY)', service: postgres, make: postgresWith('binary') },
   { name: 'postgres (text COPY)', service: postgres, make: postgresWith('text') },
+  { name: 'mysql (load-data)', service: mysqlService, make: mysqlWith('load-data') },
+  { name: 'mysql (insert)', service: mysqlService, make: mysqlWith('insert') },
 ];
 
 for (const entry of MATRIX) {
