@@ -14,7 +14,14 @@ import { startHumaansSimulator } from '../../src/connectors/humaans/simulator/in
 import type { SimulatorHandle } from '../../src/simulator/index.js';
 import { CLI, ROOT, runCli } from '../helpers/cli.js';
 import { queryDuckDb, tempDir } from '../helpers/duckdb.js';
-import { configure, type Msg, protocolLines, runCliInput, runPipeline, writeJson } from './helpers.js';
+import {
+  configure,
+  type Msg,
+  protocolLines,
+  runCliInput,
+  runPipeline,
+  writeJson,
+} from '../helpers/airbyte.js';
 
 const TRIALS = Number(process.env.TRIBUTARY_AIRBYTE_CRASH_TRIALS ?? 4);
 const STREAMS = ['documents', 'people', 'time_away'];

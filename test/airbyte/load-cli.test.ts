@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { queryDuckDb, tempDir } from '../helpers/duckdb.js';
-import { protocolLines, runCliInput, writeJson } from './helpers.js';
-import { catalogOf, rec, st, text } from './loader-helpers.js';
+import { protocolLines, runCliInput, writeJson } from '../helpers/airbyte.js';
+import { catalogOf, rec, st, text } from '../helpers/airbyte-loader.js';
 
 let dir: string;
 let catalog: string;

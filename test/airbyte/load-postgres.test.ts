@@ -11,7 +11,14 @@ import { startHumaansSimulator } from '../../src/connectors/humaans/simulator/in
 import type { SimulatorHandle } from '../../src/simulator/index.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/duckdb.js';
-import { configure, type Msg, protocolLines, runCliInput, runPipeline, writeJson } from './helpers.js';
+import {
+  configure,
+  type Msg,
+  protocolLines,
+  runCliInput,
+  runPipeline,
+  writeJson,
+} from '../helpers/airbyte.js';
 import { pgReachable } from '../helpers/postgres.js';
 
 const PG_URL = process.env.TRIBUTARY_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';

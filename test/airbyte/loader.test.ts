@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { committedAirbyteState } from '../../src/airbyte/committed-state.js';
 import { queryDuckDb, tempDir } from '../helpers/duckdb.js';
-import { catalogOf, loadInto, rec, st, status, text } from './loader-helpers.js';
+import { catalogOf, loadInto, rec, st, status, text } from '../helpers/airbyte-loader.js';
 
 const PEOPLE_SCHEMA = {
   type: 'object',

@@ -16,7 +16,7 @@ import { SourceError } from '../../src/errors.js';
 import type { SimulatorHandle } from '../../src/simulator/index.js';
 import { ROOT, runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/duckdb.js';
-import { configure, type Msg, protocolLines, runCliInput, writeJson } from './helpers.js';
+import { configure, type Msg, protocolLines, runCliInput, writeJson } from '../helpers/airbyte.js';
 
 /** A verbatim copy of airbyte-protocol's v0 airbyte_protocol.yaml (MIT); origin in test/fixtures/README.md. */
 const PROTOCOL = join(ROOT, 'test', 'fixtures', 'airbyte', 'airbyte_protocol_v0.yaml');

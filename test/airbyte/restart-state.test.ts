@@ -10,7 +10,7 @@ import { MessageWriter } from '../../src/airbyte/message-writer.js';
 import { airbyteRead } from '../../src/airbyte/source-runner.js';
 import type { Page, ReadOptions, Source, StreamDescriptor } from '../../src/engine/source.js';
 import { SourceError } from '../../src/errors.js';
-import { type Msg, protocolLines } from './helpers.js';
+import { type Msg, protocolLines } from '../helpers/airbyte.js';
 
 /** One incremental stream whose pages are scripted per read; records carry `updated` as the cursor. */
 function scripted(pages: Page[], fail: Error | undefined, pageSize = 2) {

@@ -12,7 +12,7 @@ import type { SimulatorHandle } from '../../src/simulator/index.js';
 import { runCli } from '../helpers/cli.js';
 import { dumpDuckDb } from '../helpers/compare.js';
 import { queryDuckDb, tempDir } from '../helpers/duckdb.js';
-import { configure, protocolLines, runPipeline, writeJson } from './helpers.js';
+import { configure, protocolLines, runPipeline, writeJson } from '../helpers/airbyte.js';
 
 const CASES = [
   {

@@ -9,7 +9,7 @@ import { startHumaansSimulator } from '../../src/connectors/humaans/simulator/in
 import type { SimulatorHandle } from '../../src/simulator/index.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/duckdb.js';
-import { configure, type Msg, protocolLines, writeJson } from './helpers.js';
+import { configure, type Msg, protocolLines, writeJson } from '../helpers/airbyte.js';
 
 let humaans: SimulatorHandle;
 let baton: SimulatorHandle;

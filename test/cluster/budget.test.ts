@@ -23,7 +23,7 @@ import { silentLogger } from '../../src/util/log.js';
 import { type CliResult, startCli } from '../helpers/cli.js';
 import { queryDuckDb, tempDir } from '../helpers/duckdb.js';
 import { REDIS_TEST_URL, redisReachable, testPrefix, waitFor } from '../helpers/redis.js';
-import { testCluster, writeConnections } from './support.js';
+import { testCluster, writeConnections } from '../helpers/cluster.js';
 
 const available = await redisReachable();
 if (!available && process.env.CI !== 'true') console.warn('cluster budget tests skipped: no Redis');

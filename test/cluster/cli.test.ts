@@ -12,7 +12,7 @@ import type { SimulatorHandle } from '../../src/simulator/index.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/duckdb.js';
 import { dropPrefix, freePort, REDIS_TEST_URL, redisReachable, testPrefix } from '../helpers/redis.js';
-import { writeConnections } from './support.js';
+import { writeConnections } from '../helpers/cluster.js';
 
 const available = await redisReachable();
 if (!available && process.env.CI !== 'true')

@@ -25,7 +25,7 @@ import { type CliResult, startCli } from '../helpers/cli.js';
 import { dumpDuckDb } from '../helpers/compare.js';
 import { queryDuckDb, tempDir } from '../helpers/duckdb.js';
 import { PrivateRedis, REDIS_TEST_URL, redisReachable, testPrefix, waitFor } from '../helpers/redis.js';
-import { type TestCluster, testCluster, writeConnections } from './support.js';
+import { type TestCluster, testCluster, writeConnections } from '../helpers/cluster.js';
 
 const available = await redisReachable();
 if (!available && process.env.CI !== 'true')

@@ -14,7 +14,7 @@ import { pauseInfo, recordFailure, recordSuccess, resumeConnection } from '../..
 import { resolveRedisTarget } from '../../src/cluster/redis-connection.js';
 import { repeatOptions } from '../../src/cluster/scheduler.js';
 import { redisReachable, testPrefix } from '../helpers/redis.js';
-import { type TestCluster, testCluster } from './support.js';
+import { type TestCluster, testCluster } from '../helpers/cluster.js';
 
 const available = await redisReachable();
 if (!available && process.env.CI !== 'true')

@@ -21,7 +21,7 @@ import { silentLogger } from '../../src/util/log.js';
 import { dumpDuckDb } from '../helpers/compare.js';
 import { queryDuckDb, tempDir } from '../helpers/duckdb.js';
 import { redisReachable, testPrefix, waitFor } from '../helpers/redis.js';
-import { type TestCluster, testCluster, writeConnections } from './support.js';
+import { type TestCluster, testCluster, writeConnections } from '../helpers/cluster.js';
 
 const available = await redisReachable();
 if (!available && process.env.CI !== 'true')

@@ -18,7 +18,7 @@ import { type CliResult, startCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/duckdb.js';
 import { PG_TEST_URL, pgReachable } from '../helpers/postgres.js';
 import { REDIS_TEST_URL, redisReachable, testPrefix, waitFor } from '../helpers/redis.js';
-import { testCluster, writeConnections } from './support.js';
+import { testCluster, writeConnections } from '../helpers/cluster.js';
 
 const available = (await redisReachable()) && (await pgReachable());
 if (!available && process.env.CI !== 'true') console.warn('zombie test skipped: needs Redis and PostgreSQL');

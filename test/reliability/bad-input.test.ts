@@ -47,9 +47,9 @@ import { CLI, type CliResult, collectOutput, runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/duckdb.js';
 import { type FakeApi, json, startFakeApi } from '../helpers/fake-api.js';
 import { syncConnector } from '../helpers/humaans.js';
-import { checkStateMatchesRows } from './support/consistency.js';
-import { diffDumps } from './support/diff.js';
-import { FULL, recordFigures } from './support/env.js';
+import { checkStateMatchesRows } from '../helpers/reliability/consistency.js';
+import { diffDumps } from '../helpers/reliability/diff.js';
+import { FULL, recordFigures } from '../helpers/reliability/env.js';
 import {
   envelope,
   feathersDocument,
@@ -58,8 +58,8 @@ import {
   PAGE_SIZE,
   startDrfApi,
   startFeathersApi,
-} from './support/hostile-apis.js';
-import { summaryOf, tail } from './support/run.js';
+} from '../helpers/reliability/hostile-apis.js';
+import { summaryOf, tail } from '../helpers/reliability/run.js';
 import { MYSQL_TEST_URL } from '../helpers/mysql.js';
 import {
   closeAdmin,
@@ -71,7 +71,7 @@ import {
   postgresAvailable,
   postgresTarget,
   type Target,
-} from './support/targets.js';
+} from '../helpers/reliability/targets.js';
 
 type ErrorClass = 'ConfigError' | 'SourceError' | 'DestinationError' | 'AuthError' | 'RateLimitError';
 const CLASSES: Record<ErrorClass, new (...a: never[]) => TributaryError> = {

@@ -26,8 +26,8 @@ import {
   sameNumber,
   startSim,
   verdict,
-} from './support/contract.js';
-import { FULL, recordFigures } from './support/env.js';
+} from '../helpers/reliability/contract.js';
+import { FULL, recordFigures } from '../helpers/reliability/env.js';
 import {
   closeAdmin,
   type DestKind,
@@ -37,7 +37,7 @@ import {
   postgresAvailable,
   postgresTarget,
   type Target,
-} from './support/targets.js';
+} from '../helpers/reliability/targets.js';
 
 const SEED = 1111;
 

@@ -25,9 +25,9 @@ import {
   rowsById,
   startSim,
   verdict,
-} from './support/contract.js';
-import { FULL, recordFigures, SUITE_SEED } from './support/env.js';
-import { duckDbTarget } from './support/targets.js';
+} from '../helpers/reliability/contract.js';
+import { FULL, recordFigures, SUITE_SEED } from '../helpers/reliability/env.js';
+import { duckDbTarget } from '../helpers/reliability/targets.js';
 
 const RUNS = FULL ? 25 : 4;
 /** Humaans: 120 documents; Hellobaton: 116 tasks. Pages of 20: six or so requests per pass. */

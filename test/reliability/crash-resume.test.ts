@@ -10,9 +10,9 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/duckdb.js';
-import { runTrial, type Scenario } from './support/crash.js';
-import { FULL, recordFigures, SUITE_SEED, spread, totalTrials } from './support/env.js';
-import { closeAdmin, mysqlAvailable, postgresAvailable } from './support/targets.js';
+import { runTrial, type Scenario } from '../helpers/reliability/crash.js';
+import { FULL, recordFigures, SUITE_SEED, spread, totalTrials } from '../helpers/reliability/env.js';
+import { closeAdmin, mysqlAvailable, postgresAvailable } from '../helpers/reliability/targets.js';
 
 const SCENARIOS: Scenario[] = [
   { connector: 'humaans', dest: 'duckdb' },

@@ -24,9 +24,9 @@ import {
 } from '../../src/simulator/index.js';
 import { tempDir } from '../helpers/duckdb.js';
 import { syncConnector } from '../helpers/humaans.js';
-import { checkStateMatchesRows } from './support/consistency.js';
-import { diffDumps } from './support/diff.js';
-import { FULL, recordFigures } from './support/env.js';
+import { checkStateMatchesRows } from '../helpers/reliability/consistency.js';
+import { diffDumps } from '../helpers/reliability/diff.js';
+import { FULL, recordFigures } from '../helpers/reliability/env.js';
 import {
   closeAdmin,
   type DestKind,
@@ -34,7 +34,7 @@ import {
   mysqlAvailable,
   mysqlTarget,
   type Target,
-} from './support/targets.js';
+} from '../helpers/reliability/targets.js';
 
 type Connector = 'humaans' | 'hellobaton';
 /**

@@ -20,8 +20,8 @@ import type { RateBudget } from '../../src/http/rate-budget.js';
 import { CLI, ROOT } from '../helpers/cli.js';
 import { tempDir } from '../helpers/duckdb.js';
 import { json, startFakeApi } from '../helpers/fake-api.js';
-import { D1_DUCKDB_BIG_DOUBLE_TEXT, D2_DUCKDB_WAL_REPLAY } from './support/known-defects.js';
-import { closeAdmin, pgQuery, PG_URL, postgresAvailable } from './support/targets.js';
+import { D1_DUCKDB_BIG_DOUBLE_TEXT, D2_DUCKDB_WAL_REPLAY } from '../helpers/reliability/known-defects.js';
+import { closeAdmin, pgQuery, PG_URL, postgresAvailable } from '../helpers/reliability/targets.js';
 
 const pgOk = await postgresAvailable();
 let dir: string;
@@ -118,7 +118,7 @@ async function widenedVersusDirect(
 
 async function readBack(url: string, namespace: string): Promise<string[]> {
   if (url.startsWith('duckdb:')) {
-    const { withDuckDb } = await import('./support/targets.js');
+    const { withDuckDb } = await import('../helpers/reliability/targets.js');
     return withDuckDb(url.slice(7), async (q) =>
       (await q(`select v from "${namespace}".n where id < 999 order by id`)).map((r) => String(r.v)),
     );

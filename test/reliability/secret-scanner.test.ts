@@ -16,8 +16,8 @@ import type { SimulatorHandle } from '../../src/simulator/index.js';
 import { type CliResult, runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/duckdb.js';
 import { type FakeApi, json, startFakeApi } from '../helpers/fake-api.js';
-import { FULL, recordFigures } from './support/env.js';
-import { runKilled } from './support/run.js';
+import { FULL, recordFigures } from '../helpers/reliability/env.js';
+import { runKilled } from '../helpers/reliability/run.js';
 import { MYSQL_TEST_URL } from '../helpers/mysql.js';
 import {
   closeAdmin,
@@ -29,7 +29,7 @@ import {
   postgresAvailable,
   postgresTarget,
   type Target,
-} from './support/targets.js';
+} from '../helpers/reliability/targets.js';
 
 const pgOk = await postgresAvailable();
 const mysqlOk = await mysqlAvailable();

@@ -1,7 +1,7 @@
 /** `tributary simulate --contract`: the built CLI starts a misbehaving simulator, or refuses an unknown mode. */
 import { describe, expect, it } from 'vitest';
 import { runCli, startCli } from '../helpers/cli.js';
-import { get, withKey } from './helpers.js';
+import { get, withKey } from '../helpers/simulator.js';
 
 describe('tributary simulate --contract', () => {
   it('serves with the named modes', async () => {

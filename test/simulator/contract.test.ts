@@ -11,7 +11,7 @@ import {
   parseContractModes,
   type SimulatorHandle,
 } from '../../src/simulator/index.js';
-import { get, humaansGet, withKey } from './helpers.js';
+import { get, humaansGet, withKey } from '../helpers/simulator.js';
 
 const open: SimulatorHandle[] = [];
 afterEach(async () => {

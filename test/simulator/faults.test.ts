@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHellobatonSimulator } from '../../src/connectors/hellobaton/simulator/index.js';
 import { startHumaansSimulator } from '../../src/connectors/humaans/simulator/index.js';
 import type { FaultKind, SimulatorHandle } from '../../src/simulator/types.js';
-import { get, HUMAANS_TOKEN, humaansGet, withKey } from './helpers.js';
+import { get, HUMAANS_TOKEN, humaansGet, withKey } from '../helpers/simulator.js';
 
 const auth = { authorization: `Bearer ${HUMAANS_TOKEN}` };
 

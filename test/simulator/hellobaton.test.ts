@@ -4,7 +4,7 @@ import {
   startHellobatonSimulator,
 } from '../../src/connectors/hellobaton/simulator/index.js';
 import type { SimulatorHandle } from '../../src/simulator/types.js';
-import { BATON_KEY, get, withKey } from './helpers.js';
+import { BATON_KEY, get, withKey } from '../helpers/simulator.js';
 
 type Rec = Record<string, unknown>;
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHumaansSimulator } from '../../src/connectors/humaans/simulator/index.js';
 import { Rng } from '../../src/simulator/prng.js';
 import type { SimulatorHandle } from '../../src/simulator/types.js';
-import { HUMAANS_TOKEN, humaansGet } from './helpers.js';
+import { HUMAANS_TOKEN, humaansGet } from '../helpers/simulator.js';
 
 type Rec = Record<string, unknown>;
 

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listConnectors, loadConnector } from '../../src/connectors/registry.js';
 import { findSimulators, simulatorEntries, simulators } from '../../src/simulator/registry.js';
-import { humaansGet } from './helpers.js';
+import { humaansGet } from '../helpers/simulator.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const kitDir = join(root, 'src', 'simulator');

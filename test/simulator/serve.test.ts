@@ -5,7 +5,7 @@ import { ConfigError } from '../../src/errors.js';
 import { simulators } from '../../src/simulator/registry.js';
 import { serveSimulator } from '../../src/simulator/serve.js';
 import type { SimulatorHandle } from '../../src/simulator/types.js';
-import { get, humaansGet, withKey } from './helpers.js';
+import { get, humaansGet, withKey } from '../helpers/simulator.js';
 
 describe('serveSimulator and the registry', () => {
   const open: SimulatorHandle[] = [];

@@ -15,7 +15,7 @@ import {
 import { MutationClock } from '../../../src/simulator/mutation-clock.js';
 import { SimulatorServer } from '../../../src/simulator/server.js';
 import { isoMicros } from '../../../src/simulator/timestamps.js';
-import { get, type Reply } from '../helpers.js';
+import { get, type Reply } from '../../helpers/simulator.js';
 
 const OWNERS = 3;
 const THINGS = 95;

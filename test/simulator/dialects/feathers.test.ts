@@ -17,7 +17,7 @@ import { OpaqueIds } from '../../../src/simulator/opaque-id.js';
 import { parseQuery } from '../../../src/simulator/query.js';
 import { SimulatorServer } from '../../../src/simulator/server.js';
 import { isoMillis } from '../../../src/simulator/timestamps.js';
-import { get, type Reply } from '../helpers.js';
+import { get, type Reply } from '../../helpers/simulator.js';
 
 const COLOURS = ['red', 'green', 'blue'];
 const SIZE = 200;

@@ -1,0 +1,66 @@
+/** Shared by the cluster tests: a connections file on disk, a session on the test Redis, and polling helpers. */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Redis } from 'ioredis';
+import { ClusterKeys } from '../../src/cluster/keys.js';
+import { openRedis } from '../../src/cluster/redis-connection.js';
+import type { LastRun } from '../../src/cluster/sync-job.js';
+import { openQueue, type SyncQueue } from '../../src/cluster/sync-queue.js';
+import { dropPrefix, REDIS_TEST_URL, waitFor } from './redis.js';
+
+/** Write a connections file (JSON is YAML) and return its path. */
+export function writeConnections(
+  dir: string,
+  connections: Record<string, unknown>[],
+  name = 'tributary.yaml',
+): string {
+  const path = join(dir, name);
+  writeFileSync(path, JSON.stringify({ connections }, null, 2));
+  return path;
+}
+
+export interface TestCluster {
+  prefix: string;
+  url: string;
+  keys: ClusterKeys;
+  redis: Redis;
+  queue: SyncQueue;
+  lastRun(connection: string): Promise<LastRun | undefined>;
+  /** Wait until the connection's last run is one that ended after `since` (ms epoch). */
+  nextLastRun(connection: string, since: number, timeoutMs?: number): Promise<LastRun>;
+  close(): Promise<void>;
+}
+
+export function testCluster(prefix: string, url = REDIS_TEST_URL): TestCluster {
+  const keys = new ClusterKeys(prefix);
+  const redis = openRedis({ url, prefix });
+  const queue = openQueue(redis, keys);
+  // A restarted Redis makes the queue report connection errors; the tests look at outcomes instead.
+  queue.on('error', () => undefined);
+  const lastRun = async (connection: string) => {
+    const raw = await redis.hget(keys.lastRun, connection);
+    return raw === null ? undefined : (JSON.parse(raw) as LastRun);
+  };
+  return {
+    prefix,
+    url,
+    keys,
+    redis,
+    queue,
+    lastRun,
+    nextLastRun: (connection, since, timeoutMs = 30_000) =>
+      waitFor(
+        `a run of ${connection} ending after ${new Date(since).toISOString()}`,
+        async () => {
+          const l = await lastRun(connection);
+          return l && Date.parse(l.endedAt) >= since ? l : undefined;
+        },
+        timeoutMs,
+      ),
+    close: async () => {
+      await queue.close();
+      redis.disconnect();
+      await dropPrefix(prefix, url);
+    },
+  };
+}
