@@ -79,7 +79,7 @@ for (const inc of included) {
 
 // Scenario order, whichever run measured them: headline rows start with the number, sections with `## N`.
 headline.sort((a, b) => Number.parseInt(a.scenario, 10) - Number.parseInt(b.scenario, 10));
-sections.sort((a, b) => Number.parseInt(a.slice(3, 10)) - Number.parseInt(b.slice(3, 10)));
+sections.sort((a, b) => Number.parseInt(a.slice(3), 10) - Number.parseInt(b.slice(3), 10));
 
 let commit = 'unknown';
 try {
