@@ -232,7 +232,8 @@ export async function runDemoCluster(o: DemoClusterOptions): Promise<number> {
     const env = { DEMO_BATON_KEY: SHARED_KEY, TRIBUTARY_LOG_LEVEL: 'warn', FORCE_COLOR: '0' };
     const cluster = ['--file', file, '--redis', redisUrl, '--prefix', target.prefix];
     const start = (name: string, args: string[]) => {
-      const child = spawn(process.execPath, [CLI, ...args, ...cluster], {
+      // The heap cap of the `tributary` bin's shebang, as an installed worker runs.
+      const child = spawn(process.execPath, ['--max-old-space-size=256', CLI, ...args, ...cluster], {
         env: { ...process.env, ...env },
         stdio: ['ignore', 'ignore', 'pipe'],
       });

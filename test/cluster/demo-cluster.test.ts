@@ -42,22 +42,19 @@ describe('demo-cluster: services unreachable', () => {
 
 describe.runIf(runs)('demo-cluster', () => {
   it('kills a worker mid-sync, the other takes over, the shared budget holds, every connection is an exact copy, and it cleans up', async () => {
-    const r = await runCli(
-      [
-        'demo-cluster',
-        '--records',
-        '300',
-        '--rate-limit',
-        '300',
-        '--timeout',
-        '120',
-        '--redis',
-        REDIS_TEST_URL,
-        '--postgres',
-        PG_TEST_URL,
-      ],
-      { TRIBUTARY_REDIS_URL: '' },
-    );
+    const r = await runCli([
+      'demo-cluster',
+      '--records',
+      '300',
+      '--rate-limit',
+      '300',
+      '--timeout',
+      '120',
+      '--redis',
+      REDIS_TEST_URL,
+      '--postgres',
+      PG_TEST_URL,
+    ]);
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
     const out = r.stdout;
     expect(out).toMatch(/serve \(start\): 4 scheduled \[baton-acme, baton-globex, humaans, baton-duck\]/);
