@@ -346,6 +346,8 @@ export async function runDemoCluster(o: DemoClusterOptions): Promise<number> {
             continue;
           }
           done.set(name, l);
+          // A sync shorter than one poll is never seen running: its last run says where it ran.
+          if (!history.has(name)) history.set(name, [l.worker]);
           at(
             `${name} ${l.status} on ${l.worker} (${l.records ?? 0} rows, ${(l.durationMs / 1000).toFixed(1)} s)`,
           );
