@@ -308,12 +308,19 @@ export async function runDemoCluster(o: DemoClusterOptions): Promise<number> {
           } else at(`${r.worker} started ${name} (job ${r.jobId}, fence ${r.fence})`);
         }
         if (killed === undefined) {
-          // The first shared-key sync that has run long enough to be mid-sync.
+          // The first shared-key sync that is mid-sync: it has committed rows (so the takeover has a checkpoint
+          // to go on from), or, if its batches are slow to fill, it has at least run a while.
           for (const name of ['baton-acme', 'baton-globex']) {
             const raw = running[name];
             if (raw === undefined) continue;
             const r = JSON.parse(raw) as { worker: string; since: string };
-            if (Date.now() - Date.parse(r.since) < KILL_AFTER_MS) continue;
+            const ran = Date.now() - Date.parse(r.since);
+            if (ran < KILL_AFTER_MS) continue;
+            if (
+              ran < 4 * KILL_AFTER_MS &&
+              (await committedRows(connections.find((x) => x.name === name)!)) === 0
+            )
+              continue;
             const victim = children.get(r.worker)!;
             const its = Object.entries(running)
               .filter(([, x]) => (JSON.parse(x) as { worker: string }).worker === r.worker)
