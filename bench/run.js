@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --runs N] [-- --only cpu,incremental,postgres,peer,ratebudget,verify,destinations,sharedbudget,recovery,queue]
+// `npm run bench [-- --quick] [-- --runs N] [-- --only cpu,incremental,postgres,peer,ratebudget,verify,destinations,sharedbudget,recovery,queue,scaling]
 //   [-- --out FILE]
 //   [-- --save FILE.json] [-- --include FILE.json,…] [-- --before DIR]`
 // Runs the benchmark scenarios side by side in one run (paired scenarios interleaved, A B A B) and writes
@@ -25,6 +25,7 @@ const SCENARIOS = [
   'sharedbudget',
   'recovery',
   'queue',
+  'scaling',
 ];
 const MODULES = {
   cpu: './scenarios/cpu-memory.js',
@@ -37,6 +38,7 @@ const MODULES = {
   sharedbudget: './scenarios/shared-budget.js',
   recovery: './scenarios/recovery.js',
   queue: './scenarios/queue-overhead.js',
+  scaling: './scenarios/scaling.js',
 };
 
 const argv = process.argv.slice(2);
@@ -76,8 +78,8 @@ for (const inc of included) {
 }
 
 // Scenario order, whichever run measured them: headline rows start with the number, sections with `## N`.
-headline.sort((a, b) => Number.parseInt(a.scenario) - Number.parseInt(b.scenario));
-sections.sort((a, b) => Number.parseInt(a.slice(3)) - Number.parseInt(b.slice(3)));
+headline.sort((a, b) => Number.parseInt(a.scenario, 10) - Number.parseInt(b.scenario, 10));
+sections.sort((a, b) => Number.parseInt(a.slice(3), 10) - Number.parseInt(b.slice(3), 10));
 
 let commit = 'unknown';
 try {

@@ -1,16 +1,20 @@
-// Scenario 9: one rate budget shared by several processes. N plain `tributary sync --redis` processes (the
-// "workers") drain six Hellobaton connections that all use ONE API key, against a simulator that enforces
+// Scenario 9: one rate budget shared by several processes. N `tributary worker` processes (concurrency 1 each),
+// fed by `tributary run` from one connections file, drain six Hellobaton connections that all use ONE API key, against a simulator that enforces
 // 1,000 requests/min per key (sliding window, 429 + Retry-After) and answers after 200 ms. Each process
 // alone would spend the whole limit; sharing the budget through Redis, together they must stay under it.
 // Measured server side: requests per sliding minute (a series), the busiest minute, the share used, 429s.
-import { rmSync } from 'node:fs';
-import { cell, fmt, log, runMeasured, summarize, tempFile } from '../lib.js';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI, cell, fmt, log, ROOT, runMeasured, summarize } from '../lib.js';
 import { startSim } from '../sim.js';
 
 const RPM = 1000;
 const WORKERS = 4;
 const CONNECTIONS = 6;
 const REDIS_URL = process.env.TRIBUTARY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const dist = (p) => join(ROOT, 'dist', p);
 
 /** Largest number of sorted times inside any window [t, t + ms). */
 function maxInWindow(sorted, ms) {
@@ -51,56 +55,95 @@ async function once(runIndex, records) {
   }
 }
 
-async function measure(sim, key, runIndex, records) {
-  const files = [];
-  const queue = Array.from({ length: CONNECTIONS }, (_, i) => i);
-  const results = [];
-  const t0 = Date.now();
-  const worker = async () => {
-    for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
-      const config = tempFile(
-        `hb-${i}.json`,
-        JSON.stringify({ api_key: key, company: `c${i}`, base_url: sim.baseUrl, requests_per_minute: RPM }),
-      );
-      const db = tempFile(`hb-${i}.duckdb`);
-      files.push(db);
-      const r = await runMeasured(
-        ['sync', 'hellobaton', '--config', config, '--destination', `duckdb:${db}`, '--json'],
-        {
-          env: { TRIBUTARY_REDIS_URL: REDIS_URL },
-        },
-      );
-      if (r.code !== 0) throw new Error(`connection ${i} failed: ${r.stderr.slice(-2000)}`);
-      results.push(JSON.parse(r.stdout));
-    }
-  };
-  await Promise.all(Array.from({ length: WORKERS }, worker));
-  const wallMs = Date.now() - t0;
-  for (const f of files) rmSync(f, { force: true });
-  for (const run of results) {
-    const rows = run.streams.reduce((a, s) => a + s.records, 0);
-    if (rows < records) throw new Error(`a connection read ${rows} of ${records} records`);
+async function until(what, fn, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`shared-budget bench: timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
   }
-  const { served, http429 } = await sim.requestTimes();
-  const times = [...served].sort((a, b) => a - b);
-  const spanMin = (times[times.length - 1] - times[0]) / 60_000;
-  const busiest = maxInWindow(times, 60_000);
-  // The share used: requests over the span they took, against the limit (a run under a minute: its rate).
-  const perMin = times.length / spanMin;
-  const x = {
-    requests: times.length,
-    busiest,
-    perMin,
-    share: (100 * perMin) / RPM,
-    http429,
-    wall: wallMs / 1000,
+}
+
+async function measure(sim, key, runIndex, records) {
+  const m = {
+    ...(await import(dist('cluster/keys.js'))),
+    ...(await import(dist('cluster/redis-connection.js'))),
   };
-  const series = slidingSeries(times, 10_000);
-  log(
-    `  run ${runIndex + 1}: ${times.length} requests in ${fmt(spanMin * 60, 1)} s, busiest sliding minute ${busiest}, ` +
-      `${fmt(perMin)}/min (${fmt(x.share, 1)}% of ${RPM}), 429s ${http429}`,
+  const dir = mkdtempSync(join(tmpdir(), 'trb-bench-shared-'));
+  const file = join(dir, 'tributary.yaml');
+  // Six accounts, one key: the key comes from the workers' environment, as a secret would.
+  const connections = Array.from({ length: CONNECTIONS }, (_, i) => ({
+    name: `hb${i}`,
+    connector: 'hellobaton',
+    config: {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a connections-file ${ENV} reference
+      api_key: '${BENCH_BATON_KEY}',
+      company: `c${i}`,
+      base_url: sim.baseUrl,
+      requests_per_minute: RPM,
+    },
+    destination: `duckdb:${join(dir, `hb${i}.duckdb`)}`,
+    retry: { attempts: 1, backoff: '1s', pauseAfter: 100 },
+  }));
+  writeFileSync(file, JSON.stringify({ connections }));
+  const prefix = `trbbench-shared-${process.pid}-${runIndex}`;
+  const keys = new m.ClusterKeys(prefix);
+  const redis = m.openRedis({ url: REDIS_URL, prefix });
+  const cluster = ['--file', file, '--redis', REDIS_URL, '--prefix', prefix];
+  const env = { ...process.env, TRIBUTARY_LOG_LEVEL: 'warn', BENCH_BATON_KEY: key };
+  const children = Array.from({ length: WORKERS }, (_, i) =>
+    spawn(process.execPath, [CLI, 'worker', ...cluster, '--name', `w${i}`], { stdio: 'ignore', env }),
   );
-  return { x, series };
+  try {
+    const t0 = Date.now();
+    // `tributary run` for each connection, as an operator (or `serve`'s schedules) would trigger them.
+    for (const c of connections) {
+      const r = await runMeasured(['run', c.name, ...cluster]);
+      if (r.code !== 0) throw new Error(`run ${c.name} failed: ${r.stderr.slice(-2000)}`);
+    }
+    const done = await until(
+      'every connection',
+      async () => {
+        const last = Object.values(await redis.hgetall(keys.lastRun)).map((v) => JSON.parse(v));
+        const failed = last.find((l) => l.status !== 'succeeded');
+        if (failed) throw new Error(`a sync failed: ${JSON.stringify(failed)}`);
+        return last.length === CONNECTIONS ? last : undefined;
+      },
+      600_000,
+    );
+    const wallMs = Date.now() - t0;
+    for (const l of done)
+      if ((l.records ?? 0) < records) throw new Error(`a connection read ${l.records} of ${records} records`);
+    const workersUsed = new Set(done.map((l) => l.worker)).size;
+    const { served, http429 } = await sim.requestTimes();
+    const times = [...served].sort((a, b) => a - b);
+    const spanMin = (times[times.length - 1] - times[0]) / 60_000;
+    const busiest = maxInWindow(times, 60_000);
+    // The share used: requests over the span they took, against the limit (a run under a minute: its rate).
+    const perMin = times.length / spanMin;
+    const x = {
+      requests: times.length,
+      busiest,
+      perMin,
+      share: (100 * perMin) / RPM,
+      http429,
+      wall: wallMs / 1000,
+      workersUsed,
+    };
+    const series = slidingSeries(times, 10_000);
+    log(
+      `  run ${runIndex + 1}: ${times.length} requests in ${fmt(spanMin * 60, 1)} s on ${workersUsed} workers, busiest sliding minute ${busiest}, ` +
+        `${fmt(perMin)}/min (${fmt(x.share, 1)}% of ${RPM}), 429s ${http429}`,
+    );
+    return { x, series };
+  } finally {
+    for (const c of children) c.kill('SIGKILL');
+    const left = await redis.keys(`${prefix}:*`);
+    if (left.length) await redis.del(...left);
+    redis.disconnect();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export async function run({ quick, runs }) {
@@ -108,7 +151,7 @@ export async function run({ quick, runs }) {
   const records = quick ? 5_000 : 33_000;
   const n = quick ? 1 : Math.min(runs, 2);
   log(
-    `== 9 Shared budget (${WORKERS} processes × ${CONNECTIONS} Hellobaton connections, one key, ${RPM}/min enforced, 200 ms latency, ${n} run(s))`,
+    `== 9 Shared budget (${WORKERS} worker processes × ${CONNECTIONS} Hellobaton connections, one key, ${RPM}/min enforced, 200 ms latency, ${n} run(s))`,
   );
   const xs = [];
   let series = [];
@@ -118,16 +161,16 @@ export async function run({ quick, runs }) {
     series = r.series;
   }
   const s = summarize(xs);
-  const section = `## 9. Shared budget: ${WORKERS} processes, ${CONNECTIONS} connections, one key
+  const section = `## 9. Shared budget: ${WORKERS} worker processes, ${CONNECTIONS} connections, one key
 
-${WORKERS} \`tributary sync --redis\` processes drain ${CONNECTIONS} Hellobaton connections (${fmt(records)} records over
+${WORKERS} \`tributary worker\` processes (concurrency 1 each), fed by \`tributary run\` from one connections file, drain ${CONNECTIONS} Hellobaton connections (${fmt(records)} records over
 17 streams each) that all use one API key, so one budget in Redis (\`trb:budget:<hash of the key>\`). The simulator
 enforces ${fmt(RPM)} requests/min per key (sliding window, 429 + Retry-After) and answers after 200 ms. Counted server
 side. Median of ${n} run(s), (min–max).
 
-| requests | busiest sliding minute | requests/min over the run | share of the limit | 429s | wall (s) |
-|---|---|---|---|---|---|
-| ${cell(s.requests)} | ${cell(s.busiest)} | ${cell(s.perMin)} | ${cell(s.share, 1)}% | ${fmt(s.http429.max)} | ${cell(s.wall, 1)} |
+| workers that ran a sync | requests | busiest sliding minute | requests/min over the run | share of the limit | 429s | wall (s) |
+|---|---|---|---|---|---|---|
+| ${cell(s.workersUsed)} | ${cell(s.requests)} | ${cell(s.busiest)} | ${cell(s.perMin)} | ${cell(s.share, 1)}% | ${fmt(s.http429.max)} | ${cell(s.wall, 1)} |
 
 Requests per sliding minute (last run; the minute ending at each time since the first request):
 ${series.length ? series.map((p) => `${fmt(p.s)} s: ${p.n}`).join(' · ') : 'the run was shorter than a minute'}

@@ -10,6 +10,7 @@ import { registerAirbyte } from './airbyte-command.js';
 import { registerConnections } from './connections-command.js';
 import { registerConnectorCommands } from './connector-commands.js';
 import { registerDemo } from './demo-command.js';
+import { registerDemoCluster } from './demo-cluster-command.js';
 import { registerLoad } from './load-command.js';
 import { registerManifestSchema } from './manifest-schema-command.js';
 import { registerSimulate } from './simulate-command.js';
@@ -43,6 +44,7 @@ export function buildProgram(): Command {
   registerStatus(program);
   registerSimulate(program);
   registerDemo(program);
+  registerDemoCluster(program);
   registerManifestSchema(program);
   registerAirbyte(program);
   registerLoad(program);

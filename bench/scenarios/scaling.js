@@ -1,0 +1,158 @@
+// Scenario 12: CPU-bound scaling across worker processes. Four Humaans connections of N records each into
+// PostgreSQL (a schema each), no latency and no rate limit, run by 1 and then 2 `tributary worker` processes
+// (concurrency 1 each), alternating 1 2 1 2. Records per second from the first `run` to the last job's end. On
+// this 2-core machine the simulator (its own process) and PostgreSQL share the cores with the workers, so the
+// ratio says how much a second worker process buys when the work is parsing and writing, not waiting.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { CLI, cell, fmt, interleave, log, ROOT, summarize } from '../lib.js';
+import { startSim } from '../sim.js';
+
+const REDIS_URL = process.env.TRIBUTARY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const PG_URL = process.env.TRIBUTARY_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const CONNECTIONS = 4;
+const dist = (p) => join(ROOT, 'dist', p);
+
+async function until(what, fn, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`scaling bench: timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function once(m, sim, workers, round) {
+  const dir = mkdtempSync(join(tmpdir(), 'trb-bench-scaling-'));
+  const file = join(dir, 'tributary.yaml');
+  const tag = `${process.pid}_${workers}_${round}`;
+  const connections = Array.from({ length: CONNECTIONS }, (_, i) => ({
+    name: `s${i}`,
+    connector: 'humaans',
+    config: {
+      api_token: 'sim-token',
+      base_url: sim.baseUrl,
+      initial_sync_days: 0,
+      max_records_per_page: 250,
+    },
+    destination: PG_URL,
+    namespace: `trbbench_scaling_${tag}_${i}`,
+    retry: { attempts: 1, backoff: '1s', pauseAfter: 100 },
+  }));
+  writeFileSync(file, JSON.stringify({ connections }));
+  const prefix = `trbbench-scaling-${tag}`;
+  const keys = new m.ClusterKeys(prefix);
+  const redis = m.openRedis({ url: REDIS_URL, prefix });
+  const queue = m.openQueue(redis, keys);
+  const children = Array.from({ length: workers }, (_, i) =>
+    spawn(
+      process.execPath,
+      [
+        '--max-old-space-size=256',
+        CLI,
+        'worker',
+        '--file',
+        file,
+        '--redis',
+        REDIS_URL,
+        '--prefix',
+        prefix,
+        '--name',
+        `c${i}`,
+      ],
+      { stdio: 'ignore', env: { ...process.env, TRIBUTARY_LOG_LEVEL: 'warn' } },
+    ),
+  );
+  try {
+    await until(
+      'the workers',
+      async () => ((await queue.getWorkersCount()) >= workers ? true : undefined),
+      30_000,
+    );
+    const loaded = m.loadConnectionsFile(file, process.env, { resolveSecrets: false });
+    const t0 = Date.now();
+    for (const c of loaded.connections) await m.enqueueRun(redis, queue, keys, c);
+    const done = await until(
+      'every sync',
+      async () => {
+        const last = Object.values(await redis.hgetall(keys.lastRun)).map((v) => JSON.parse(v));
+        const failed = last.find((l) => l.status !== 'succeeded');
+        if (failed) throw new Error(`a sync failed: ${JSON.stringify(failed)}`);
+        return last.length === CONNECTIONS ? last : undefined;
+      },
+      600_000,
+    );
+    const seconds = (Date.now() - t0) / 1000;
+    const rows = done.reduce((a, l) => a + (l.records ?? 0), 0);
+    log(
+      `  ${workers} worker(s), round ${round + 1}: ${fmt(rows)} records in ${fmt(seconds, 1)} s = ${fmt(rows / seconds)} records/s`,
+    );
+    return { recordsPerSec: rows / seconds, seconds };
+  } finally {
+    for (const c of children) c.kill('SIGKILL');
+    await queue.obliterate({ force: true }).catch(() => undefined);
+    const left = await redis.keys(`${prefix}:*`);
+    if (left.length) await redis.del(...left);
+    await queue.close();
+    redis.disconnect();
+    const client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    try {
+      for (const c of connections) await client.query(`drop schema if exists "${c.namespace}" cascade`);
+    } finally {
+      await client.end();
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function run({ quick, runs }) {
+  const records = quick ? 3_000 : 40_000;
+  const n = quick ? 1 : runs;
+  log(
+    `== 12 Scaling (${CONNECTIONS} Humaans connections × ${fmt(records)} records into PostgreSQL, 1 vs 2 worker processes, ${n} run(s) each)`,
+  );
+  const m = {
+    ...(await import(dist('cluster/keys.js'))),
+    ...(await import(dist('cluster/redis-connection.js'))),
+    ...(await import(dist('cluster/sync-queue.js'))),
+    ...(await import(dist('cluster/enqueue.js'))),
+    ...(await import(dist('connections/connections-file.js'))),
+  };
+  const sim = await startSim('humaans', { records, seed: 12 });
+  let by;
+  try {
+    by = await interleave(n, { 1: (i) => once(m, sim, 1, i), 2: (i) => once(m, sim, 2, i) });
+  } finally {
+    await sim.stop();
+  }
+  const s1 = summarize(by[1]);
+  const s2 = summarize(by[2]);
+  const ratio = s2.recordsPerSec.median / s1.recordsPerSec.median;
+  const section = `## 12. Scaling: 1 and 2 worker processes, CPU-bound
+
+${CONNECTIONS} Humaans connections (${fmt(records)} documents each, plus the smaller streams; 250 a page) into PostgreSQL, a schema
+each, enqueued at once (\`run\`); the simulator answers at once in its own process and enforces no rate limit, so
+the work is parsing pages and writing rows. Run by 1, then 2, \`tributary worker\` processes (concurrency 1 each),
+alternating. Records per second from the first enqueue to the last sync's end. The machine's 2 cores also run the
+simulator and PostgreSQL. Median of ${n} run(s) each, (min–max).
+
+| workers | records/s | wall (s) |
+|---|---|---|
+| 1 | ${cell(s1.recordsPerSec)} | ${cell(s1.seconds, 1)} |
+| 2 | ${cell(s2.recordsPerSec)} (${fmt(ratio, 2)}×) | ${cell(s2.seconds, 1)} |
+`;
+  const headline = [
+    {
+      scenario: '12 Scaling',
+      metric: 'records/s, 2 workers vs 1 (CPU-bound, 2 cores)',
+      measured: `${fmt(ratio, 2)}×`,
+      target: '—',
+    },
+  ];
+  return { section, headline };
+}
