@@ -26,7 +26,7 @@ export function registerQueueCommands(program: Command): void {
     program
       .command('run')
       .description(
-        'enqueue a sync of a connection now (a workers runs it; deduplicated while one is pending or running)',
+        'enqueue a sync of a connection now (a worker runs it; deduplicated while one is pending or running)',
       )
       .argument('<connection>', 'connection name in the file'),
   )
