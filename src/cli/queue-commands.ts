@@ -12,7 +12,7 @@ import { QUEUE } from '../cluster/keys.js';
 import { resumeConnection } from '../cluster/pause.js';
 import { openRedis } from '../cluster/redis-connection.js';
 import { exitCodeFor } from '../errors.js';
-import { parseIntOption } from './common.js';
+import { intOption } from './common.js';
 import { type ClusterCliOptions, openCluster, withClusterOptions } from './cluster-options.js';
 
 interface RunCliOptions extends ClusterCliOptions {
@@ -32,11 +32,14 @@ export function registerQueueCommands(program: Command): void {
   )
     .option('--force', 'run even if the connection is paused (and un-pause it)', false)
     .option('--wait', 'wait for the sync to finish; exit with its exit code', false)
-    .option(
-      '--timeout <seconds>',
-      'with --wait: give up waiting after this long (exit 1; the sync goes on)',
-      parseIntOption('--timeout', 1, 86_400),
-      3600,
+    .addOption(
+      intOption(
+        '--timeout <seconds>',
+        'with --wait: give up waiting after this long (exit 1; the sync goes on)',
+        1,
+        86_400,
+        3600,
+      ),
     )
     .action(async (name: string, o: RunCliOptions) => {
       const session = await openCluster(o);
