@@ -163,6 +163,22 @@ export function parseList(v: string | undefined): string[] | undefined {
     .filter(Boolean);
 }
 
+/**
+ * What a command line gives besides `--connection`, which defines it already: a connector argument, and each
+ * of `flags` (flag -> value) that is set, named as typed.
+ */
+export function givenBesidesConnection(
+  connectorName: string | undefined,
+  flags: Record<string, unknown>,
+): string[] {
+  return [
+    ...(connectorName !== undefined ? [`a connector ("${connectorName}")`] : []),
+    ...Object.entries(flags)
+      .filter(([, value]) => value !== undefined)
+      .map(([flag]) => flag),
+  ];
+}
+
 export function parseIntOption(name: string, min: number, max: number) {
   return (v: string): number => {
     const n = Number(v);

@@ -16,6 +16,7 @@ import {
 } from '../connections/connections-file.js';
 import {
   buildSource,
+  givenBesidesConnection,
   makeLogger,
   openDestination,
   intOption,
@@ -144,13 +145,12 @@ function connectionOf(
     }
     return undefined;
   }
-  const given = [
-    connectorName !== undefined && `a connector ("${connectorName}")`,
-    o.config !== undefined && '--config',
-    o.destination !== undefined && '--destination',
-    o.namespace !== undefined && '--namespace',
-    o.streams !== undefined && '--streams',
-  ].filter((g): g is string => g !== false);
+  const given = givenBesidesConnection(connectorName, {
+    '--config': o.config,
+    '--destination': o.destination,
+    '--namespace': o.namespace,
+    '--streams': o.streams,
+  });
   if (given.length > 0) {
     throw new ConfigError(
       `--connection ${o.connection} takes its connector, config, destination, namespace and streams from the connections file; drop ${given.join(', ')}`,
