@@ -30,11 +30,7 @@ import { pathToFileURL } from 'node:url';
 import type { Row, TableSpec, WriteBatch } from '../src/destinations/destination.js';
 import { DuckDbDestination, type DuckDbTuning } from '../src/destinations/duckdb/duckdb-destination.js';
 import type { StagingMethod } from '../src/destinations/duckdb/duckdb-staging.js';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
-}
+import { arg } from './arg.js';
 
 const ROWS = Number(arg('rows', '1000000'));
 const BATCH = Number(arg('batch', '20000'));

@@ -14,11 +14,7 @@
  */
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { parseJsonBody } from '../src/http/json-body.js';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
-}
+import { arg } from './arg.js';
 
 const RECORDS = Number(arg('records', '250'));
 const PAGES = Number(arg('pages', '400'));

@@ -18,13 +18,9 @@ import { MysqlDestination } from '../src/destinations/mysql/mysql-dialect.js';
 import { MysqlTx } from '../src/destinations/mysql/mysql-session.js';
 import { type BulkMethod, MysqlStaging } from '../src/destinations/mysql/mysql-staging.js';
 import { checkRows } from '../src/destinations/sql/rows.js';
+import { arg } from './arg.js';
 
 const URL_ = process.env.TRIBUTARY_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
-}
 
 const ROWS = Number(arg('rows', '100000'));
 const BATCH = Number(arg('batch', '10000'));

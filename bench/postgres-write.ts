@@ -16,13 +16,9 @@ import pg from 'pg';
 import type { Row, TableSpec } from '../src/destinations/destination.js';
 import { type CopyFormat, encodeBinary, encodeText } from '../src/destinations/postgres/postgres-copy.js';
 import { PostgresDestination } from '../src/destinations/postgres/postgres-destination.js';
+import { arg } from './arg.js';
 
 const PG_URL = process.env.TRIBUTARY_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
-}
 
 const ROWS = Number(arg('rows', '1000000'));
 const BATCH = Number(arg('batch', '10000'));

@@ -8,11 +8,10 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import mysql from 'mysql2/promise';
-import pg from 'pg';
 import { CLI, cell, fmt, interleave, log, summarize, tempFile } from '../lib.js';
 import { startSim } from '../sim.js';
 import { humaansConfig, syncDocuments } from './cpu-memory.js';
-import { PG_URL } from './postgres.js';
+import { dropSchema, PG_URL } from './postgres.js';
 
 export const MYSQL_URL = process.env.TRIBUTARY_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
 
@@ -30,15 +29,7 @@ const TARGETS = {
     fresh: (ns) => ({
       destination: PG_URL,
       namespace: ns,
-      drop: async () => {
-        const c = new pg.Client(PG_URL);
-        await c.connect();
-        try {
-          await c.query(`drop schema if exists "${ns}" cascade`);
-        } finally {
-          await c.end();
-        }
-      },
+      drop: () => dropSchema(ns),
     }),
   },
   mysql: {

@@ -8,7 +8,8 @@ import { humaansConfig, syncDocuments } from './cpu-memory.js';
 
 export const PG_URL = process.env.TRIBUTARY_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-async function dropSchema(ns) {
+/** Drop a namespace (schema) a run created, with what is in it. */
+export async function dropSchema(ns) {
   const c = new pg.Client(PG_URL);
   await c.connect();
   try {

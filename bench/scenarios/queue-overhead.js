@@ -2,25 +2,22 @@
 // its own new DuckDB file) through the Redis queue, with 1 and then 2 `tributary worker` processes: jobs per
 // second from the first enqueue to the last job's end. What a job costs beyond its sync's own work: the
 // queue round trips, the fence, the lease, loading the connection and opening its destination.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cell, CLI, fmt, log, ROOT, summarize } from '../lib.js';
+import {
+  allSucceeded,
+  clusterModules,
+  enqueueAll,
+  openBenchQueue,
+  spawnWorker,
+  waiter,
+  workersReady,
+} from '../cluster.js';
+import { cell, fmt, log, summarize } from '../lib.js';
 import { startSim } from '../sim.js';
 
-const REDIS_URL = process.env.TRIBUTARY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const dist = (p) => join(ROOT, 'dist', p);
-
-async function until(what, fn, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`queue bench: timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = waiter('queue', 20);
 
 async function once(m, sim, jobs, workers, round) {
   const dir = mkdtempSync(join(tmpdir(), 'trb-bench-queue-'));
@@ -34,39 +31,12 @@ async function once(m, sim, jobs, workers, round) {
   }));
   writeFileSync(file, JSON.stringify({ connections }));
   const prefix = `trbbench-queue-${process.pid}-${workers}-${round}`;
-  const keys = new m.ClusterKeys(prefix);
-  const redis = m.openRedis({ url: REDIS_URL, prefix });
-  const queue = m.openQueue(redis, keys);
-  const children = Array.from({ length: workers }, (_, i) =>
-    spawn(
-      process.execPath,
-      [CLI, 'worker', '--file', file, '--redis', REDIS_URL, '--prefix', prefix, '--name', `q${i}`],
-      {
-        stdio: 'ignore',
-        env: { ...process.env, TRIBUTARY_LOG_LEVEL: 'warn' },
-      },
-    ),
-  );
+  const bq = openBenchQueue(m, prefix);
+  const children = Array.from({ length: workers }, (_, i) => spawnWorker(file, prefix, `q${i}`));
   try {
-    await until(
-      'the workers',
-      async () => ((await queue.getWorkersCount()) >= workers ? true : undefined),
-      30_000,
-    );
-    const loaded = m.loadConnectionsFile(file, process.env, { resolveSecrets: false });
-    const t0 = Date.now();
-    for (const c of loaded.connections) await m.enqueueRun(redis, queue, keys, c);
-    await until(
-      'every job',
-      async () => {
-        const last = await redis.hgetall(keys.lastRun);
-        const done = Object.values(last).map((v) => JSON.parse(v));
-        if (done.some((l) => l.status !== 'succeeded'))
-          throw new Error(`a job failed: ${JSON.stringify(done)}`);
-        return done.length === jobs ? true : undefined;
-      },
-      300_000,
-    );
+    await workersReady(until, bq.queue, workers, 'the workers', 30_000);
+    const t0 = await enqueueAll(m, bq, file);
+    await allSucceeded(until, bq, jobs, 300_000);
     const seconds = (Date.now() - t0) / 1000;
     log(
       `  ${workers} worker(s), round ${round + 1}: ${jobs} jobs in ${fmt(seconds, 1)} s = ${fmt(jobs / seconds, 1)} jobs/s`,
@@ -74,11 +44,7 @@ async function once(m, sim, jobs, workers, round) {
     return { jobsPerSec: jobs / seconds };
   } finally {
     for (const c of children) c.kill('SIGKILL');
-    await queue.obliterate({ force: true }).catch(() => undefined);
-    const left = await redis.keys(`${prefix}:*`);
-    if (left.length) await redis.del(...left);
-    await queue.close();
-    redis.disconnect();
+    await bq.clear();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -87,13 +53,7 @@ export async function run({ quick, runs }) {
   const jobs = quick ? 10 : 40;
   const n = quick ? 1 : Math.min(runs, 2);
   log(`== 11 Queue overhead (${jobs} near-empty sync jobs, 1 and 2 worker processes, ${n} run(s))`);
-  const m = {
-    ...(await import(dist('cluster/keys.js'))),
-    ...(await import(dist('cluster/redis-connection.js'))),
-    ...(await import(dist('cluster/sync-queue.js'))),
-    ...(await import(dist('cluster/enqueue.js'))),
-    ...(await import(dist('connections/connections-file.js'))),
-  };
+  const m = await clusterModules();
   const sim = await startSim('humaans', { records: 10, seed: 41 });
   const by = {};
   try {

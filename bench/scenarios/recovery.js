@@ -3,17 +3,15 @@
 // worker running it is SIGKILLed mid-sync, at a different point each time. Measured: the time from the kill to
 // the job running again on the other worker (the bound is lockDuration + stalledInterval, here 2 s + 1 s, plus
 // the pick-up), and whether the destination is then an exact copy of a clean sync (same rows, none twice).
-import { spawn } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { cell, CLI, fmt, log, ROOT, runMeasured, summarize, tempFile } from '../lib.js';
+import { clusterModules, openBenchQueue, spawnWorker, waiter, workersReady } from '../cluster.js';
+import { cell, fmt, log, runMeasured, summarize, tempFile } from '../lib.js';
 import { startSim } from '../sim.js';
 
-const REDIS_URL = process.env.TRIBUTARY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const LOCK_MS = 2000;
 const STALLED_MS = 1000;
-const dist = (p) => join(ROOT, 'dist', p);
+const until = waiter('recovery', 20);
 
 /** Every stream table as sorted JSON rows, without the per-run columns. */
 async function dump(path, schema) {
@@ -47,19 +45,8 @@ async function dump(path, schema) {
 }
 
 function startWorker(file, prefix, name) {
-  const child = spawn(
-    process.execPath,
-    [
-      CLI,
-      'worker',
-      '--file',
-      file,
-      '--redis',
-      REDIS_URL,
-      '--prefix',
-      prefix,
-      '--name',
-      name,
+  return spawnWorker(file, prefix, name, {
+    args: [
       '--lock-duration',
       String(LOCK_MS),
       '--stalled-interval',
@@ -67,19 +54,7 @@ function startWorker(file, prefix, name) {
       '--batch-rows',
       '50',
     ],
-    { stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, TRIBUTARY_LOG_LEVEL: 'warn' } },
-  );
-  return child;
-}
-
-async function until(what, fn, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`recovery bench: timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  });
 }
 
 export async function run({ quick }) {
@@ -88,16 +63,12 @@ export async function run({ quick }) {
   log(
     `== 10 Recovery (${kills} SIGKILLs of the worker running a sync, 2 workers, lock ${LOCK_MS} ms + stalled check ${STALLED_MS} ms)`,
   );
-  const { ClusterKeys } = await import(dist('cluster/keys.js'));
-  const { openRedis } = await import(dist('cluster/redis-connection.js'));
-  const { openQueue } = await import(dist('cluster/sync-queue.js'));
-  const { enqueueRun } = await import(dist('cluster/enqueue.js'));
-  const { loadConnectionsFile, findConnection } = await import(dist('connections/connections-file.js'));
+  const m = await clusterModules();
+  const { enqueueRun, loadConnectionsFile, findConnection } = m;
   const sim = await startSim('humaans', { records, seed: 31, latencyMs: 60 });
   const prefix = `trbbench-recovery-${process.pid}`;
-  const keys = new ClusterKeys(prefix);
-  const redis = openRedis({ url: REDIS_URL, prefix });
-  const queue = openQueue(redis, keys);
+  const bq = openBenchQueue(m, prefix);
+  const { keys, redis, queue } = bq;
   const file = tempFile('tributary.yaml');
   const connection = (dest) => ({
     name: 'rec',
@@ -117,7 +88,7 @@ export async function run({ quick }) {
     if (clean.code !== 0) throw new Error(`clean sync failed: ${clean.stderr.slice(-2000)}`);
     const expected = await dump(ref, 'rec');
     for (const name of ['w1', 'w2']) workers.set(name, startWorker(file, prefix, name));
-    await until('two workers', async () => ((await queue.getWorkersCount()) >= 2 ? true : undefined));
+    await workersReady(until, queue, 2, 'two workers');
     for (let i = 0; i < kills; i++) {
       const dest = tempFile(`kill-${i}.duckdb`);
       files.push(dest);
@@ -161,15 +132,11 @@ export async function run({ quick }) {
         `  kill ${i + 1}: resumed on ${survivor} after ${fmt(resumedMs)} ms; ${exact ? 'exact copy' : 'NOT EXACT'}`,
       );
       results.push({ resumedMs, exact: exact ? 1 : 0 });
-      await until('both workers', async () => ((await queue.getWorkersCount()) >= 2 ? true : undefined));
+      await workersReady(until, queue, 2, 'both workers');
     }
   } finally {
     for (const w of workers.values()) w.kill('SIGKILL');
-    await queue.obliterate({ force: true }).catch(() => undefined);
-    const left = await redis.keys(`${prefix}:*`);
-    if (left.length) await redis.del(...left);
-    await queue.close();
-    redis.disconnect();
+    await bq.clear();
     await sim.stop();
     for (const f of files) rmSync(f, { force: true });
     rmSync(file, { force: true });

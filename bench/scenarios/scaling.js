@@ -3,28 +3,24 @@
 // (concurrency 1 each), alternating 1 2 1 2. Records per second from the first `run` to the last job's end. On
 // this 2-core machine the simulator (its own process) and PostgreSQL share the cores with the workers, so the
 // ratio says how much a second worker process buys when the work is parsing and writing, not waiting.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
-import { CLI, cell, fmt, interleave, log, ROOT, summarize } from '../lib.js';
+import {
+  allSucceeded,
+  clusterModules,
+  enqueueAll,
+  openBenchQueue,
+  spawnWorker,
+  waiter,
+  workersReady,
+} from '../cluster.js';
+import { cell, fmt, interleave, log, summarize } from '../lib.js';
 import { startSim } from '../sim.js';
+import { dropSchema, PG_URL } from './postgres.js';
 
-const REDIS_URL = process.env.TRIBUTARY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const PG_URL = process.env.TRIBUTARY_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CONNECTIONS = 4;
-const dist = (p) => join(ROOT, 'dist', p);
-
-async function until(what, fn, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`scaling bench: timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const until = waiter('scaling', 25);
 
 async function once(m, sim, workers, round) {
   const dir = mkdtempSync(join(tmpdir(), 'trb-bench-scaling-'));
@@ -45,47 +41,14 @@ async function once(m, sim, workers, round) {
   }));
   writeFileSync(file, JSON.stringify({ connections }));
   const prefix = `trbbench-scaling-${tag}`;
-  const keys = new m.ClusterKeys(prefix);
-  const redis = m.openRedis({ url: REDIS_URL, prefix });
-  const queue = m.openQueue(redis, keys);
+  const bq = openBenchQueue(m, prefix);
   const children = Array.from({ length: workers }, (_, i) =>
-    spawn(
-      process.execPath,
-      [
-        '--max-old-space-size=256',
-        CLI,
-        'worker',
-        '--file',
-        file,
-        '--redis',
-        REDIS_URL,
-        '--prefix',
-        prefix,
-        '--name',
-        `c${i}`,
-      ],
-      { stdio: 'ignore', env: { ...process.env, TRIBUTARY_LOG_LEVEL: 'warn' } },
-    ),
+    spawnWorker(file, prefix, `c${i}`, { nodeArgs: ['--max-old-space-size=256'] }),
   );
   try {
-    await until(
-      'the workers',
-      async () => ((await queue.getWorkersCount()) >= workers ? true : undefined),
-      30_000,
-    );
-    const loaded = m.loadConnectionsFile(file, process.env, { resolveSecrets: false });
-    const t0 = Date.now();
-    for (const c of loaded.connections) await m.enqueueRun(redis, queue, keys, c);
-    const done = await until(
-      'every sync',
-      async () => {
-        const last = Object.values(await redis.hgetall(keys.lastRun)).map((v) => JSON.parse(v));
-        const failed = last.find((l) => l.status !== 'succeeded');
-        if (failed) throw new Error(`a sync failed: ${JSON.stringify(failed)}`);
-        return last.length === CONNECTIONS ? last : undefined;
-      },
-      600_000,
-    );
+    await workersReady(until, bq.queue, workers, 'the workers', 30_000);
+    const t0 = await enqueueAll(m, bq, file);
+    const done = await allSucceeded(until, bq, CONNECTIONS, 600_000);
     const seconds = (Date.now() - t0) / 1000;
     const rows = done.reduce((a, l) => a + (l.records ?? 0), 0);
     log(
@@ -94,18 +57,8 @@ async function once(m, sim, workers, round) {
     return { recordsPerSec: rows / seconds, seconds };
   } finally {
     for (const c of children) c.kill('SIGKILL');
-    await queue.obliterate({ force: true }).catch(() => undefined);
-    const left = await redis.keys(`${prefix}:*`);
-    if (left.length) await redis.del(...left);
-    await queue.close();
-    redis.disconnect();
-    const client = new pg.Client({ connectionString: PG_URL });
-    await client.connect();
-    try {
-      for (const c of connections) await client.query(`drop schema if exists "${c.namespace}" cascade`);
-    } finally {
-      await client.end();
-    }
+    await bq.clear();
+    for (const c of connections) await dropSchema(c.namespace);
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -116,13 +69,7 @@ export async function run({ quick, runs }) {
   log(
     `== 12 Scaling (${CONNECTIONS} Humaans connections × ${fmt(records)} records into PostgreSQL, 1 vs 2 worker processes, ${n} run(s) each)`,
   );
-  const m = {
-    ...(await import(dist('cluster/keys.js'))),
-    ...(await import(dist('cluster/redis-connection.js'))),
-    ...(await import(dist('cluster/sync-queue.js'))),
-    ...(await import(dist('cluster/enqueue.js'))),
-    ...(await import(dist('connections/connections-file.js'))),
-  };
+  const m = await clusterModules();
   const sim = await startSim('humaans', { records, seed: 12 });
   let by;
   try {

@@ -3,18 +3,17 @@
 // 1,000 requests/min per key (sliding window, 429 + Retry-After) and answers after 200 ms. Each process
 // alone would spend the whole limit; sharing the budget through Redis, together they must stay under it.
 // Measured server side: requests per sliding minute (a series), the busiest minute, the share used, 429s.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI, cell, fmt, log, ROOT, runMeasured, summarize } from '../lib.js';
+import { allSucceeded, clearKeys, clusterModules, REDIS_URL, spawnWorker, waiter } from '../cluster.js';
+import { cell, fmt, log, runMeasured, summarize } from '../lib.js';
 import { startSim } from '../sim.js';
 
 const RPM = 1000;
 const WORKERS = 4;
 const CONNECTIONS = 6;
-const REDIS_URL = process.env.TRIBUTARY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const dist = (p) => join(ROOT, 'dist', p);
+const until = waiter('shared-budget', 50);
 
 /** Largest number of sorted times inside any window [t, t + ms). */
 function maxInWindow(sorted, ms) {
@@ -55,21 +54,8 @@ async function once(runIndex, records) {
   }
 }
 
-async function until(what, fn, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`shared-budget bench: timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 async function measure(sim, key, runIndex, records) {
-  const m = {
-    ...(await import(dist('cluster/keys.js'))),
-    ...(await import(dist('cluster/redis-connection.js'))),
-  };
+  const m = await clusterModules();
   const dir = mkdtempSync(join(tmpdir(), 'trb-bench-shared-'));
   const file = join(dir, 'tributary.yaml');
   // Six accounts, one key: the key comes from the workers' environment, as a secret would.
@@ -91,9 +77,8 @@ async function measure(sim, key, runIndex, records) {
   const keys = new m.ClusterKeys(prefix);
   const redis = m.openRedis({ url: REDIS_URL, prefix });
   const cluster = ['--file', file, '--redis', REDIS_URL, '--prefix', prefix];
-  const env = { ...process.env, TRIBUTARY_LOG_LEVEL: 'warn', BENCH_BATON_KEY: key };
   const children = Array.from({ length: WORKERS }, (_, i) =>
-    spawn(process.execPath, [CLI, 'worker', ...cluster, '--name', `w${i}`], { stdio: 'ignore', env }),
+    spawnWorker(file, prefix, `w${i}`, { env: { BENCH_BATON_KEY: key } }),
   );
   try {
     const t0 = Date.now();
@@ -102,16 +87,7 @@ async function measure(sim, key, runIndex, records) {
       const r = await runMeasured(['run', c.name, ...cluster]);
       if (r.code !== 0) throw new Error(`run ${c.name} failed: ${r.stderr.slice(-2000)}`);
     }
-    const done = await until(
-      'every connection',
-      async () => {
-        const last = Object.values(await redis.hgetall(keys.lastRun)).map((v) => JSON.parse(v));
-        const failed = last.find((l) => l.status !== 'succeeded');
-        if (failed) throw new Error(`a sync failed: ${JSON.stringify(failed)}`);
-        return last.length === CONNECTIONS ? last : undefined;
-      },
-      600_000,
-    );
+    const done = await allSucceeded(until, { redis, keys }, CONNECTIONS, 600_000);
     const wallMs = Date.now() - t0;
     for (const l of done)
       if ((l.records ?? 0) < records) throw new Error(`a connection read ${l.records} of ${records} records`);
@@ -139,8 +115,7 @@ async function measure(sim, key, runIndex, records) {
     return { x, series };
   } finally {
     for (const c of children) c.kill('SIGKILL');
-    const left = await redis.keys(`${prefix}:*`);
-    if (left.length) await redis.del(...left);
+    await clearKeys(redis, prefix);
     redis.disconnect();
     rmSync(dir, { recursive: true, force: true });
   }

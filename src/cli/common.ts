@@ -1,4 +1,5 @@
 /** Shared CLI plumbing: loading a connector and its config, building the source, the destination and the logger. */
+import { Option } from 'commander';
 import { ConfigError } from '../errors.js';
 import { loadConfigFile, type RawConfig } from '../config/load-config.js';
 import { type ResolvedConfig, secretKeys } from '../declarative/config-spec.js';
@@ -162,6 +163,22 @@ export function parseList(v: string | undefined): string[] | undefined {
     .filter(Boolean);
 }
 
+/**
+ * What a command line gives besides `--connection`, which defines it already: a connector argument, and each
+ * of `flags` (flag -> value) that is set, named as typed.
+ */
+export function givenBesidesConnection(
+  connectorName: string | undefined,
+  flags: Record<string, unknown>,
+): string[] {
+  return [
+    ...(connectorName !== undefined ? [`a connector ("${connectorName}")`] : []),
+    ...Object.entries(flags)
+      .filter(([, value]) => value !== undefined)
+      .map(([flag]) => flag),
+  ];
+}
+
 export function parseIntOption(name: string, min: number, max: number) {
   return (v: string): number => {
     const n = Number(v);
@@ -172,4 +189,19 @@ export function parseIntOption(name: string, min: number, max: number) {
     }
     return n;
   };
+}
+
+/**
+ * An integer option bounded to [min, max], as `command.addOption(...)`: the flag's long name (from `flags`)
+ * is the one its error message names, so the two cannot drift apart.
+ */
+export function intOption(
+  flags: string,
+  description: string,
+  min: number,
+  max: number,
+  defaultValue?: number,
+): Option {
+  const name = /--[\w-]+/.exec(flags)?.[0] ?? flags;
+  return new Option(flags, description).argParser(parseIntOption(name, min, max)).default(defaultValue);
 }

@@ -32,7 +32,7 @@ import { DestinationError } from '../errors.js';
 import type { SimulatorHandle } from '../simulator/types.js';
 import { displayUrl } from '../util/display-url.js';
 import { globalRedactor } from '../util/redact.js';
-import { parseIntOption } from './common.js';
+import { intOption } from './common.js';
 import { connect } from './demo-preview.js';
 import { textTable } from './text-table.js';
 
@@ -64,24 +64,25 @@ export function registerDemoCluster(program: Command): void {
     )
     .option('--redis <url>', `Redis to use (default: env TRIBUTARY_REDIS_URL, else ${DEFAULT_REDIS})`)
     .option('--postgres <url>', `PostgreSQL to load into (default: ${DEFAULT_POSTGRES})`)
-    .option(
-      '--records <n>',
-      "simulated dataset size per connection (each simulator's main stream)",
-      parseIntOption('--records', 10, 100_000),
-      3000,
+    .addOption(
+      intOption(
+        '--records <n>',
+        "simulated dataset size per connection (each simulator's main stream)",
+        10,
+        100_000,
+        3000,
+      ),
     )
-    .option(
-      '--rate-limit <n>',
-      'requests/min the shared Hellobaton key may make (enforced by its simulator, shared by both accounts)',
-      parseIntOption('--rate-limit', 60, 100_000),
-      120,
+    .addOption(
+      intOption(
+        '--rate-limit <n>',
+        'requests/min the shared Hellobaton key may make (enforced by its simulator, shared by both accounts)',
+        60,
+        100_000,
+        120,
+      ),
     )
-    .option(
-      '--timeout <s>',
-      'give up (and clean up) after this many seconds',
-      parseIntOption('--timeout', 10, 3600),
-      180,
-    )
+    .addOption(intOption('--timeout <s>', 'give up (and clean up) after this many seconds', 10, 3600, 180))
     .action(async (o: DemoClusterOptions) => {
       process.exitCode = await runDemoCluster(o);
     });

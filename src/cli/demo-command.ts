@@ -13,7 +13,7 @@ import pc from 'picocolors';
 import { listConnectors } from '../connectors/registry.js';
 import { ConfigError } from '../errors.js';
 import type { SimulatorDemo, SimulatorFactory } from '../simulator/types.js';
-import { parseIntOption } from './common.js';
+import { intOption } from './common.js';
 import { checkDemoSchema, claimDemoSchema } from './demo-ownership.js';
 import { peekTables } from './demo-preview.js';
 import { syncCommand } from './sync-command.js';
@@ -41,11 +41,14 @@ export function registerDemo(program: Command): void {
       'where to load; the demo writes only into schemas it created there',
       DEMO_DESTINATION,
     )
-    .option(
-      '--records <n>',
-      "simulated dataset size per connector (its main stream's records; other streams scale with it)",
-      parseIntOption('--records', 10, 1_000_000),
-      5000,
+    .addOption(
+      intOption(
+        '--records <n>',
+        "simulated dataset size per connector (its main stream's records; other streams scale with it)",
+        10,
+        1_000_000,
+        5000,
+      ),
     )
     .action(async (o: DemoOptions) => {
       process.exitCode = await runDemo(o);

@@ -21,7 +21,7 @@ import {
 import type { DestinationReader } from '../destinations/destination.js';
 import { ConfigError, DestinationError } from '../errors.js';
 import { globalRedactor } from '../util/redact.js';
-import { prepareConnector, safePassword } from './common.js';
+import { givenBesidesConnection, prepareConnector, safePassword } from './common.js';
 
 export interface InspectOptions {
   /** A connection of the connections file: its connector, destination and namespace. */
@@ -116,12 +116,11 @@ async function connectionTarget(
   o: InspectOptions,
   command: string,
 ): Promise<InspectTarget> {
-  const given = [
-    connectorName !== undefined && `a connector ("${connectorName}")`,
-    o.config !== undefined && '--config',
-    o.destination !== undefined && '--destination',
-    o.namespace !== undefined && '--namespace',
-  ].filter((g): g is string => g !== false);
+  const given = givenBesidesConnection(connectorName, {
+    '--config': o.config,
+    '--destination': o.destination,
+    '--namespace': o.namespace,
+  });
   if (given.length > 0) {
     throw new ConfigError(
       `tributary ${command} --connection ${o.connection} takes the connector, destination and namespace from the connections file; drop ${given.join(', ')}`,

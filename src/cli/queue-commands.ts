@@ -5,15 +5,20 @@
  */
 import type { Command } from 'commander';
 import { QueueEvents } from 'bullmq';
-import { findConnection } from '../connections/connections-file.js';
+import { type Connection, findConnection } from '../connections/connections-file.js';
 import { cancelConnection } from '../cluster/cancel.js';
 import { enqueueRun } from '../cluster/enqueue.js';
 import { QUEUE } from '../cluster/keys.js';
 import { resumeConnection } from '../cluster/pause.js';
 import { openRedis } from '../cluster/redis-connection.js';
 import { exitCodeFor } from '../errors.js';
-import { parseIntOption } from './common.js';
-import { type ClusterCliOptions, openCluster, withClusterOptions } from './cluster-options.js';
+import { intOption } from './common.js';
+import {
+  type ClusterCliOptions,
+  type ClusterSession,
+  openCluster,
+  withClusterOptions,
+} from './cluster-options.js';
 
 interface RunCliOptions extends ClusterCliOptions {
   force?: boolean;
@@ -22,26 +27,24 @@ interface RunCliOptions extends ClusterCliOptions {
 }
 
 export function registerQueueCommands(program: Command): void {
-  withClusterOptions(
-    program
-      .command('run')
-      .description(
-        'enqueue a sync of a connection now (a worker runs it; deduplicated while one is pending or running)',
-      )
-      .argument('<connection>', 'connection name in the file'),
+  connectionCommand(
+    program,
+    'run',
+    'enqueue a sync of a connection now (a worker runs it; deduplicated while one is pending or running)',
   )
     .option('--force', 'run even if the connection is paused (and un-pause it)', false)
     .option('--wait', 'wait for the sync to finish; exit with its exit code', false)
-    .option(
-      '--timeout <seconds>',
-      'with --wait: give up waiting after this long (exit 1; the sync goes on)',
-      parseIntOption('--timeout', 1, 86_400),
-      3600,
+    .addOption(
+      intOption(
+        '--timeout <seconds>',
+        'with --wait: give up waiting after this long (exit 1; the sync goes on)',
+        1,
+        86_400,
+        3600,
+      ),
     )
-    .action(async (name: string, o: RunCliOptions) => {
-      const session = await openCluster(o);
-      try {
-        const connection = findConnection(session.file, name);
+    .action((name: string, o: RunCliOptions) =>
+      onConnection(o, name, async (session, connection) => {
         const result = await enqueueRun(session.redis, session.queue, session.keys, connection, {
           force: o.force,
         });
@@ -52,20 +55,15 @@ export function registerQueueCommands(program: Command): void {
         );
         if (!o.wait) return;
         process.exitCode = await waitFor(session, result.jobId, o.timeout * 1000);
-      } finally {
-        await session.close();
-      }
-    });
+      }),
+    );
 
-  withClusterOptions(
-    program
-      .command('cancel')
-      .description("stop a connection's running sync at its next page (nothing partial is committed)")
-      .argument('<connection>', 'connection name in the file'),
-  ).action(async (name: string, o: ClusterCliOptions) => {
-    const session = await openCluster(o);
-    try {
-      findConnection(session.file, name);
+  connectionCommand(
+    program,
+    'cancel',
+    "stop a connection's running sync at its next page (nothing partial is committed)",
+  ).action((name: string, o: ClusterCliOptions) =>
+    onConnection(o, name, async (session) => {
       const r = await cancelConnection(session.redis, session.queue, session.keys, name);
       process.stdout.write(
         r.cancelled === 'running'
@@ -74,34 +72,44 @@ export function registerQueueCommands(program: Command): void {
             ? `removed the pending job ${r.jobId} of ${name}\n`
             : `${name}: nothing pending or running\n`,
       );
-    } finally {
-      await session.close();
-    }
-  });
+    }),
+  );
 
-  withClusterOptions(
-    program
-      .command('resume')
-      .description('un-pause a connection paused after repeated failures')
-      .argument('<connection>', 'connection name in the file'),
-  ).action(async (name: string, o: ClusterCliOptions) => {
-    const session = await openCluster(o);
-    try {
-      findConnection(session.file, name);
-      const was = await resumeConnection(session.redis, session.keys, name);
-      process.stdout.write(was ? `${name} resumed\n` : `${name} was not paused\n`);
-    } finally {
-      await session.close();
-    }
-  });
+  connectionCommand(program, 'resume', 'un-pause a connection paused after repeated failures').action(
+    (name: string, o: ClusterCliOptions) =>
+      onConnection(o, name, async (session) => {
+        const was = await resumeConnection(session.redis, session.keys, name);
+        process.stdout.write(was ? `${name} resumed\n` : `${name} was not paused\n`);
+      }),
+  );
+}
+
+/** A cluster command whose one argument is a connection of the file. */
+function connectionCommand(program: Command, name: string, description: string): Command {
+  return withClusterOptions(
+    program.command(name).description(description).argument('<connection>', 'connection name in the file'),
+  );
+}
+
+/**
+ * Open the cluster, find the connection in the file (TRB_CONNECTIONS_INVALID if it names none), run `act`
+ * with both, and close the session whatever happens.
+ */
+async function onConnection(
+  o: ClusterCliOptions,
+  name: string,
+  act: (session: ClusterSession, connection: Connection) => Promise<void>,
+): Promise<void> {
+  const session = await openCluster(o);
+  try {
+    await act(session, findConnection(session.file, name));
+  } finally {
+    await session.close();
+  }
 }
 
 /** Wait for a job to finish; its exit code (0, or the code of its error) — 1 on timeout. */
-async function waitFor(
-  session: Awaited<ReturnType<typeof openCluster>>,
-  jobId: string,
-  timeoutMs: number,
-): Promise<number> {
+async function waitFor(session: ClusterSession, jobId: string, timeoutMs: number): Promise<number> {
   // Its own connection: QueueEvents blocks on it. BullMQ does not close a connection it was given.
   const connection = openRedis(session.target);
   const events = new QueueEvents(QUEUE, { connection, prefix: session.keys.bullPrefix });

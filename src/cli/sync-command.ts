@@ -16,9 +16,10 @@ import {
 } from '../connections/connections-file.js';
 import {
   buildSource,
+  givenBesidesConnection,
   makeLogger,
   openDestination,
-  parseIntOption,
+  intOption,
   parseList,
   prepareConnection,
   prepareConnector,
@@ -69,22 +70,17 @@ export function registerSync(program: Command): void {
       'with --full-refresh: build each table aside and swap it in atomically instead of soft deletes',
       false,
     )
-    .option(
-      '--concurrency <n>',
-      'streams synced at once',
-      parseIntOption('--concurrency', 1, 64),
-      DEFAULTS.streamConcurrency,
+    .addOption(intOption('--concurrency <n>', 'streams synced at once', 1, 64, DEFAULTS.streamConcurrency))
+    .addOption(
+      intOption(
+        '--page-concurrency <n>',
+        "pages fetched at once per stream where the API allows it (default: the connector's setting)",
+        1,
+        64,
+      ),
     )
-    .option(
-      '--page-concurrency <n>',
-      "pages fetched at once per stream where the API allows it (default: the connector's setting)",
-      parseIntOption('--page-concurrency', 1, 64),
-    )
-    .option(
-      '--batch-rows <n>',
-      'rows per destination transaction',
-      parseIntOption('--batch-rows', 1, 1_000_000),
-      DEFAULTS.batchRows,
+    .addOption(
+      intOption('--batch-rows <n>', 'rows per destination transaction', 1, 1_000_000, DEFAULTS.batchRows),
     )
     .option(
       '--redis <url>',
@@ -149,13 +145,12 @@ function connectionOf(
     }
     return undefined;
   }
-  const given = [
-    connectorName !== undefined && `a connector ("${connectorName}")`,
-    o.config !== undefined && '--config',
-    o.destination !== undefined && '--destination',
-    o.namespace !== undefined && '--namespace',
-    o.streams !== undefined && '--streams',
-  ].filter((g): g is string => g !== false);
+  const given = givenBesidesConnection(connectorName, {
+    '--config': o.config,
+    '--destination': o.destination,
+    '--namespace': o.namespace,
+    '--streams': o.streams,
+  });
   if (given.length > 0) {
     throw new ConfigError(
       `--connection ${o.connection} takes its connector, config, destination, namespace and streams from the connections file; drop ${given.join(', ')}`,

@@ -7,7 +7,7 @@ import {
 } from '../connections/connections-file.js';
 import { checkRedis, resolveRedisTarget } from '../cluster/redis-connection.js';
 import { startWorker, WORKER_DEFAULTS } from '../cluster/worker.js';
-import { makeLogger, parseIntOption } from './common.js';
+import { makeLogger, intOption } from './common.js';
 import { type ClusterCliOptions, withClusterOptions } from './cluster-options.js';
 
 interface WorkerCliOptions extends ClusterCliOptions {
@@ -28,40 +28,52 @@ export function registerWorker(program: Command): void {
       .description('run sync jobs from the Redis queue (start any number, on any machines)'),
     'the connections file the jobs name connections of',
   )
-    .option(
-      '--concurrency <n>',
-      'sync jobs at once in this process',
-      parseIntOption('--concurrency', 1, 64),
-      WORKER_DEFAULTS.concurrency,
+    .addOption(
+      intOption('--concurrency <n>', 'sync jobs at once in this process', 1, 64, WORKER_DEFAULTS.concurrency),
     )
-    .option(
-      '--lock-duration <ms>',
-      "job lock (and lease) duration: a dead worker's job is recovered within this plus --stalled-interval",
-      parseIntOption('--lock-duration', 500, 3_600_000),
-      WORKER_DEFAULTS.lockDurationMs,
+    .addOption(
+      intOption(
+        '--lock-duration <ms>',
+        "job lock (and lease) duration: a dead worker's job is recovered within this plus --stalled-interval",
+        500,
+        3_600_000,
+        WORKER_DEFAULTS.lockDurationMs,
+      ),
     )
-    .option(
-      '--stalled-interval <ms>',
-      'how often to look for jobs whose worker died',
-      parseIntOption('--stalled-interval', 500, 3_600_000),
-      WORKER_DEFAULTS.stalledIntervalMs,
+    .addOption(
+      intOption(
+        '--stalled-interval <ms>',
+        'how often to look for jobs whose worker died',
+        500,
+        3_600_000,
+        WORKER_DEFAULTS.stalledIntervalMs,
+      ),
     )
-    .option(
-      '--max-stalled <n>',
-      'times a job may lose its worker and be recovered before it fails',
-      parseIntOption('--max-stalled', 1, 1000),
-      WORKER_DEFAULTS.maxStalledCount,
+    .addOption(
+      intOption(
+        '--max-stalled <n>',
+        'times a job may lose its worker and be recovered before it fails',
+        1,
+        1000,
+        WORKER_DEFAULTS.maxStalledCount,
+      ),
     )
-    .option(
-      '--batch-rows <n>',
-      "rows per destination transaction (default: the engine's 10,000)",
-      parseIntOption('--batch-rows', 1, 1_000_000),
+    .addOption(
+      intOption(
+        '--batch-rows <n>',
+        "rows per destination transaction (default: the engine's 10,000)",
+        1,
+        1_000_000,
+      ),
     )
-    .option(
-      '--park-after <ms>',
-      'a sync that would wait longer than this for its shared rate budget is parked (delayed) and frees its slot',
-      parseIntOption('--park-after', 1000, 86_400_000),
-      WORKER_DEFAULTS.budgetMaxWaitMs,
+    .addOption(
+      intOption(
+        '--park-after <ms>',
+        'a sync that would wait longer than this for its shared rate budget is parked (delayed) and frees its slot',
+        1000,
+        86_400_000,
+        WORKER_DEFAULTS.budgetMaxWaitMs,
+      ),
     )
     .option('--name <name>', 'worker name in status and run rows (default: host:pid)')
     .option('--log-level <level>', 'log level (default: info; env TRIBUTARY_LOG_LEVEL)')

@@ -22,18 +22,8 @@ import type { PaginationContext, Paginator, RawPage, IncrementalWindow } from '.
 import { contractError } from './paginators/paginator.js';
 import type { RecordCheck } from './record-selector.js';
 
-export interface DatetimeCursorOptions {
-  /** API field holding the cursor, e.g. `updatedAt`. */
-  cursorField: string;
-  /** Query parameter that filters on the cursor (`cursor >= value`). */
-  filterParam: string;
-  /** Query parameter that sorts by the cursor, ascending with `sortValue`. */
-  sortParam?: string;
-  sortValue: string;
-  /** Sort parameter for the id, sent after `sortParam` (see IncrementalWindow). */
-  tieBreakerParam?: string;
-  /** The record's id field in the API's shape, when the primary key is one field. */
-  idField?: string;
+/** The window's fields as the manifest sets them; the start bound is what the cursor works out. */
+export interface DatetimeCursorOptions extends Omit<IncrementalWindow, 'startBound'> {
   /** Re-read this much before the committed cursor on each sync (writes that commit out of order). */
   lookbackMs: number;
   /** Days of history on a first incremental sync (0 = all history). */

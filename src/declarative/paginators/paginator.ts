@@ -19,7 +19,9 @@ export type PageFetcher = (url: URL, signal?: AbortSignal) => Promise<FetchedPag
 export interface IncrementalWindow {
   /** API field holding the cursor, e.g. `updatedAt`. */
   cursorField: string;
+  /** Query parameter that filters on the cursor (`cursor >= value`). */
   filterParam: string;
+  /** Query parameter that sorts by the cursor, ascending with `sortValue`. */
   sortParam?: string;
   sortValue: string;
   /**
@@ -27,7 +29,10 @@ export interface IncrementalWindow {
    * one deterministic order on every request (e.g. `$sort[id]`).
    */
   tieBreakerParam?: string;
-  /** The record's id field in the API's shape, used to drop records re-read at a page boundary. */
+  /**
+   * The record's id field in the API's shape, when the primary key is one field: used to drop records
+   * re-read at a page boundary.
+   */
   idField?: string;
   /** Lower bound for a new pass (ISO-8601), or undefined for all history. */
   startBound: string | undefined;

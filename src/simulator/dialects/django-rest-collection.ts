@@ -3,13 +3,14 @@
  * ids 1..n in slot order, and relations as absolute hyperlinks (HyperlinkedRelatedField) that are built
  * from the request's Host: records are generated with ORIGIN as a placeholder, filled in as they leave.
  */
+import type { CollectionOptions } from '../collection-options.js';
 import { BIG_ID_BASE, type ContractData, parseExact, withExtraFields } from '../contract.js';
 import { asciiJson, jsonNumberText } from '../json-writer.js';
 import { LiveDataset } from '../live-dataset.js';
 import type { MutationClock } from '../mutation-clock.js';
 import { type AppliedMutation, applyMutation } from '../mutations.js';
 import type { Rng } from '../prng.js';
-import { Timeline, type TimelineShape } from '../timeline.js';
+import { Timeline } from '../timeline.js';
 import { isoMicros } from '../timestamps.js';
 
 /** Stands for `scheme://host` in generated records until a response fills in the one the client dialled. */
@@ -33,17 +34,9 @@ export interface DrfResourceDef<Ctx> {
   touch(record: Record<string, unknown>, rng: Rng): void;
 }
 
-export interface DrfCollectionOptions<Ctx> {
-  seed: number;
-  size: number;
-  /** Passed to the generators. */
-  ctx: Ctx;
-  /** When the generated history happens and how its stamps are rounded. */
-  history: TimelineShape;
+export interface DrfCollectionOptions<Ctx> extends CollectionOptions<Ctx> {
   /** The router's path prefix ('api'): links under it are relations. */
   prefix: string;
-  /** Contract data modes (big ids, extra fields); none by default. */
-  dataModes?: ReadonlySet<ContractData>;
 }
 
 /** How many generated records are sampled to learn which fields are relations. */

@@ -4,6 +4,7 @@
  * known without parsing JSON (from the timeline for generated records, remembered for written ones), which
  * is what the ordered views behind incremental reads need.
  */
+import type { CollectionOptions } from '../collection-options.js';
 import { type ContractData, parseExact, TIE_GROUP, withExtraFields } from '../contract.js';
 import { asciiJson } from '../json-writer.js';
 import { type BaseRecords, LiveDataset } from '../live-dataset.js';
@@ -12,7 +13,7 @@ import { type AppliedMutation, applyMutation } from '../mutations.js';
 import type { OpaqueIds } from '../opaque-id.js';
 import type { Rng } from '../prng.js';
 import type { SequenceKeys } from '../slot-sequence.js';
-import { Timeline, type TimelineShape } from '../timeline.js';
+import { Timeline } from '../timeline.js';
 import { isoMillis } from '../timestamps.js';
 
 /** What a connector tells the dialect about one Feathers resource; `Ctx` is whatever its generators share. */
@@ -27,17 +28,9 @@ export interface FeathersResourceDef<Ctx> {
   touch(record: Record<string, unknown>, rng: Rng): void;
 }
 
-export interface FeathersCollectionOptions<Ctx> {
-  seed: number;
-  size: number;
-  /** Passed to the generators. */
-  ctx: Ctx;
+export interface FeathersCollectionOptions<Ctx> extends CollectionOptions<Ctx> {
   /** The resource's ids: slot i has id `ids.id(i)`. */
   ids: OpaqueIds;
-  /** When the generated history happens and how its stamps are rounded. */
-  history: TimelineShape;
-  /** Contract data modes (extra fields, tied stamps); none by default. */
-  dataModes?: ReadonlySet<ContractData>;
 }
 
 /** How many generated records are sampled to learn a resource's field names. */
