@@ -4,10 +4,10 @@
  * transactions that are serialized per stream, replayed after a transient failure (a lost connection, a
  * deadlock, a lock wait timeout: each rolled the whole transaction back) and mapped to DestinationError.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import mysql, { type PoolConnection, type ResultSetHeader } from 'mysql2/promise';
-import { ConfigError, DestinationError, type ErrorCode } from '../../errors.js';
+import { ConfigError, DestinationError } from '../../errors.js';
 import type { DialectConnection, RunResult, Tx } from '../sql/dialect.js';
+import { PooledTransactions } from '../sql/pooled-session.js';
 import { type ConnectionSettings, SESSION_SETUP } from './mysql-connection.js';
 import { isTransientError, mapOpenError, mapWriteError } from './mysql-errors.js';
 import { NamespaceLock } from './mysql-lock.js';
@@ -52,7 +52,7 @@ export class MysqlSession implements DialectConnection<MysqlTx> {
   private pool: mysql.Pool | undefined;
   private lock: NamespaceLock | undefined;
   private traitsRead: ServerTraits | undefined;
-  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly transactions: PooledTransactions<PoolConnection, MysqlTx>;
 
   constructor(
     private readonly settings: ConnectionSettings,
@@ -62,7 +62,28 @@ export class MysqlSession implements DialectConnection<MysqlTx> {
       maxAttempts: number;
       retryDelayMs: number;
     },
-  ) {}
+  ) {
+    this.transactions = new PooledTransactions<PoolConnection, MysqlTx>(
+      {
+        assertOpen: () => {
+          if (this.pool === undefined)
+            throw new DestinationError('TRB_DEST_OPEN', `${settings.target.description} is not open`);
+        },
+        acquire: () => this.pool!.getConnection(),
+        begin: async (conn) => {
+          await this.lock!.verify(conn);
+          await conn.query('START TRANSACTION');
+        },
+        commit: async (conn) => void (await conn.query('COMMIT')),
+        rollback: async (conn) => void (await conn.query('ROLLBACK')),
+        release: (conn, broken) => (broken ? conn.destroy() : conn.release()),
+        tx: (conn) => new MysqlTx(conn),
+        isTransient: isTransientError,
+        mapError: (err, what) => mapWriteError(err, what, settings.target, settings.redactor),
+      },
+      opts,
+    );
+  }
 
   get traits(): ServerTraits {
     if (this.traitsRead === undefined) throw new Error('MySQL destination used before open()');
@@ -125,70 +146,21 @@ export class MysqlSession implements DialectConnection<MysqlTx> {
     }
   }
 
-  async transaction<R>(
+  transaction<R>(
     what: string,
     stream: string | undefined,
     fn: (tx: MysqlTx, attempt: number) => Promise<R>,
   ): Promise<R> {
-    return this.serialize(stream ?? '', async () => {
-      for (let attempt = 1; ; attempt++) {
-        const pool = this.pool;
-        if (pool === undefined)
-          throw new DestinationError('TRB_DEST_OPEN', `${this.settings.target.description} is not open`);
-        let conn: PoolConnection | undefined;
-        try {
-          conn = await pool.getConnection();
-          await this.lock!.verify(conn);
-          await conn.query('START TRANSACTION');
-          const result = await fn(new MysqlTx(conn), attempt);
-          await conn.query('COMMIT');
-          conn.release();
-          return result;
-        } catch (err) {
-          if (conn !== undefined) {
-            await conn.query('ROLLBACK').catch(() => undefined);
-            // Never reuse a session whose transaction failed mid-way: it may be dead or mid-statement.
-            conn.destroy();
-          }
-          if (err instanceof DestinationError || err instanceof ConfigError) throw err;
-          if (isTransientError(err) && attempt < this.opts.maxAttempts) {
-            await sleep(this.opts.retryDelayMs * 2 ** (attempt - 1));
-            continue;
-          }
-          const mapped = mapWriteError(err, what, this.settings.target, this.settings.redactor);
-          if (attempt === 1) throw mapped;
-          throw new DestinationError(
-            mapped.code as Extract<ErrorCode, `TRB_DEST_${string}`>,
-            `${mapped.message} (gave up after ${attempt} attempts)`,
-            {
-              details: { ...mapped.details, attempts: attempt },
-              retryable: mapped.retryable,
-            },
-          );
-        }
-      }
-    });
+    return this.transactions.run(what, stream, fn);
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled(this.queues.values());
+    await this.transactions.drain();
     const pool = this.pool;
     this.pool = undefined;
     await pool?.end().catch(() => undefined);
     const lock = this.lock;
     this.lock = undefined;
     await lock?.release();
-  }
-
-  /** Chain `fn` after earlier work on the same stream (bookkeeping, key '', runs beside them). */
-  private serialize<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    if (key === '') return fn();
-    const next = (this.queues.get(key) ?? Promise.resolve()).then(fn, fn);
-    const settled = next.catch(() => undefined);
-    this.queues.set(key, settled);
-    void settled.then(() => {
-      if (this.queues.get(key) === settled) this.queues.delete(key);
-    });
-    return next;
   }
 }

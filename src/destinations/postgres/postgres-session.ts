@@ -3,10 +3,10 @@
  * to close, a pool of write connections (streams write concurrently, each stream's work in order), and
  * transactions that a dropped connection or a deadlock replays on a fresh connection.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { ConfigError, DestinationError } from '../../errors.js';
 import type { DialectConnection, Tx } from '../sql/dialect.js';
+import { PooledTransactions } from '../sql/pooled-session.js';
 import type { ConnectionSettings } from './postgres-connection.js';
 import { isTransientError, mapOpenError, mapWriteError } from './postgres-errors.js';
 import { SchemaLock } from './postgres-lock.js';
@@ -44,8 +44,7 @@ export class PostgresSession implements DialectConnection<PgTx> {
   private lock: SchemaLock | undefined;
   private pool: pg.Pool | undefined;
   private state: 'new' | 'open' | 'closed' = 'new';
-  /** Per-stream queue: writes, sweeps and swaps of one stream never overlap. */
-  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly transactions: PooledTransactions<pg.PoolClient, PgTx>;
 
   constructor(
     private readonly description: string,
@@ -53,7 +52,28 @@ export class PostgresSession implements DialectConnection<PgTx> {
     private readonly setupError: DestinationError | undefined,
     private readonly schema: string,
     private readonly opts: SessionOptions,
-  ) {}
+  ) {
+    this.transactions = new PooledTransactions(
+      {
+        assertOpen: () => this.assertOpen(),
+        acquire: async () => {
+          await this.lock!.ensureHeld();
+          return this.pool!.connect();
+        },
+        begin: async (client) => {
+          await client.query('BEGIN');
+          await this.lock!.verify(client);
+        },
+        commit: async (client) => void (await client.query('COMMIT')),
+        rollback: async (client) => void (await client.query('ROLLBACK')),
+        release: (client, broken) => client.release(broken),
+        tx: pgTx,
+        isTransient: isTransientError,
+        mapError: (err, what) => mapWriteError(err, what, this.settings!.target, this.settings!.redactor),
+      },
+      opts,
+    );
+  }
 
   /** Backend pid of the lock session, for tests that simulate a lost connection. */
   get lockPid(): number | undefined {
@@ -108,80 +128,20 @@ export class PostgresSession implements DialectConnection<PgTx> {
     stream: string | undefined,
     fn: (tx: PgTx, attempt: number) => Promise<T>,
   ): Promise<T> {
-    this.assertOpen();
-    return stream === undefined
-      ? this.attempts(what, fn)
-      : this.serialize(stream, () => this.attempts(what, fn));
+    return this.transactions.run(what, stream, fn);
   }
 
   async close(): Promise<void> {
     if (this.state === 'closed') return;
     this.state = 'closed';
     // Let queued work settle (it fails fast once the pool is gone), then let go of the lock.
-    await Promise.allSettled([...this.queues.values()]);
+    await this.transactions.drain();
     const pool = this.pool;
     const lock = this.lock;
     this.pool = undefined;
     this.lock = undefined;
     await pool?.end().catch(() => undefined);
     await lock?.release();
-  }
-
-  /**
-   * Run `fn` in one transaction on a pooled connection. A transient failure (lost connection, deadlock)
-   * rolls back everything `fn` did, so the whole transaction is replayed on a fresh connection.
-   */
-  private async attempts<T>(what: string, fn: (tx: PgTx, attempt: number) => Promise<T>): Promise<T> {
-    const { target, redactor } = this.settings!;
-    for (let attempt = 1; ; attempt++) {
-      this.assertOpen();
-      let client: pg.PoolClient | undefined;
-      try {
-        await this.lock!.ensureHeld();
-        client = await this.pool!.connect();
-        await client.query('BEGIN');
-        await this.lock!.verify(client);
-        const result = await fn(pgTx(client), attempt);
-        await client.query('COMMIT');
-        client.release();
-        return result;
-      } catch (err) {
-        if (client !== undefined) {
-          await client.query('ROLLBACK').catch(() => undefined);
-          // Never reuse a session whose transaction failed mid-way (it may be mid-COPY or dead).
-          client.release(true);
-        }
-        if (err instanceof ConfigError) throw err;
-        if (!(err instanceof DestinationError) && isTransientError(err) && attempt < this.opts.maxAttempts) {
-          await sleep(this.opts.retryDelayMs * 2 ** (attempt - 1));
-          continue;
-        }
-        const mapped = mapWriteError(err, what, target, redactor);
-        if (attempt > 1 && mapped.code === 'TRB_DEST_CONNECTION') {
-          throw new DestinationError(
-            'TRB_DEST_CONNECTION',
-            `${mapped.message} (gave up after ${attempt} attempts)`,
-            {
-              details: { ...mapped.details, attempts: attempt },
-              retryable: true,
-            },
-          );
-        }
-        throw mapped;
-      }
-    }
-  }
-
-  /** Chain `fn` after earlier work on the same stream. */
-  private serialize<T>(stream: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.queues.get(stream) ?? Promise.resolve();
-    const next = previous.then(fn, fn);
-    const settled = next.catch(() => undefined);
-    this.queues.set(stream, settled);
-    void settled.then(() => {
-      if (this.queues.get(stream) === settled) this.queues.delete(stream);
-    });
-    return next;
   }
 
   private assertOpen(): void {

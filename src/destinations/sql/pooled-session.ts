@@ -1,0 +1,114 @@
+/**
+ * Transactions on a pool of server connections, the part of a dialect's connection role (dialect.ts) that
+ * does not depend on the driver: each stream's work in order while streams run side by side, one transaction
+ * per attempt on a pooled connection, the whole transaction replayed after a transient failure (a lost
+ * connection, a deadlock: each rolled everything back) with doubling delays, and driver errors mapped to
+ * DestinationError. The dialect supplies the driver as a few hooks and keeps its own open and close.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConfigError, DestinationError } from '../../errors.js';
+import type { Tx } from './dialect.js';
+
+/** What a dialect's driver does for one transaction; `C` is its pooled connection. */
+export interface PoolDriver<C, T extends Tx> {
+  /** Throws when the session cannot run transactions (not opened yet, or closed). */
+  assertOpen(): void;
+  /** A connection from the pool (after making sure the namespace lock is still held, where it must be). */
+  acquire(): Promise<C>;
+  /** Start the transaction (and check the lock from inside it, where the dialect does so). */
+  begin(client: C): Promise<void>;
+  commit(client: C): Promise<void>;
+  rollback(client: C): Promise<void>;
+  /** Back to the pool, or, when `broken` (its transaction failed), closed so it is never reused. */
+  release(client: C, broken: boolean): void;
+  tx(client: C): T;
+  /** Whether the failure rolled back the whole transaction and a replay on a fresh connection may succeed. */
+  isTransient(err: unknown): boolean;
+  /** The driver error as a DestinationError whose message names `what`. */
+  mapError(err: unknown, what: string): DestinationError;
+}
+
+export interface RetryOptions {
+  /** Attempts per transaction when it fails transiently. */
+  maxAttempts: number;
+  /** First retry delay; doubles per attempt. */
+  retryDelayMs: number;
+}
+
+export class PooledTransactions<C, T extends Tx> {
+  /** Per-stream queue: writes, sweeps and swaps of one stream never overlap. */
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly driver: PoolDriver<C, T>,
+    private readonly opts: RetryOptions,
+  ) {}
+
+  /**
+   * Run `fn` in one transaction, after earlier work on `stream` (bookkeeping, `stream` undefined, runs
+   * beside the streams). A DestinationError or ConfigError thrown inside passes through unchanged.
+   */
+  async run<R>(
+    what: string,
+    stream: string | undefined,
+    fn: (tx: T, attempt: number) => Promise<R>,
+  ): Promise<R> {
+    this.driver.assertOpen();
+    return stream === undefined
+      ? this.attempts(what, fn)
+      : this.serialize(stream, () => this.attempts(what, fn));
+  }
+
+  /** Wait until every queued transaction has settled (before the pool is ended). */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.queues.values()]);
+  }
+
+  private async attempts<R>(what: string, fn: (tx: T, attempt: number) => Promise<R>): Promise<R> {
+    const d = this.driver;
+    for (let attempt = 1; ; attempt++) {
+      d.assertOpen();
+      let client: C | undefined;
+      try {
+        client = await d.acquire();
+        await d.begin(client);
+        const result = await fn(d.tx(client), attempt);
+        await d.commit(client);
+        d.release(client, false);
+        return result;
+      } catch (err) {
+        if (client !== undefined) {
+          await d.rollback(client).catch(() => undefined);
+          // Never reuse a session whose transaction failed mid-way: it may be dead or mid-statement.
+          d.release(client, true);
+        }
+        if (err instanceof DestinationError || err instanceof ConfigError) throw err;
+        if (d.isTransient(err) && attempt < this.opts.maxAttempts) {
+          await sleep(this.opts.retryDelayMs * 2 ** (attempt - 1));
+          continue;
+        }
+        const mapped = d.mapError(err, what);
+        if (attempt === 1) throw mapped;
+        throw new DestinationError(
+          mapped.code as ConstructorParameters<typeof DestinationError>[0],
+          `${mapped.message} (gave up after ${attempt} attempts)`,
+          {
+            details: { ...mapped.details, attempts: attempt },
+            // A connection that kept dropping may well hold on the next run.
+            retryable: mapped.retryable || mapped.code === 'TRB_DEST_CONNECTION',
+          },
+        );
+      }
+    }
+  }
+
+  private serialize<R>(stream: string, fn: () => Promise<R>): Promise<R> {
+    const next = (this.queues.get(stream) ?? Promise.resolve()).then(fn, fn);
+    const settled = next.catch(() => undefined);
+    this.queues.set(stream, settled);
+    void settled.then(() => {
+      if (this.queues.get(stream) === settled) this.queues.delete(stream);
+    });
+    return next;
+  }
+}
