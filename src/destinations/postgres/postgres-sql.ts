@@ -118,7 +118,7 @@ export function postgresSql(schema: string): DialectSql {
     asText: (expr) => `(${expr})::text`,
     isDistinctFrom: (a, b) => `${a} IS DISTINCT FROM ${b}`,
     typeName: (type) => PG_TYPE[type],
-    mergeRowsSql: (...args) => mergeOnConflictSql(quoteIdent, ...args),
+    mergeRowsSql: mergeOnConflictSql(quoteIdent),
     now: () => 'now()',
   };
 }
