@@ -6,8 +6,8 @@
  */
 import mysql, { type PoolConnection, type ResultSetHeader } from 'mysql2/promise';
 import { ConfigError, DestinationError } from '../../errors.js';
-import type { DialectConnection, RunResult, Tx } from '../sql/dialect.js';
-import { PooledTransactions } from '../sql/pooled-session.js';
+import type { RunResult, Tx } from '../sql/dialect.js';
+import { PooledSession } from '../sql/pooled-session.js';
 import { type ConnectionSettings, SESSION_SETUP } from './mysql-connection.js';
 import { isTransientError, mapOpenError, mapWriteError } from './mysql-errors.js';
 import { NamespaceLock } from './mysql-lock.js';
@@ -48,12 +48,10 @@ const typeCast: mysql.TypeCast = (field, next) => {
   return next();
 };
 
-export class MysqlSession implements DialectConnection<MysqlTx> {
+export class MysqlSession extends PooledSession<PoolConnection, MysqlTx> {
   private pool: mysql.Pool | undefined;
   private lock: NamespaceLock | undefined;
   private traitsRead: ServerTraits | undefined;
-  private readonly transactions: PooledTransactions<PoolConnection, MysqlTx>;
-
   constructor(
     private readonly settings: ConnectionSettings,
     private readonly opts: {
@@ -63,26 +61,7 @@ export class MysqlSession implements DialectConnection<MysqlTx> {
       retryDelayMs: number;
     },
   ) {
-    this.transactions = new PooledTransactions<PoolConnection, MysqlTx>(
-      {
-        assertOpen: () => {
-          if (this.pool === undefined)
-            throw new DestinationError('TRB_DEST_OPEN', `${settings.target.description} is not open`);
-        },
-        acquire: () => this.pool!.getConnection(),
-        begin: async (conn) => {
-          await this.lock!.verify(conn);
-          await conn.query('START TRANSACTION');
-        },
-        commit: async (conn) => void (await conn.query('COMMIT')),
-        rollback: async (conn) => void (await conn.query('ROLLBACK')),
-        release: (conn, broken) => (broken ? conn.destroy() : conn.release()),
-        tx: (conn) => new MysqlTx(conn),
-        isTransient: isTransientError,
-        mapError: (err, what) => mapWriteError(err, what, settings.target, settings.redactor),
-      },
-      opts,
-    );
+    super(opts);
   }
 
   get traits(): ServerTraits {
@@ -90,7 +69,7 @@ export class MysqlSession implements DialectConnection<MysqlTx> {
     return this.traitsRead;
   }
 
-  async open(setup: (tx: MysqlTx) => Promise<void>): Promise<void> {
+  override async open(setup: (tx: MysqlTx) => Promise<void>): Promise<void> {
     const { target, redactor } = this.settings;
     const lock = new NamespaceLock({ ...this.settings, timeoutMs: this.opts.lockTimeoutMs });
     await lock.acquire();
@@ -146,21 +125,52 @@ export class MysqlSession implements DialectConnection<MysqlTx> {
     }
   }
 
-  transaction<R>(
-    what: string,
-    stream: string | undefined,
-    fn: (tx: MysqlTx, attempt: number) => Promise<R>,
-  ): Promise<R> {
-    return this.transactions.run(what, stream, fn);
-  }
-
-  async close(): Promise<void> {
-    await this.transactions.drain();
+  override async close(): Promise<void> {
+    await this.drain();
     const pool = this.pool;
     this.pool = undefined;
     await pool?.end().catch(() => undefined);
     const lock = this.lock;
     this.lock = undefined;
     await lock?.release();
+  }
+
+  protected override assertOpen(): void {
+    if (this.pool === undefined)
+      throw new DestinationError('TRB_DEST_OPEN', `${this.settings.target.description} is not open`);
+  }
+
+  protected override acquire(): Promise<PoolConnection> {
+    return this.pool!.getConnection();
+  }
+
+  protected override async begin(conn: PoolConnection): Promise<void> {
+    await this.lock!.verify(conn);
+    await conn.query('START TRANSACTION');
+  }
+
+  protected override async commit(conn: PoolConnection): Promise<void> {
+    await conn.query('COMMIT');
+  }
+
+  protected override async rollback(conn: PoolConnection): Promise<void> {
+    await conn.query('ROLLBACK');
+  }
+
+  protected override release(conn: PoolConnection, broken: boolean): void {
+    if (broken) conn.destroy();
+    else conn.release();
+  }
+
+  protected override tx(conn: PoolConnection): MysqlTx {
+    return new MysqlTx(conn);
+  }
+
+  protected override isTransient(err: unknown): boolean {
+    return isTransientError(err);
+  }
+
+  protected override mapError(err: unknown, what: string): DestinationError {
+    return mapWriteError(err, what, this.settings.target, this.settings.redactor);
   }
 }

@@ -5,8 +5,8 @@
  */
 import pg from 'pg';
 import { ConfigError, DestinationError } from '../../errors.js';
-import type { DialectConnection, Tx } from '../sql/dialect.js';
-import { PooledTransactions } from '../sql/pooled-session.js';
+import type { Tx } from '../sql/dialect.js';
+import { PooledSession } from '../sql/pooled-session.js';
 import type { ConnectionSettings } from './postgres-connection.js';
 import { isTransientError, mapOpenError, mapWriteError } from './postgres-errors.js';
 import { SchemaLock } from './postgres-lock.js';
@@ -40,11 +40,10 @@ function pgTx(client: pg.PoolClient): PgTx {
   };
 }
 
-export class PostgresSession implements DialectConnection<PgTx> {
+export class PostgresSession extends PooledSession<pg.PoolClient, PgTx> {
   private lock: SchemaLock | undefined;
   private pool: pg.Pool | undefined;
   private state: 'new' | 'open' | 'closed' = 'new';
-  private readonly transactions: PooledTransactions<pg.PoolClient, PgTx>;
 
   constructor(
     private readonly description: string,
@@ -53,26 +52,7 @@ export class PostgresSession implements DialectConnection<PgTx> {
     private readonly schema: string,
     private readonly opts: SessionOptions,
   ) {
-    this.transactions = new PooledTransactions(
-      {
-        assertOpen: () => this.assertOpen(),
-        acquire: async () => {
-          await this.lock!.ensureHeld();
-          return this.pool!.connect();
-        },
-        begin: async (client) => {
-          await client.query('BEGIN');
-          await this.lock!.verify(client);
-        },
-        commit: async (client) => void (await client.query('COMMIT')),
-        rollback: async (client) => void (await client.query('ROLLBACK')),
-        release: (client, broken) => client.release(broken),
-        tx: pgTx,
-        isTransient: isTransientError,
-        mapError: (err, what) => mapWriteError(err, what, this.settings!.target, this.settings!.redactor),
-      },
-      opts,
-    );
+    super(opts);
   }
 
   /** Backend pid of the lock session, for tests that simulate a lost connection. */
@@ -80,7 +60,7 @@ export class PostgresSession implements DialectConnection<PgTx> {
     return this.lock?.pid;
   }
 
-  async open(setup: (tx: PgTx) => Promise<void>): Promise<void> {
+  override async open(setup: (tx: PgTx) => Promise<void>): Promise<void> {
     if (this.state === 'open') return;
     if (this.state === 'closed') {
       throw new DestinationError('TRB_DEST_OPEN', `${this.description} was closed; create a new destination`);
@@ -123,19 +103,11 @@ export class PostgresSession implements DialectConnection<PgTx> {
     this.state = 'open';
   }
 
-  transaction<T>(
-    what: string,
-    stream: string | undefined,
-    fn: (tx: PgTx, attempt: number) => Promise<T>,
-  ): Promise<T> {
-    return this.transactions.run(what, stream, fn);
-  }
-
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     if (this.state === 'closed') return;
     this.state = 'closed';
     // Let queued work settle (it fails fast once the pool is gone), then let go of the lock.
-    await this.transactions.drain();
+    await this.drain();
     const pool = this.pool;
     const lock = this.lock;
     this.pool = undefined;
@@ -144,12 +116,46 @@ export class PostgresSession implements DialectConnection<PgTx> {
     await lock?.release();
   }
 
-  private assertOpen(): void {
+  protected override assertOpen(): void {
     if (this.state !== 'open') {
       throw new DestinationError(
         'TRB_DEST_CONNECTION',
         `${this.description} is ${this.state === 'new' ? 'not open yet (call open() first)' : 'closed'}`,
       );
     }
+  }
+
+  protected override async acquire(): Promise<pg.PoolClient> {
+    await this.lock!.ensureHeld();
+    return this.pool!.connect();
+  }
+
+  protected override async begin(client: pg.PoolClient): Promise<void> {
+    await client.query('BEGIN');
+    await this.lock!.verify(client);
+  }
+
+  protected override async commit(client: pg.PoolClient): Promise<void> {
+    await client.query('COMMIT');
+  }
+
+  protected override async rollback(client: pg.PoolClient): Promise<void> {
+    await client.query('ROLLBACK');
+  }
+
+  protected override release(client: pg.PoolClient, broken: boolean): void {
+    client.release(broken);
+  }
+
+  protected override tx(client: pg.PoolClient): PgTx {
+    return pgTx(client);
+  }
+
+  protected override isTransient(err: unknown): boolean {
+    return isTransientError(err);
+  }
+
+  protected override mapError(err: unknown, what: string): DestinationError {
+    return mapWriteError(err, what, this.settings!.target, this.settings!.redactor);
   }
 }

@@ -3,30 +3,11 @@
  * does not depend on the driver: each stream's work in order while streams run side by side, one transaction
  * per attempt on a pooled connection, the whole transaction replayed after a transient failure (a lost
  * connection, a deadlock: each rolled everything back) with doubling delays, and driver errors mapped to
- * DestinationError. The dialect supplies the driver as a few hooks and keeps its own open and close.
+ * DestinationError. The dialect supplies the driver as a few hooks and writes its own open and close.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError, DestinationError } from '../../errors.js';
-import type { Tx } from './dialect.js';
-
-/** What a dialect's driver does for one transaction; `C` is its pooled connection. */
-export interface PoolDriver<C, T extends Tx> {
-  /** Throws when the session cannot run transactions (not opened yet, or closed). */
-  assertOpen(): void;
-  /** A connection from the pool (after making sure the namespace lock is still held, where it must be). */
-  acquire(): Promise<C>;
-  /** Start the transaction (and check the lock from inside it, where the dialect does so). */
-  begin(client: C): Promise<void>;
-  commit(client: C): Promise<void>;
-  rollback(client: C): Promise<void>;
-  /** Back to the pool, or, when `broken` (its transaction failed), closed so it is never reused. */
-  release(client: C, broken: boolean): void;
-  tx(client: C): T;
-  /** Whether the failure rolled back the whole transaction and a replay on a fresh connection may succeed. */
-  isTransient(err: unknown): boolean;
-  /** The driver error as a DestinationError whose message names `what`. */
-  mapError(err: unknown, what: string): DestinationError;
-}
+import type { DialectConnection, Tx } from './dialect.js';
 
 export interface RetryOptions {
   /** Attempts per transaction when it fails transiently. */
@@ -35,59 +16,78 @@ export interface RetryOptions {
   retryDelayMs: number;
 }
 
-export class PooledTransactions<C, T extends Tx> {
+/**
+ * The base of a pooled dialect connection. `C` is the driver's pooled connection; the hooks below are what
+ * the driver does for one transaction, and the dialect writes its own open() and close() (which calls drain()).
+ */
+export abstract class PooledSession<C, T extends Tx> implements DialectConnection<T> {
   /** Per-stream queue: writes, sweeps and swaps of one stream never overlap. */
   private readonly queues = new Map<string, Promise<unknown>>();
 
-  constructor(
-    private readonly driver: PoolDriver<C, T>,
-    private readonly opts: RetryOptions,
-  ) {}
+  constructor(private readonly retry: RetryOptions) {}
+
+  abstract open(setup: (tx: T) => Promise<void>): Promise<void>;
+  abstract close(): Promise<void>;
+
+  /** Throws when the session cannot run transactions (not opened yet, or closed). */
+  protected abstract assertOpen(): void;
+  /** A connection from the pool (after making sure the namespace lock is still held, where it must be). */
+  protected abstract acquire(): Promise<C>;
+  /** Start the transaction (and check the lock from inside it, where the dialect does so). */
+  protected abstract begin(client: C): Promise<void>;
+  protected abstract commit(client: C): Promise<void>;
+  protected abstract rollback(client: C): Promise<void>;
+  /** Back to the pool, or, when `broken` (its transaction failed), closed so it is never reused. */
+  protected abstract release(client: C, broken: boolean): void;
+  protected abstract tx(client: C): T;
+  /** Whether the failure rolled back the whole transaction and a replay on a fresh connection may succeed. */
+  protected abstract isTransient(err: unknown): boolean;
+  /** The driver error as a DestinationError whose message names `what`. */
+  protected abstract mapError(err: unknown, what: string): DestinationError;
 
   /**
    * Run `fn` in one transaction, after earlier work on `stream` (bookkeeping, `stream` undefined, runs
    * beside the streams). A DestinationError or ConfigError thrown inside passes through unchanged.
    */
-  async run<R>(
+  async transaction<R>(
     what: string,
     stream: string | undefined,
     fn: (tx: T, attempt: number) => Promise<R>,
   ): Promise<R> {
-    this.driver.assertOpen();
+    this.assertOpen();
     return stream === undefined
       ? this.attempts(what, fn)
       : this.serialize(stream, () => this.attempts(what, fn));
   }
 
   /** Wait until every queued transaction has settled (before the pool is ended). */
-  async drain(): Promise<void> {
+  protected async drain(): Promise<void> {
     await Promise.allSettled([...this.queues.values()]);
   }
 
   private async attempts<R>(what: string, fn: (tx: T, attempt: number) => Promise<R>): Promise<R> {
-    const d = this.driver;
     for (let attempt = 1; ; attempt++) {
-      d.assertOpen();
+      this.assertOpen();
       let client: C | undefined;
       try {
-        client = await d.acquire();
-        await d.begin(client);
-        const result = await fn(d.tx(client), attempt);
-        await d.commit(client);
-        d.release(client, false);
+        client = await this.acquire();
+        await this.begin(client);
+        const result = await fn(this.tx(client), attempt);
+        await this.commit(client);
+        this.release(client, false);
         return result;
       } catch (err) {
         if (client !== undefined) {
-          await d.rollback(client).catch(() => undefined);
+          await this.rollback(client).catch(() => undefined);
           // Never reuse a session whose transaction failed mid-way: it may be dead or mid-statement.
-          d.release(client, true);
+          this.release(client, true);
         }
         if (err instanceof DestinationError || err instanceof ConfigError) throw err;
-        if (d.isTransient(err) && attempt < this.opts.maxAttempts) {
-          await sleep(this.opts.retryDelayMs * 2 ** (attempt - 1));
+        if (this.isTransient(err) && attempt < this.retry.maxAttempts) {
+          await sleep(this.retry.retryDelayMs * 2 ** (attempt - 1));
           continue;
         }
-        const mapped = d.mapError(err, what);
+        const mapped = this.mapError(err, what);
         if (attempt === 1) throw mapped;
         throw new DestinationError(
           mapped.code as ConstructorParameters<typeof DestinationError>[0],
