@@ -1,8 +1,8 @@
 /**
  * Connection and transactions for MySQL/MariaDB (dialect role `DialectConnection`): a mysql2 pool whose
- * sessions start strict and in UTC, the namespace lock, the namespace database created when missing, and
- * transactions that are serialized per stream, replayed after a transient failure (a lost connection, a
- * deadlock, a lock wait timeout: each rolled the whole transaction back) and mapped to DestinationError.
+ * sessions start strict and in UTC, the namespace lock, and the namespace database created when missing.
+ * Transactions (serialized per stream, replayed after a lost connection, a deadlock or a lock wait timeout,
+ * mapped to DestinationError) are sql/pooled-session.ts; this file gives it mysql2's hooks.
  */
 import mysql, { type PoolConnection, type ResultSetHeader } from 'mysql2/promise';
 import { ConfigError, DestinationError } from '../../errors.js';

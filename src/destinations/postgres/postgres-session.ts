@@ -1,7 +1,7 @@
 /**
  * PostgreSQL's connection role (sql/dialect.ts): a schema advisory lock held on its own session from open
- * to close, a pool of write connections (streams write concurrently, each stream's work in order), and
- * transactions that a dropped connection or a deadlock replays on a fresh connection.
+ * to close, and a pg pool of write connections. The per-stream queue and the replay of transactions that a
+ * dropped connection or a deadlock cut short are sql/pooled-session.ts; this file gives it pg's hooks.
  */
 import pg from 'pg';
 import { ConfigError, DestinationError } from '../../errors.js';
