@@ -61,7 +61,10 @@ export class MysqlSession extends PooledSession<PoolConnection, MysqlTx> {
       retryDelayMs: number;
     },
   ) {
-    super(opts);
+    super(opts, {
+      isTransient: isTransientError,
+      map: (err, what) => mapWriteError(err, what, settings.target, settings.redactor),
+    });
   }
 
   get traits(): ServerTraits {
@@ -149,12 +152,8 @@ export class MysqlSession extends PooledSession<PoolConnection, MysqlTx> {
     await conn.query('START TRANSACTION');
   }
 
-  protected override async commit(conn: PoolConnection): Promise<void> {
-    await conn.query('COMMIT');
-  }
-
-  protected override async rollback(conn: PoolConnection): Promise<void> {
-    await conn.query('ROLLBACK');
+  protected override async exec(conn: PoolConnection, sql: string): Promise<void> {
+    await conn.query(sql);
   }
 
   protected override release(conn: PoolConnection, broken: boolean): void {
@@ -164,13 +163,5 @@ export class MysqlSession extends PooledSession<PoolConnection, MysqlTx> {
 
   protected override tx(conn: PoolConnection): MysqlTx {
     return new MysqlTx(conn);
-  }
-
-  protected override isTransient(err: unknown): boolean {
-    return isTransientError(err);
-  }
-
-  protected override mapError(err: unknown, what: string): DestinationError {
-    return mapWriteError(err, what, this.settings.target, this.settings.redactor);
   }
 }

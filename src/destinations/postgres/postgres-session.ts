@@ -52,7 +52,10 @@ export class PostgresSession extends PooledSession<pg.PoolClient, PgTx> {
     private readonly schema: string,
     private readonly opts: SessionOptions,
   ) {
-    super(opts);
+    super(opts, {
+      isTransient: isTransientError,
+      map: (err, what) => mapWriteError(err, what, settings!.target, settings!.redactor),
+    });
   }
 
   /** Backend pid of the lock session, for tests that simulate a lost connection. */
@@ -135,12 +138,8 @@ export class PostgresSession extends PooledSession<pg.PoolClient, PgTx> {
     await this.lock!.verify(client);
   }
 
-  protected override async commit(client: pg.PoolClient): Promise<void> {
-    await client.query('COMMIT');
-  }
-
-  protected override async rollback(client: pg.PoolClient): Promise<void> {
-    await client.query('ROLLBACK');
+  protected override async exec(client: pg.PoolClient, sql: string): Promise<void> {
+    await client.query(sql);
   }
 
   protected override release(client: pg.PoolClient, broken: boolean): void {
@@ -149,13 +148,5 @@ export class PostgresSession extends PooledSession<pg.PoolClient, PgTx> {
 
   protected override tx(client: pg.PoolClient): PgTx {
     return pgTx(client);
-  }
-
-  protected override isTransient(err: unknown): boolean {
-    return isTransientError(err);
-  }
-
-  protected override mapError(err: unknown, what: string): DestinationError {
-    return mapWriteError(err, what, this.settings!.target, this.settings!.redactor);
   }
 }

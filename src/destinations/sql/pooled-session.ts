@@ -24,7 +24,15 @@ export abstract class PooledSession<C, T extends Tx> implements DialectConnectio
   /** Per-stream queue: writes, sweeps and swaps of one stream never overlap. */
   private readonly queues = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly retry: RetryOptions) {}
+  constructor(
+    private readonly retry: RetryOptions,
+    private readonly errors: {
+      /** Whether the failure rolled back the whole transaction and a replay on a fresh connection may succeed. */
+      isTransient(err: unknown): boolean;
+      /** The driver error as a DestinationError whose message names `what`. */
+      map(err: unknown, what: string): DestinationError;
+    },
+  ) {}
 
   abstract open(setup: (tx: T) => Promise<void>): Promise<void>;
   abstract close(): Promise<void>;
@@ -35,15 +43,11 @@ export abstract class PooledSession<C, T extends Tx> implements DialectConnectio
   protected abstract acquire(): Promise<C>;
   /** Start the transaction (and check the lock from inside it, where the dialect does so). */
   protected abstract begin(client: C): Promise<void>;
-  protected abstract commit(client: C): Promise<void>;
-  protected abstract rollback(client: C): Promise<void>;
+  /** Run a statement that returns nothing (COMMIT, ROLLBACK). */
+  protected abstract exec(client: C, sql: string): Promise<void>;
   /** Back to the pool, or, when `broken` (its transaction failed), closed so it is never reused. */
   protected abstract release(client: C, broken: boolean): void;
   protected abstract tx(client: C): T;
-  /** Whether the failure rolled back the whole transaction and a replay on a fresh connection may succeed. */
-  protected abstract isTransient(err: unknown): boolean;
-  /** The driver error as a DestinationError whose message names `what`. */
-  protected abstract mapError(err: unknown, what: string): DestinationError;
 
   /**
    * Run `fn` in one transaction, after earlier work on `stream` (bookkeeping, `stream` undefined, runs
@@ -73,21 +77,21 @@ export abstract class PooledSession<C, T extends Tx> implements DialectConnectio
         client = await this.acquire();
         await this.begin(client);
         const result = await fn(this.tx(client), attempt);
-        await this.commit(client);
+        await this.exec(client, 'COMMIT');
         this.release(client, false);
         return result;
       } catch (err) {
         if (client !== undefined) {
-          await this.rollback(client).catch(() => undefined);
+          await this.exec(client, 'ROLLBACK').catch(() => undefined);
           // Never reuse a session whose transaction failed mid-way: it may be dead or mid-statement.
           this.release(client, true);
         }
         if (err instanceof DestinationError || err instanceof ConfigError) throw err;
-        if (this.isTransient(err) && attempt < this.retry.maxAttempts) {
+        if (this.errors.isTransient(err) && attempt < this.retry.maxAttempts) {
           await sleep(this.retry.retryDelayMs * 2 ** (attempt - 1));
           continue;
         }
-        const mapped = this.mapError(err, what);
+        const mapped = this.errors.map(err, what);
         if (attempt === 1) throw mapped;
         throw new DestinationError(
           mapped.code as ConstructorParameters<typeof DestinationError>[0],
