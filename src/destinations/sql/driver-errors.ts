@@ -212,3 +212,33 @@ export function writeErrorMapper(
     );
   };
 }
+
+/**
+ * Another sync holds the namespace's lock (TRB_DEST_LOCKED): it did not come free within `timeoutMs`, or,
+ * when `reacquiring`, another sync took it while this one's lock session was lost. `noun` is what the
+ * database calls the namespace (`schema`, `namespace`); `holder` says who holds the lock, when known.
+ */
+export function namespaceLockedError(
+  target: Target,
+  opts: {
+    noun: string;
+    holder: string;
+    reacquiring: boolean;
+    timeoutMs: number;
+    redact: (text: string) => string;
+  },
+): DestinationError {
+  const { noun, holder, reacquiring, timeoutMs } = opts;
+  const message = reacquiring
+    ? `lost the lock session for ${noun} "${target.schema}" on ${target.description} and another sync took the ` +
+      `lock${holder} before it could be re-taken. This sync stops; committed batches are intact.`
+    : `another tributary sync is writing to ${noun} "${target.schema}" on ${target.description}${holder}; waited ` +
+      `${timeoutMs} ms for it to finish. Wait for it, or stop it, then re-run.`;
+  return new DestinationError('TRB_DEST_LOCKED', opts.redact(message), {
+    details: {
+      destination: target.description,
+      schema: target.schema,
+      waitedMs: reacquiring ? 0 : timeoutMs,
+    },
+  });
+}
