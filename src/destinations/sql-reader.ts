@@ -4,6 +4,7 @@
  * qualify a name, read JSON as text, and list namespaces and tables (information_schema in DuckDB,
  * pg_class in PostgreSQL).
  */
+import { DestinationError } from '../errors.js';
 import {
   BOOKKEEPING_TABLES,
   type DestinationReader,
@@ -27,6 +28,15 @@ export abstract class SqlReader implements DestinationReader {
   protected abstract asText(expr: string): string;
   /** The stream tables of a namespace (bookkeeping and staging tables left out), sorted. */
   protected abstract streamTables(namespace: string): Promise<string[]>;
+
+  /** A failed read, as the readers of server databases report it: the first line of the driver's message. */
+  protected readFailed(err: unknown): DestinationError {
+    return new DestinationError(
+      'TRB_DEST_CONNECTION',
+      `reading ${this.description} failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+      { cause: err },
+    );
+  }
 
   async readStateRows(namespace: string): Promise<StoredStateRow[]> {
     const rows = await this.rows(

@@ -122,7 +122,7 @@ export function duckDbSql(location: () => { catalog: string; schema: string }): 
     asText: (expr) => `CAST(${expr} AS VARCHAR)`,
     isDistinctFrom: (a, b) => `${a} IS DISTINCT FROM ${b}`,
     typeName: (type) => DUCKDB_TYPE[type],
-    mergeRowsSql: (...args) => mergeOnConflictSql(quoteIdent, ...args),
+    mergeRowsSql: mergeOnConflictSql(quoteIdent),
     now: () => 'now()',
   };
 }

@@ -8,6 +8,7 @@ import type { PoolOptions } from 'mysql2/promise';
 import { DestinationError } from '../../errors.js';
 import { Redactor } from '../../util/redact.js';
 import type { Target } from '../sql/driver-errors.js';
+import { parseServerUrl, safeDecode } from '../sql/server-url.js';
 
 export interface ConnectionSettings {
   pool: PoolOptions;
@@ -27,23 +28,22 @@ export function connectionSettings(
   url: string,
   opts: { schema: string; password?: string; connectTimeoutMs?: number },
 ): ConnectionSettings {
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(url);
-  } catch {
-    parsed = undefined;
-  }
-  const urlPassword = parsed?.password ? safeDecode(parsed.password) : undefined;
-  const redactor = new Redactor();
-  for (const secret of [opts.password, urlPassword, parsed?.searchParams.get('password')])
-    redactor.add(secret);
-  if (parsed === undefined || (parsed.protocol !== 'mysql:' && parsed.protocol !== 'mariadb:')) {
-    throw new DestinationError(
-      'TRB_DEST_OPEN',
-      'the MySQL destination URL is not valid: expected mysql://user@host:3306/database (or mariadb://…)' +
-        (parsed === undefined ? '' : ` (got scheme "${redactor.redact(parsed.protocol)}")`),
-    );
-  }
+  const {
+    url: parsed,
+    urlPassword,
+    queryPassword,
+    redactor,
+  } = parseServerUrl(url, {
+    product: 'MySQL',
+    schemes: ['mysql:', 'mariadb:'],
+    expected: 'mysql://user@host:3306/database (or mariadb://…)',
+    secrets: [opts.password],
+    redactor(secrets) {
+      const r = new Redactor();
+      for (const secret of secrets) r.add(secret);
+      return r;
+    },
+  });
   const host = safeDecode(parsed.hostname).replace(/^\[(.*)\]$/, '$1') || '127.0.0.1';
   const port = Number(parsed.port || 3306);
   const user = safeDecode(parsed.username) || 'root';
@@ -62,7 +62,7 @@ export function connectionSettings(
     host,
     port,
     user,
-    password: opts.password ?? urlPassword ?? parsed.searchParams.get('password') ?? undefined,
+    password: opts.password ?? urlPassword ?? queryPassword,
     database,
     charset: 'utf8mb4',
     // DATETIME values are UTC (SESSION_SETUP); exact int64 and DECIMAL as text, never rounded doubles.
@@ -74,12 +74,4 @@ export function connectionSettings(
     enableKeepAlive: true,
   };
   return { pool, redactor, target: { description, host, port, database, user, schema: opts.schema } };
-}
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
 }

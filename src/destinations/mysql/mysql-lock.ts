@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import { DestinationError } from '../../errors.js';
 import type { Redactor } from '../../util/redact.js';
-import type { Target } from '../sql/driver-errors.js';
+import { namespaceLockedError, type Target } from '../sql/driver-errors.js';
 import { SESSION_SETUP } from './mysql-connection.js';
 import { mapOpenError } from './mysql-errors.js';
 
@@ -105,17 +105,12 @@ export class NamespaceLock {
     } catch {
       // The holder is a nicety; the error stands without it.
     }
-    const message = reacquiring
-      ? `lost the lock session for namespace "${target.schema}" on ${target.description} and another sync took ` +
-        `the lock${holder} before it could be re-taken. This sync stops; committed batches are intact.`
-      : `another tributary sync is writing to namespace "${target.schema}" on ${target.description}${holder}; ` +
-        `waited ${timeoutMs} ms for it to finish. Wait for it, or stop it, then re-run.`;
-    return new DestinationError('TRB_DEST_LOCKED', redactor.redact(message), {
-      details: {
-        destination: target.description,
-        schema: target.schema,
-        waitedMs: reacquiring ? 0 : timeoutMs,
-      },
+    return namespaceLockedError(target, {
+      noun: 'namespace',
+      holder,
+      reacquiring,
+      timeoutMs,
+      redact: (t) => redactor.redact(t),
     });
   }
 }

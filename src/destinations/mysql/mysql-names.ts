@@ -5,23 +5,15 @@
  * stable derived name (a prefix plus a hash of the whole name), and the original is recorded in
  * `_tributary_names`, as the PostgreSQL destination does for its 63-byte limit.
  */
-import { createHash } from 'node:crypto';
-import { DestinationError } from '../../errors.js';
 import type { Identifier, IdentifierKind } from '../sql/dialect.js';
+import { hashSuffix, refuseUnholdableName } from '../sql/identifiers.js';
 
 /** MySQL's identifier length limit, in characters. */
 const MAX_IDENTIFIER_CHARS = 64;
 
-/** Length of the hex hash suffix of a derived name. */
-const HASH_HEX_CHARS = 8;
-
 /** Backtick-quote an identifier (always: names keep their case and characters). */
 export function quoteIdent(name: string): string {
   return `\`${name.replaceAll('`', '``')}\``;
-}
-
-function shortHash(name: string): string {
-  return createHash('sha256').update(name, 'utf8').digest('hex').slice(0, HASH_HEX_CHARS);
 }
 
 /** Characters beyond U+FFFF (surrogate pairs in a JS string), which MySQL identifiers cannot hold. */
@@ -40,22 +32,14 @@ function storable(name: string): boolean {
  * mapping is deterministic and two long names sharing a prefix do not collide.
  */
 export function mysqlIdentifier(original: string, kind: IdentifierKind): Identifier {
-  if (original.length === 0) {
-    throw new DestinationError('TRB_DEST_SCHEMA', `an empty ${kind} name cannot be used in MySQL`);
-  }
-  if (original.includes('\0')) {
-    throw new DestinationError(
-      'TRB_DEST_SCHEMA',
-      `the ${kind} name ${JSON.stringify(original)} contains a NUL character, which MySQL identifiers cannot hold`,
-    );
-  }
+  refuseUnholdableName(original, kind, 'MySQL');
   if (storable(original)) return { original, name: original, mapped: false };
   return { original, name: derivedName(original), mapped: true };
 }
 
 /** A prefix of `original`'s BMP characters plus `_` and the hash of the whole name: at most 64 characters. */
 function derivedName(original: string): string {
-  const suffix = `_${shortHash(original)}`;
+  const suffix = hashSuffix(original);
   const bmp = [...original].filter((ch) => ch.length === 1);
   return `${bmp.slice(0, MAX_IDENTIFIER_CHARS - suffix.length).join('')}${suffix}`;
 }

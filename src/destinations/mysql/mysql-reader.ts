@@ -4,7 +4,6 @@
  * lock a sync would wait on. Namespaces are the databases that hold a `_tributary_state` table.
  */
 import mysql from 'mysql2/promise';
-import { DestinationError } from '../../errors.js';
 import { BOOKKEEPING_TABLES, SYSTEM_COLUMNS, type TableCount } from '../destination.js';
 import { SqlReader } from '../sql-reader.js';
 import { connectionSettings, SESSION_SETUP } from './mysql-connection.js';
@@ -78,11 +77,7 @@ export class MysqlReader extends SqlReader {
     try {
       return (await this.conn.query(sql))[0] as Record<string, unknown>[];
     } catch (err) {
-      throw new DestinationError(
-        'TRB_DEST_CONNECTION',
-        `reading ${this.description} failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
-        { cause: err },
-      );
+      throw this.readFailed(err);
     }
   }
 

@@ -1,13 +1,13 @@
 /**
  * Connection and transactions for MySQL/MariaDB (dialect role `DialectConnection`): a mysql2 pool whose
- * sessions start strict and in UTC, the namespace lock, the namespace database created when missing, and
- * transactions that are serialized per stream, replayed after a transient failure (a lost connection, a
- * deadlock, a lock wait timeout: each rolled the whole transaction back) and mapped to DestinationError.
+ * sessions start strict and in UTC, the namespace lock, and the namespace database created when missing.
+ * Transactions (serialized per stream, replayed after a lost connection, a deadlock or a lock wait timeout,
+ * mapped to DestinationError) are sql/pooled-session.ts; this file gives it mysql2's hooks.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import mysql, { type PoolConnection, type ResultSetHeader } from 'mysql2/promise';
-import { ConfigError, DestinationError, type ErrorCode } from '../../errors.js';
-import type { DialectConnection, RunResult, Tx } from '../sql/dialect.js';
+import { ConfigError, DestinationError } from '../../errors.js';
+import type { RunResult, Tx } from '../sql/dialect.js';
+import { PooledSession } from '../sql/pooled-session.js';
 import { type ConnectionSettings, SESSION_SETUP } from './mysql-connection.js';
 import { isTransientError, mapOpenError, mapWriteError } from './mysql-errors.js';
 import { NamespaceLock } from './mysql-lock.js';
@@ -48,12 +48,10 @@ const typeCast: mysql.TypeCast = (field, next) => {
   return next();
 };
 
-export class MysqlSession implements DialectConnection<MysqlTx> {
+export class MysqlSession extends PooledSession<PoolConnection, MysqlTx> {
   private pool: mysql.Pool | undefined;
   private lock: NamespaceLock | undefined;
   private traitsRead: ServerTraits | undefined;
-  private readonly queues = new Map<string, Promise<unknown>>();
-
   constructor(
     private readonly settings: ConnectionSettings,
     private readonly opts: {
@@ -62,14 +60,19 @@ export class MysqlSession implements DialectConnection<MysqlTx> {
       maxAttempts: number;
       retryDelayMs: number;
     },
-  ) {}
+  ) {
+    super(opts, {
+      isTransient: isTransientError,
+      map: (err, what) => mapWriteError(err, what, settings.target, settings.redactor),
+    });
+  }
 
   get traits(): ServerTraits {
     if (this.traitsRead === undefined) throw new Error('MySQL destination used before open()');
     return this.traitsRead;
   }
 
-  async open(setup: (tx: MysqlTx) => Promise<void>): Promise<void> {
+  override async open(setup: (tx: MysqlTx) => Promise<void>): Promise<void> {
     const { target, redactor } = this.settings;
     const lock = new NamespaceLock({ ...this.settings, timeoutMs: this.opts.lockTimeoutMs });
     await lock.acquire();
@@ -125,53 +128,8 @@ export class MysqlSession implements DialectConnection<MysqlTx> {
     }
   }
 
-  async transaction<R>(
-    what: string,
-    stream: string | undefined,
-    fn: (tx: MysqlTx, attempt: number) => Promise<R>,
-  ): Promise<R> {
-    return this.serialize(stream ?? '', async () => {
-      for (let attempt = 1; ; attempt++) {
-        const pool = this.pool;
-        if (pool === undefined)
-          throw new DestinationError('TRB_DEST_OPEN', `${this.settings.target.description} is not open`);
-        let conn: PoolConnection | undefined;
-        try {
-          conn = await pool.getConnection();
-          await this.lock!.verify(conn);
-          await conn.query('START TRANSACTION');
-          const result = await fn(new MysqlTx(conn), attempt);
-          await conn.query('COMMIT');
-          conn.release();
-          return result;
-        } catch (err) {
-          if (conn !== undefined) {
-            await conn.query('ROLLBACK').catch(() => undefined);
-            // Never reuse a session whose transaction failed mid-way: it may be dead or mid-statement.
-            conn.destroy();
-          }
-          if (err instanceof DestinationError || err instanceof ConfigError) throw err;
-          if (isTransientError(err) && attempt < this.opts.maxAttempts) {
-            await sleep(this.opts.retryDelayMs * 2 ** (attempt - 1));
-            continue;
-          }
-          const mapped = mapWriteError(err, what, this.settings.target, this.settings.redactor);
-          if (attempt === 1) throw mapped;
-          throw new DestinationError(
-            mapped.code as Extract<ErrorCode, `TRB_DEST_${string}`>,
-            `${mapped.message} (gave up after ${attempt} attempts)`,
-            {
-              details: { ...mapped.details, attempts: attempt },
-              retryable: mapped.retryable,
-            },
-          );
-        }
-      }
-    });
-  }
-
-  async close(): Promise<void> {
-    await Promise.allSettled(this.queues.values());
+  override async close(): Promise<void> {
+    await this.drain();
     const pool = this.pool;
     this.pool = undefined;
     await pool?.end().catch(() => undefined);
@@ -180,15 +138,30 @@ export class MysqlSession implements DialectConnection<MysqlTx> {
     await lock?.release();
   }
 
-  /** Chain `fn` after earlier work on the same stream (bookkeeping, key '', runs beside them). */
-  private serialize<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    if (key === '') return fn();
-    const next = (this.queues.get(key) ?? Promise.resolve()).then(fn, fn);
-    const settled = next.catch(() => undefined);
-    this.queues.set(key, settled);
-    void settled.then(() => {
-      if (this.queues.get(key) === settled) this.queues.delete(key);
-    });
-    return next;
+  protected override assertOpen(): void {
+    if (this.pool === undefined)
+      throw new DestinationError('TRB_DEST_OPEN', `${this.settings.target.description} is not open`);
+  }
+
+  protected override acquire(): Promise<PoolConnection> {
+    return this.pool!.getConnection();
+  }
+
+  protected override async begin(conn: PoolConnection): Promise<void> {
+    await this.lock!.verify(conn);
+    await conn.query('START TRANSACTION');
+  }
+
+  protected override async exec(conn: PoolConnection, sql: string): Promise<void> {
+    await conn.query(sql);
+  }
+
+  protected override release(conn: PoolConnection, broken: boolean): void {
+    if (broken) conn.destroy();
+    else conn.release();
+  }
+
+  protected override tx(conn: PoolConnection): MysqlTx {
+    return new MysqlTx(conn);
   }
 }

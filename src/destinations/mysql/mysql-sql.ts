@@ -3,7 +3,8 @@
  * bookkeeping merges as INSERT … ON DUPLICATE KEY UPDATE, and the upsert from the staging table.
  */
 import { SYSTEM_COLUMNS } from '../destination.js';
-import type { DialectSql, DialectUpsert, OnConflict, SqlValue, UpsertInput } from '../sql/dialect.js';
+import type { DialectSql, DialectUpsert, SqlValue, UpsertInput } from '../sql/dialect.js';
+import { mergeRowsWith } from '../sql/standard-sql.js';
 import { quoteIdent } from './mysql-names.js';
 import { MYSQL_TYPE } from './mysql-types.js';
 
@@ -60,26 +61,15 @@ export class MysqlSql implements DialectSql, DialectUpsert {
     return MYSQL_TYPE[type];
   }
 
-  mergeRowsSql(
-    table: string,
-    columns: readonly string[],
-    rows: readonly (readonly string[])[],
-    key: readonly string[],
-    onConflict: Readonly<Record<string, OnConflict>> = {},
-  ): string {
-    const updates = columns
-      .filter((c) => !key.includes(c) && (onConflict[c] ?? 'replace') !== 'keep')
-      .map((c) => {
-        const q = quoteIdent(c);
-        return onConflict[c] === 'coalesce' ? `${q} = COALESCE(VALUES(${q}), ${q})` : `${q} = VALUES(${q})`;
-      });
+  readonly mergeRowsSql = mergeRowsWith(quoteIdent, (_table, merged, key) => {
+    const updates = merged.map(({ column, coalesce }) => {
+      const q = quoteIdent(column);
+      return coalesce ? `${q} = COALESCE(VALUES(${q}), ${q})` : `${q} = VALUES(${q})`;
+    });
     // Every column kept: a duplicate is ignored (a no-op update, not INSERT IGNORE, which hides errors).
     if (updates.length === 0) updates.push(`${quoteIdent(key[0]!)} = ${quoteIdent(key[0]!)}`);
-    return (
-      `INSERT INTO ${table} (${columns.map(quoteIdent).join(', ')}) VALUES ` +
-      `${rows.map((r) => `(${r.join(', ')})`).join(', ')} ON DUPLICATE KEY UPDATE ${updates.join(', ')}`
-    );
-  }
+    return `ON DUPLICATE KEY UPDATE ${updates.join(', ')}`;
+  });
 
   /** NOW(6) is the statement's start; sessions run in UTC, so it is UTC. */
   now(): string {

@@ -3,7 +3,7 @@
  * password-free description, and the redactor that keeps the password out of every message.
  */
 import type { ClientConfig } from 'pg';
-import { DestinationError } from '../../errors.js';
+import { parseServerUrl, safeDecode } from '../sql/server-url.js';
 import { Redactor, type Target } from './postgres-errors.js';
 
 export interface ConnectionSettings {
@@ -25,22 +25,13 @@ export interface ConnectionOptions {
  * from, is only handed to `pg`; the description and every error use the redacted form.
  */
 export function connectionSettings(url: string, opts: ConnectionOptions): ConnectionSettings {
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(url);
-  } catch {
-    parsed = undefined;
-  }
-  const queryPassword = parsed?.searchParams.get('password') ?? undefined;
-  const urlPassword = parsed?.password ? safeDecode(parsed.password) : undefined;
-  const redactor = new Redactor([opts.password, urlPassword, queryPassword, process.env.PGPASSWORD]);
-  if (parsed === undefined || (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:')) {
-    throw new DestinationError(
-      'TRB_DEST_OPEN',
-      'the PostgreSQL destination URL is not valid: expected postgres://user@host:5432/database' +
-        (parsed === undefined ? '' : ` (got scheme "${redactor.redact(parsed.protocol)}")`),
-    );
-  }
+  const { url: parsed, redactor } = parseServerUrl(url, {
+    product: 'PostgreSQL',
+    schemes: ['postgres:', 'postgresql:'],
+    expected: 'postgres://user@host:5432/database',
+    secrets: [opts.password, process.env.PGPASSWORD],
+    redactor: (secrets) => new Redactor(secrets),
+  });
 
   // The separate password wins over one in the URL. It travels inside the connection string because
   // pg lets connection-string fields override explicit ones (an empty URL password would win).
@@ -70,12 +61,4 @@ export function connectionSettings(url: string, opts: ConnectionOptions): Connec
     redactor,
     target: { description: redactor.redact(description), host, port, database, user, schema: opts.schema },
   };
-}
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
 }

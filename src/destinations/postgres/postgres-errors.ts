@@ -4,11 +4,12 @@
  */
 import { DestinationError } from '../../errors.js';
 import {
-  errorDetails,
-  openVerdicts,
+  type DriverErrorRules,
   SOCKET_CODES,
-  socketOpenError,
+  openErrorMapper,
   type Target,
+  transientTest,
+  writeErrorMapper,
 } from '../sql/driver-errors.js';
 
 export type { Target };
@@ -88,17 +89,14 @@ export function isConnectionError(err: unknown): boolean {
 }
 
 /** Errors worth retrying the whole transaction for: a lost connection, a deadlock, a serialization failure. */
-export function isTransientError(err: unknown): boolean {
-  const code = errorCode(err);
-  return isConnectionError(err) || code === '40001' || code === '40P01';
-}
+export const isTransientError = transientTest(isConnectionError, ['40001', '40P01']);
 
 const GRANTS_HINT =
   'The user needs CONNECT and TEMPORARY on the database, and either CREATE on the database (to create the ' +
   'schema) or USAGE and CREATE on an existing schema. See docs/destinations/postgres.md#permissions.';
 
 /** A message with the PostgreSQL detail/hint appended, redacted. */
-export function describePgError(err: unknown, redactor: Redactor): string {
+export function describePgError(err: unknown, redactor: Pick<Redactor, 'redact'>): string {
   const f = fields(err);
   let text = rawMessage(err);
   if (typeof f.detail === 'string' && f.detail.length > 0) text += ` (${f.detail})`;
@@ -106,117 +104,92 @@ export function describePgError(err: unknown, redactor: Redactor): string {
   return redactor.redact(text);
 }
 
-/**
- * Map a failure while connecting or preparing the schema. Problems with what the user configured (database
- * name, credentials, privileges, a host name that does not exist) are TRB_DEST_OPEN (exit 2: fix the config);
- * a server that cannot be reached now (refused, DNS failure, timeout, not accepting connections) is
- * TRB_DEST_UNREACHABLE (exit 1: retry later), so cron retry logic can tell the two apart.
- */
-export function mapOpenError(err: unknown, target: Target, redactor: Redactor): DestinationError {
-  if (err instanceof DestinationError) return err;
-  const code = errorCode(err);
-  const verdicts = openVerdicts(err, target, (text) => redactor.redact(text));
-  const { where, misconfigured: say, unreachable } = verdicts;
-  const socket = socketOpenError(err, 'PostgreSQL', target, verdicts);
-  if (socket !== undefined) return socket;
+const RULES: DriverErrorRules = {
+  product: 'PostgreSQL',
+  isConnectionError,
+  isTransient: isTransientError,
+  describe: (err, redact) => describePgError(err, { redact }),
+  writeContext(err, redact) {
+    const f = fields(err);
+    const extra: Record<string, unknown> = {};
+    if (typeof f.table === 'string') extra.table = f.table;
+    if (typeof f.column === 'string') extra.column = f.column;
+    if (typeof f.constraint === 'string') extra.constraint = f.constraint;
+    const where = typeof f.where === 'string' && f.where.length > 0 ? ` [${f.where.split('\n')[0]}]` : '';
+    return { suffix: redact(where), extra };
+  },
+  classifyOpen(code, message, { where, misconfigured: say, unreachable }, target) {
+    switch (code) {
+      case '28P01':
+      case '28000':
+        return say(
+          `PostgreSQL at ${where} rejected the login of user "${target.user}" to database "${target.database}": ` +
+            `${message}. Check the user and password in the destination config.`,
+        );
+      case '3D000':
+        return say(
+          `database "${target.database}" does not exist on PostgreSQL at ${where}. Create it ` +
+            `(CREATE DATABASE ...) or fix the database name in the destination URL.`,
+        );
+      case '42501':
+        return say(
+          `user "${target.user}" may not create the tributary tables in schema "${target.schema}" of database ` +
+            `"${target.database}": ${message}. ${GRANTS_HINT}`,
+        );
+      case '53300':
+      case '57P03':
+        return unreachable(
+          `PostgreSQL at ${where} does not accept connections now: ${message}. Retry later.`,
+        );
+      default:
+        return undefined;
+    }
+  },
+  classifyWrite(code, what, message, target, opts) {
+    if (code === '3D000') {
+      // The reconnect after a lost session found no database: it was dropped (or renamed) mid-sync. Not a
+      // problem with the data, so not "rejected the data".
+      return new DestinationError(
+        'TRB_DEST_CONNECTION',
+        `database "${target.database}" no longer exists on PostgreSQL at ${target.host}:${target.port} (dropped or ` +
+          `renamed while ${what}). Nothing of this batch was committed; recreate the database (or point the ` +
+          'destination at another one) and re-run the sync.',
+        opts,
+      );
+    }
+    if (code === '42501') {
+      return new DestinationError(
+        'TRB_DEST_SCHEMA',
+        `permission denied while ${what} in schema "${target.schema}": ${message}. ${GRANTS_HINT}`,
+        opts,
+      );
+    }
+    if (code.startsWith('42') || code === '2BP01' || code.startsWith('0A')) {
+      return new DestinationError('TRB_DEST_SCHEMA', `schema problem while ${what}: ${message}`, opts);
+    }
+    if (code.startsWith('54')) {
+      return new DestinationError(
+        'TRB_DEST_SCHEMA',
+        `a PostgreSQL limit was exceeded while ${what}: ${message} (for example the 1600-column limit of a table).`,
+        opts,
+      );
+    }
+    if (code.startsWith('53')) {
+      return new DestinationError(
+        'TRB_DEST_WRITE',
+        `PostgreSQL ran out of a resource while ${what}: ${message}. Nothing of this batch was committed.`,
+        { ...opts, retryable: true },
+      );
+    }
+    return undefined;
+  },
+};
 
-  switch (code) {
-    case '28P01':
-    case '28000':
-      return say(
-        `PostgreSQL at ${where} rejected the login of user "${target.user}" to database "${target.database}": ` +
-          `${describePgError(err, redactor)}. Check the user and password in the destination config.`,
-      );
-    case '3D000':
-      return say(
-        `database "${target.database}" does not exist on PostgreSQL at ${where}. Create it ` +
-          `(CREATE DATABASE ...) or fix the database name in the destination URL.`,
-      );
-    case '42501':
-      return say(
-        `user "${target.user}" may not create the tributary tables in schema "${target.schema}" of database ` +
-          `"${target.database}": ${describePgError(err, redactor)}. ${GRANTS_HINT}`,
-      );
-    default:
-      break;
-  }
-  if (code === '53300' || code === '57P03') {
-    return unreachable(
-      `PostgreSQL at ${where} does not accept connections now: ${describePgError(err, redactor)}. Retry later.`,
-    );
-  }
-  if (isConnectionError(err)) {
-    return unreachable(`could not connect to PostgreSQL at ${where}: ${describePgError(err, redactor)}`);
-  }
-  return say(
-    `could not open PostgreSQL destination ${target.description}: ${describePgError(err, redactor)}`,
-  );
-}
+/**
+ * Map a failure while connecting or preparing the schema: TRB_DEST_OPEN for what the user configured (database
+ * name, credentials, privileges, an unknown host), TRB_DEST_UNREACHABLE for a server that cannot be reached now.
+ */
+export const mapOpenError = openErrorMapper(RULES);
 
 /** Map a failure during a sync (write, sweep, swap, bookkeeping). `what` names the operation and stream. */
-export function mapWriteError(
-  err: unknown,
-  what: string,
-  target: Target,
-  redactor: Redactor,
-): DestinationError {
-  if (err instanceof DestinationError) return err;
-  const code = errorCode(err) ?? '';
-  const f = fields(err);
-  const extra: Record<string, unknown> = {};
-  if (typeof f.table === 'string') extra.table = f.table;
-  if (typeof f.column === 'string') extra.column = f.column;
-  if (typeof f.constraint === 'string') extra.constraint = f.constraint;
-  const where = typeof f.where === 'string' && f.where.length > 0 ? ` [${f.where.split('\n')[0]}]` : '';
-  const message = `${describePgError(err, redactor)}${redactor.redact(where)}`;
-  const opts = { details: errorDetails(err, target, extra) };
-
-  if (isConnectionError(err)) {
-    return new DestinationError(
-      'TRB_DEST_CONNECTION',
-      `lost the connection to PostgreSQL ${target.description} while ${what}: ${message}. The transaction was ` +
-        'rolled back (or had fully committed); stored state matches the stored rows, so re-running the sync resumes safely.',
-      { ...opts, retryable: true },
-    );
-  }
-  if (code === '3D000') {
-    // The reconnect after a lost session found no database: it was dropped (or renamed) mid-sync. Not a
-    // problem with the data, so not "rejected the data".
-    return new DestinationError(
-      'TRB_DEST_CONNECTION',
-      `database "${target.database}" no longer exists on PostgreSQL at ${target.host}:${target.port} (dropped or ` +
-        `renamed while ${what}). Nothing of this batch was committed; recreate the database (or point the ` +
-        'destination at another one) and re-run the sync.',
-      opts,
-    );
-  }
-  if (code === '42501') {
-    return new DestinationError(
-      'TRB_DEST_SCHEMA',
-      `permission denied while ${what} in schema "${target.schema}": ${message}. ${GRANTS_HINT}`,
-      opts,
-    );
-  }
-  if (code.startsWith('42') || code === '2BP01' || code.startsWith('0A')) {
-    return new DestinationError('TRB_DEST_SCHEMA', `schema problem while ${what}: ${message}`, opts);
-  }
-  if (code.startsWith('54')) {
-    return new DestinationError(
-      'TRB_DEST_SCHEMA',
-      `a PostgreSQL limit was exceeded while ${what}: ${message} (for example the 1600-column limit of a table).`,
-      opts,
-    );
-  }
-  if (code.startsWith('53')) {
-    return new DestinationError(
-      'TRB_DEST_WRITE',
-      `PostgreSQL ran out of a resource while ${what}: ${message}. Nothing of this batch was committed.`,
-      { ...opts, retryable: true },
-    );
-  }
-  return new DestinationError(
-    'TRB_DEST_WRITE',
-    `PostgreSQL rejected the data while ${what}: ${message}. Nothing of this batch was committed.`,
-    { ...opts, retryable: isTransientError(err) },
-  );
-}
+export const mapWriteError = writeErrorMapper(RULES);

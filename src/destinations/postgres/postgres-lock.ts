@@ -5,6 +5,7 @@
 import pg from 'pg';
 import { DestinationError } from '../../errors.js';
 import { mapOpenError, type Redactor, type Target } from './postgres-errors.js';
+import { namespaceLockedError } from '../sql/driver-errors.js';
 import { advisoryLockKey } from './postgres-sql.js';
 
 export interface SchemaLockOptions {
@@ -152,17 +153,12 @@ export class SchemaLock {
     } catch {
       // The holder is a nicety; the error stands without it.
     }
-    const message = reacquiring
-      ? `lost the lock session for schema "${target.schema}" on ${target.description} and another sync took the ` +
-        `lock${holder} before it could be re-taken. This sync stops; committed batches are intact.`
-      : `another tributary sync is writing to schema "${target.schema}" on ${target.description}${holder}; waited ` +
-        `${timeoutMs} ms for it to finish. Wait for it, or stop it, then re-run.`;
-    return new DestinationError('TRB_DEST_LOCKED', this.opts.redactor.redact(message), {
-      details: {
-        destination: target.description,
-        schema: target.schema,
-        waitedMs: reacquiring ? 0 : timeoutMs,
-      },
+    return namespaceLockedError(target, {
+      noun: 'schema',
+      holder,
+      reacquiring,
+      timeoutMs,
+      redact: (t) => this.opts.redactor.redact(t),
     });
   }
 }

@@ -4,7 +4,6 @@
  * lock a sync would wait on.
  */
 import pg from 'pg';
-import { DestinationError } from '../../errors.js';
 import { BOOKKEEPING_TABLES } from '../destination.js';
 import { SqlReader } from '../sql-reader.js';
 import { connectionSettings } from './postgres-connection.js';
@@ -83,11 +82,7 @@ export class PostgresReader extends SqlReader {
     try {
       return (await this.client.query<T>(sql, params)).rows;
     } catch (err) {
-      throw new DestinationError(
-        'TRB_DEST_CONNECTION',
-        `reading ${this.description} failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
-        { cause: err },
-      );
+      throw this.readFailed(err);
     }
   }
 }

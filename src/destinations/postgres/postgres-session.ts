@@ -1,12 +1,12 @@
 /**
  * PostgreSQL's connection role (sql/dialect.ts): a schema advisory lock held on its own session from open
- * to close, a pool of write connections (streams write concurrently, each stream's work in order), and
- * transactions that a dropped connection or a deadlock replays on a fresh connection.
+ * to close, and a pg pool of write connections. The per-stream queue and the replay of transactions that a
+ * dropped connection or a deadlock cut short are sql/pooled-session.ts; this file gives it pg's hooks.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { ConfigError, DestinationError } from '../../errors.js';
-import type { DialectConnection, Tx } from '../sql/dialect.js';
+import type { Tx } from '../sql/dialect.js';
+import { PooledSession } from '../sql/pooled-session.js';
 import type { ConnectionSettings } from './postgres-connection.js';
 import { isTransientError, mapOpenError, mapWriteError } from './postgres-errors.js';
 import { SchemaLock } from './postgres-lock.js';
@@ -40,12 +40,10 @@ function pgTx(client: pg.PoolClient): PgTx {
   };
 }
 
-export class PostgresSession implements DialectConnection<PgTx> {
+export class PostgresSession extends PooledSession<pg.PoolClient, PgTx> {
   private lock: SchemaLock | undefined;
   private pool: pg.Pool | undefined;
   private state: 'new' | 'open' | 'closed' = 'new';
-  /** Per-stream queue: writes, sweeps and swaps of one stream never overlap. */
-  private readonly queues = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly description: string,
@@ -53,14 +51,19 @@ export class PostgresSession implements DialectConnection<PgTx> {
     private readonly setupError: DestinationError | undefined,
     private readonly schema: string,
     private readonly opts: SessionOptions,
-  ) {}
+  ) {
+    super(opts, {
+      isTransient: isTransientError,
+      map: (err, what) => mapWriteError(err, what, settings!.target, settings!.redactor),
+    });
+  }
 
   /** Backend pid of the lock session, for tests that simulate a lost connection. */
   get lockPid(): number | undefined {
     return this.lock?.pid;
   }
 
-  async open(setup: (tx: PgTx) => Promise<void>): Promise<void> {
+  override async open(setup: (tx: PgTx) => Promise<void>): Promise<void> {
     if (this.state === 'open') return;
     if (this.state === 'closed') {
       throw new DestinationError('TRB_DEST_OPEN', `${this.description} was closed; create a new destination`);
@@ -103,22 +106,11 @@ export class PostgresSession implements DialectConnection<PgTx> {
     this.state = 'open';
   }
 
-  transaction<T>(
-    what: string,
-    stream: string | undefined,
-    fn: (tx: PgTx, attempt: number) => Promise<T>,
-  ): Promise<T> {
-    this.assertOpen();
-    return stream === undefined
-      ? this.attempts(what, fn)
-      : this.serialize(stream, () => this.attempts(what, fn));
-  }
-
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     if (this.state === 'closed') return;
     this.state = 'closed';
     // Let queued work settle (it fails fast once the pool is gone), then let go of the lock.
-    await Promise.allSettled([...this.queues.values()]);
+    await this.drain();
     const pool = this.pool;
     const lock = this.lock;
     this.pool = undefined;
@@ -127,69 +119,34 @@ export class PostgresSession implements DialectConnection<PgTx> {
     await lock?.release();
   }
 
-  /**
-   * Run `fn` in one transaction on a pooled connection. A transient failure (lost connection, deadlock)
-   * rolls back everything `fn` did, so the whole transaction is replayed on a fresh connection.
-   */
-  private async attempts<T>(what: string, fn: (tx: PgTx, attempt: number) => Promise<T>): Promise<T> {
-    const { target, redactor } = this.settings!;
-    for (let attempt = 1; ; attempt++) {
-      this.assertOpen();
-      let client: pg.PoolClient | undefined;
-      try {
-        await this.lock!.ensureHeld();
-        client = await this.pool!.connect();
-        await client.query('BEGIN');
-        await this.lock!.verify(client);
-        const result = await fn(pgTx(client), attempt);
-        await client.query('COMMIT');
-        client.release();
-        return result;
-      } catch (err) {
-        if (client !== undefined) {
-          await client.query('ROLLBACK').catch(() => undefined);
-          // Never reuse a session whose transaction failed mid-way (it may be mid-COPY or dead).
-          client.release(true);
-        }
-        if (err instanceof ConfigError) throw err;
-        if (!(err instanceof DestinationError) && isTransientError(err) && attempt < this.opts.maxAttempts) {
-          await sleep(this.opts.retryDelayMs * 2 ** (attempt - 1));
-          continue;
-        }
-        const mapped = mapWriteError(err, what, target, redactor);
-        if (attempt > 1 && mapped.code === 'TRB_DEST_CONNECTION') {
-          throw new DestinationError(
-            'TRB_DEST_CONNECTION',
-            `${mapped.message} (gave up after ${attempt} attempts)`,
-            {
-              details: { ...mapped.details, attempts: attempt },
-              retryable: true,
-            },
-          );
-        }
-        throw mapped;
-      }
-    }
-  }
-
-  /** Chain `fn` after earlier work on the same stream. */
-  private serialize<T>(stream: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.queues.get(stream) ?? Promise.resolve();
-    const next = previous.then(fn, fn);
-    const settled = next.catch(() => undefined);
-    this.queues.set(stream, settled);
-    void settled.then(() => {
-      if (this.queues.get(stream) === settled) this.queues.delete(stream);
-    });
-    return next;
-  }
-
-  private assertOpen(): void {
+  protected override assertOpen(): void {
     if (this.state !== 'open') {
       throw new DestinationError(
         'TRB_DEST_CONNECTION',
         `${this.description} is ${this.state === 'new' ? 'not open yet (call open() first)' : 'closed'}`,
       );
     }
+  }
+
+  protected override async acquire(): Promise<pg.PoolClient> {
+    await this.lock!.ensureHeld();
+    return this.pool!.connect();
+  }
+
+  protected override async begin(client: pg.PoolClient): Promise<void> {
+    await client.query('BEGIN');
+    await this.lock!.verify(client);
+  }
+
+  protected override async exec(client: pg.PoolClient, sql: string): Promise<void> {
+    await client.query(sql);
+  }
+
+  protected override release(client: pg.PoolClient, broken: boolean): void {
+    client.release(broken);
+  }
+
+  protected override tx(client: pg.PoolClient): PgTx {
+    return pgTx(client);
   }
 }

@@ -3,16 +3,13 @@
  * deterministic truncation of identifiers longer than PostgreSQL's 63-byte limit.
  */
 import { createHash } from 'node:crypto';
-import { DestinationError } from '../../errors.js';
 import type { DialectNames, DialectSql, SqlValue } from '../sql/dialect.js';
+import { hashSuffix, refuseUnholdableName } from '../sql/identifiers.js';
 import { literalValue, mergeOnConflictSql } from '../sql/standard-sql.js';
 import { PG_TYPE } from './postgres-types.js';
 
 /** PostgreSQL keeps NAMEDATALEN - 1 = 63 bytes of an identifier and silently cuts the rest. */
 export const MAX_IDENTIFIER_BYTES = 63;
-
-/** Length of the hex hash suffix appended to a truncated identifier. */
-const HASH_HEX_CHARS = 8;
 
 /**
  * Columns every row of a table carries in PostgreSQL itself; a user column with one of these names
@@ -50,10 +47,6 @@ export function quoteLiteral(value: string): string {
   return `E'${value.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
 }
 
-function shortHash(name: string): string {
-  return createHash('sha256').update(name, 'utf8').digest('hex').slice(0, HASH_HEX_CHARS);
-}
-
 /**
  * Cut `name` to at most `maxBytes` bytes of UTF-8 without splitting a character: back off over
  * continuation bytes (10xxxxxx) so the cut lands on the start of a code point.
@@ -72,16 +65,8 @@ export function clipUtf8(name: string, maxBytes: number): string {
  * and two long names sharing a prefix do not collide.
  */
 export function pgIdentifier(original: string, kind: IdentifierKind): PgIdentifier {
-  if (original.length === 0) {
-    throw new DestinationError('TRB_DEST_SCHEMA', `an empty ${kind} name cannot be used in PostgreSQL`);
-  }
-  if (original.includes('\0')) {
-    throw new DestinationError(
-      'TRB_DEST_SCHEMA',
-      `the ${kind} name ${JSON.stringify(original)} contains a NUL character, which PostgreSQL identifiers cannot hold`,
-    );
-  }
-  const suffix = `_${shortHash(original)}`;
+  refuseUnholdableName(original, kind, 'PostgreSQL');
+  const suffix = hashSuffix(original);
   if (kind === 'column' && PG_SYSTEM_COLUMNS.has(original)) {
     return { original, name: `${original}${suffix}`, mapped: true };
   }
@@ -133,7 +118,7 @@ export function postgresSql(schema: string): DialectSql {
     asText: (expr) => `(${expr})::text`,
     isDistinctFrom: (a, b) => `${a} IS DISTINCT FROM ${b}`,
     typeName: (type) => PG_TYPE[type],
-    mergeRowsSql: (...args) => mergeOnConflictSql(quoteIdent, ...args),
+    mergeRowsSql: mergeOnConflictSql(quoteIdent),
     now: () => 'now()',
   };
 }

@@ -1,33 +1,47 @@
 /**
- * SQL text that several databases spell the same way (DuckDB and PostgreSQL both follow PostgreSQL here); a
- * dialect whose database differs (MySQL's ON DUPLICATE KEY UPDATE) writes its own.
+ * SQL text that several databases spell the same way: the INSERT … ON CONFLICT merge of DuckDB and PostgreSQL,
+ * and the parts of a merge MySQL (ON DUPLICATE KEY UPDATE) spells as they do.
  */
-import type { OnConflict, SqlValue } from './dialect.js';
+import type { DialectSql, OnConflict, SqlValue } from './dialect.js';
+
+/** A non-key column a merge updates on a duplicate key, and whether it keeps a stored value over NULL. */
+export interface MergedColumn {
+  column: string;
+  coalesce: boolean;
+}
+
+/**
+ * A dialect's `mergeRowsSql`: `INSERT INTO table (columns) VALUES (…), (…)`, then `onDuplicate`, the
+ * database's clause for a key already stored, given the columns to update (kept columns are left out).
+ */
+export function mergeRowsWith(
+  quoteIdent: (name: string) => string,
+  onDuplicate: (table: string, merged: MergedColumn[], key: readonly string[]) => string,
+): DialectSql['mergeRowsSql'] {
+  return (table, columns, rows, key, onConflict: Readonly<Record<string, OnConflict>> = {}) => {
+    const merged = columns
+      .filter((c) => !key.includes(c) && (onConflict[c] ?? 'replace') !== 'keep')
+      .map((column) => ({ column, coalesce: onConflict[column] === 'coalesce' }));
+    const values = rows.map((r) => `(${r.join(', ')})`).join(', ');
+    return `INSERT INTO ${table} (${columns.map(quoteIdent).join(', ')}) VALUES ${values} ${onDuplicate(table, merged, key)}`;
+  };
+}
 
 /**
  * `INSERT … ON CONFLICT (key) DO UPDATE`, as DuckDB and PostgreSQL spell it: each
  * non-key column replaced, coalesced with the stored value, or kept (`DO NOTHING` when all are kept).
  */
-export function mergeOnConflictSql(
-  quoteIdent: (name: string) => string,
-  table: string,
-  columns: readonly string[],
-  rows: readonly (readonly string[])[],
-  key: readonly string[],
-  onConflict: Readonly<Record<string, OnConflict>> = {},
-): string {
-  const keys = new Set(key);
-  const sets = columns
-    .filter((c) => !keys.has(c) && (onConflict[c] ?? 'replace') !== 'keep')
-    .map((c) =>
-      onConflict[c] === 'coalesce'
-        ? `${quoteIdent(c)} = coalesce(EXCLUDED.${quoteIdent(c)}, ${table}.${quoteIdent(c)})`
-        : `${quoteIdent(c)} = EXCLUDED.${quoteIdent(c)}`,
+export function mergeOnConflictSql(quoteIdent: (name: string) => string): DialectSql['mergeRowsSql'] {
+  return mergeRowsWith(quoteIdent, (table, merged, key) => {
+    const sets = merged.map(({ column, coalesce }) => {
+      const q = quoteIdent(column);
+      return coalesce ? `${q} = coalesce(EXCLUDED.${q}, ${table}.${q})` : `${q} = EXCLUDED.${q}`;
+    });
+    return (
+      `ON CONFLICT (${key.map(quoteIdent).join(', ')}) ` +
+      (sets.length === 0 ? 'DO NOTHING' : `DO UPDATE SET ${sets.join(', ')}`)
     );
-  return (
-    `INSERT INTO ${table} (${columns.map(quoteIdent).join(', ')}) VALUES ${rows.map((r) => `(${r.join(', ')})`).join(', ')} ` +
-    `ON CONFLICT (${key.map(quoteIdent).join(', ')}) ${sets.length === 0 ? 'DO NOTHING' : `DO UPDATE SET ${sets.join(', ')}`}`
-  );
+  });
 }
 
 /** A literal for a bookkeeping value; `timestampType` is the database's name for a timestamp with time zone. */
