@@ -83,7 +83,13 @@ async function twoPasses({ kind, cli, config, records, runTag }) {
 export async function run({ quick, runs, before }) {
   const records = quick ? 20_000 : 200_000;
   const beforeDir = before === undefined ? undefined : resolve(before);
-  const kinds = Object.keys(TARGETS);
+  // BENCH_DESTINATIONS=postgres,mysql measures only those (e.g. one destination again on a quiet machine).
+  const wanted = process.env.BENCH_DESTINATIONS?.split(',');
+  const kinds = Object.keys(TARGETS).filter((k) => wanted === undefined || wanted.includes(k));
+  if (wanted !== undefined && kinds.length !== wanted.length)
+    throw new Error(
+      `BENCH_DESTINATIONS names an unknown destination (known: ${Object.keys(TARGETS).join(', ')})`,
+    );
   log(
     `== 8 destinations: ${fmt(records)} documents inserted then updated, ${runs} run(s)` +
       (beforeDir ? `, alternating with the build in ${beforeDir}` : ''),
