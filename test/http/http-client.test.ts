@@ -1,4 +1,5 @@
 import { getEventListeners } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuthError, RateLimitError, SourceError, TributaryError } from '../../src/errors.js';
 import { emptyMetrics, HttpClient, type HttpClientOptions } from '../../src/http/http-client.js';
@@ -413,12 +414,18 @@ describe('HttpClient: timeouts and network failures', () => {
   it('stops at once when the caller aborts, with the caller’s reason', async () => {
     const s = await server(() => undefined);
     const ac = new AbortController();
-    const start = Date.now();
-    setTimeout(() => ac.abort(new Error('user cancelled')), 50);
+    let abortedAt = 0;
+    // Abort once the server holds the request (not after a fixed delay: on a loaded machine the request may
+    // not have arrived yet). Bounded: the server gets 5 s to see it.
+    void (async () => {
+      for (let i = 0; i < 500 && s.requests.length === 0; i++) await sleep(10);
+      abortedAt = Date.now();
+      ac.abort(new Error('user cancelled'));
+    })();
     await expect(
       client(s, { timeoutMs: 5000 }).getJson(s.url('/hang'), emptyMetrics(), ac.signal),
     ).rejects.toThrow('user cancelled');
-    expect(Date.now() - start).toBeLessThan(1000);
+    expect(Date.now() - abortedAt).toBeLessThan(1000);
     expect(s.requests).toHaveLength(1);
   });
 
