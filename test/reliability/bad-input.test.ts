@@ -782,9 +782,9 @@ const CASES: Case[] = [
       exit: 2,
       class: 'ConfigError',
       code: 'TRB_CONFIG_INVALID',
-      words: [/not understood/, /duckdb:PATH or postgres:/],
+      words: [/not understood/, /duckdb:PATH or postgres:/, /mysql:/],
     },
-    { args: ['--destination', 'mysql://root@db/x'], inProcess: false },
+    { args: ['--destination', 'snowflake://root@db/x'], inProcess: false },
   ),
   {
     name: 'an unknown connector',
