@@ -13,6 +13,7 @@ import { registerDemo } from './demo-command.js';
 import { registerDemoCluster } from './demo-cluster-command.js';
 import { registerLoad } from './load-command.js';
 import { registerManifestSchema } from './manifest-schema-command.js';
+import { registerRead } from './read-command.js';
 import { registerSimulate } from './simulate-command.js';
 import { registerRuns } from './runs-command.js';
 import { registerState } from './state-command.js';
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
     );
   registerConnectorCommands(program);
   registerSync(program);
+  registerRead(program);
   registerConnections(program);
   registerState(program);
   registerRuns(program);

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { ConfigError } from '../errors.js';
 import type { StreamDescriptor } from '../engine/source.js';
 import type { ErrorPolicy } from '../http/error-policy.js';
+import type { RequestEvent } from '../http/http-client.js';
 import type { BudgetRegistry } from '../http/rate-budget.js';
 import type { Logger } from '../util/log.js';
 import type { Redactor } from '../util/redact.js';
@@ -60,6 +61,8 @@ export interface FactoryOptions {
   pageConcurrency?: number;
   /** Where credentials' rate budgets live (default: this process's `globalBudgets`). */
   budgets?: BudgetRegistry;
+  /** Told of every request sent (`tributary read`). */
+  onRequest?: (event: RequestEvent) => void;
 }
 
 export class ComponentFactory {
@@ -115,6 +118,7 @@ export class ComponentFactory {
       redactor: this.opts.redactor,
       logger: this.opts.logger,
       ...(this.opts.budgets === undefined ? {} : { budgets: this.opts.budgets }),
+      ...(this.opts.onRequest === undefined ? {} : { onRequest: this.opts.onRequest }),
     });
   }
 

@@ -15,7 +15,7 @@ import type {
   StreamDescriptor,
   StreamMetrics,
 } from '../engine/source.js';
-import { emptyMetrics, type JsonResponse } from '../http/http-client.js';
+import { emptyMetrics, type JsonResponse, type RequestEvent } from '../http/http-client.js';
 import type { BudgetRegistry } from '../http/rate-budget.js';
 import { type Logger, silentLogger } from '../util/log.js';
 import { displayUrl } from '../util/display-url.js';
@@ -45,6 +45,14 @@ export interface SourceOptions {
   pageConcurrency?: number;
   /** Where the credential's rate budget lives: this process (default) or Redis, shared by every worker. */
   budgets?: BudgetRegistry;
+  /** Told of every request sent, each attempt and redirect hop (`tributary read`, test-read.ts). */
+  onRequest?: (event: RequestEvent) => void;
+}
+
+/** A page as `read` yields it, with the paginator's raw page it came from (records before transforms). */
+export interface ObservedPage {
+  page: Page;
+  raw: RawPage;
 }
 
 /** Config normalizers (escape hatch) receive and return the resolved config. */
@@ -97,6 +105,7 @@ export class DeclarativeSource implements Source {
       redactor: this.redactor,
       ...(opts.pageConcurrency === undefined ? {} : { pageConcurrency: opts.pageConcurrency }),
       ...(opts.budgets === undefined ? {} : { budgets: opts.budgets }),
+      ...(opts.onRequest === undefined ? {} : { onRequest: opts.onRequest }),
     }).build();
     this.requester = components.requester;
     this.built = components.streams;
@@ -125,6 +134,11 @@ export class DeclarativeSource implements Source {
   }
 
   async *read(stream: string, opts: ReadOptions): AsyncGenerator<Page> {
+    for await (const { page } of this.readObserved(stream, opts)) yield page;
+  }
+
+  /** `read`, each page with the raw page it came from: what `tributary read` shows (test-read.ts). */
+  async *readObserved(stream: string, opts: ReadOptions): AsyncGenerator<ObservedPage> {
     const b = this.built.get(stream);
     if (!b) {
       throw new ConfigError(
@@ -162,10 +176,13 @@ export class DeclarativeSource implements Source {
       : b.paginator.pages(ctx);
     for await (const raw of pages) {
       yield {
-        records: b.selector.records(raw),
-        checkpoint: raw.checkpoint,
-        bytes: raw.bytes,
-        ...(raw.expectedCount === undefined ? {} : { expectedCount: raw.expectedCount }),
+        page: {
+          records: b.selector.records(raw),
+          checkpoint: raw.checkpoint,
+          bytes: raw.bytes,
+          ...(raw.expectedCount === undefined ? {} : { expectedCount: raw.expectedCount }),
+        },
+        raw,
       };
     }
   }

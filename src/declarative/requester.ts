@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { StreamMetrics } from '../engine/source.js';
 import type { ErrorPolicy } from '../http/error-policy.js';
-import { HttpClient, type JsonResponse } from '../http/http-client.js';
+import { HttpClient, type JsonResponse, type RequestEvent } from '../http/http-client.js';
 import { type BudgetRegistry, globalBudgets, type RateBudget } from '../http/rate-budget.js';
 import { joinUrl } from '../http/url-join.js';
 import type { Logger } from '../util/log.js';
@@ -32,6 +32,8 @@ export interface RequesterOptions {
   logger: Logger;
   /** Where the credential's budget lives: this process (default) or Redis, shared by every worker. */
   budgets?: BudgetRegistry;
+  /** Told of every request sent (`tributary read`). */
+  onRequest?: (event: RequestEvent) => void;
 }
 
 export class Requester {
@@ -60,6 +62,7 @@ export class Requester {
       headers,
       connections: 32,
       ...(o.maxResponseBytes === undefined ? {} : { maxResponseBytes: o.maxResponseBytes }),
+      ...(o.onRequest === undefined ? {} : { onRequest: o.onRequest }),
     });
   }
 

@@ -8,7 +8,7 @@ import { AuthError, RateLimitError, SourceError, TributaryError } from '../error
 import type { StreamMetrics } from '../engine/source.js';
 import { type Logger, silentLogger } from '../util/log.js';
 import { displayUrl } from '../util/display-url.js';
-import { globalRedactor, type Redactor } from '../util/redact.js';
+import { globalRedactor, type Redactor, redactHeaders } from '../util/redact.js';
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, parseRetryAfter } from './backoff.js';
 import { ACCEPT_ENCODING, BodyReadError, DEFAULT_MAX_RESPONSE_BYTES, readBody } from './body-reader.js';
 import { classifyStatus, type ErrorPolicy } from './error-policy.js';
@@ -36,6 +36,31 @@ export interface HttpClientOptions {
   headers?: Record<string, string>;
   /** Cap on a response's decoded size (default 64 MiB); a larger response fails with TRB_SOURCE_BAD_RESPONSE. */
   maxResponseBytes?: number;
+  /** Told of every request sent (each attempt and redirect hop), after its response or failure. */
+  onRequest?: (event: RequestEvent) => void;
+}
+
+/** One request as sent, for `tributary read` and the debug log: secrets masked in everything shown. */
+export interface RequestEvent {
+  method: 'GET';
+  /** The URL sent, readable and masked (displayUrl). */
+  url: string;
+  /** The headers sent, credentials masked (redactHeaders). */
+  headers: Record<string, string>;
+  /** The response's status; undefined when none came (network error, timeout). */
+  status?: number;
+  /** From sending the request to the whole body read (rate-budget waits excluded). */
+  ms: number;
+  /** 0 for the first try, 1 for the first retry, … */
+  attempt: number;
+  /** The failure's code when the request got no usable response (TRB_SOURCE_NETWORK, TRB_SOURCE_TIMEOUT, …). */
+  error?: string;
+  /**
+   * The URL the caller asked for (before redirects) and the one this hop went to: not masked, never to be
+   * shown; they tell which page a request belongs to.
+   */
+  requested: URL;
+  sent: URL;
 }
 
 export interface JsonResponse {
@@ -57,8 +82,8 @@ export function emptyMetrics(): StreamMetrics {
 
 export class HttpClient {
   private readonly agent: Agent;
-  private readonly opts: Required<Omit<HttpClientOptions, 'authorize' | 'headers'>> &
-    Pick<HttpClientOptions, 'authorize' | 'headers'>;
+  private readonly opts: Required<Omit<HttpClientOptions, 'authorize' | 'headers' | 'onRequest'>> &
+    Pick<HttpClientOptions, 'authorize' | 'headers' | 'onRequest'>;
 
   constructor(opts: HttpClientOptions) {
     this.opts = {
@@ -149,6 +174,30 @@ export class HttpClient {
       metrics.requests++;
       // Redacting the URL costs a scan per secret: only error paths need it. Readable (decoded), then masked.
       const redactedUrl = () => displayUrl(url, redactor);
+      const started = performance.now();
+      // One debug line per request (the URL masked), and the observer's event: built only when someone listens.
+      const observe = (status: number | undefined, error?: string) => {
+        const debug = logger.isLevelEnabled('debug');
+        if (!debug && !this.opts.onRequest) return;
+        const ms = Math.round(performance.now() - started);
+        const shown = redactedUrl();
+        if (debug)
+          logger.debug(
+            { method: 'GET', url: shown, status: status ?? null, ms, attempt: retry, ...(error ? { error } : {}) },
+            'request',
+          );
+        this.opts.onRequest?.({
+          method: 'GET',
+          url: shown,
+          headers: redactHeaders(headers, redactor),
+          ...(status === undefined ? {} : { status }),
+          ms,
+          attempt: retry,
+          ...(error ? { error } : {}),
+          requested: startUrl,
+          sent: new URL(url),
+        });
+      };
       const deadline = new AttemptDeadline(signal, timeoutMs);
       let status: number;
       let text: string;
@@ -177,6 +226,14 @@ export class HttpClient {
       } catch (err) {
         if (signal?.aborted) throw err;
         const where = redactedUrl();
+        observe(
+          status!,
+          err instanceof BodyReadError
+            ? 'TRB_SOURCE_BAD_RESPONSE'
+            : deadline.expired
+              ? 'TRB_SOURCE_TIMEOUT'
+              : 'TRB_SOURCE_NETWORK',
+        );
         if (err instanceof BodyReadError) {
           throw new SourceError('TRB_SOURCE_BAD_RESPONSE', `${where}: ${err.message}`, {
             // A corrupt compressed body may be a broken transfer; a cap or an unknown encoding will not change.
@@ -211,6 +268,7 @@ export class HttpClient {
       }
       metrics.bytes += bytes;
       metrics.wireBytes = (metrics.wireBytes ?? 0) + wireBytes;
+      observe(status);
 
       if (status >= 300 && status < 400 && location) {
         if (hop >= this.opts.maxRedirects) {

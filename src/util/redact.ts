@@ -50,6 +50,25 @@ export class Redactor {
   }
 }
 
+/** Header names whose values are credentials whatever they hold (matched lower-cased). */
+const SECRET_HEADER = /^(authorization|proxy-authorization|cookie|set-cookie)$|token|secret|password|api[-_]?key|auth/;
+
+/**
+ * Request headers as they may be shown: a credential header's value masked whole (an `Authorization` keeps its
+ * scheme, `Bearer ***`), every other value through `redactor` (registered secrets, e.g. a config secret in a
+ * custom header).
+ */
+export function redactHeaders(headers: Record<string, string>, redactor: Redactor): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (SECRET_HEADER.test(name.toLowerCase())) {
+      const scheme = /^(Bearer|Basic|Token|Digest)\s/i.exec(value)?.[1];
+      out[name] = scheme ? `${scheme} ${MASK}` : MASK;
+    } else out[name] = redactor.redact(value);
+  }
+  return out;
+}
+
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -14,7 +14,7 @@
  * `$limit` (PassEnd). The bound never moves backwards, and the requests of a pass are capped from the first
  * `total`, so no server can make a pass loop.
  */
-import { type OffsetOptions, offsetUrl } from './offset-paginator.js';
+import { type OffsetOptions, offsetStop, offsetUrl } from './offset-paginator.js';
 import { countValue, pageCount } from './pass-audit.js';
 import { PassEnd } from './pass-end.js';
 import type { FetchedPage, PaginationContext, RawPage } from './paginator.js';
@@ -149,7 +149,8 @@ export class KeysetPager {
         }
         // The next keyset request needs only this page's last cursor and the ids at it, known right after
         // parsing: send it now, so the server answers while this page is transformed and written.
-        if (!last) ahead.start(this.keysetUrl(ctx, bound, skip));
+        const nextUrl = last ? undefined : this.keysetUrl(ctx, bound, skip);
+        if (nextUrl) ahead.start(nextUrl);
         // An empty page where `total` says more yields nothing: the same request was just sent again.
         if (step === 'again') continue;
         const count = passCount;
@@ -170,6 +171,10 @@ export class KeysetPager {
           checkpoint,
           position: { page: page++, firstIndex: index },
           ...(last && count !== undefined ? { expectedCount: count } : {}),
+          url: res.url,
+          decision: nextUrl
+            ? { next: nextUrl, reason: `keyset on ${cf} from ${bound ?? 'the start'}, skipping ${skip}` }
+            : { stop: offsetStop(res.endOfStream, n, total, this.o.pageSize) },
         };
         index += fresh.length;
         if (last) return;

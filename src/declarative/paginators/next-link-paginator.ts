@@ -77,6 +77,14 @@ export class NextLinkPaginator implements Paginator {
           bytes: res.bytes,
           checkpoint: last ? { in_progress: false } : { next: stored, in_progress: true },
           position: { page: page++, firstIndex: index },
+          url: res.url,
+          decision: last
+            ? {
+                stop: res.endOfStream
+                  ? 'the error policy ends the stream at this response'
+                  : `the body has no "next" link at ${this.o.nextPath.join('.')}`,
+              }
+            : { next: url, reason: `the body's "next" link (${this.o.nextPath.join('.')})` },
         };
         index += res.records.length;
         if (last) return;

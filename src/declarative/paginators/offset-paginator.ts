@@ -85,7 +85,8 @@ export class OffsetPaginator implements Paginator {
         const last = step === 'last';
         const expectedCount = last ? audit.prove(page + 1) : undefined;
         // The next offset is known now: request it before handing this page over.
-        if (!last) ahead.start(this.plainUrl(ctx, skip));
+        const nextUrl = last ? undefined : this.plainUrl(ctx, skip);
+        if (nextUrl) ahead.start(nextUrl);
         yield {
           records: res.records,
           bytes: res.bytes,
@@ -96,6 +97,10 @@ export class OffsetPaginator implements Paginator {
           },
           position: { page: page++, firstIndex },
           ...(expectedCount === undefined ? {} : { expectedCount }),
+          url: res.url,
+          decision: nextUrl
+            ? { next: nextUrl, reason: `offset ${skip}: ${offsetMore(n, total, skip)}` }
+            : { stop: offsetStop(res.endOfStream, n, total, this.o.pageSize) },
         };
         if (last) return;
         res = await ahead.take();
@@ -108,6 +113,26 @@ export class OffsetPaginator implements Paginator {
   private plainUrl(ctx: PaginationContext, skip: number): URL {
     return offsetUrl(ctx.baseUrl, this.o, skip);
   }
+}
+
+/** Why an offset pass goes on after a page of `n` records (for `tributary read`). */
+export function offsetMore(n: number, total: number | undefined, skip: number): string {
+  return total === undefined
+    ? `the page was full (${n} records)`
+    : `${skip} of the API's total ${total} read`;
+}
+
+/** Why an offset pass ends after a page of `n` records (for `tributary read`). */
+export function offsetStop(
+  endOfStream: boolean,
+  n: number,
+  total: number | undefined,
+  pageSize: number,
+): string {
+  if (endOfStream) return 'the error policy ends the stream at this response';
+  if (n === 0) return 'the page is empty';
+  if (total !== undefined) return `every record of the API's total (${total}) was read`;
+  return `the page held ${n} records, fewer than the page size ${pageSize}`;
 }
 
 /** The stream URL asking for `pageSize` records from offset `skip`. */

@@ -17,7 +17,7 @@
  * - The count must be the same on every page, no record may come twice, and the records read must match the
  *   count at the end (PassAudit); a failure throws before the last page is yielded.
  */
-import type { PaginationContext, Paginator, RawPage, FetchedPage } from './paginator.js';
+import type { FetchedPage, PageDecision, PaginationContext, Paginator, RawPage } from './paginator.js';
 import { emptyPagesError, getPath, LinkLoopGuard, resolveNextLink } from './paginator.js';
 import { PassAudit, pageCount } from './pass-audit.js';
 
@@ -190,6 +190,10 @@ export class PageNumberPaginator implements Paginator {
           checkpoint,
           position: { page: page - start, firstIndex },
           ...(expectedCount === undefined ? {} : { expectedCount }),
+          url: res.url,
+          decision: last
+            ? { stop: this.stopReason(res, next, count, audit.read, size) }
+            : this.nextDecision(ctx, res.url, page, next, lastPlanned, count, audit.read),
         };
         if (last) return;
 
@@ -212,6 +216,44 @@ export class PageNumberPaginator implements Paginator {
     } finally {
       dropPlan();
     }
+  }
+
+  /** Why the pass ends after this page (for `tributary read`). */
+  private stopReason(
+    res: FetchedPage,
+    next: string | null | undefined,
+    count: number | undefined,
+    read: number,
+    size: number,
+  ): string {
+    if (res.endOfStream) return 'the error policy ends the stream at this response';
+    if (next === null) return `the body's "next" (${this.o.nextPath!.join('.')}) is empty`;
+    if (count !== undefined) return `${read} of the API's count ${count} read`;
+    if (res.records.length === 0) return 'the page is empty';
+    return `the page held ${res.records.length} records, fewer than the page size ${size}`;
+  }
+
+  /** The request that follows this page and why (for `tributary read`); the same URL the loop below asks. */
+  private nextDecision(
+    ctx: PaginationContext,
+    current: URL,
+    page: number,
+    next: string | null | undefined,
+    lastPlanned: number | undefined,
+    count: number | undefined,
+    read: number,
+  ): PageDecision {
+    if (lastPlanned !== undefined)
+      return { next: this.urlFor(ctx, page + 1), reason: `page ${page + 1} of ${lastPlanned}, planned from the count` };
+    if (typeof next === 'string') {
+      try {
+        return { next: resolveNextLink(next, current), reason: `the body's "next" link` };
+      } catch {
+        return { stop: 'the body\'s "next" link is not a URL (the pass fails on it)' };
+      }
+    }
+    const why = count === undefined ? 'the page was full' : `${read} of the API's count ${count} read`;
+    return { next: this.urlFor(ctx, page + 1), reason: `page ${page + 1}: ${why}` };
   }
 
   /** The body's `next`: a link, null when it says there is no more, undefined when it says nothing. */

@@ -62,7 +62,18 @@ export interface RawPage {
   position: { page: number; firstIndex: number };
   /** Last page of a pass only: the API's own count of records in the pass (see `Page.expectedCount`). */
   expectedCount?: number;
+  /** The URL that answered this page (shown by `tributary read`, masked). */
+  url?: URL;
+  /** What the paginator decided after this page (shown by `tributary read`; paging never reads it). */
+  decision?: PageDecision;
 }
+
+/**
+ * A paginator's decision after a page, for people reading a test read (src/declarative/test-read.ts): why
+ * the pass ends here, or the request that comes next and why. Optional: a paginator that does not say is
+ * described from its checkpoint.
+ */
+export type PageDecision = { stop: string } | { next: URL; reason: string };
 
 export interface Paginator {
   /**

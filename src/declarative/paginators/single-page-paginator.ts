@@ -9,6 +9,8 @@ export class SinglePagePaginator implements Paginator {
       bytes: res.bytes,
       checkpoint: { in_progress: false },
       position: { page: 0, firstIndex: 0 },
+      url: res.url,
+      decision: { stop: 'paginator "none": the stream is one request' },
     };
   }
 }
