@@ -85,7 +85,7 @@ export function formatPage(p: TestReadPage): string {
   if (p.rawCount !== undefined) {
     const shown = p.records?.length ?? 0;
     lines.push(
-      `  records: ${p.rawCount} in the response, ${p.recordCount} after transforms${shown > 0 ? `; the first ${shown}:` : ''}`,
+      `  records: ${p.rawCount} in the response${p.alreadyRead ? ` (${p.alreadyRead} already read, left out)` : ''}, ${p.recordCount} after transforms${shown > 0 ? `; the first ${shown}:` : ''}`,
     );
     for (const rec of p.records ?? []) lines.push(`    ${JSON.stringify(rec)}`);
   }

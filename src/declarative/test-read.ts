@@ -55,6 +55,8 @@ export interface TestReadPage {
   requests: TestReadRequest[];
   /** Records in the response at the selector path, before transforms (absent when the page failed). */
   rawCount?: number;
+  /** Of them, records already read (a keyset re-reads the records at its bound), left out of the page. */
+  alreadyRead?: number;
   /** Records after the selector's checks and transforms. */
   recordCount?: number;
   /** The first `records` of them. */
@@ -118,7 +120,8 @@ export async function testRead(
       const shown: TestReadPage = {
         page: n,
         requests: takeRequests(sent, raw).map(toShown),
-        rawCount: raw.records.length,
+        rawCount: raw.received ?? raw.records.length,
+        ...(raw.received === undefined ? {} : { alreadyRead: raw.received - raw.records.length }),
         recordCount: page.records.length,
         records: redactor.redactValue(page.records.slice(0, opts.records)),
         decision: decisionOf(raw, redactor, !limit),

@@ -171,10 +171,19 @@ export class KeysetPager {
           checkpoint,
           position: { page: page++, firstIndex: index },
           ...(last && count !== undefined ? { expectedCount: count } : {}),
+          ...(fresh.length === n ? {} : { received: n }),
           url: res.url,
           decision: nextUrl
             ? { next: nextUrl, reason: `keyset on ${cf} from ${bound ?? 'the start'}, skipping ${skip}` }
-            : { stop: offsetStop(res.endOfStream, n, total, this.o.pageSize) },
+            : {
+                stop: offsetStop(
+                  res.endOfStream,
+                  n,
+                  total,
+                  this.o.pageSize,
+                  `the API's total from ${cf} ${atBound ?? '(the start)'}`,
+                ),
+              },
         };
         index += fresh.length;
         if (last) return;

@@ -128,10 +128,12 @@ export function offsetStop(
   n: number,
   total: number | undefined,
   pageSize: number,
+  /** What `total` counts, as the reason names it. */
+  totalOf = "the API's total",
 ): string {
   if (endOfStream) return 'the error policy ends the stream at this response';
   if (n === 0) return 'the page is empty';
-  if (total !== undefined) return `every record of the API's total (${total}) was read`;
+  if (total !== undefined) return `every record of ${totalOf} (${total}) was read`;
   return `the page held ${n} records, fewer than the page size ${pageSize}`;
 }
 

@@ -62,6 +62,11 @@ export interface RawPage {
   position: { page: number; firstIndex: number };
   /** Last page of a pass only: the API's own count of records in the pass (see `Page.expectedCount`). */
   expectedCount?: number;
+  /**
+   * Records the response held, when the paginator yields fewer (the keyset drops records re-read at its
+   * bound); shown by `tributary read`.
+   */
+  received?: number;
   /** The URL that answered this page (shown by `tributary read`, masked). */
   url?: URL;
   /** What the paginator decided after this page (shown by `tributary read`; paging never reads it). */
