@@ -114,6 +114,8 @@ describe('OffsetPaginator, plain offsets', () => {
         checkpoint: { skip: 0, in_progress: false },
         position: { page: 0, firstIndex: 0 },
         expectedCount: 0,
+        url: expect.any(URL),
+        decision: { stop: 'the page is empty' },
       },
     ]);
   });
