@@ -40,8 +40,8 @@ export class RecordSelector {
       const where = displayUrl(res.url, this.o.redactor);
       throw new SourceError(
         'TRB_SOURCE_BAD_RESPONSE',
-        `stream "${stream}": ${where} answered without a record list at "${path.join('.') || '(body)'}" (found ${describe(selected)})`,
-        { details: { stream, url: where } },
+        `stream "${stream}": ${where} answered without a record list at "${path.join('.') || '(body)'}": ${this.o.redactor.redact(whatIsThere(res.body, path))}`,
+        { details: { stream, url: where, path: path.join('.') } },
       );
     }
     return {
@@ -110,6 +110,40 @@ function recordError(
       details: { stream, record: n, page: pos.page + 1, item: i },
     },
   );
+}
+
+/** Keys listed when a selector path misses: enough to spot the right one, not a whole body. */
+const MAX_KEYS = 12;
+const MAX_KEY_CHARS = 40;
+
+/**
+ * What a body holds along `path` when no list is there: where the path stops and the keys found at that
+ * point (the first MAX_KEYS, each cut to MAX_KEY_CHARS), so the right selector.path is one look away.
+ */
+export function whatIsThere(body: unknown, path: string[]): string {
+  let v = body;
+  for (let i = 0; i < path.length; i++) {
+    const at = i === 0 ? 'the body' : `"${path.slice(0, i).join('.')}"`;
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+      return `${at} is ${describe(v)}${Array.isArray(v) ? ` of ${v.length} items` : ''}, not an object with "${path[i]}"${Array.isArray(v) && i === 0 ? ' (selector.path [] takes the body as the list)' : ''}`;
+    }
+    const obj = v as Record<string, unknown>;
+    if (!(path[i]! in obj)) return `${at} has no "${path[i]}"; its keys: ${keyList(obj)}`;
+    v = obj[path[i]!];
+  }
+  const at = path.length === 0 ? 'the body' : `"${path.join('.')}"`;
+  if (v !== null && typeof v === 'object' && !Array.isArray(v))
+    return `${at} is an object, not a list; its keys: ${keyList(v as Record<string, unknown>)}`;
+  return `${at} is ${describe(v)}, not a list`;
+}
+
+function keyList(obj: Record<string, unknown>): string {
+  const keys = Object.keys(obj);
+  if (keys.length === 0) return '(none, an empty object)';
+  const shown = keys
+    .slice(0, MAX_KEYS)
+    .map((k) => JSON.stringify(k.length > MAX_KEY_CHARS ? `${k.slice(0, MAX_KEY_CHARS)}…` : k));
+  return `${shown.join(', ')}${keys.length > MAX_KEYS ? ` and ${keys.length - MAX_KEYS} more` : ''}`;
 }
 
 function describe(v: unknown): string {
