@@ -11,6 +11,7 @@ import { ConfigError } from '../errors.js';
 import type { LoadedConnector } from '../declarative/declarative-source.js';
 import { Manifest } from '../declarative/manifest-schema.js';
 import { schemaInfo, type SchemaInfo } from '../declarative/stream-schema.js';
+import { checkTemplates } from '../declarative/template-check.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Connector folders with their manifests live in src/ (also when running from dist/). */
@@ -88,6 +89,8 @@ export function parseManifest(text: string, where: string): Manifest {
     );
   }
   const m = r.data;
+  // Every template names a declared config key or a known variable: a typo fails here, with its line.
+  checkTemplates(text, where, Object.keys(m.spec.properties));
   const names = new Set(m.streams.map((s) => s.name));
   if (!names.has(m.check.stream)) {
     throw new ConfigError(`manifest ${where}: check.stream "${m.check.stream}" is not one of its streams`, {
