@@ -85,7 +85,7 @@ export function formatPage(p: TestReadPage): string {
   if (p.rawCount !== undefined) {
     const shown = p.records?.length ?? 0;
     lines.push(
-      `  records: ${p.rawCount} in the response${p.alreadyRead ? ` (${p.alreadyRead} already read, left out)` : ''}, ${p.recordCount} after transforms${shown > 0 ? `; the first ${shown}:` : ''}`,
+      `  records: ${p.rawCount} in the response${p.alreadyRead ? ` (${p.alreadyRead} already read, left out)` : ''}, ${p.recordCount} after transforms${shown > 0 ? `, showing ${shown}:` : ''}`,
     );
     for (const rec of p.records ?? []) lines.push(`    ${JSON.stringify(rec)}`);
   }
@@ -93,7 +93,7 @@ export function formatPage(p: TestReadPage): string {
   if (d && 'stop' in d) lines.push(`  stop: ${d.stop}`);
   else if (d)
     lines.push(
-      `  next: ${d.next.method} ${d.next.url} (${d.reason})${d.requested ? '' : ' [not read: --pages reached]'}`,
+      `  next: ${d.next.method} ${d.next.url} (${d.reason})${d.followed ? '' : ' [not read: --pages reached]'}`,
     );
   if (p.state !== undefined) lines.push(`  state: ${JSON.stringify(p.state)}`);
   if (p.error) lines.push(`  error [${p.error.code}] (exit ${p.error.exitCode}): ${p.error.message}`);
@@ -108,5 +108,5 @@ function formatVerdict(r: TestReadResult): string {
       : r.stopped === 'page_limit'
         ? 'the --pages limit was reached'
         : 'an error';
-  return `${r.connector}/${r.stream} (${r.syncMode}): ${pages} page${pages === 1 ? '' : 's'}, ${r.records} records; stopped by ${why}; nothing was written\n`;
+  return `${r.connector}/${r.stream} (${r.syncMode}): ${pages} page${pages === 1 ? '' : 's'}, ${r.records} record${r.records === 1 ? '' : 's'}; stopped by ${why}; nothing was written\n`;
 }

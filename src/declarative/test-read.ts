@@ -45,9 +45,13 @@ export interface TestReadRequest {
   error?: string;
 }
 
+/**
+ * After a page: why the pass stops, or the next request and why (`followed`: whether this read goes on to
+ * read it, false once `--pages` is reached).
+ */
 export type TestReadDecision =
   | { stop: string }
-  | { next: { method: 'GET'; url: string }; reason: string; requested: boolean };
+  | { next: { method: 'GET'; url: string }; reason: string; followed: boolean };
 
 export interface TestReadPage {
   /** 1-based. */
@@ -185,20 +189,20 @@ function toShown(e: RequestEvent): TestReadRequest {
 }
 
 /** The paginator's decision, or one read from the checkpoint when the paginator gave none. */
-function decisionOf(raw: RawPage, redactor: Redactor, willRequest: boolean): TestReadDecision {
+function decisionOf(raw: RawPage, redactor: Redactor, willFollow: boolean): TestReadDecision {
   const d = raw.decision;
   if (d && 'stop' in d) return { stop: d.stop };
   if (d)
     return {
       next: { method: 'GET', url: displayUrl(d.next, redactor) },
       reason: d.reason,
-      requested: willRequest,
+      followed: willFollow,
     };
   if (raw.checkpoint.in_progress === false) return { stop: 'the paginator ended the pass' };
   return {
     next: { method: 'GET', url: '(the paginator does not say; see the state)' },
     reason: 'the paginator says more pages follow',
-    requested: willRequest,
+    followed: willFollow,
   };
 }
 

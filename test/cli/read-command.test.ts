@@ -53,7 +53,7 @@ describe('tributary read', () => {
       expect(p).toMatch(/\n {4}authorization: Bearer \*\*\*\n/);
       expect(p).toMatch(/\n {4}-> HTTP 200 in \d+ ms\n/);
       // The keyset re-reads the records at its bound, and leaves out those already read.
-      expect(p).toMatch(/records: 10 in the response(, | \(\d+ already read, left out\), )\d+ after transforms; the first 2:\n/);
+      expect(p).toMatch(/records: 10 in the response(, | \(\d+ already read, left out\), )\d+ after transforms, showing 2:\n/);
       expect(p).toMatch(/\n {2}next: GET .*updatedAt\[\$gte\]=/);
       expect(p).toMatch(/\n {2}state: \{"cursor":"[^"]+","skip":\d+,"in_progress":true/);
     }
@@ -88,7 +88,7 @@ describe('tributary read', () => {
       stop: expect.stringMatching(/^every record of the API's total from updatedAt \S+ \(\d+\) was read$/),
     });
     expect(last.state).toMatchObject({ in_progress: false });
-    expect(doc.pages[0]!.decision).toMatchObject({ requested: true, reason: expect.stringMatching(/^keyset on updatedAt/) });
+    expect(doc.pages[0]!.decision).toMatchObject({ followed: true, reason: expect.stringMatching(/^keyset on updatedAt/) });
   });
 
   it('--state starts from a state a page printed', async () => {

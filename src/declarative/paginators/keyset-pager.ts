@@ -181,7 +181,7 @@ export class KeysetPager {
                   n,
                   total,
                   this.o.pageSize,
-                  `the API's total from ${cf} ${atBound ?? '(the start)'}`,
+                  atBound === undefined ? "the API's total" : `the API's total from ${cf} ${atBound}`,
                 ),
               },
         };
