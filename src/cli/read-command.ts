@@ -34,7 +34,11 @@ export function registerRead(program: Command): void {
       '--state <file>',
       "start from this state: a page's state as read prints it, or `tributary state show --json` output",
     )
-    .option('--json', 'print one JSON document: {connector, stream, syncMode, pages: [...], stopped, records}', false)
+    .option(
+      '--json',
+      'print one JSON document: {connector, stream, syncMode, pages: [...], stopped, records}',
+      false,
+    )
     .option('--log-level <level>', 'log level on stderr: debug, info, warn, error, silent', 'warn')
     .action(async (name: string, o: ReadCliOptions) => {
       const prepared = await prepareConnector(name, o.config);
@@ -67,9 +71,12 @@ function readStateFile(file: string, stream: string): Record<string, unknown> {
   }
   const state = stateFromFile(doc, stream);
   if (state === undefined) {
-    throw new ConfigError(`--state ${file} holds no JSON object (a state looks like {"skip": 100, "in_progress": true})`, {
-      code: 'TRB_USAGE',
-    });
+    throw new ConfigError(
+      `--state ${file} holds no JSON object (a state looks like {"skip": 100, "in_progress": true})`,
+      {
+        code: 'TRB_USAGE',
+      },
+    );
   }
   return state;
 }
@@ -80,7 +87,9 @@ export function formatPage(p: TestReadPage): string {
   for (const r of p.requests) {
     lines.push(`  ${r.method} ${r.url}${r.attempt > 0 ? `  (retry ${r.attempt})` : ''}`);
     for (const [k, v] of Object.entries(r.headers)) lines.push(`    ${k}: ${v}`);
-    lines.push(`    -> ${r.status === undefined ? (r.error ?? 'no response') : `HTTP ${r.status}`} in ${r.ms} ms`);
+    lines.push(
+      `    -> ${r.status === undefined ? (r.error ?? 'no response') : `HTTP ${r.status}`} in ${r.ms} ms`,
+    );
   }
   if (p.rawCount !== undefined) {
     const shown = p.records?.length ?? 0;

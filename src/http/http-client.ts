@@ -183,7 +183,14 @@ export class HttpClient {
         const shown = redactedUrl();
         if (debug)
           logger.debug(
-            { method: 'GET', url: shown, status: status ?? null, ms, attempt: retry, ...(error ? { error } : {}) },
+            {
+              method: 'GET',
+              url: shown,
+              status: status ?? null,
+              ms,
+              attempt: retry,
+              ...(error ? { error } : {}),
+            },
             'request',
           );
         this.opts.onRequest?.({

@@ -51,7 +51,8 @@ export class Redactor {
 }
 
 /** Header names whose values are credentials whatever they hold (matched lower-cased). */
-const SECRET_HEADER = /^(authorization|proxy-authorization|cookie|set-cookie)$|token|secret|password|api[-_]?key|auth/;
+const SECRET_HEADER =
+  /^(authorization|proxy-authorization|cookie|set-cookie)$|token|secret|password|api[-_]?key|auth/;
 
 /**
  * Request headers as they may be shown: a credential header's value masked whole (an `Authorization` keeps its

@@ -41,7 +41,17 @@ describe('tributary read', () => {
   const read = (args: string[]) => runCli(['read', ...args], {}, dir);
 
   it('prints each page: the masked request, status and timing, records, the next request and the state', async () => {
-    const r = await read(['humaans', '--config', config, '--stream', 'documents', '--pages', '2', '--records', '2']);
+    const r = await read([
+      'humaans',
+      '--config',
+      config,
+      '--stream',
+      'documents',
+      '--pages',
+      '2',
+      '--records',
+      '2',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const out = r.stdout;
     expect(out).not.toContain(TOKEN);
@@ -49,11 +59,13 @@ describe('tributary read', () => {
     const pages = out.split(/\n(?=page \d+\n)/);
     expect(pages.map((p) => /^page (\d+)/.exec(p)?.[1])).toEqual(['1', '2']);
     for (const p of pages) {
-      expect(p).toMatch(new RegExp(`GET ${escape(humaans.baseUrl)}/documents\\?\\$limit=10&`));
+      expect(p).toMatch(new RegExp(`GET ${escapeRe(humaans.baseUrl)}/documents\\?\\$limit=10&`));
       expect(p).toMatch(/\n {4}authorization: Bearer \*\*\*\n/);
       expect(p).toMatch(/\n {4}-> HTTP 200 in \d+ ms\n/);
       // The keyset re-reads the records at its bound, and leaves out those already read.
-      expect(p).toMatch(/records: 10 in the response(, | \(\d+ already read, left out\), )\d+ after transforms, showing 2:\n/);
+      expect(p).toMatch(
+        /records: 10 in the response(, | \(\d+ already read, left out\), )\d+ after transforms, showing 2:\n/,
+      );
       expect(p).toMatch(/\n {2}next: GET .*updatedAt\[\$gte\]=/);
       expect(p).toMatch(/\n {2}state: \{"cursor":"[^"]+","skip":\d+,"in_progress":true/);
     }
@@ -61,18 +73,37 @@ describe('tributary read', () => {
     const next1 = /next: GET (\S+)/.exec(pages[0]!)![1];
     expect(/\n {2}GET (\S+)/.exec(pages[1]!)![1]).toBe(next1);
     expect(pages[1]).toMatch(/\[not read: --pages reached\]/);
-    expect(out).toMatch(/humaans\/documents \(incremental\): 2 pages, \d+ records; stopped by the --pages limit was reached; nothing was written/);
+    expect(out).toMatch(
+      /humaans\/documents \(incremental\): 2 pages, \d+ records; stopped by the --pages limit was reached; nothing was written/,
+    );
     // Nothing written: no default DuckDB file (or any other) appeared where the command ran.
     expect(readdirSync(dir).sort()).toEqual(['humaans.yaml']);
   });
 
   it('--json is one document: pages with requests, records, decision and state; the pass end is shown', async () => {
-    const r = await read(['humaans', '--config', config, '--stream', 'documents', '--pages', '100', '--records', '1', '--json']);
+    const r = await read([
+      'humaans',
+      '--config',
+      config,
+      '--stream',
+      'documents',
+      '--pages',
+      '100',
+      '--records',
+      '1',
+      '--json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).not.toContain(TOKEN);
     const doc = JSON.parse(r.stdout) as TestReadResult;
     const total = humaans.records('documents').length;
-    expect(doc).toMatchObject({ connector: 'humaans', stream: 'documents', syncMode: 'incremental', stopped: 'end_of_stream', records: total });
+    expect(doc).toMatchObject({
+      connector: 'humaans',
+      stream: 'documents',
+      syncMode: 'incremental',
+      stopped: 'end_of_stream',
+      records: total,
+    });
     expect(doc.pages.length).toBeGreaterThanOrEqual(Math.ceil(total / 10));
     expect(doc.pages.reduce((n, p) => n + p.recordCount!, 0)).toBe(total);
     for (const p of doc.pages) expect(p.rawCount! - (p.alreadyRead ?? 0)).toBe(p.recordCount);
@@ -88,7 +119,10 @@ describe('tributary read', () => {
       stop: expect.stringMatching(/^every record of the API's total from updatedAt \S+ \(\d+\) was read$/),
     });
     expect(last.state).toMatchObject({ in_progress: false });
-    expect(doc.pages[0]!.decision).toMatchObject({ followed: true, reason: expect.stringMatching(/^keyset on updatedAt/) });
+    expect(doc.pages[0]!.decision).toMatchObject({
+      followed: true,
+      reason: expect.stringMatching(/^keyset on updatedAt/),
+    });
   });
 
   it('--state starts from a state a page printed', async () => {
@@ -99,7 +133,18 @@ describe('tributary read', () => {
     const file = join(dir, 'state.json');
     writeFileSync(file, JSON.stringify(state));
     try {
-      const r = await read(['humaans', '--config', config, '--stream', 'documents', '--pages', '1', '--state', file, '--json']);
+      const r = await read([
+        'humaans',
+        '--config',
+        config,
+        '--stream',
+        'documents',
+        '--pages',
+        '1',
+        '--state',
+        file,
+        '--json',
+      ]);
       expect(r.code, r.stderr).toBe(0);
       const doc = JSON.parse(r.stdout) as TestReadResult;
       const url = doc.pages[0]!.requests[0]!.url;
@@ -132,7 +177,9 @@ describe('tributary read', () => {
     try {
       const r = await read(['humaans', '--config', bad, '--stream', 'people']);
       expect(r.code).toBe(2);
-      expect(r.stdout).toMatch(/page 1\n {2}GET .*\n(.*\n)* {4}-> HTTP 401 in \d+ ms\n {2}error \[TRB_AUTH\] \(exit 2\): /);
+      expect(r.stdout).toMatch(
+        /page 1\n {2}GET .*\n(.*\n)* {4}-> HTTP 401 in \d+ ms\n {2}error \[TRB_AUTH\] \(exit 2\): /,
+      );
       expect(r.stdout).toMatch(/stopped by an error; nothing was written/);
       expect(r.stderr).toMatch(/error \[TRB_AUTH\]/);
       expect(r.stdout + r.stderr).not.toContain('wrong-token-5151');
@@ -141,7 +188,11 @@ describe('tributary read', () => {
       const doc = JSON.parse(json.stdout) as TestReadResult;
       expect(doc.stopped).toBe('error');
       expect(doc.pages).toHaveLength(1);
-      expect(doc.pages[0]).toMatchObject({ page: 1, error: { code: 'TRB_AUTH', exitCode: 2 }, requests: [{ status: 401 }] });
+      expect(doc.pages[0]).toMatchObject({
+        page: 1,
+        error: { code: 'TRB_AUTH', exitCode: 2 },
+        requests: [{ status: 401 }],
+      });
     } finally {
       rmSync(bad);
     }
@@ -154,6 +205,6 @@ describe('tributary read', () => {
   });
 });
 
-function escape(s: string): string {
+function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

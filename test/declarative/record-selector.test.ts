@@ -59,7 +59,9 @@ describe('RecordSelector without a list at its path', () => {
     expect(failure(['data'], [{ id: 1 }, { id: 2 }]).message).toMatch(
       /the body is an array of 2 items, not an object with "data" \(selector\.path \[\] takes the body as the list\)$/,
     );
-    expect(failure([], { a: 1 }).message).toMatch(/at "\(body\)": the body is an object, not a list; its keys: "a"$/);
+    expect(failure([], { a: 1 }).message).toMatch(
+      /at "\(body\)": the body is an object, not a list; its keys: "a"$/,
+    );
     expect(failure(['data'], {}).message).toMatch(/its keys: \(none, an empty object\)$/);
   });
 

@@ -94,7 +94,9 @@ describe('strict templates at load time', () => {
     const issues = e.details.issues as string[];
     expect(issues).toHaveLength(3);
     expect(issues[0]).toMatch(
-      new RegExp(`^${FILE}:14:13: requester\\.params\\.since: "\\{\\{ nwo \\}\\}" names the unknown variable "nwo" \\(known: config, now, parent\\); did you mean \\{\\{ now \\}\\}\\?$`),
+      new RegExp(
+        `^${FILE}:14:13: requester\\.params\\.since: "\\{\\{ nwo \\}\\}" names the unknown variable "nwo" \\(known: config, now, parent\\); did you mean \\{\\{ now \\}\\}\\?$`,
+      ),
     );
     expect(issues[1]).toMatch(/:19:15: paginator\.page_size: .*did you mean \{\{ config\.page_size \}\}\?/);
     // Nothing close enough: no suggestion, the declared keys instead.
@@ -106,7 +108,9 @@ describe('strict templates at load time', () => {
 
   it('an expression the resolver cannot read is refused too', () => {
     const e = loadError(manifest({ "token: '{{ config.api_token }}'": "token: '{{ config.api-token }}'" }));
-    expect(e.message).toMatch(/"\{\{ config\.api-token \}\}" is not a template tributary can resolve .*did you mean \{\{ config\.api_token \}\}\?/);
+    expect(e.message).toMatch(
+      /"\{\{ config\.api-token \}\}" is not a template tributary can resolve .*did you mean \{\{ config\.api_token \}\}\?/,
+    );
   });
 
   it('block scalars report the line of the template inside them', () => {
@@ -114,9 +118,7 @@ describe('strict templates at load time', () => {
       'requester:\n  headers:\n    x-note: |\n      first line\n      second {{ config.nope }}\n',
       ['api_token'],
     );
-    expect(problems).toEqual([
-      expect.objectContaining({ line: 5, at: 'requester.headers.x-note' }),
-    ]);
+    expect(problems).toEqual([expect.objectContaining({ line: 5, at: 'requester.headers.x-note' })]);
   });
 });
 
@@ -133,13 +135,15 @@ describe('template roots', () => {
   it('parent.<field> only in the path of a stream that has a parent', () => {
     expect(TEMPLATE_ROOTS.parent).toBeDefined();
     const child = { parent: { stream: 'projects' } };
-    expect(checkExpression('parent.id', { ...scope, stream: child, path: ['streams', 1, 'path'] })).toBeUndefined();
+    expect(
+      checkExpression('parent.id', { ...scope, stream: child, path: ['streams', 1, 'path'] }),
+    ).toBeUndefined();
     expect(checkExpression('parent.id', { ...scope, stream: {}, path: ['streams', 1, 'path'] })).toMatch(
       /^uses parent outside where it exists: parent may be used only in the path of a stream that has a parent/,
     );
-    expect(checkExpression('parent.id', { ...scope, stream: child, path: ['streams', 1, 'params', 'x'] })).toMatch(
-      /outside where it exists/,
-    );
+    expect(
+      checkExpression('parent.id', { ...scope, stream: child, path: ['streams', 1, 'params', 'x'] }),
+    ).toMatch(/outside where it exists/);
     const problems = findTemplateProblems(
       'streams:\n  - name: tasks\n    parent: { stream: projects, key: id }\n    path: /projects/{{ parent.id }}/tasks\n  - name: other\n    path: /x/{{ parent.id }}\n',
       [],

@@ -24,7 +24,11 @@ afterEach(async () => {
 });
 
 /** A pino logger at `level` whose JSON lines land in `lines`. */
-function capture(level: string): { logger: pino.Logger; lines: Record<string, unknown>[]; text: () => string } {
+function capture(level: string): {
+  logger: pino.Logger;
+  lines: Record<string, unknown>[];
+  text: () => string;
+} {
   let text = '';
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -91,7 +95,12 @@ describe('HttpClient debug request log', () => {
     expect(log.text()).not.toContain(TOKEN);
 
     expect(events).toHaveLength(2);
-    expect(events[1]).toMatchObject({ method: 'GET', status: 200, attempt: 1, url: `${s.origin}/items?page=2&api_key=***` });
+    expect(events[1]).toMatchObject({
+      method: 'GET',
+      status: 200,
+      attempt: 1,
+      url: `${s.origin}/items?page=2&api_key=***`,
+    });
     expect(events[1]!.headers.authorization).toBe('Bearer ***');
     expect(events[1]!.headers['x-custom']).toBe('prefix-***');
     expect(JSON.stringify(events.map(({ requested: _r, sent: _s, ...shown }) => shown))).not.toMatch(

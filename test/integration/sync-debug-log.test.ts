@@ -23,10 +23,21 @@ describe('sync --log-level debug', () => {
 
   it('logs one line per request with the masked URL, status and timing', async () => {
     const config = join(dir, 'humaans.yaml');
-    writeFileSync(config, `api_token: ${TOKEN}\nbase_url: ${sim.baseUrl}\ninitial_sync_days: 0\nmax_records_per_page: 20\n`);
+    writeFileSync(
+      config,
+      `api_token: ${TOKEN}\nbase_url: ${sim.baseUrl}\ninitial_sync_days: 0\nmax_records_per_page: 20\n`,
+    );
     const r = await runCli([
-      'sync', 'humaans', '--config', config, '--streams', 'documents',
-      '--destination', `duckdb:${join(dir, 'd.duckdb')}`, '--log-level', 'debug',
+      'sync',
+      'humaans',
+      '--config',
+      config,
+      '--streams',
+      'documents',
+      '--destination',
+      `duckdb:${join(dir, 'd.duckdb')}`,
+      '--log-level',
+      'debug',
     ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout + r.stderr).not.toContain(TOKEN);
@@ -39,7 +50,9 @@ describe('sync --log-level debug', () => {
     expect(requests.length).toBeGreaterThanOrEqual(Math.ceil(sim.records('documents').length / 20));
     for (const l of requests) {
       expect(l).toMatchObject({ level: 'debug', method: 'GET', status: 200, stream: 'documents' });
-      expect(String(l.url)).toMatch(new RegExp(`^${sim.baseUrl.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/documents\\?\\$limit=20&`));
+      expect(String(l.url)).toMatch(
+        new RegExp(`^${sim.baseUrl.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/documents\\?\\$limit=20&`),
+      );
       expect(typeof l.ms).toBe('number');
     }
   });

@@ -244,7 +244,10 @@ export class PageNumberPaginator implements Paginator {
     read: number,
   ): PageDecision {
     if (lastPlanned !== undefined)
-      return { next: this.urlFor(ctx, page + 1), reason: `page ${page + 1} of ${lastPlanned}, planned from the count` };
+      return {
+        next: this.urlFor(ctx, page + 1),
+        reason: `page ${page + 1} of ${lastPlanned}, planned from the count`,
+      };
     if (typeof next === 'string') {
       try {
         return { next: resolveNextLink(next, current), reason: `the body's "next" link` };
