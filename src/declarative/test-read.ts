@@ -7,7 +7,7 @@
  * to one page.
  */
 import type { SourceRecord, SyncMode } from '../engine/source.js';
-import { toTributaryError } from '../errors.js';
+import { ConfigError, toTributaryError } from '../errors.js';
 import type { RequestEvent } from '../http/http-client.js';
 import { type Logger, silentLogger } from '../util/log.js';
 import { displayUrl } from '../util/display-url.js';
@@ -100,9 +100,18 @@ export async function testRead(
     onRequest: (e) => sent.push(e),
     ...(opts.now === undefined ? {} : { now: opts.now }),
   });
-  const descriptor = source.streams().find((s) => s.name === opts.stream);
+  const streams = source.streams();
+  const descriptor = streams.find((s) => s.name === opts.stream);
+  if (!descriptor) {
+    // A usage error, before any request: not a page of the read.
+    await source.close();
+    throw new ConfigError(
+      `unknown stream "${opts.stream}" for ${connector.manifest.name} (streams: ${streams.map((s) => s.name).join(', ')})`,
+      { code: 'TRB_UNKNOWN_STREAM' },
+    );
+  }
   // Incremental when the stream can (what a sync does by default), else a full refresh.
-  const syncMode: SyncMode = descriptor?.supportedSyncModes.includes('incremental')
+  const syncMode: SyncMode = descriptor.supportedSyncModes.includes('incremental')
     ? 'incremental'
     : 'full_refresh';
   const result: TestReadResult = {

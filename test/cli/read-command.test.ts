@@ -201,7 +201,8 @@ describe('tributary read', () => {
   it('an unknown stream is a usage error before any request', async () => {
     const r = await read(['humaans', '--config', config, '--stream', 'payroll']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/TRB_UNKNOWN_STREAM.*payroll/);
+    expect(r.stderr).toMatch(/TRB_UNKNOWN_STREAM.*payroll.*\(streams: companies, documents/);
+    expect(r.stdout).toBe('');
   });
 });
 
