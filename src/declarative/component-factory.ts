@@ -23,6 +23,8 @@ import type {
   RequesterDef,
   StreamDef,
 } from './manifest-schema.js';
+import { CursorTokenPaginator } from './paginators/cursor-token-paginator.js';
+import { LinkHeaderPaginator } from './paginators/link-header-paginator.js';
 import { NextLinkPaginator } from './paginators/next-link-paginator.js';
 import { OffsetPaginator } from './paginators/offset-paginator.js';
 import { PageNumberPaginator } from './paginators/page-number-paginator.js';
@@ -60,6 +62,8 @@ export interface FactoryOptions {
   pageConcurrency?: number;
   /** Where credentials' rate budgets live (default: this process's `globalBudgets`). */
   budgets?: BudgetRegistry;
+  /** The clock OAuth2 token expiry is measured with (tests pass a fake one; default Date.now). */
+  clock?: () => number;
 }
 
 export class ComponentFactory {
@@ -87,7 +91,10 @@ export class ComponentFactory {
   }
 
   authenticator(def: AuthenticatorDef): Authenticator {
-    return createAuthenticator(def, this.ctx, this.opts.redactor);
+    return createAuthenticator(def, this.ctx, this.opts.redactor, {
+      timeoutMs: resolveNumber(this.manifest.requester.timeout_seconds, this.ctx, 'timeout_seconds') * 1000,
+      ...(this.opts.clock === undefined ? {} : { now: this.opts.clock }),
+    });
   }
 
   requester(def: RequesterDef, authenticator: Authenticator, base: URL): Requester {
@@ -143,6 +150,20 @@ export class ComponentFactory {
           pageSizeParam: p.page_size_param,
           pageSize: p.page_size === undefined ? undefined : resolveNumber(p.page_size, this.ctx, 'page_size'),
           secretParam: authenticator.queryParam,
+        });
+      case 'cursor':
+        return new CursorTokenPaginator({
+          cursorPath: p.cursor_path,
+          cursorParam: p.cursor_param,
+          ...(p.page_size_param === undefined ? {} : { pageSizeParam: p.page_size_param }),
+          ...(p.page_size === undefined ? {} : { pageSize: resolveNumber(p.page_size, this.ctx, 'page_size') }),
+        });
+      case 'link_header':
+        return new LinkHeaderPaginator({
+          rel: p.rel,
+          ...(p.page_size_param === undefined ? {} : { pageSizeParam: p.page_size_param }),
+          ...(p.page_size === undefined ? {} : { pageSize: resolveNumber(p.page_size, this.ctx, 'page_size') }),
+          ...(authenticator.queryParam === undefined ? {} : { secretParam: authenticator.queryParam }),
         });
       case 'none':
         return new SinglePagePaginator();
@@ -234,7 +255,7 @@ export class ComponentFactory {
 /** The page size a paginator definition requests, when it requests one. */
 function pageSizeOf(p: PaginatorDef, ctx: TemplateContext): number | undefined {
   if (p.type === 'offset' || p.type === 'page_number') return resolveNumber(p.page_size, ctx, 'page_size');
-  if (p.type === 'next_link' && p.page_size !== undefined)
+  if ((p.type === 'next_link' || p.type === 'cursor' || p.type === 'link_header') && p.page_size !== undefined)
     return resolveNumber(p.page_size, ctx, 'page_size');
   return undefined;
 }

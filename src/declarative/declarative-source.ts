@@ -45,6 +45,8 @@ export interface SourceOptions {
   pageConcurrency?: number;
   /** Where the credential's rate budget lives: this process (default) or Redis, shared by every worker. */
   budgets?: BudgetRegistry;
+  /** The clock OAuth2 token expiry is measured with (tests pass a fake one; default Date.now). */
+  clock?: () => number;
 }
 
 /** Config normalizers (escape hatch) receive and return the resolved config. */
@@ -97,6 +99,7 @@ export class DeclarativeSource implements Source {
       redactor: this.redactor,
       ...(opts.pageConcurrency === undefined ? {} : { pageConcurrency: opts.pageConcurrency }),
       ...(opts.budgets === undefined ? {} : { budgets: opts.budgets }),
+      ...(opts.clock === undefined ? {} : { clock: opts.clock }),
     }).build();
     this.requester = components.requester;
     this.built = components.streams;

@@ -43,6 +43,41 @@ export const Authenticator = z.discriminatedUnion('type', [
       value: Template,
     })
     .strict(),
+  z
+    .object({
+      type: z.literal('basic').describe('HTTP basic authentication (RFC 7617): `Authorization: Basic base64(username:password)`'),
+      username: Template.describe('The user name; usually `{{ config.username }}`'),
+      password: Template.describe('The password; usually `{{ config.password }}`, a `secret: true` config key (masked everywhere)'),
+    })
+    .strict()
+    .describe('HTTP basic authentication'),
+  z
+    .object({
+      type: z
+        .literal('oauth2_client_credentials')
+        .describe(
+          'OAuth2 client credentials (RFC 6749 §4.4): a token fetched from token_url, sent as a bearer token, cached and refreshed before it expires',
+        ),
+      token_url: Template.describe('The token endpoint (http or https); it may be on another host than base_url'),
+      client_id: Template.describe('The OAuth2 client id'),
+      client_secret: Template.describe('The OAuth2 client secret; never logged, never in state or errors'),
+      scopes: z
+        .array(Template)
+        .default([])
+        .describe('Scopes asked for, sent space-separated in the `scope` form field (omitted when empty)'),
+      audience: Template.optional().describe('Sent as the `audience` form field when set (Auth0 and similar)'),
+      client_auth: z
+        .enum(['body', 'basic'])
+        .default('body')
+        .describe(
+          'How the client id and secret travel: `body` as form fields (client_secret_post), `basic` as an HTTP basic header (client_secret_basic)',
+        ),
+      refresh_before_seconds: Template.default(60).describe(
+        'Fetch a new token this long before `expires_in` runs out (at most half the token lifetime)',
+      ),
+    })
+    .strict()
+    .describe('OAuth2 client credentials'),
   z.object({ type: z.literal('none') }).strict(),
 ]);
 
@@ -104,6 +139,36 @@ export const Paginator = z.discriminatedUnion('type', [
       concurrency: Template.default(1),
     })
     .strict(),
+  z
+    .object({
+      type: z
+        .literal('cursor')
+        .describe(
+          'Cursor (token) paging: the body carries a token for the next page, sent back as a query parameter; the pass ends when the body has none',
+        ),
+      cursor_path: z
+        .array(z.string())
+        .min(1)
+        .describe('Where the body gives the next page token, e.g. `[meta, next_cursor]`; absent, null, "" or false ends the pass'),
+      cursor_param: z.string().min(1).describe('The query parameter the token is sent in, e.g. `cursor`'),
+      page_size_param: z.string().optional().describe('Query parameter for the page size, when the API takes one'),
+      page_size: Template.optional().describe('Records per page asked for (with page_size_param)'),
+    })
+    .strict()
+    .describe('Cursor (token) from the response body'),
+  z
+    .object({
+      type: z
+        .literal('link_header')
+        .describe(
+          'RFC 8288 `Link` header paging: follow the link whose rel is `next` (relative links resolved against the request URL, same origin only) until a response has none',
+        ),
+      rel: z.string().min(1).default('next').describe('The link relation to follow'),
+      page_size_param: z.string().optional().describe('Query parameter for the page size, e.g. `per_page`'),
+      page_size: Template.optional().describe('Records per page asked for (with page_size_param)'),
+    })
+    .strict()
+    .describe('RFC 8288 Link headers'),
   z.object({ type: z.literal('none') }).strict(),
 ]);
 
@@ -155,6 +220,75 @@ export const Incremental = z
   })
   .strict();
 
+export type ConditionDef =
+  | { field: string | string[]; op: 'eq' | 'ne' | 'gt' | 'gte' | 'lt' | 'lte'; value: string | number | boolean }
+  | { field: string | string[]; op: 'in'; value: (string | number | boolean)[] }
+  | { field: string | string[]; op: 'exists'; value?: boolean }
+  | { all: ConditionDef[] }
+  | { any: ConditionDef[] };
+
+const FilterField = z
+  .union([z.string().min(1), z.array(z.string()).min(1)])
+  .describe('The record field compared, as the API sends it (before transforms): a name, or a path `[a, b]` into nested objects');
+
+/**
+ * A record filter condition: one comparison, or `all` / `any` of conditions. Data, not code: no expressions.
+ */
+export const Condition: z.ZodType<ConditionDef> = z.lazy(() =>
+  z.union([
+    z
+      .object({
+        field: FilterField,
+        op: z.enum(['eq', 'ne', 'gt', 'gte', 'lt', 'lte']).describe(
+          'Comparison: numbers compare as numbers, two ISO-8601 date-times as instants, anything else as text',
+        ),
+        value: Template.describe('What the field is compared with; a template like `{{ config.since }}` or a literal'),
+      })
+      .strict(),
+    z
+      .object({
+        field: FilterField,
+        op: z.literal('in'),
+        value: z.array(Template).min(1).describe('The field must equal one of these'),
+      })
+      .strict(),
+    z
+      .object({
+        field: FilterField,
+        op: z.literal('exists'),
+        value: z.boolean().optional().describe('true (default): the field is present and not null; false: it is absent or null'),
+      })
+      .strict(),
+    z.object({ all: z.array(Condition).min(1).describe('Every condition holds') }).strict(),
+    z.object({ any: z.array(Condition).min(1).describe('At least one condition holds') }).strict(),
+  ]),
+);
+
+export const RecordFilter = z
+  .object({
+    condition: Condition.describe('Records for which this holds are kept; the rest are dropped (counted as filtered)'),
+  })
+  .strict()
+  .describe('Keeps only the records that match a condition, checked on the record as the API sent it');
+
+/**
+ * A child stream read once per record of a parent stream (Airbyte's SubstreamPartitionRouter, smaller).
+ */
+export const ParentDef = z
+  .object({
+    stream: z.string().describe('The parent stream (another stream of this manifest, itself without a parent)'),
+    key: z
+      .string()
+      .min(1)
+      .describe('The parent record field (after the parent\'s transforms) that identifies a parent, e.g. `id`; `{{ parent.<field> }}` in the path may name any parent field'),
+    partition_field: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+      .describe('Column added to every child record holding the parent key, e.g. `project_id`; include it in primary_key when child ids are unique only within a parent'),
+  })
+  .strict()
+  .describe('Read this stream once per parent record; its path names the parent with `{{ parent.<field> }}`');
+
 export const Selector = z.object({ path: z.array(z.string()) }).strict();
 
 /**
@@ -194,6 +328,8 @@ export const StreamDef = z
     skip_unchanged: SkipUnchanged.nullable().optional(),
     /** Override (or with null, disable) the manifest's detail endpoint for this stream. */
     detail: Detail.nullable().optional(),
+    parent: ParentDef.optional(),
+    record_filter: RecordFilter.optional(),
   })
   .strict();
 
@@ -228,6 +364,8 @@ export type ConfigPropertyDef = z.infer<typeof ConfigProperty>;
 export type RequesterDef = z.infer<typeof Requester>;
 export type AuthenticatorDef = z.infer<typeof Authenticator>;
 export type SelectorDef = z.infer<typeof Selector>;
+export type RecordFilterDef = z.infer<typeof RecordFilter>;
+export type ParentDefinition = z.infer<typeof ParentDef>;
 
 /** The JSON Schema of a manifest, for editors. Generated, never hand-written. */
 export function manifestJsonSchema(): Record<string, unknown> {

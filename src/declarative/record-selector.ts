@@ -50,6 +50,7 @@ export class RecordSelector {
       bytes: res.bytes,
       url: res.url,
       endOfStream: false,
+      ...(res.headers === undefined ? {} : { headers: res.headers }),
     };
   }
 
