@@ -35,6 +35,8 @@ import { Requester } from './requester.js';
 import type { SchemaInfo } from './stream-schema.js';
 import { resolveBoolean, resolveNumber, resolveString, type TemplateContext } from './template.js';
 import { compileTransforms } from './transforms.js';
+import { compileRecordFilter, type RecordPredicate } from './record-filter.js';
+import { PARENT_TEMPLATE } from './parent-router.js';
 
 /** One stream's components and what the engine is told about it. */
 export interface StreamComponents {
@@ -48,6 +50,12 @@ export interface StreamComponents {
   cursor?: DatetimeCursor;
   /** The detail endpoint's path template (relative to base_url), when the stream has one. */
   detailPath?: string;
+  /** Keeps the records the manifest's `record_filter` accepts (checked before transforms), when it has one. */
+  filter?: RecordPredicate;
+  /** A child stream: read once per record of `stream`, its path templated from that record (see ParentRouter). */
+  parent?: { stream: string; key: string; partitionField: string };
+  /** The stream's own query parameters (resolved), for URLs built per parent. */
+  params: Record<string, string>;
 }
 
 export interface SourceComponents {
@@ -189,7 +197,9 @@ export class ComponentFactory {
   stream(def: StreamDef, requester: Requester, authenticator: Authenticator): StreamComponents {
     const { manifest } = this;
     const schema = this.connector.schemas[def.name]!;
-    const url = requester.url(def.path, this.resolveAll(def.params ?? {}));
+    checkParent(manifest, def);
+    const params = this.resolveAll(def.params ?? {});
+    const url = requester.url(def.path, params);
     const incDef = def.incremental === null ? undefined : (def.incremental ?? manifest.incremental);
     const cursor =
       incDef && resolveBoolean(incDef.enabled, this.ctx) ? this.incrementalCursor(incDef, def) : undefined;
@@ -242,6 +252,17 @@ export class ComponentFactory {
       selector,
       ...(cursor ? { cursor } : {}),
       ...(detailPath !== undefined ? { detailPath } : {}),
+      ...(def.record_filter ? { filter: compileRecordFilter(def.record_filter, this.ctx) } : {}),
+      ...(def.parent
+        ? {
+            parent: {
+              stream: def.parent.stream,
+              key: def.parent.key,
+              partitionField: def.parent.partition_field,
+            },
+          }
+        : {}),
+      params,
     };
   }
 
@@ -283,6 +304,8 @@ function pagingFingerprint(
       return [k, typeof raw === 'string' && /\{\{\s*now\s*\}\}/.test(raw) ? raw : url.searchParams.get(k)];
     });
   const { concurrency: _concurrency, ...paginator } = pdef as PaginatorDef & { concurrency?: unknown };
+  // Only child streams carry a parent, so every other stream's fingerprint stays what it was.
+  const parent = def.parent ? { parent: def.parent } : {};
   return createHash('sha256')
     .update(
       JSON.stringify({
@@ -293,10 +316,33 @@ function pagingFingerprint(
         cursor: incDef
           ? [incDef.cursor_field, incDef.filter_param, incDef.sort_param ?? null, incDef.sort_value]
           : null,
+        ...parent,
       }),
     )
     .digest('hex')
     .slice(0, 16);
+}
+
+/**
+ * A child stream's parent must be another stream of the manifest that has no parent itself (one level keeps
+ * state and resumes simple), and `{{ parent.x }}` may appear only in a child's path.
+ */
+function checkParent(manifest: Manifest, def: StreamDef): void {
+  const fail = (what: string) => {
+    throw new ConfigError(`manifest ${manifest.name}: stream ${def.name}: ${what}`, {
+      code: 'TRB_MANIFEST_INVALID',
+      details: { stream: def.name },
+    });
+  };
+  const usesParent = new RegExp(PARENT_TEMPLATE.source).test(def.path);
+  if (!def.parent) {
+    if (usesParent) fail(`path ${JSON.stringify(def.path)} names {{ parent.… }} but the stream has no parent`);
+    return;
+  }
+  const parent = manifest.streams.find((s) => s.name === def.parent!.stream);
+  if (!parent) fail(`parent.stream "${def.parent.stream}" is not one of the manifest's streams`);
+  if (parent!.name === def.name) fail('a stream cannot be its own parent');
+  if (parent!.parent) fail(`parent.stream "${parent!.name}" has a parent itself; only one level is supported`);
 }
 
 export const DETAIL_PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
