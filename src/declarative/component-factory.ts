@@ -180,7 +180,9 @@ export class ComponentFactory {
 
   incrementalCursor(def: IncrementalDef, stream: StreamDef): DatetimeCursor {
     // Ids break ties and drop re-read records only when the key is one field (the API's field name).
-    const idField = stream.primary_key.length === 1 ? stream.primary_key[0] : undefined;
+    // A child's partition field is not in the API's record: within one parent the rest is the key.
+    const key = stream.primary_key.filter((k) => k !== stream.parent?.partition_field);
+    const idField = key.length === 1 ? key[0] : undefined;
     return new DatetimeCursor({
       cursorField: def.cursor_field,
       filterParam: def.filter_param,

@@ -200,7 +200,8 @@ export class DeclarativeSource implements Source {
     // A full refresh that was not interrupted starts from the top; an interrupted one resumes.
     const paginationState =
       opts.syncMode === 'full_refresh' && sourceState?.in_progress !== true ? undefined : sourceState;
-    const pk = b.def.primary_key;
+    // A child's partition field is added after the API's record: within one parent the rest is the key.
+    const pk = b.def.primary_key.filter((k) => k !== b.parent?.partitionField);
     const ctx: PaginationContext = {
       baseUrl: url,
       fetch,
