@@ -63,7 +63,10 @@ export function createAuthenticator(
         });
       }
       const audience = def.audience === undefined ? '' : resolveString(def.audience, ctx);
-      const scopes = def.scopes.map((s) => resolveString(s, ctx)).flatMap((s) => s.split(/\s+/)).filter(Boolean);
+      const scopes = def.scopes
+        .map((s) => resolveString(s, ctx))
+        .flatMap((s) => s.split(/\s+/))
+        .filter(Boolean);
       const cc = new ClientCredentials({
         tokenUrl,
         clientId,

@@ -164,13 +164,17 @@ export class ComponentFactory {
           cursorPath: p.cursor_path,
           cursorParam: p.cursor_param,
           ...(p.page_size_param === undefined ? {} : { pageSizeParam: p.page_size_param }),
-          ...(p.page_size === undefined ? {} : { pageSize: resolveNumber(p.page_size, this.ctx, 'page_size') }),
+          ...(p.page_size === undefined
+            ? {}
+            : { pageSize: resolveNumber(p.page_size, this.ctx, 'page_size') }),
         });
       case 'link_header':
         return new LinkHeaderPaginator({
           rel: p.rel,
           ...(p.page_size_param === undefined ? {} : { pageSizeParam: p.page_size_param }),
-          ...(p.page_size === undefined ? {} : { pageSize: resolveNumber(p.page_size, this.ctx, 'page_size') }),
+          ...(p.page_size === undefined
+            ? {}
+            : { pageSize: resolveNumber(p.page_size, this.ctx, 'page_size') }),
           ...(authenticator.queryParam === undefined ? {} : { secretParam: authenticator.queryParam }),
         });
       case 'none':
@@ -278,7 +282,10 @@ export class ComponentFactory {
 /** The page size a paginator definition requests, when it requests one. */
 function pageSizeOf(p: PaginatorDef, ctx: TemplateContext): number | undefined {
   if (p.type === 'offset' || p.type === 'page_number') return resolveNumber(p.page_size, ctx, 'page_size');
-  if ((p.type === 'next_link' || p.type === 'cursor' || p.type === 'link_header') && p.page_size !== undefined)
+  if (
+    (p.type === 'next_link' || p.type === 'cursor' || p.type === 'link_header') &&
+    p.page_size !== undefined
+  )
     return resolveNumber(p.page_size, ctx, 'page_size');
   return undefined;
 }
@@ -338,13 +345,15 @@ function checkParent(manifest: Manifest, def: StreamDef): void {
   };
   const usesParent = new RegExp(PARENT_TEMPLATE.source).test(def.path);
   if (!def.parent) {
-    if (usesParent) fail(`path ${JSON.stringify(def.path)} names {{ parent.… }} but the stream has no parent`);
+    if (usesParent)
+      fail(`path ${JSON.stringify(def.path)} names {{ parent.… }} but the stream has no parent`);
     return;
   }
   const parent = manifest.streams.find((s) => s.name === def.parent!.stream);
   if (!parent) fail(`parent.stream "${def.parent.stream}" is not one of the manifest's streams`);
   if (parent!.name === def.name) fail('a stream cannot be its own parent');
-  if (parent!.parent) fail(`parent.stream "${parent!.name}" has a parent itself; only one level is supported`);
+  if (parent!.parent)
+    fail(`parent.stream "${parent!.name}" has a parent itself; only one level is supported`);
 }
 
 export const DETAIL_PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;

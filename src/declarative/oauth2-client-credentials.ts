@@ -56,7 +56,14 @@ export class ClientCredentials {
     // Keyed by a hash: the cache's keys never hold the secret itself.
     this.key = createHash('sha256')
       .update(
-        JSON.stringify([o.tokenUrl.toString(), o.clientId, o.clientSecret, o.scopes, o.audience ?? null, o.clientAuth]),
+        JSON.stringify([
+          o.tokenUrl.toString(),
+          o.clientId,
+          o.clientSecret,
+          o.scopes,
+          o.audience ?? null,
+          o.clientAuth,
+        ]),
       )
       .digest('hex');
     o.redactor.add(o.clientSecret);
@@ -148,10 +155,14 @@ export class ClientCredentials {
       );
     }
     if (status < 200 || status >= 300) {
-      throw new SourceError('TRB_SOURCE_HTTP', `OAuth2 token endpoint ${where}: HTTP ${status} (${snippet})`, {
-        retryable: status >= 500 || status === 429,
-        details: { url: where, status },
-      });
+      throw new SourceError(
+        'TRB_SOURCE_HTTP',
+        `OAuth2 token endpoint ${where}: HTTP ${status} (${snippet})`,
+        {
+          retryable: status >= 500 || status === 429,
+          details: { url: where, status },
+        },
+      );
     }
     let body: { access_token?: unknown; expires_in?: unknown };
     try {

@@ -274,7 +274,10 @@ export class HttpClient {
       if (action === 'auth') {
         if (status === 401 && !reauthorized && this.opts.reauthorize?.(headers)) {
           reauthorized = true;
-          logger.debug({ url: where, status }, 'HTTP 401: credential dropped, sending the request again with a new one');
+          logger.debug(
+            { url: where, status },
+            'HTTP 401: credential dropped, sending the request again with a new one',
+          );
           hop--;
           continue;
         }

@@ -41,7 +41,11 @@ describe('basic authenticator', () => {
       if (seen.headers.authorization !== expected) return sendJson(res, 401, { error: 'no' });
       sendJson(res, 200, [{ id: 1 }]);
     });
-    source = inlineSource(manifest, { base_url: server.origin, username: 'ann', password: 'p@ss:w0rd-SECRET' });
+    source = inlineSource(manifest, {
+      base_url: server.origin,
+      username: 'ann',
+      password: 'p@ss:w0rd-SECRET',
+    });
     const { pages, error } = await readPages(source, 'things');
     expect(error).toBeUndefined();
     expect(pages[0]!.records).toEqual([{ id: 1 }]);

@@ -110,7 +110,12 @@ streams:
 
 function config(tokenUrl: string, apiOrigin: string) {
   // A fresh client id per test: tokens are cached per configuration for the whole process.
-  return { base_url: apiOrigin, token_url: tokenUrl, client_id: `client-${++clientSeq}`, client_secret: SECRET };
+  return {
+    base_url: apiOrigin,
+    token_url: tokenUrl,
+    client_id: `client-${++clientSeq}`,
+    client_secret: SECRET,
+  };
 }
 
 describe('OAuth2 client credentials', () => {

@@ -60,7 +60,8 @@ describe('a child stream synced into DuckDB', () => {
     let failOnce: string | undefined;
     server = await startServer((_req, res, seen) => {
       const u = seen.url;
-      if (u.pathname === '/projects') return sendJson(res, 200, { data: [...projects.keys()].map((id) => ({ id })) });
+      if (u.pathname === '/projects')
+        return sendJson(res, 200, { data: [...projects.keys()].map((id) => ({ id })) });
       const pid = Number(/^\/projects\/(\d+)\/tasks$/.exec(u.pathname)?.[1]);
       if (failOnce !== undefined && `${u.pathname}${u.search}` === failOnce) {
         failOnce = undefined;
@@ -75,7 +76,10 @@ describe('a child stream synced into DuckDB', () => {
       const more = titles.slice(after + 2).length > 0;
       sendJson(res, 200, { data, next: more ? String(after + 2) : null });
     });
-    dest = new DuckDbDestination(join(tempDir(), 'children.duckdb'), { namespace: 'projsync', connector: 'projsync' });
+    dest = new DuckDbDestination(join(tempDir(), 'children.duckdb'), {
+      namespace: 'projsync',
+      connector: 'projsync',
+    });
     await dest.open();
     source = inlineSource(manifest, { base_url: server.origin });
     const sync = () =>
@@ -99,7 +103,15 @@ describe('a child stream synced into DuckDB', () => {
     expect(resumed.status).toBe('succeeded');
     expect(resumed.streams[0]!.records).toBe(4);
     expect(await table()).toEqual([
-      '1/1/a', '1/2/b', '1/3/c', '2/1/d', '2/2/e', '2/3/f', '2/4/g', '2/5/h', '3/1/i',
+      '1/1/a',
+      '1/2/b',
+      '1/3/c',
+      '2/1/d',
+      '2/2/e',
+      '2/3/f',
+      '2/4/g',
+      '2/5/h',
+      '3/1/i',
     ]);
 
     // Project 3 is gone and project 1's last task too: a proven full refresh marks exactly those deleted.
@@ -108,7 +120,15 @@ describe('a child stream synced into DuckDB', () => {
     const swept = await sync();
     expect(swept.status).toBe('succeeded');
     expect(await table()).toEqual([
-      '1/1/a', '1/2/b', '1/3/c/deleted', '2/1/d', '2/2/e', '2/3/f', '2/4/g', '2/5/h', '3/1/i/deleted',
+      '1/1/a',
+      '1/2/b',
+      '1/3/c/deleted',
+      '2/1/d',
+      '2/2/e',
+      '2/3/f',
+      '2/4/g',
+      '2/5/h',
+      '3/1/i/deleted',
     ]);
   });
 });

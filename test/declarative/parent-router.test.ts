@@ -51,7 +51,10 @@ async function api(o: ApiOpts = {}) {
       const page = Number(u.searchParams.get('page') ?? 1);
       if (page === 2 && o.projectsFail) return sendJson(res, 500, { error: 'boom' });
       const data = PROJECTS.slice((page - 1) * 2, page * 2).map((key) => ({ key, name: `Project ${key}` }));
-      return sendJson(res, 200, { data, next: page * 2 < PROJECTS.length ? `/projects?page=${page + 1}` : null });
+      return sendJson(res, 200, {
+        data,
+        next: page * 2 < PROJECTS.length ? `/projects?page=${page + 1}` : null,
+      });
     }
     const m = /^\/projects\/([^/]+)\/tasks$/.exec(u.pathname);
     const tasks = m ? TASKS.get(decodeURIComponent(m[1]!)) : undefined;
@@ -93,14 +96,13 @@ streams:
 ${opts.incremental ? '    incremental: { cursor_field: updated_at, filter_param: since }' : ''}
 `;
 
-const allTasks = () =>
-  PROJECTS.flatMap((key) => TASKS.get(key)!.map((t) => ({ ...t, project_key: key })));
+const allTasks = () => PROJECTS.flatMap((key) => TASKS.get(key)!.map((t) => ({ ...t, project_key: key })));
 const keyOf = (r: Record<string, unknown>) => `${r.project_key}#${r.id}`;
 const records = (pages: Page[]) => pages.flatMap((p) => p.records);
 const taskRequests = () => server!.requests.filter((r) => r.url.pathname.endsWith('/tasks'));
 
 describe('parent -> child streams', () => {
-  it('reads every parent, then each parent\'s children with the partition field; ends proven', async () => {
+  it("reads every parent, then each parent's children with the partition field; ends proven", async () => {
     const s = await api();
     source = inlineSource(manifest(), { base_url: s.origin });
     const { pages, error } = await readPages(source, 'tasks');
@@ -191,6 +193,8 @@ describe('parent -> child streams', () => {
     });
     const noParent = manifest().replace(/\n {4}parent: .*\n/, '\n');
     expect(bad(noParent)?.message).toContain('has no parent');
-    expect(() => inlineConnector(manifest().replace('partition_field: project_key', 'partition_field: "x-y"'))).toThrow();
+    expect(() =>
+      inlineConnector(manifest().replace('partition_field: project_key', 'partition_field: "x-y"')),
+    ).toThrow();
   });
 });

@@ -6,7 +6,10 @@ import { compileRecordFilter } from '../../src/declarative/record-filter.js';
 import { inlineSource, readPages } from '../helpers/declarative.js';
 import { sendJson, startServer, type TestServer } from '../helpers/test-server.js';
 
-const ctx = { config: { min: 10, status: 'active', since: '2024-01-01T00:00:00Z' }, now: '2024-06-01T00:00:00.000Z' };
+const ctx = {
+  config: { min: 10, status: 'active', since: '2024-01-01T00:00:00Z' },
+  now: '2024-06-01T00:00:00.000Z',
+};
 const keep = (condition: ConditionDef, records: Record<string, unknown>[]) =>
   records.filter(compileRecordFilter({ condition: Condition.parse(condition) }, ctx));
 
@@ -47,7 +50,12 @@ describe('record filter conditions', () => {
   it('all / any combine, nested', () => {
     const c: ConditionDef = {
       any: [
-        { all: [{ field: 'status', op: 'eq', value: 'active' }, { field: 'n', op: 'exists' }] },
+        {
+          all: [
+            { field: 'status', op: 'eq', value: 'active' },
+            { field: 'n', op: 'exists' },
+          ],
+        },
         { field: 'id', op: 'eq', value: 3 },
       ],
     };

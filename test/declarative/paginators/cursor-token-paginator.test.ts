@@ -85,7 +85,8 @@ streams:
     schema: items.json
 `;
 
-const ids = (pages: { records: Record<string, unknown>[] }[]) => pages.flatMap((p) => p.records.map((r) => r.id));
+const ids = (pages: { records: Record<string, unknown>[] }[]) =>
+  pages.flatMap((p) => p.records.map((r) => r.id));
 
 describe('cursor (token) paginator over HTTP', () => {
   it.each(['null', 'empty', 'absent'] as const)(
@@ -109,7 +110,10 @@ describe('cursor (token) paginator over HTTP', () => {
   it('resumes an interrupted pass at the committed token', async () => {
     const s = await api();
     source = inlineSource(manifest(), { base_url: s.origin });
-    const { pages, error } = await readPages(source, 'items', 'full_refresh', { token: 't20', in_progress: true });
+    const { pages, error } = await readPages(source, 'items', 'full_refresh', {
+      token: 't20',
+      in_progress: true,
+    });
     expect(error).toBeUndefined();
     expect(ids(pages)).toEqual(rows.slice(20).map((r) => r.id));
     expect(s.requests[0]!.url.searchParams.get('cursor')).toBe('t20');
@@ -153,7 +157,10 @@ describe('cursor (token) paginator over HTTP', () => {
       const s = await api();
       source = inlineSource(manifest(inc), { base_url: s.origin });
       const from = rows[4]!.updatedAt;
-      const { pages, error } = await readPages(source, 'items', 'incremental', { cursor: from, in_progress: false });
+      const { pages, error } = await readPages(source, 'items', 'incremental', {
+        cursor: from,
+        in_progress: false,
+      });
       expect(error).toBeUndefined();
       expect(ids(pages)).toEqual(rows.slice(4).map((r) => r.id));
       for (const r of s.requests) expect(r.url.searchParams.get('since')).toBe(from);
@@ -171,14 +178,20 @@ describe('cursor (token) paginator over HTTP', () => {
       const rest = await readPages(source, 'items', 'incremental', cp);
       expect(rest.error).toBeUndefined();
       expect(ids(rest.pages)).toEqual(rows.slice(10).map((r) => r.id));
-      expect(rest.pages.at(-1)!.checkpoint).toMatchObject({ in_progress: false, cursor: rows.at(-1)!.updatedAt });
+      expect(rest.pages.at(-1)!.checkpoint).toMatchObject({
+        in_progress: false,
+        cursor: rows.at(-1)!.updatedAt,
+      });
     });
 
     it('a failed pass never advances the cursor', async () => {
       const s = await api({ duplicateAt: 10 });
       source = inlineSource(manifest(inc), { base_url: s.origin });
       const from = rows[0]!.updatedAt;
-      const { pages, error } = await readPages(source, 'items', 'incremental', { cursor: from, in_progress: false });
+      const { pages, error } = await readPages(source, 'items', 'incremental', {
+        cursor: from,
+        in_progress: false,
+      });
       expect(error).toMatchObject({ code: 'TRB_SOURCE_CONTRACT' });
       expect(pages.every((p) => p.checkpoint.cursor === from)).toBe(true);
     });

@@ -82,7 +82,8 @@ streams:
     schema: issues.json
 `;
 
-const ids = (pages: { records: Record<string, unknown>[] }[]) => pages.flatMap((p) => p.records.map((r) => r.id));
+const ids = (pages: { records: Record<string, unknown>[] }[]) =>
+  pages.flatMap((p) => p.records.map((r) => r.id));
 
 describe('Link-header paginator over HTTP', () => {
   it.each([false, true])('follows rel="next" until none is left (relative links: %s)', async (relative) => {
@@ -126,12 +127,15 @@ describe('Link-header paginator over HTTP', () => {
 
   it('composes with the incremental cursor: filtered requests, cursor moved only by the proven last page', async () => {
     const s = await api();
-    source = inlineSource(
-      manifest('incremental:\n  cursor_field: updated_at\n  filter_param: since'),
-      { base_url: s.origin, token: 'tok' },
-    );
+    source = inlineSource(manifest('incremental:\n  cursor_field: updated_at\n  filter_param: since'), {
+      base_url: s.origin,
+      token: 'tok',
+    });
     const from = rows[2]!.updated_at;
-    const { pages, error } = await readPages(source, 'issues', 'incremental', { cursor: from, in_progress: false });
+    const { pages, error } = await readPages(source, 'issues', 'incremental', {
+      cursor: from,
+      in_progress: false,
+    });
     expect(error).toBeUndefined();
     expect(ids(pages)).toEqual(rows.slice(2).map((r) => r.id));
     for (const r of s.requests) expect(r.url.searchParams.get('since')).toBe(from);
