@@ -156,8 +156,9 @@ export class HttpClient {
         'accept-encoding': ACCEPT_ENCODING,
         ...this.opts.headers,
       };
-      await this.opts.authorize?.(url, headers);
       metrics.budgetWaitMs += await budget.acquire(signal);
+      // After the budget wait, so a token fetched or refreshed here is fresh when the request goes out.
+      await this.opts.authorize?.(url, headers);
       metrics.requests++;
       // Redacting the URL costs a scan per secret: only error paths need it. Readable (decoded), then masked.
       const redactedUrl = () => displayUrl(url, redactor);

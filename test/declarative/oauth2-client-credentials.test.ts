@@ -160,6 +160,29 @@ describe('OAuth2 client credentials', () => {
     expect(api.requests.slice(-3).every((r) => r.headers.authorization === 'Bearer tok-2')).toBe(true);
   });
 
+  it('a short expires_in (2 s, margin 60 s) is kept half its life, not refetched on every request', async () => {
+    const t = await startTokenServer({ expiresIn: 2 });
+    let now = 5_000_000;
+    const cc = new ClientCredentials({
+      tokenUrl: new URL(`${t.server.origin}/token`),
+      clientId: `client-${++clientSeq}`,
+      clientSecret: SECRET,
+      scopes: [],
+      clientAuth: 'body',
+      refreshBeforeMs: 60_000,
+      timeoutMs: 5000,
+      redactor: new Redactor(),
+      now: () => now,
+    });
+    expect(await cc.token()).toBe('tok-1');
+    now += 900;
+    expect(await cc.token()).toBe('tok-1');
+    now += 200; // past half of the 2 s lifetime
+    expect(await cc.token()).toBe('tok-2');
+    expect(await cc.token()).toBe('tok-2');
+    expect(t.issued()).toBe(2);
+  });
+
   it('a 401 drops the token and sends the request once more with a new one', async () => {
     const t = await startTokenServer({ expiresIn: 3600 });
     // The API revoked tok-1 early (it accepts only tok-2): one 401, one new token, then every page.
