@@ -61,6 +61,12 @@ async function api(o: ApiOpts = {}) {
     if (!tasks) return sendJson(res, 404, { error: 'no such project' });
     const since = u.searchParams.get('since');
     const hits = tasks.filter((t) => since === null || t.updated_at >= since);
+    if (u.searchParams.has('offset')) {
+      // Offset paging (the keyset's transport): sorted by updated_at as asked, with a total.
+      const offset = Number(u.searchParams.get('offset'));
+      const limit = Number(u.searchParams.get('limit'));
+      return sendJson(res, 200, { data: hits.slice(offset, offset + limit), total: hits.length });
+    }
     const page = Number(u.searchParams.get('page') ?? 1);
     let data = hits.slice((page - 1) * 5, page * 5);
     if (o.duplicateIn === decodeURIComponent(m![1]!) && page === 2) data = [hits[0]!, ...data];
@@ -69,7 +75,13 @@ async function api(o: ApiOpts = {}) {
   return server;
 }
 
-const manifest = (opts: { incremental?: boolean; childPath?: string } = {}) => `
+const PAGE_NUMBER = '{ type: page_number, page_param: page, page_size: 5 }';
+const OFFSET =
+  '{ type: offset, limit_param: limit, offset_param: offset, page_size: 5, total_path: [total] }';
+
+const manifest = (
+  opts: { incremental?: boolean; childPath?: string; paginator?: string; sort?: boolean } = {},
+) => `
 version: 1
 name: projecty
 title: Projecty
@@ -91,9 +103,9 @@ streams:
     path: ${opts.childPath ?? 'projects/{{ parent.key }}/tasks'}
     primary_key: [project_key, id]
     schema: tasks.json
-    paginator: { type: page_number, page_param: page, page_size: 5 }
+    paginator: ${opts.paginator ?? PAGE_NUMBER}
     parent: { stream: projects, key: key, partition_field: project_key }
-${opts.incremental ? '    incremental: { cursor_field: updated_at, filter_param: since }' : ''}
+${opts.incremental ? `    incremental: { cursor_field: updated_at, filter_param: since${opts.sort ? ', sort_param: sort' : ''} }` : ''}
 `;
 
 const allTasks = () => PROJECTS.flatMap((key) => TASKS.get(key)!.map((t) => ({ ...t, project_key: key })));
@@ -136,31 +148,39 @@ describe('parent -> child streams', () => {
     }
   });
 
-  it('incremental: a cursor per parent, each parent filtered from its own', async () => {
-    const s = await api();
-    source = inlineSource(manifest({ incremental: true }), { base_url: s.origin });
-    const first = await readPages(source, 'tasks', 'incremental');
-    expect(first.error).toBeUndefined();
-    const state = first.pages.at(-1)!.checkpoint;
-    const parents = state.parents as Record<string, { cursor: string }>;
-    for (const key of PROJECTS) {
-      const tasks = TASKS.get(key)!;
-      if (tasks.length === 0) expect(parents[key]).toBeUndefined();
-      else expect(parents[key]).toEqual({ cursor: tasks.at(-1)!.updated_at });
-    }
-    const before = taskRequests().length;
-    const second = await readPages(source, 'tasks', 'incremental', state);
-    expect(second.error).toBeUndefined();
-    for (const r of taskRequests().slice(before)) {
-      const key = decodeURIComponent(r.url.pathname.split('/')[2]!);
-      expect(r.url.searchParams.get('since')).toBe(parents[key]?.cursor ?? null);
-    }
-    // Each parent re-reads only the records at its cursor (its newest), none older.
-    expect(records(second.pages).map(keyOf)).toEqual(
-      PROJECTS.filter((k) => TASKS.get(k)!.length > 0).map((k) => `${k}#${TASKS.get(k)!.length}`),
-    );
-    expect(second.pages.at(-1)!.checkpoint).toMatchObject({ in_progress: false, parents });
-  });
+  it.each([
+    ['page_number', { incremental: true }],
+    ['offset (keyset)', { incremental: true, paginator: OFFSET, sort: true }],
+  ] as const)(
+    'incremental with %s paging: a cursor per parent, each parent filtered from its own',
+    async (_name, m) => {
+      const s = await api();
+      source = inlineSource(manifest(m), { base_url: s.origin });
+      const first = await readPages(source, 'tasks', 'incremental');
+      expect(first.error).toBeUndefined();
+      const state = first.pages.at(-1)!.checkpoint;
+      const transport = 'paginator' in m ? 'offset' : 'page';
+      expect(taskRequests().every((r) => r.url.searchParams.has(transport))).toBe(true);
+      const parents = state.parents as Record<string, { cursor: string }>;
+      for (const key of PROJECTS) {
+        const tasks = TASKS.get(key)!;
+        if (tasks.length === 0) expect(parents[key]).toBeUndefined();
+        else expect(parents[key]).toEqual({ cursor: tasks.at(-1)!.updated_at });
+      }
+      const before = taskRequests().length;
+      const second = await readPages(source, 'tasks', 'incremental', state);
+      expect(second.error).toBeUndefined();
+      for (const r of taskRequests().slice(before)) {
+        const key = decodeURIComponent(r.url.pathname.split('/')[2]!);
+        expect(r.url.searchParams.get('since')).toBe(parents[key]?.cursor ?? null);
+      }
+      // Each parent re-reads only the records at its cursor (its newest), none older.
+      expect(records(second.pages).map(keyOf)).toEqual(
+        PROJECTS.filter((k) => TASKS.get(k)!.length > 0).map((k) => `${k}#${TASKS.get(k)!.length}`),
+      );
+      expect(second.pages.at(-1)!.checkpoint).toMatchObject({ in_progress: false, parents });
+    },
+  );
 
   it('a child pass that fails its proof fails the stream; no checkpoint claims the pass complete', async () => {
     const s = await api({ duplicateIn: 'p4' });
