@@ -138,6 +138,15 @@ describe('OAuth2 client credentials', () => {
     expect(t.server.requests[0]!.method).toBe('POST');
     expect(api.requests).toHaveLength(3);
     expect(JSON.stringify(pages.map((p) => p.checkpoint))).not.toMatch(/tok-1|SECRET/);
+    // Cached per configuration: another source built from the same config uses the same token.
+    const again = inlineSource(manifest(), cfg);
+    try {
+      expect((await readPages(again, 'items')).error).toBeUndefined();
+    } finally {
+      await again.close();
+    }
+    expect(t.forms).toHaveLength(1);
+    expect(api.requests).toHaveLength(6);
   });
 
   it('refreshes the token `refresh_before_seconds` before expires_in runs out (fake clock), not before', async () => {
