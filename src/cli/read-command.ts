@@ -91,10 +91,18 @@ export function formatPage(p: TestReadPage): string {
       `    -> ${r.status === undefined ? (r.error ?? 'no response') : `HTTP ${r.status}`} in ${r.ms} ms`,
     );
   }
-  if (p.rawCount !== undefined) {
+  if (p.recordCount !== undefined) {
     const shown = p.records?.length ?? 0;
+    const left = [
+      ...(p.alreadyRead ? [`${p.alreadyRead} already read`] : []),
+      ...(p.filtered ? [`${p.filtered} dropped by the record filter`] : []),
+    ];
+    const response =
+      p.rawCount === undefined
+        ? ''
+        : `${p.rawCount} in the response${left.length > 0 ? ` (${left.join(', ')}, left out)` : ''}, `;
     lines.push(
-      `  records: ${p.rawCount} in the response${p.alreadyRead ? ` (${p.alreadyRead} already read, left out)` : ''}, ${p.recordCount} after transforms${shown > 0 ? `, showing ${shown}:` : ''}`,
+      `  records: ${response}${p.recordCount} after transforms${shown > 0 ? `, showing ${shown}:` : ''}`,
     );
     for (const rec of p.records ?? []) lines.push(`    ${JSON.stringify(rec)}`);
   }

@@ -61,6 +61,8 @@ export interface TestReadPage {
   rawCount?: number;
   /** Of them, records already read (a keyset re-reads the records at its bound), left out of the page. */
   alreadyRead?: number;
+  /** Of them, records the stream's record filter dropped. */
+  filtered?: number;
   /** Records after the selector's checks and transforms. */
   recordCount?: number;
   /** The first `records` of them. */
@@ -124,7 +126,7 @@ export async function testRead(
   };
   let error: unknown;
   try {
-    for await (const { page, raw } of source.readObserved(opts.stream, {
+    for await (const { page, raw, filtered } of source.readObserved(opts.stream, {
       syncMode,
       state: opts.state,
     })) {
@@ -133,11 +135,13 @@ export async function testRead(
       const shown: TestReadPage = {
         page: n,
         requests: takeRequests(sent, raw).map(toShown),
-        rawCount: raw.received ?? raw.records.length,
-        ...(raw.received === undefined ? {} : { alreadyRead: raw.received - raw.records.length }),
+        // A child stream's page (one parent's) has no raw page: its count is after transforms only.
+        ...(raw === undefined ? {} : { rawCount: raw.received ?? raw.records.length }),
+        ...(raw?.received === undefined ? {} : { alreadyRead: raw.received - raw.records.length }),
+        ...(filtered ? { filtered } : {}),
         recordCount: page.records.length,
         records: redactor.redactValue(page.records.slice(0, opts.records)),
-        decision: decisionOf(raw, redactor, !limit),
+        decision: decisionOf(raw ?? { checkpoint: page.checkpoint }, redactor, !limit),
         state: redactor.redactValue(page.checkpoint),
       };
       result.pages.push(shown);
@@ -171,8 +175,8 @@ export async function testRead(
  * it (its retries and redirect hops included). A request the paginator sent ahead for the next page stays
  * for that page.
  */
-function takeRequests(sent: RequestEvent[], raw: RawPage): RequestEvent[] {
-  const href = raw.url?.href;
+function takeRequests(sent: RequestEvent[], raw: RawPage | undefined): RequestEvent[] {
+  const href = raw?.url?.href;
   let last = -1;
   for (let i = sent.length - 1; i >= 0; i--) {
     if (sent[i]!.sent.href === href) {
@@ -198,7 +202,11 @@ function toShown(e: RequestEvent): TestReadRequest {
 }
 
 /** The paginator's decision, or one read from the checkpoint when the paginator gave none. */
-function decisionOf(raw: RawPage, redactor: Redactor, willFollow: boolean): TestReadDecision {
+function decisionOf(
+  raw: Pick<RawPage, 'checkpoint' | 'decision'>,
+  redactor: Redactor,
+  willFollow: boolean,
+): TestReadDecision {
   const d = raw.decision;
   if (d && 'stop' in d) return { stop: d.stop };
   if (d)

@@ -22,6 +22,26 @@ export interface DestinationSpec {
   password?: string;
 }
 
+/** Which database an address names, or a ConfigError naming the address (password masked). */
+function classify(
+  url: string,
+): { kind: 'postgres' } | { kind: 'mysql' } | { kind: 'duckdb'; path: string } {
+  if (/^postgres(ql)?:\/\//i.test(url)) return { kind: 'postgres' };
+  if (MYSQL_URL.test(url)) return { kind: 'mysql' };
+  if (url.startsWith('duckdb:') || /\.(duckdb|db)$/i.test(url)) {
+    const path = url.startsWith('duckdb:') ? url.slice('duckdb:'.length) : url;
+    if (path === '')
+      throw new ConfigError('destination duckdb: needs a file path, e.g. duckdb:./tributary.duckdb', {
+        details: { field: 'destination' },
+      });
+    return { kind: 'duckdb', path };
+  }
+  throw new ConfigError(
+    `destination ${JSON.stringify(url.replace(/:\/\/[^@/]*@/, '://***@'))} is not understood: use duckdb:PATH or postgres://user@host:port/database, or mysql://user@host:port/database`,
+    { details: { field: 'destination' } },
+  );
+}
+
 export async function createDestination(
   spec: DestinationSpec,
   opts: DestinationOptions,
@@ -33,32 +53,22 @@ export async function createDestination(
       details: { field: 'schema' },
     });
   }
-  if (/^postgres(ql)?:\/\//i.test(url)) {
+  const target = classify(url);
+  if (target.kind === 'postgres') {
     const { PostgresDestination } = await import('./postgres/postgres-destination.js');
     return new PostgresDestination(url, { ...opts, namespace, schema: namespace, password: spec.password });
   }
-  if (MYSQL_URL.test(url)) {
+  if (target.kind === 'mysql') {
     const { MysqlDestination } = await import('./mysql/mysql-dialect.js');
     return new MysqlDestination(url, { ...opts, namespace, password: spec.password });
   }
-  const path = url.startsWith('duckdb:') ? url.slice('duckdb:'.length) : url;
-  if (url.startsWith('duckdb:') || /\.(duckdb|db)$/i.test(url)) {
-    if (path === '')
-      throw new ConfigError('destination duckdb: needs a file path, e.g. duckdb:./tributary.duckdb', {
-        details: { field: 'destination' },
-      });
-    const { DuckDbDestination } = await import('./duckdb/duckdb-destination.js');
-    // Leave a core to the engine's own thread (parsing and transforming pages): on 2 cores, one DuckDB
-    // thread measured ~15% faster and ~20% less CPU than two (bench notes in docs/destinations/duckdb.md).
-    return new DuckDbDestination(
-      path,
-      { ...opts, namespace },
-      { threads: Math.max(1, availableParallelism() - 1) },
-    );
-  }
-  throw new ConfigError(
-    `destination ${JSON.stringify(url.replace(/:\/\/[^@/]*@/, '://***@'))} is not understood: use duckdb:PATH or postgres://user@host:port/database, or mysql://user@host:port/database`,
-    { details: { field: 'destination' } },
+  const { DuckDbDestination } = await import('./duckdb/duckdb-destination.js');
+  // Leave a core to the engine's own thread (parsing and transforming pages): on 2 cores, one DuckDB
+  // thread measured ~15% faster and ~20% less CPU than two (bench notes in docs/destinations/duckdb.md).
+  return new DuckDbDestination(
+    target.path,
+    { ...opts, namespace },
+    { threads: Math.max(1, availableParallelism() - 1) },
   );
 }
 
@@ -70,25 +80,15 @@ export async function openDestinationReader(
   spec: Pick<DestinationSpec, 'url' | 'password'>,
 ): Promise<DestinationReader> {
   const url = spec.url.trim();
-  if (/^postgres(ql)?:\/\//i.test(url)) {
+  const target = classify(url);
+  if (target.kind === 'postgres') {
     const { PostgresReader } = await import('./postgres/postgres-reader.js');
     return PostgresReader.open(url, spec.password);
   }
-  if (MYSQL_URL.test(url)) {
+  if (target.kind === 'mysql') {
     const { MysqlReader } = await import('./mysql/mysql-reader.js');
     return MysqlReader.open(url, spec.password);
   }
-  if (url.startsWith('duckdb:') || /\.(duckdb|db)$/i.test(url)) {
-    const path = url.startsWith('duckdb:') ? url.slice('duckdb:'.length) : url;
-    if (path === '')
-      throw new ConfigError('destination duckdb: needs a file path, e.g. duckdb:./tributary.duckdb', {
-        details: { field: 'destination' },
-      });
-    const { DuckDbReader } = await import('./duckdb/duckdb-reader.js');
-    return DuckDbReader.open(path);
-  }
-  throw new ConfigError(
-    `destination ${JSON.stringify(url.replace(/:\/\/[^@/]*@/, '://***@'))} is not understood: use duckdb:PATH or postgres://user@host:port/database, or mysql://user@host:port/database`,
-    { details: { field: 'destination' } },
-  );
+  const { DuckDbReader } = await import('./duckdb/duckdb-reader.js');
+  return DuckDbReader.open(target.path);
 }

@@ -1,9 +1,10 @@
 /**
  * The incremental cursor composes with any paginator: a date-time cursor paired with page-number paging
- * (Django REST style: count, next) and with next-link paging, synced end to end over HTTP into DuckDB. The
- * second sync asks only for records updated since the committed cursor; a pass that fails half-way commits
- * its pages but not a new cursor (the paginator cannot prove the order, so the cursor advances only at the
- * proven end of a pass), and the next sync resumes it and only then advances.
+ * (Django REST style: count, next), next-link paging, cursor (token) paging and RFC 8288 Link headers,
+ * synced end to end over HTTP into DuckDB. The second sync asks only for records updated since the committed
+ * cursor; a pass that fails half-way commits its pages but not a new cursor (the paginator cannot prove the
+ * order, so the cursor advances only at the proven end of a pass), and the next sync resumes it and only then
+ * advances.
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,7 +24,7 @@ import { runSync } from '../../src/engine/sync.js';
 import { queryDuckDb, tempDir } from '../helpers/duckdb.js';
 import { type FakeApi, json, startFakeApi } from '../helpers/fake-api.js';
 
-type Kind = 'page_number' | 'next_link';
+type Kind = 'page_number' | 'next_link' | 'cursor' | 'link_header';
 
 interface Item {
   id: string;
@@ -89,6 +90,26 @@ beforeAll(async () => {
         links: { next: pos + limit < list.length ? next.toString() : null },
       });
     }
+    if (url.pathname === '/api/tokens') {
+      // Cursor (token) paging: an opaque token in the body, sent back as `after`.
+      const pos = Number((url.searchParams.get('after') ?? 'p0').slice(1));
+      const limit = Number(url.searchParams.get('limit') ?? '100');
+      return json(res, 200, {
+        items: list.slice(pos, pos + limit),
+        meta: { next_cursor: pos + limit < list.length ? `p${pos + limit}` : null },
+      });
+    }
+    if (url.pathname === '/api/linked') {
+      // RFC 8288 Link headers: a relative rel="next" among other links.
+      const pos = Number(url.searchParams.get('pos') ?? '0');
+      const limit = Number(url.searchParams.get('limit') ?? '100');
+      const next = new URL(url);
+      next.searchParams.set('pos', String(pos + limit));
+      const links = ['</api/linked>; rel="first"'];
+      if (pos + limit < list.length) links.push(`<${next.pathname}${next.search}>; rel="next"`);
+      res.setHeader('link', links.join(', '));
+      return json(res, 200, list.slice(pos, pos + limit));
+    }
     json(res, 404, { error: 'not found' });
   });
   dir = tempDir();
@@ -121,18 +142,33 @@ function connector(kind: Kind): LoadedConnector {
     spec: { required: ['base_url'], properties: { base_url: { type: 'string' } } },
     // No retries: a 500 fails the pass at once (a crash half-way, for the engine).
     requester: { base_url: '{{ config.base_url }}', max_retries: 0 },
-    paginator:
-      kind === 'page_number'
-        ? {
-            type: 'page_number',
-            page_param: 'page',
-            page_size_param: 'page_size',
-            page_size: PAGE_SIZE,
-            count_path: ['count'],
-            next_path: ['next'],
-          }
-        : { type: 'next_link', next_path: ['links', 'next'], page_size_param: 'limit', page_size: PAGE_SIZE },
-    selector: { path: [kind === 'page_number' ? 'results' : 'data'] },
+    paginator: {
+      page_number: {
+        type: 'page_number',
+        page_param: 'page',
+        page_size_param: 'page_size',
+        page_size: PAGE_SIZE,
+        count_path: ['count'],
+        next_path: ['next'],
+      },
+      next_link: {
+        type: 'next_link',
+        next_path: ['links', 'next'],
+        page_size_param: 'limit',
+        page_size: PAGE_SIZE,
+      },
+      cursor: {
+        type: 'cursor',
+        cursor_path: ['meta', 'next_cursor'],
+        cursor_param: 'after',
+        page_size_param: 'limit',
+        page_size: PAGE_SIZE,
+      },
+      link_header: { type: 'link_header', page_size_param: 'limit', page_size: PAGE_SIZE },
+    }[kind],
+    selector: {
+      path: { page_number: ['results'], next_link: ['data'], cursor: ['items'], link_header: [] }[kind],
+    },
     transforms: [{ type: 'snake_case' }],
     incremental: {
       cursor_field: 'updatedAt',
@@ -144,7 +180,7 @@ function connector(kind: Kind): LoadedConnector {
     streams: [
       {
         name: 'items',
-        path: kind === 'page_number' ? 'items/' : 'feed',
+        path: { page_number: 'items/', next_link: 'feed', cursor: 'tokens', link_header: 'linked' }[kind],
         primary_key: ['id'],
         schema: 'items.json',
       },
@@ -207,7 +243,9 @@ function update(ids: number[], minutes: number): void {
   }
 }
 
-describe.each<Kind>(['page_number', 'next_link'])('a date-time cursor with %s paging', (kind) => {
+const KINDS: Kind[] = ['page_number', 'next_link', 'cursor', 'link_header'];
+
+describe.each<Kind>(KINDS)('a date-time cursor with %s paging', (kind) => {
   it('the second sync reads only the records updated since the committed cursor', async () => {
     const db = join(dir, `${kind}-second.duckdb`);
     const first = await sync(kind, db);
@@ -252,7 +290,9 @@ describe.each<Kind>(['page_number', 'next_link'])('a date-time cursor with %s pa
     const secondPage = (url: URL) =>
       kind === 'page_number'
         ? url.searchParams.get('page') === '2'
-        : url.searchParams.get('pos') === String(PAGE_SIZE);
+        : kind === 'cursor'
+          ? url.searchParams.get('after') === `p${PAGE_SIZE}`
+          : url.searchParams.get('pos') === String(PAGE_SIZE);
     api.failWhen = secondPage;
     const failed = await sync(kind, db);
     expect(failed.status).toBe('failed');
