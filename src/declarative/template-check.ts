@@ -23,8 +23,8 @@ export interface TemplateRoot {
   bare?: boolean;
   /** The fields `{{ root.field }}` may name: a list (checked, with suggestions) or 'any' (not checkable here). */
   fields?: (scope: TemplateScope) => readonly string[] | 'any';
-  /** Where the root may be used; the string says where it may, when it is used elsewhere. */
-  allowedWhere?: { test: (scope: TemplateScope) => boolean; says: string };
+  /** Where the root may be used; `says` explains, when it is used elsewhere, why it does not exist there. */
+  allowedWhere?: { test: (scope: TemplateScope) => boolean; says: (scope: TemplateScope) => string };
 }
 
 /**
@@ -39,7 +39,10 @@ export const TEMPLATE_ROOTS: Readonly<Record<string, TemplateRoot>> = {
     fields: () => 'any',
     allowedWhere: {
       test: (s) => s.stream?.parent !== undefined && s.path.length === 3 && s.path[2] === 'path',
-      says: "only in the path of a stream that has a parent (the stream's `parent:`)",
+      says: (s) =>
+        s.stream === undefined || s.stream.parent === undefined
+          ? 'the stream has no parent (parent.<field> works only in the path of a stream with `parent:`)'
+          : "parent.<field> works only in the stream's `path`",
     },
   },
 };
@@ -142,7 +145,7 @@ export function checkExpression(expr: string, scope: TemplateScope): string | un
     return `names the unknown variable "${rootName}" (known: ${Object.keys(TEMPLATE_ROOTS).join(', ')})${hint()}`;
   }
   if (root.allowedWhere && !root.allowedWhere.test(scope)) {
-    return `uses ${rootName} outside where it exists: ${rootName} may be used ${root.allowedWhere.says}`;
+    return `names ${rootName}, which does not exist here: ${root.allowedWhere.says(scope)}`;
   }
   if (field === undefined) {
     return root.bare ? undefined : `needs a field: ${rootName}.<name>${hint()}`;

@@ -139,11 +139,11 @@ describe('template roots', () => {
       checkExpression('parent.id', { ...scope, stream: child, path: ['streams', 1, 'path'] }),
     ).toBeUndefined();
     expect(checkExpression('parent.id', { ...scope, stream: {}, path: ['streams', 1, 'path'] })).toMatch(
-      /^uses parent outside where it exists: parent may be used only in the path of a stream that has a parent/,
+      /^names parent, which does not exist here: the stream has no parent \(parent\.<field> works only in the path of a stream with `parent:`\)$/,
     );
     expect(
       checkExpression('parent.id', { ...scope, stream: child, path: ['streams', 1, 'params', 'x'] }),
-    ).toMatch(/outside where it exists/);
+    ).toMatch(/^names parent, which does not exist here: parent\.<field> works only in the stream's `path`$/);
     const problems = findTemplateProblems(
       'streams:\n  - name: tasks\n    parent: { stream: projects, key: id }\n    path: /projects/{{ parent.id }}/tasks\n  - name: other\n    path: /x/{{ parent.id }}\n',
       [],
