@@ -173,7 +173,8 @@ export async function testRead(
 /**
  * The requests that produced `raw`: every request sent up to the last one that went to the URL that answered
  * it (its retries and redirect hops included). A request the paginator sent ahead for the next page stays
- * for that page.
+ * for that page. Without a raw page (a child stream's pages) or its URL: every request sent since the page
+ * before.
  */
 function takeRequests(sent: RequestEvent[], raw: RawPage | undefined): RequestEvent[] {
   const href = raw?.url?.href;

@@ -10,6 +10,7 @@ import { stateFromFile, type TestReadPage, testRead } from '../../src/declarativ
 import { SourceError } from '../../src/errors.js';
 import type { SimulatorHandle } from '../../src/simulator/index.js';
 import { Redactor } from '../../src/util/redact.js';
+import { inlineConnector } from '../helpers/declarative.js';
 import { startFakeApi } from '../helpers/fake-api.js';
 
 const KEY = 'test-read-key-3141';
@@ -129,6 +130,117 @@ describe('testRead', () => {
     } finally {
       await api.close();
     }
+  });
+});
+
+/** Projects paged by Link header (2 a page), each with tasks paged by a body cursor and a record filter. */
+function togetherManifest(baseUrl: string): string {
+  return `
+version: 1
+name: together
+title: Together
+spec:
+  properties:
+    token: { type: string, secret: true }
+requester:
+  base_url: ${baseUrl}
+  authenticator: { type: bearer, token: "{{ config.token }}" }
+paginator: { type: link_header, page_size_param: per_page, page_size: 2 }
+selector: { path: [data] }
+check: { stream: projects }
+streams:
+  - name: projects
+    path: projects
+    primary_key: [id]
+    schema: schemas/projects.json
+  - name: tasks
+    path: projects/{{ parent.id }}/tasks
+    primary_key: [project_id, id]
+    schema: schemas/tasks.json
+    parent: { stream: projects, key: id, partition_field: project_id }
+    paginator: { type: cursor, cursor_path: [meta, next_cursor], cursor_param: cursor }
+    record_filter:
+      condition: { field: status, op: in, value: [open] }
+`;
+}
+
+describe('testRead with Link-header, cursor and child-stream paging', () => {
+  const TOKEN = 'together-token-2718';
+  const projects = [{ id: 1 }, { id: 2 }, { id: 3 }];
+  let api: Awaited<ReturnType<typeof startFakeApi>>;
+  beforeAll(async () => {
+    api = await startFakeApi((req, res, origin) => {
+      const url = new URL(req.url ?? '/', origin);
+      const send = (body: unknown, headers: Record<string, string> = {}) => {
+        res.writeHead(200, { 'content-type': 'application/json', ...headers });
+        res.end(JSON.stringify(body));
+      };
+      if (url.pathname === '/api/projects') {
+        const page = Number(url.searchParams.get('page') ?? '1');
+        const next =
+          page * 2 < projects.length
+            ? `<${origin}/api/projects?per_page=2&page=${page + 1}>; rel="next"`
+            : '';
+        send({ data: projects.slice((page - 1) * 2, page * 2) }, next ? { link: next } : {});
+        return;
+      }
+      const m = /^\/api\/projects\/(\d+)\/tasks$/.exec(url.pathname);
+      if (m) {
+        const cursor = url.searchParams.get('cursor');
+        const tasks = cursor
+          ? [{ id: 3, status: 'open' }]
+          : [
+              { id: 1, status: 'open' },
+              { id: 2, status: 'done' },
+            ];
+        send({ data: tasks, meta: { next_cursor: cursor ? null : `c-${m[1]}` } });
+        return;
+      }
+      res.writeHead(404);
+      res.end();
+    });
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  const read = (stream: string, pages: number) => {
+    const connector = inlineConnector(togetherManifest(api.url));
+    const config = resolveConnectorConfig(connector, { token: TOKEN });
+    const redactor = new Redactor();
+    return testRead(connector, config, { stream, pages, records: 5, redactor });
+  };
+
+  it('Link-header paging: the next request is the rel="next" link, and the last page says none came', async () => {
+    const { result, error } = await read('projects', 10);
+    expect(error).toBeUndefined();
+    expect(result.pages.map((p) => p.decision)).toEqual([
+      {
+        next: { method: 'GET', url: `${api.origin}/api/projects?per_page=2&page=2` },
+        reason: 'the next link in the Link header (rel="next")',
+        followed: true,
+      },
+      { stop: 'no next link in the Link header (rel="next")' },
+    ]);
+    expect(result.pages[0]!.requests[0]!.headers.authorization).toBe('Bearer ***');
+    expect(JSON.stringify(result)).not.toContain(TOKEN);
+  });
+
+  it("a child stream's pages: each parent's pages through its cursor, filtered and transformed", async () => {
+    const { result, error } = await read('tasks', 2);
+    expect(error).toBeUndefined();
+    const [first, second] = result.pages;
+    // A child's page has no raw page to match requests with: it shows the requests sent since the page
+    // before (the parent's first, and a parent page requested ahead may be among them).
+    const paths = (p: typeof first) =>
+      p!.requests.map((r) => `${new URL(r.url).pathname}${new URL(r.url).search}`);
+    expect(paths(first)[0]).toBe('/api/projects?per_page=2');
+    expect(paths(first)).toContain('/api/projects/1/tasks');
+    expect(first).toMatchObject({ recordCount: 1, records: [{ id: 1, project_id: 1 }] });
+    expect(first!.rawCount).toBeUndefined();
+    expect(paths(second)).toContain('/api/projects/1/tasks?cursor=c-1');
+    expect(second).toMatchObject({ recordCount: 1, records: [{ id: 3, project_id: 1 }] });
+    expect(second!.decision).toMatchObject({ followed: false });
   });
 });
 

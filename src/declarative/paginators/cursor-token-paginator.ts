@@ -102,6 +102,19 @@ export class CursorTokenPaginator implements Paginator {
           bytes: res.bytes,
           checkpoint: last ? { in_progress: false } : { token, in_progress: true },
           position: { page: page++, firstIndex: index },
+          url: res.url,
+          decision: last
+            ? {
+                stop: res.endOfStream
+                  ? 'the error policy ends the stream at this response'
+                  : `no cursor in the body's ${this.o.cursorPath.join('.')}`,
+              }
+            : loop === undefined
+              ? {
+                  next: this.urlFor(ctx.baseUrl, token),
+                  reason: `the cursor in the body's ${this.o.cursorPath.join('.')}`,
+                }
+              : { stop: 'the cursor repeats one this pass already followed (the pass fails on it)' },
         };
         index += res.records.length;
         if (last) return;

@@ -28,6 +28,7 @@ export class LinkHeaderPaginator implements Paginator {
     this.inner = new NextLinkPaginator({
       nextPath: [],
       nextLink: (res) => findLink(res.headers?.link, rel),
+      linkName: `the Link header (rel="${rel}")`,
       ...(o.pageSizeParam === undefined ? {} : { pageSizeParam: o.pageSizeParam }),
       ...(o.pageSize === undefined ? {} : { pageSize: o.pageSize }),
       ...(o.secretParam === undefined ? {} : { secretParam: o.secretParam }),

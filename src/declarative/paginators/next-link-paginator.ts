@@ -19,6 +19,8 @@ export interface NextLinkOptions {
    * when given.
    */
   nextLink?: (res: FetchedPage) => unknown;
+  /** Where the link comes from, as `tributary read` names it (default: the body at `nextPath`). */
+  linkName?: string;
   pageSizeParam?: string;
   pageSize?: number;
   /** Query parameter that carries credentials, removed before a URL is stored in state. */
@@ -29,6 +31,10 @@ export interface NextLinkOptions {
 
 export class NextLinkPaginator implements Paginator {
   constructor(private readonly o: NextLinkOptions) {}
+
+  private get linkName(): string {
+    return this.o.linkName ?? `the body's ${this.o.nextPath.join('.')}`;
+  }
 
   async *pages(ctx: PaginationContext): AsyncGenerator<RawPage> {
     let url: URL;
@@ -92,9 +98,9 @@ export class NextLinkPaginator implements Paginator {
             ? {
                 stop: res.endOfStream
                   ? 'the error policy ends the stream at this response'
-                  : `the body has no "next" link at ${this.o.nextPath.join('.')}`,
+                  : `no next link in ${this.linkName}`,
               }
-            : { next: url, reason: `the body's "next" link (${this.o.nextPath.join('.')})` },
+            : { next: url, reason: `the next link in ${this.linkName}` },
         };
         index += res.records.length;
         if (last) return;
