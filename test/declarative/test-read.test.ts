@@ -161,6 +161,13 @@ streams:
     paginator: { type: cursor, cursor_path: [meta, next_cursor], cursor_param: cursor }
     record_filter:
       condition: { field: status, op: in, value: [open] }
+  - name: open_tasks_of_one
+    path: projects/1/tasks
+    primary_key: [id]
+    schema: schemas/tasks.json
+    paginator: { type: cursor, cursor_path: [meta, next_cursor], cursor_param: cursor }
+    record_filter:
+      condition: { field: status, op: in, value: [open] }
 `;
 }
 
@@ -241,6 +248,51 @@ describe('testRead with Link-header, cursor and child-stream paging', () => {
     expect(paths(second)).toContain('/api/projects/1/tasks?cursor=c-1');
     expect(second).toMatchObject({ recordCount: 1, records: [{ id: 3, project_id: 1 }] });
     expect(second!.decision).toMatchObject({ followed: false });
+  });
+});
+
+describe('testRead of a filtered stream', () => {
+  it('counts the records the filter dropped, and follows the body cursor', async () => {
+    const api = await startFakeApi((req, res) => {
+      const cursor = new URL(req.url ?? '/', 'http://x').searchParams.get('cursor');
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify(
+          cursor
+            ? { data: [{ id: 3, status: 'open' }], meta: { next_cursor: null } }
+            : {
+                data: [
+                  { id: 1, status: 'open' },
+                  { id: 2, status: 'done' },
+                ],
+                meta: { next_cursor: 'c2' },
+              },
+        ),
+      );
+    });
+    try {
+      const connector = inlineConnector(togetherManifest(api.url));
+      const config = resolveConnectorConfig(connector, { token: 'tok-filter-1' });
+      const { result, error } = await testRead(connector, config, {
+        stream: 'open_tasks_of_one',
+        pages: 5,
+        records: 5,
+        redactor: new Redactor(),
+      });
+      expect(error).toBeUndefined();
+      expect(result.pages.map((p) => [p.rawCount, p.filtered, p.recordCount])).toEqual([
+        [2, 1, 1],
+        [1, undefined, 1],
+      ]);
+      expect(result.pages[0]!.decision).toEqual({
+        next: { method: 'GET', url: `${api.origin}/api/projects/1/tasks?cursor=c2` },
+        reason: "the cursor in the body's meta.next_cursor",
+        followed: true,
+      });
+      expect(result.pages[1]!.decision).toEqual({ stop: "no cursor in the body's meta.next_cursor" });
+    } finally {
+      await api.close();
+    }
   });
 });
 
