@@ -11,6 +11,7 @@ import { registerConnections } from './connections-command.js';
 import { registerConnectorCommands } from './connector-commands.js';
 import { registerDemo } from './demo-command.js';
 import { registerDemoCluster } from './demo-cluster-command.js';
+import { registerInit } from './init-command.js';
 import { registerLoad } from './load-command.js';
 import { registerManifestSchema } from './manifest-schema-command.js';
 import { registerSimulate } from './simulate-command.js';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
         .join('\n')}`,
     );
   registerConnectorCommands(program);
+  registerInit(program);
   registerSync(program);
   registerConnections(program);
   registerState(program);
