@@ -124,8 +124,13 @@ export async function initCommand(
         DEFAULTS.paging,
         oneOf(kinds.paging, '--paging'),
       )) as PagingKind,
-      stream: await ask('--stream', o.stream, 'Stream name (snake_case; also its path)', DEFAULTS.stream, (v) =>
-        invalidName(v),
+      // Not a required answer: without a terminal the stream is called `items` unless --stream names it.
+      stream: await ask(
+        '--stream',
+        o.stream ?? (rl ? undefined : DEFAULTS.stream),
+        'Stream name (snake_case; also its path)',
+        DEFAULTS.stream,
+        (v) => invalidName(v),
       ),
     };
     const files = scaffoldFiles(options);
