@@ -15,6 +15,7 @@ import { registerInit } from './init-command.js';
 import { registerLoad } from './load-command.js';
 import { registerManifestSchema } from './manifest-schema-command.js';
 import { registerSimulate } from './simulate-command.js';
+import { registerSql } from './sql-command.js';
 import { registerRuns } from './runs-command.js';
 import { registerState } from './state-command.js';
 import { registerStatus } from './status-command.js';
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   registerState(program);
   registerRuns(program);
   registerStatus(program);
+  registerSql(program);
   registerSimulate(program);
   registerDemo(program);
   registerDemoCluster(program);
