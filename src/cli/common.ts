@@ -160,7 +160,10 @@ export const CONNECTOR_ARG_HELP =
   'bundled connector name (see `tributary connectors`) or connector folder path (./my-api)';
 
 /** `--connector PATH`, the flag form of the connector argument, for scripts that prefer flags. */
-export const CONNECTOR_FLAG = ['--connector <name-or-path>', 'the connector, as a flag instead of an argument'] as const;
+export const CONNECTOR_FLAG = [
+  '--connector <name-or-path>',
+  'the connector, as a flag instead of an argument',
+] as const;
 
 /** The connector named by the argument or by `--connector`; both at once is a usage error. */
 export function connectorRef(argument: string | undefined, flag: string | undefined): string | undefined {

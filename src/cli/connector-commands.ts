@@ -61,19 +61,21 @@ export function registerConnectorCommands(program: Command): void {
     .option(...CONNECTOR_FLAG)
     .option('-c, --config <file>', 'connector config (JSON or YAML, with $' + '{ENV} interpolation)')
     .option('--log-level <level>', 'log level on stderr: debug, info, warn, error, silent', 'warn')
-    .action(async (argument: string | undefined, o: { connector?: string; config?: string; logLevel?: string }) => {
-      const prepared = await prepareConnector(required(argument, o, 'check'), o.config);
-      const name = prepared.connector.manifest.name;
-      const source = buildSource(prepared, makeLogger({ logLevel: o.logLevel ?? 'warn' }));
-      try {
-        await source.check();
-        process.stdout.write(
-          `check succeeded: ${name} config is valid and the API accepted the credentials\n`,
-        );
-      } finally {
-        await source.close();
-      }
-    });
+    .action(
+      async (argument: string | undefined, o: { connector?: string; config?: string; logLevel?: string }) => {
+        const prepared = await prepareConnector(required(argument, o, 'check'), o.config);
+        const name = prepared.connector.manifest.name;
+        const source = buildSource(prepared, makeLogger({ logLevel: o.logLevel ?? 'warn' }));
+        try {
+          await source.check();
+          process.stdout.write(
+            `check succeeded: ${name} config is valid and the API accepted the credentials\n`,
+          );
+        } finally {
+          await source.close();
+        }
+      },
+    );
 
   program
     .command('discover')

@@ -38,8 +38,14 @@ export function registerInit(program: Command): void {
     .argument('[name]', 'connector name, snake_case (also the default folder and destination schema)')
     .option('--dir <folder>', 'the folder to create (default: ./NAME); it must not exist')
     .option('--base-url <url>', `the API's base URL (default with --yes: ${DEFAULTS.baseUrl})`)
-    .option('--auth <kind>', `how requests authenticate: ${kinds.auth.join(', ')} (default: ${DEFAULTS.auth})`)
-    .option('--paging <kind>', `how the list is paged: ${kinds.paging.join(', ')} (default: ${DEFAULTS.paging})`)
+    .option(
+      '--auth <kind>',
+      `how requests authenticate: ${kinds.auth.join(', ')} (default: ${DEFAULTS.auth})`,
+    )
+    .option(
+      '--paging <kind>',
+      `how the list is paged: ${kinds.paging.join(', ')} (default: ${DEFAULTS.paging})`,
+    )
     .option('--stream <name>', `the one stream's name, also its path (default: ${DEFAULTS.stream})`)
     .option('-y, --yes', 'ask nothing: take the defaults for what the flags leave out', false)
     .action(async (name: string | undefined, o: InitOptions) => {
@@ -103,13 +109,16 @@ export async function initCommand(
     const name = await ask('NAME', nameArg, 'Connector name (snake_case)', undefined, (v) => invalidName(v));
     const dir = resolve(o.dir ?? name);
     if (existsSync(dir)) {
-      throw new ConfigError(`tributary init: ${dir} already exists; init never overwrites, choose another --dir`, {
-        code: 'TRB_USAGE',
-      });
+      throw new ConfigError(
+        `tributary init: ${dir} already exists; init never overwrites, choose another --dir`,
+        {
+          code: 'TRB_USAGE',
+        },
+      );
     }
     const options: ScaffoldOptions = {
       name,
-      baseUrl: await ask('--base-url', o.baseUrl, "API base URL", DEFAULTS.baseUrl, invalidBaseUrl),
+      baseUrl: await ask('--base-url', o.baseUrl, 'API base URL', DEFAULTS.baseUrl, invalidBaseUrl),
       auth: (await ask(
         '--auth',
         o.auth,

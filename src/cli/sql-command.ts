@@ -40,7 +40,9 @@ export async function sqlCommand(
     const { columns, rows } = await reader.query(query);
     const shown = rows.slice(0, o.maxRows);
     if (o.json) {
-      return shown.map((r) => `${JSON.stringify(Object.fromEntries(columns.map((c, i) => [c, r[i]])))}\n`).join('');
+      return shown
+        .map((r) => `${JSON.stringify(Object.fromEntries(columns.map((c, i) => [c, r[i]])))}\n`)
+        .join('');
     }
     const more = rows.length > shown.length ? ` (first ${shown.length} shown; --max-rows for more)` : '';
     return `${textTable(columns, shown)}\n(${rows.length} row${rows.length === 1 ? '' : 's'}${more})\n`;

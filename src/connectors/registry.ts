@@ -134,7 +134,9 @@ async function load(dir: string): Promise<LoadedConnector> {
  */
 async function importComponents(dir: string): Promise<void> {
   const inDist =
-    dirname(dir) === CONNECTORS_DIR ? [join(here, dir.slice(CONNECTORS_DIR.length + 1), 'components.js')] : [];
+    dirname(dir) === CONNECTORS_DIR
+      ? [join(here, dir.slice(CONNECTORS_DIR.length + 1), 'components.js')]
+      : [];
   const candidates = [
     ...inDist,
     join(dir, 'components.js'),

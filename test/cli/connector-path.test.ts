@@ -16,7 +16,13 @@ const api = new OrdersApi('tok-path-1', 7);
 
 beforeAll(async () => {
   const base = await api.start();
-  const files = scaffoldFiles({ name: 'shop', baseUrl: base, auth: 'bearer', paging: 'page', stream: 'orders' });
+  const files = scaffoldFiles({
+    name: 'shop',
+    baseUrl: base,
+    auth: 'bearer',
+    paging: 'page',
+    stream: 'orders',
+  });
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(dirname(join(root, 'project', 'shop', path)), { recursive: true });
     writeFileSync(join(root, 'project', 'shop', path), text);
@@ -40,7 +46,9 @@ describe('a connector folder by path', () => {
     expect(both.stderr).toMatch(/TRB_USAGE.*give the connector once/);
     const none = await runCli(['spec', join(root, 'nothing')]);
     expect(none.code).toBe(2);
-    expect(none.stderr).toContain(`[TRB_UNKNOWN_CONNECTOR]: connector folder ${join(root, 'nothing')} does not exist`);
+    expect(none.stderr).toContain(
+      `[TRB_UNKNOWN_CONNECTOR]: connector folder ${join(root, 'nothing')} does not exist`,
+    );
   });
 
   it("a connections file's connector: ./folder is relative to the file, and syncs", async () => {
@@ -55,9 +63,12 @@ describe('a connector folder by path', () => {
 `,
     );
     // Run from elsewhere: the folder is found beside the file, not in the working directory.
-    const r = await runCli(['sync', '--connection', 'shop_orders', '--file', file, '--json', '--no-progress'], {
-      TRIBUTARY_LOG_LEVEL: 'warn',
-    });
+    const r = await runCli(
+      ['sync', '--connection', 'shop_orders', '--file', file, '--json', '--no-progress'],
+      {
+        TRIBUTARY_LOG_LEVEL: 'warn',
+      },
+    );
     expect(r.code, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
     expect(summary.connector).toBe('shop');

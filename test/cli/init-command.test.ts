@@ -11,12 +11,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { initCommand } from '../../src/cli/init-command.js';
 import { parseManifest } from '../../src/connectors/registry.js';
-import {
-  AUTH_KINDS,
-  availableKinds,
-  PAGING_KINDS,
-  scaffoldFiles,
-} from '../../src/connectors/scaffold.js';
+import { AUTH_KINDS, availableKinds, PAGING_KINDS, scaffoldFiles } from '../../src/connectors/scaffold.js';
 import { ConfigError } from '../../src/errors.js';
 import { assertBuilt, collectOutput, ROOT, runCli } from '../helpers/cli.js';
 import { connectorReadmeChecks } from '../helpers/connector-readme.js';
@@ -24,7 +19,10 @@ import { connectorReadmeChecks } from '../helpers/connector-readme.js';
 const root = mkdtempSync(join(tmpdir(), 'trb-init-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const quiet = () => ({ input: Object.assign(new PassThrough(), { isTTY: false }), output: new PassThrough() });
+const quiet = () => ({
+  input: Object.assign(new PassThrough(), { isTTY: false }),
+  output: new PassThrough(),
+});
 const kinds = availableKinds();
 
 describe('the scaffold', () => {
@@ -39,7 +37,13 @@ describe('the scaffold', () => {
   describe.each(kinds.auth.flatMap((auth) => kinds.paging.map((paging) => ({ auth, paging }))))(
     'auth $auth, paging $paging',
     ({ auth, paging }) => {
-      const files = scaffoldFiles({ name: 'orders_api', baseUrl: 'https://api.example.com/v1', auth, paging, stream: 'orders' });
+      const files = scaffoldFiles({
+        name: 'orders_api',
+        baseUrl: 'https://api.example.com/v1',
+        auth,
+        paging,
+        stream: 'orders',
+      });
       const manifest = parseManifest(files['manifest.yaml']!, 'manifest.yaml');
       it('is one incremental stream with a placeholder schema', () => {
         expect(manifest.streams.map((s) => s.name)).toEqual(['orders']);
@@ -60,7 +64,11 @@ describe('tributary init', () => {
     for (const paging of kinds.paging.filter((p) => p !== 'none')) {
       const dir = join(root, `api_${paging}`);
       const auth = paging === 'offset' ? 'api_key' : 'bearer';
-      await initCommand(`api_${paging}`, { dir, baseUrl: 'https://x.example', auth, paging, stream: 'orders' }, quiet());
+      await initCommand(
+        `api_${paging}`,
+        { dir, baseUrl: 'https://x.example', auth, paging, stream: 'orders' },
+        quiet(),
+      );
       expect(existsSync(join(dir, 'manifest.yaml'))).toBe(true);
       const child = spawn(process.execPath, ['--test', join(dir, 'test', 'connector.test.mjs')], {
         cwd: root,

@@ -31,7 +31,12 @@ describe('tributary sql', () => {
     const out = await sqlCommand(file, 'select id from s.t order by id', { maxRows: 1 });
     expect(out).toContain('(2 rows (first 1 shown; --max-rows for more))');
     const json = await sqlCommand(file, 'select id, name from s.t order by id', { maxRows: 5, json: true });
-    expect(json.trim().split('\n').map((l) => JSON.parse(l))).toEqual([
+    expect(
+      json
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toEqual([
       { id: '1', name: 'one' },
       { id: '2', name: '' },
     ]);
@@ -43,7 +48,9 @@ describe('tributary sql', () => {
     expect((write as ConfigError).code).toBe('TRB_USAGE');
     const after = await sqlCommand(file, 'select count(*) as n from s.t', { maxRows: 5 });
     expect(after).toContain('2');
-    const pg = await sqlCommand('postgres://u@127.0.0.1/db', 'select 1', { maxRows: 5 }).catch((e: unknown) => e);
+    const pg = await sqlCommand('postgres://u@127.0.0.1/db', 'select 1', { maxRows: 5 }).catch(
+      (e: unknown) => e,
+    );
     expect((pg as ConfigError).code).toBe('TRB_USAGE');
   });
 });

@@ -70,23 +70,20 @@ export function connectorReadmeChecks(readme: string, readmePath: string, manife
     expect(byKey.size, 'a key listed twice').toBe(config.rows.length);
   });
 
-  it.each(Object.entries(spec.properties))(
-    '%s: required, default and range as in the manifest',
-    (key, p) => {
-      const cells = byKey.get(key);
-      if (!cells) throw new Error(`${readmePath}: no configuration row for \`${key}\``);
-      const [, required, dflt = '', allowed] = cells;
-      expect(required, `${key}: required`).toBe(spec.required.includes(key) ? 'yes' : 'no');
-      if (p.default !== undefined) {
-        // The cell may add a gloss after the value: `0 (none)`.
-        expect(dflt.replace(/`/g, '').split(' ')[0], `${key}: default`).toBe(String(p.default));
-      } else if (spec.required.includes(key)) {
-        expect(dflt, `${key}: a required property has no default`).toBe('');
-      }
-      const range = allowedText(p);
-      if (range) expect(allowed, `${key}: allowed`).toBe(range);
-    },
-  );
+  it.each(Object.entries(spec.properties))('%s: required, default and range as in the manifest', (key, p) => {
+    const cells = byKey.get(key);
+    if (!cells) throw new Error(`${readmePath}: no configuration row for \`${key}\``);
+    const [, required, dflt = '', allowed] = cells;
+    expect(required, `${key}: required`).toBe(spec.required.includes(key) ? 'yes' : 'no');
+    if (p.default !== undefined) {
+      // The cell may add a gloss after the value: `0 (none)`.
+      expect(dflt.replace(/`/g, '').split(' ')[0], `${key}: default`).toBe(String(p.default));
+    } else if (spec.required.includes(key)) {
+      expect(dflt, `${key}: a required property has no default`).toBe('');
+    }
+    const range = allowedText(p);
+    if (range) expect(allowed, `${key}: allowed`).toBe(range);
+  });
 
   it('names exactly the manifest streams in its output schema table', () => {
     const table = tableUnder(readme, /^###\s+Output schema\s*$/, readmePath);
@@ -95,5 +92,4 @@ export function connectorReadmeChecks(readme: string, readmePath: string, manife
       manifest.streams.map((s) => s.name).sort(),
     );
   });
-
 }

@@ -50,7 +50,8 @@ function run(cmd: string, args: string[], cwd: string, timeoutMs = 120_000): Pro
 }
 
 /** The installed CLI, as a user runs it. */
-const tributary = (...args: string[]) => run(join(project, 'node_modules', '.bin', 'tributary'), args, project);
+const tributary = (...args: string[]) =>
+  run(join(project, 'node_modules', '.bin', 'tributary'), args, project);
 
 function ok(r: CliResult, what: string): CliResult {
   expect(r.code, `${what}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`).toBe(0);
@@ -61,7 +62,9 @@ function ok(r: CliResult, what: string): CliResult {
 async function install(): Promise<void> {
   const r = await run('npm', ['install', tarball, '--offline', '--no-audit', '--no-fund'], project, 180_000);
   if (r.code === 0) return;
-  expect(r.stderr, 'npm fails offline only for a package missing from its cache').toMatch(/ENOTCACHED|ETARGET|offline/i);
+  expect(r.stderr, 'npm fails offline only for a package missing from its cache').toMatch(
+    /ENOTCACHED|ETARGET|offline/i,
+  );
   installedBy = 'unpacked and linked';
   const into = join(project, 'node_modules', 'tributary');
   mkdirSync(into, { recursive: true });
@@ -108,7 +111,9 @@ describe('the packed tarball, installed into a fresh project', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
     expect(pkg.scripts.prepack).toBe('npm run build');
     expect(pkg.license).toBe('Apache-2.0');
-    expect(readFileSync(join(ROOT, 'LICENSE'), 'utf8')).toMatch(/Apache License\s+Version 2\.0, January 2004/);
+    expect(readFileSync(join(ROOT, 'LICENSE'), 'utf8')).toMatch(
+      /Apache License\s+Version 2\.0, January 2004/,
+    );
     const listing = (await run('tar', ['tzf', tarball], work)).stdout.split('\n');
     for (const f of [
       'package/dist/cli/main.js',
@@ -129,7 +134,16 @@ describe('the packed tarball, installed into a fresh project', () => {
     const help = ok(await tributary('--help'), 'tributary --help').stdout;
     ok(
       await tributary(
-        'init', 'orders_api', '--base-url', api.baseUrl, '--auth', 'bearer', '--paging', 'page', '--stream', 'orders',
+        'init',
+        'orders_api',
+        '--base-url',
+        api.baseUrl,
+        '--auth',
+        'bearer',
+        '--paging',
+        'page',
+        '--stream',
+        'orders',
       ),
       'tributary init',
     );
@@ -139,7 +153,15 @@ describe('the packed tarball, installed into a fresh project', () => {
 
     const sync = async () => {
       const r = ok(
-        await tributary('sync', './orders_api', '--config', 'orders.yaml', '--destination', 'duckdb:shop.duckdb', '--json'),
+        await tributary(
+          'sync',
+          './orders_api',
+          '--config',
+          'orders.yaml',
+          '--destination',
+          'duckdb:shop.duckdb',
+          '--json',
+        ),
         'tributary sync',
       );
       return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as {
@@ -165,16 +187,32 @@ describe('the packed tarball, installed into a fresh project', () => {
     expect(second.streams.map((s) => [s.stream, s.records])).toEqual([['orders', 4]]);
 
     const counted = ok(
-      await tributary('sql', 'duckdb:shop.duckdb', 'select count(*) as n, count(distinct id) as ids from orders_api.orders'),
+      await tributary(
+        'sql',
+        'duckdb:shop.duckdb',
+        'select count(*) as n, count(distinct id) as ids from orders_api.orders',
+      ),
       'tributary sql',
     ).stdout;
     expect(counted.split('\n')[2]?.trim().split(/\s+/)).toEqual(['28', '28']);
-    const runs = ok(await tributary('runs', './orders_api', '--destination', 'duckdb:shop.duckdb'), 'runs').stdout;
+    const runs = ok(
+      await tributary('runs', './orders_api', '--destination', 'duckdb:shop.duckdb'),
+      'runs',
+    ).stdout;
     expect(runs.match(/succeeded/g)?.length).toBe(2);
 
     if (/^\s+read\b/m.test(help)) {
       const read = ok(
-        await tributary('read', './orders_api', '--config', 'orders.yaml', '--stream', 'orders', '--pages', '1'),
+        await tributary(
+          'read',
+          './orders_api',
+          '--config',
+          'orders.yaml',
+          '--stream',
+          'orders',
+          '--pages',
+          '1',
+        ),
         'tributary read',
       );
       expect(read.stdout).toContain('/api/orders');
@@ -185,7 +223,10 @@ describe('the packed tarball, installed into a fresh project', () => {
   }, 240_000);
 
   it("the scaffold's own node --test passes, and the library loads the folder with defaults applied", async () => {
-    ok(await run(process.execPath, ['--test', join('orders_api', 'test', 'connector.test.mjs')], project), 'node --test');
+    ok(
+      await run(process.execPath, ['--test', join('orders_api', 'test', 'connector.test.mjs')], project),
+      'node --test',
+    );
     writeFileSync(
       join(project, 'library.mjs'),
       `import { DeclarativeSource, loadConnector, resolveConnectorConfig } from 'tributary';
