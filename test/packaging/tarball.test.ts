@@ -16,6 +16,7 @@
 import { spawn } from 'node:child_process';
 import {
   chmodSync,
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -244,5 +245,59 @@ console.log(JSON.stringify({ records, headers: connector.manifest.requester.head
     );
     const r = ok(await run(process.execPath, ['library.mjs', api.baseUrl], project), 'library.mjs');
     expect(JSON.parse(r.stdout)).toEqual({ records: api.orders.length, headers: {}, cached: true });
+  }, 120_000);
+
+  it('code components: components.js imports registerComponent from the installed package; components.ts is refused on plain Node 20 with the fix named', async () => {
+    const copy = (name: string) => {
+      cpSync(join(project, 'orders_api'), join(project, name), { recursive: true });
+      const manifest = readFileSync(join(project, name, 'manifest.yaml'), 'utf8')
+        .replace('name: orders_api', `name: ${name}`)
+        .replace('\ncheck:', `\ntransforms:\n  - { type: custom, component: ${name}.tag }\n\ncheck:`);
+      writeFileSync(join(project, name, 'manifest.yaml'), manifest);
+    };
+    copy('tagged');
+    writeFileSync(
+      join(project, 'tagged', 'components.js'),
+      `import { registerComponent } from 'tributary';
+registerComponent('transform', 'tagged.tag', () => (record) => ({ ...record, source: 'my-api' }));
+`,
+    );
+    ok(
+      await tributary(
+        'sync',
+        './tagged',
+        '--config',
+        'orders.yaml',
+        '--destination',
+        'duckdb:components.duckdb',
+      ),
+      'sync ./tagged',
+    );
+    const tagged = ok(
+      await tributary(
+        'sql',
+        'duckdb:components.duckdb',
+        'select source, count(*) as n from tagged.orders group by source',
+      ),
+      'sql',
+    ).stdout;
+    expect(tagged.split('\n')[2]?.trim().split(/\s+/)).toEqual(['my-api', String(api.orders.length)]);
+
+    copy('typed');
+    writeFileSync(
+      join(project, 'typed', 'components.ts'),
+      `import { registerComponent } from 'tributary';
+registerComponent('transform', 'typed.tag', () => (record: Record<string, unknown>) => record);
+`,
+    );
+    const typed = await tributary('spec', './typed');
+    if (Number(process.versions.node.split('.')[0]) < 22) {
+      expect(typed.code).toBe(2);
+      expect(typed.stderr).toContain('[TRB_MANIFEST_INVALID]');
+      expect(typed.stderr).toContain('write them as components.js');
+    } else {
+      // A Node that strips TypeScript types itself loads it.
+      expect(typed.code, typed.stderr).toBe(0);
+    }
   }, 120_000);
 });
