@@ -61,9 +61,11 @@ describe('tributary init', () => {
     // The scaffold's test imports 'tributary': resolve it to this repository's build.
     mkdirSync(join(root, 'node_modules'), { recursive: true });
     symlinkSync(ROOT, join(root, 'node_modules', 'tributary'));
-    for (const paging of kinds.paging.filter((p) => p !== 'none')) {
+    // Every paging kind but none (its test is the trivial one) once, with each auth kind in turn.
+    const pagings = kinds.paging.filter((p) => p !== 'none');
+    for (const [i, paging] of pagings.entries()) {
       const dir = join(root, `api_${paging}`);
-      const auth = paging === 'offset' ? 'api_key' : 'bearer';
+      const auth = kinds.auth[i % kinds.auth.length]!;
       await initCommand(
         `api_${paging}`,
         { dir, baseUrl: 'https://x.example', auth, paging, stream: 'orders' },
