@@ -165,6 +165,7 @@ describe('the packed tarball, installed into a fresh project', () => {
         ),
         'tributary sync',
       );
+      expect(r.stdout + r.stderr, 'the token never printed').not.toContain(TOKEN);
       return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as {
         status: string;
         connector: string;
