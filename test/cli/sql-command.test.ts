@@ -48,6 +48,16 @@ describe('tributary sql', () => {
     expect((write as ConfigError).code).toBe('TRB_USAGE');
     const after = await sqlCommand(file, 'select count(*) as n from s.t', { maxRows: 5 });
     expect(after).toContain('2');
+    // A file named like its schema: DuckDB's catalog and the schema collide; the error says what to write.
+    const same = join(dir, 's.duckdb');
+    const db = await DuckDBInstance.create(same);
+    const conn = await db.connect();
+    await conn.run('CREATE SCHEMA s; CREATE TABLE s.s.t (id BIGINT); INSERT INTO s.s.t VALUES (1)');
+    conn.closeSync();
+    db.closeSync();
+    const ambiguous = await sqlCommand(same, 'select * from s.t', { maxRows: 5 }).catch((e: unknown) => e);
+    expect((ambiguous as ConfigError).message).toContain('write catalog.schema.table');
+    expect(await sqlCommand(same, 'select count(*) as n from s.s.t', { maxRows: 5 })).toContain('(1 row)');
     const pg = await sqlCommand('postgres://u@127.0.0.1/db', 'select 1', { maxRows: 5 }).catch(
       (e: unknown) => e,
     );

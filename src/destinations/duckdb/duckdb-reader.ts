@@ -88,10 +88,15 @@ export class DuckDbReader extends SqlReader {
       reader = await this.conn.runAndReadAll(sql);
     } catch (err) {
       // The query is the user's to fix (a typo, a write on a read-only file): a usage error.
-      throw new ConfigError(
-        `query on ${this.description} failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
-        { code: 'TRB_USAGE', cause: err },
-      );
+      const first = err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err);
+      // DuckDB names the catalog after the file: shop.duckdb with a schema "shop" makes `shop.t` ambiguous.
+      const hint = /Ambiguous reference to catalog or schema/.test(first)
+        ? ' (the file is named like the schema: write catalog.schema.table, as the message says)'
+        : '';
+      throw new ConfigError(`query on ${this.description} failed: ${first}${hint}`, {
+        code: 'TRB_USAGE',
+        cause: err,
+      });
     }
     const text = (v: unknown): string =>
       v === null || v === undefined
