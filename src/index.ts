@@ -32,7 +32,14 @@ export {
 } from './declarative/declarative-source.js';
 export { registerComponent } from './declarative/registry.js';
 export { manifestJsonSchema } from './declarative/manifest-schema.js';
-export { listConnectors, loadConnector } from './connectors/registry.js';
+export {
+  isConnectorPath,
+  listConnectors,
+  loadConnector,
+  parseManifest,
+  resolveConnectorDir,
+} from './connectors/registry.js';
+export type { Manifest, StreamDef } from './declarative/manifest-schema.js';
 export { HttpClient } from './http/http-client.js';
 export {
   type BudgetRegistry,

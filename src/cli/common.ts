@@ -155,6 +155,27 @@ export function safePassword(url: string): string | undefined {
   }
 }
 
+/** The connector argument's help text: a bundled name or a folder path. */
+export const CONNECTOR_ARG_HELP =
+  'bundled connector name (see `tributary connectors`) or connector folder path (./my-api)';
+
+/** `--connector PATH`, the flag form of the connector argument, for scripts that prefer flags. */
+export const CONNECTOR_FLAG = [
+  '--connector <name-or-path>',
+  'the connector, as a flag instead of an argument',
+] as const;
+
+/** The connector named by the argument or by `--connector`; both at once is a usage error. */
+export function connectorRef(argument: string | undefined, flag: string | undefined): string | undefined {
+  if (argument !== undefined && flag !== undefined && argument !== flag) {
+    throw new ConfigError(
+      `give the connector once: as an argument ("${argument}") or with --connector ("${flag}"), not both`,
+      { code: 'TRB_USAGE' },
+    );
+  }
+  return argument ?? flag;
+}
+
 export function parseList(v: string | undefined): string[] | undefined {
   if (!v) return undefined;
   return v

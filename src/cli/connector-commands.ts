@@ -2,7 +2,26 @@
 import type { Command } from 'commander';
 import { configJsonSchema } from '../declarative/config-spec.js';
 import { listConnectors, loadConnector } from '../connectors/registry.js';
-import { buildSource, makeLogger, prepareConnector } from './common.js';
+import { ConfigError } from '../errors.js';
+import {
+  buildSource,
+  CONNECTOR_ARG_HELP,
+  CONNECTOR_FLAG,
+  connectorRef,
+  makeLogger,
+  prepareConnector,
+} from './common.js';
+
+/** The connector of a command that needs one, from its argument or `--connector`. */
+function required(argument: string | undefined, o: { connector?: string }, command: string): string {
+  const ref = connectorRef(argument, o.connector);
+  if (ref === undefined) {
+    throw new ConfigError(`tributary ${command} needs a connector: a bundled name or a folder path`, {
+      code: 'TRB_USAGE',
+    });
+  }
+  return ref;
+}
 
 export function registerConnectorCommands(program: Command): void {
   program
@@ -26,9 +45,10 @@ export function registerConnectorCommands(program: Command): void {
   program
     .command('spec')
     .description("print a connector's config spec as JSON Schema (secrets marked)")
-    .argument('<connector>', 'connector name (see `tributary connectors`)')
-    .action(async (name: string) => {
-      const c = await loadConnector(name);
+    .argument('[connector]', CONNECTOR_ARG_HELP)
+    .option(...CONNECTOR_FLAG)
+    .action(async (argument: string | undefined, o: { connector?: string }) => {
+      const c = await loadConnector(required(argument, o, 'spec'));
       process.stdout.write(
         `${JSON.stringify(configJsonSchema(c.manifest.spec, c.manifest.title), null, 2)}\n`,
       );
@@ -37,29 +57,34 @@ export function registerConnectorCommands(program: Command): void {
   program
     .command('check')
     .description('validate a config and probe the API with its credentials')
-    .argument('<connector>', 'connector name (see `tributary connectors`)')
+    .argument('[connector]', CONNECTOR_ARG_HELP)
+    .option(...CONNECTOR_FLAG)
     .option('-c, --config <file>', 'connector config (JSON or YAML, with $' + '{ENV} interpolation)')
     .option('--log-level <level>', 'log level on stderr: debug, info, warn, error, silent', 'warn')
-    .action(async (name: string, o: { config?: string; logLevel?: string }) => {
-      const prepared = await prepareConnector(name, o.config);
-      const source = buildSource(prepared, makeLogger({ logLevel: o.logLevel ?? 'warn' }));
-      try {
-        await source.check();
-        process.stdout.write(
-          `check succeeded: ${name} config is valid and the API accepted the credentials\n`,
-        );
-      } finally {
-        await source.close();
-      }
-    });
+    .action(
+      async (argument: string | undefined, o: { connector?: string; config?: string; logLevel?: string }) => {
+        const prepared = await prepareConnector(required(argument, o, 'check'), o.config);
+        const name = prepared.connector.manifest.name;
+        const source = buildSource(prepared, makeLogger({ logLevel: o.logLevel ?? 'warn' }));
+        try {
+          await source.check();
+          process.stdout.write(
+            `check succeeded: ${name} config is valid and the API accepted the credentials\n`,
+          );
+        } finally {
+          await source.close();
+        }
+      },
+    );
 
   program
     .command('discover')
     .description('list the streams a config can read, with primary keys, sync modes and JSON schemas')
-    .argument('<connector>', 'connector name (see `tributary connectors`)')
+    .argument('[connector]', CONNECTOR_ARG_HELP)
+    .option(...CONNECTOR_FLAG)
     .option('-c, --config <file>', 'connector config (JSON or YAML, with $' + '{ENV} interpolation)')
-    .action(async (name: string, o: { config?: string }) => {
-      const prepared = await prepareConnector(name, o.config);
+    .action(async (argument: string | undefined, o: { connector?: string; config?: string }) => {
+      const prepared = await prepareConnector(required(argument, o, 'discover'), o.config);
       const source = buildSource(prepared, makeLogger({ logLevel: 'warn' }));
       try {
         const streams = source.streams().map((s) => ({

@@ -144,7 +144,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     }
     if (destination.startsWith('duckdb:')) {
       say(
-        `\nData is in ${destination}. Try: duckdb ${destination.slice('duckdb:'.length)} "select * from humaans.documents limit 5"`,
+        `\nData is in ${destination}. Try: tributary sql ${destination} "select * from humaans.documents limit 5"`,
       );
     } else {
       say(`\nData is in ${destination.replace(/:\/\/[^@/]*@/, '://***@')}, schemas ${names.join(', ')}.`);
@@ -152,7 +152,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     say(
       `See the history with: tributary runs --destination ${destination.replace(/:\/\/[^@/]*@/, '://***@')}`,
     );
-    say('Run `npm run demo` again: the simulators mutate their data and the next sync shows what changed.');
+    say('Run `tributary demo` again: the simulators mutate their data and the next sync shows what changed.');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -21,9 +21,17 @@ import {
 import type { DestinationReader } from '../destinations/destination.js';
 import { ConfigError, DestinationError } from '../errors.js';
 import { globalRedactor } from '../util/redact.js';
-import { givenBesidesConnection, prepareConnector, safePassword } from './common.js';
+import {
+  CONNECTOR_FLAG,
+  connectorRef,
+  givenBesidesConnection,
+  prepareConnector,
+  safePassword,
+} from './common.js';
 
 export interface InspectOptions {
+  /** The connector as a flag (`--connector PATH`), instead of the argument. */
+  connector?: string;
   /** A connection of the connections file: its connector, destination and namespace. */
   connection?: string;
   file?: string;
@@ -35,6 +43,7 @@ export interface InspectOptions {
 /** Adds the options that say where a day-two command looks (`--config`, `--destination`, `--namespace`). */
 export function withInspectOptions(command: Command): Command {
   return command
+    .option(...CONNECTOR_FLAG)
     .option(
       '-c, --config <file>',
       'the connector config the syncs use; its destination: block says where to look',
@@ -73,10 +82,11 @@ export interface InspectTarget {
 }
 
 export async function resolveInspectTarget(
-  connectorName: string | undefined,
+  connectorArg: string | undefined,
   o: InspectOptions,
   command: string,
 ): Promise<InspectTarget> {
+  const connectorName = connectorRef(connectorArg, o.connector);
   if (o.connection !== undefined) return connectionTarget(connectorName, o, command);
   if (o.file !== undefined) {
     throw new ConfigError('--file only applies with --connection NAME', { code: 'TRB_USAGE' });
@@ -98,12 +108,14 @@ export async function resolveInspectTarget(
     connectorName && o.config ? (await prepareConnector(connectorName, o.config)).destination : undefined;
   const url = o.destination ?? fromConfig?.url ?? DEFAULT_DESTINATION;
   if (o.destination) globalRedactor.add(safePassword(o.destination));
+  // A connector folder is known by its manifest's name (the namespace `sync` wrote), not by its path.
+  const name = connector && !(connector instanceof Error) ? connector.manifest.name : connectorName;
   return {
     spec: { url, password: fromConfig?.password },
     connector: connector instanceof Error ? undefined : connector,
     unknownConnector: connector instanceof Error ? connector.message : undefined,
-    connectorName,
-    namespace: o.namespace ?? fromConfig?.schema ?? connectorName,
+    connectorName: name,
+    namespace: o.namespace ?? fromConfig?.schema ?? name,
   };
 }
 

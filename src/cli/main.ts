@@ -11,10 +11,12 @@ import { registerConnections } from './connections-command.js';
 import { registerConnectorCommands } from './connector-commands.js';
 import { registerDemo } from './demo-command.js';
 import { registerDemoCluster } from './demo-cluster-command.js';
+import { registerInit } from './init-command.js';
 import { registerLoad } from './load-command.js';
 import { registerManifestSchema } from './manifest-schema-command.js';
 import { registerRead } from './read-command.js';
 import { registerSimulate } from './simulate-command.js';
+import { registerSql } from './sql-command.js';
 import { registerRuns } from './runs-command.js';
 import { registerState } from './state-command.js';
 import { registerStatus } from './status-command.js';
@@ -38,12 +40,14 @@ export function buildProgram(): Command {
         .join('\n')}`,
     );
   registerConnectorCommands(program);
+  registerInit(program);
   registerSync(program);
   registerRead(program);
   registerConnections(program);
   registerState(program);
   registerRuns(program);
   registerStatus(program);
+  registerSql(program);
   registerSimulate(program);
   registerDemo(program);
   registerDemoCluster(program);

@@ -7,9 +7,17 @@ import type { Command } from 'commander';
 import { parse } from 'yaml';
 import { ConfigError } from '../errors.js';
 import { stateFromFile, type TestReadPage, type TestReadResult, testRead } from '../declarative/test-read.js';
-import { intOption, makeLogger, prepareConnector } from './common.js';
+import {
+  CONNECTOR_ARG_HELP,
+  CONNECTOR_FLAG,
+  connectorRef,
+  intOption,
+  makeLogger,
+  prepareConnector,
+} from './common.js';
 
 interface ReadCliOptions {
+  connector?: string;
   config?: string;
   stream: string;
   pages: number;
@@ -25,7 +33,8 @@ export function registerRead(program: Command): void {
     .description(
       "test-read a stream's first pages: each request (secrets masked), status, timing, records, the paging decision and the state; writes nothing",
     )
-    .argument('<connector>', 'connector name (see `tributary connectors`)')
+    .argument('[connector]', CONNECTOR_ARG_HELP)
+    .option(...CONNECTOR_FLAG)
     .option('-c, --config <file>', 'connector config (JSON or YAML, with $' + '{ENV} interpolation)')
     .requiredOption('--stream <name>', 'the stream to read')
     .addOption(intOption('--pages <n>', 'pages to read at most', 1, 1000, 3))
@@ -40,7 +49,13 @@ export function registerRead(program: Command): void {
       false,
     )
     .option('--log-level <level>', 'log level on stderr: debug, info, warn, error, silent', 'warn')
-    .action(async (name: string, o: ReadCliOptions) => {
+    .action(async (argument: string | undefined, o: ReadCliOptions) => {
+      const name = connectorRef(argument, o.connector);
+      if (name === undefined) {
+        throw new ConfigError('tributary read needs a connector: a bundled name or a folder path', {
+          code: 'TRB_USAGE',
+        });
+      }
       const prepared = await prepareConnector(name, o.config);
       const state = o.state === undefined ? undefined : readStateFile(o.state, o.stream);
       const { result, error } = await testRead(

@@ -16,6 +16,9 @@ import {
 } from '../connections/connections-file.js';
 import {
   buildSource,
+  CONNECTOR_ARG_HELP,
+  CONNECTOR_FLAG,
+  connectorRef,
   givenBesidesConnection,
   makeLogger,
   openDestination,
@@ -28,6 +31,8 @@ import { humanLogLine } from './human-log.js';
 import { ProgressDisplay } from './progress.js';
 
 export interface SyncCliOptions {
+  /** The connector as a flag (`--connector PATH`), instead of the argument. */
+  connector?: string;
   /** A connection of the connections file (`--file`), instead of a connector and its flags. */
   connection?: string;
   file?: string;
@@ -51,7 +56,8 @@ export function registerSync(program: Command): void {
   program
     .command('sync')
     .description('sync a connector into a destination (DuckDB by default), exactly once')
-    .argument('[connector]', 'connector name (see `tributary connectors`); omit with --connection')
+    .argument('[connector]', `${CONNECTOR_ARG_HELP}; omit with --connection`)
+    .option(...CONNECTOR_FLAG)
     .option(
       '--connection <name>',
       'sync this connection of the connections file (see `tributary connections`)',
@@ -169,9 +175,9 @@ export async function syncCommand(
   options: SyncCliOptions,
   out: NodeJS.WritableStream = process.stdout,
 ): Promise<RunSummary> {
-  const selected = connectionOf(connectorArg, options);
+  const ref = connectorRef(connectorArg, options.connector);
+  const selected = connectionOf(ref, options);
   const conn = selected?.connection;
-  const connectorName = conn?.connector ?? (connectorArg as string);
   // A connection's full_refresh: true is kept; --full-refresh makes one run of any connection a full refresh.
   const o: SyncCliOptions = conn
     ? { ...options, fullRefresh: options.fullRefresh || conn.fullRefresh, streams: conn.streams?.join(',') }
@@ -198,7 +204,9 @@ export async function syncCommand(
     await budgets?.connect();
     const prepared = selected
       ? await prepareConnection(selected.connection, selected.file)
-      : await prepareConnector(connectorName, o.config);
+      : await prepareConnector(ref as string, o.config);
+    // A connector folder is known by its manifest's name (the namespace's default), not by its path.
+    const connectorName = prepared.connector.manifest.name;
     const source = buildSource(prepared, logger, { pageConcurrency: o.pageConcurrency, budgets });
     try {
       // Validate stream names before the destination is opened, so a typo changes nothing.

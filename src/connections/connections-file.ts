@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
 import { interpolateEnv, parseMapping, type RawConfig, readConfigFile } from '../config/load-config.js';
-import { listConnectors } from '../connectors/registry.js';
+import { isConnectorPath, listConnectors, resolveConnectorDir } from '../connectors/registry.js';
 import { DEFAULT_DESTINATION } from '../destinations/create-destination.js';
 import { ConfigError } from '../errors.js';
 import {
@@ -133,7 +133,14 @@ export function loadConnectionsFile(
       return;
     }
     const c = parsed.data;
-    if (!known.includes(c.connector)) {
+    // A connector folder is named relative to the connections file's own folder.
+    if (isConnectorPath(c.connector, dirname(path))) {
+      try {
+        c.connector = resolveConnectorDir(c.connector, dirname(path));
+      } catch (err) {
+        problems.push(`${where} connector: ${(err as Error).message}`);
+      }
+    } else if (!known.includes(c.connector)) {
       problems.push(
         `${where} connector: unknown connector "${c.connector}" (available: ${known.join(', ')})`,
       );

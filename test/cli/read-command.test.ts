@@ -2,7 +2,7 @@
  * `tributary read`: the built CLI test-reads streams of the bundled simulators, page by page, and writes
  * nothing. Requests are shown with their credentials masked (a bearer header, a query-string api_key).
  */
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHellobatonSimulator } from '../../src/connectors/hellobaton/simulator/index.js';
@@ -195,6 +195,60 @@ describe('tributary read', () => {
       });
     } finally {
       rmSync(bad);
+    }
+  });
+
+  it('reads a connector folder given by path; a mistyped template in it fails at load with file and line', async () => {
+    const folder = join(dir, 'my-people');
+    mkdirSync(join(folder, 'schemas'), { recursive: true });
+    const manifest = (token: string) => `version: 1
+name: my_people
+title: My people
+spec:
+  required: [api_token, base_url]
+  properties:
+    api_token: { type: string, secret: true }
+    base_url: { type: string }
+requester:
+  base_url: '{{ config.base_url }}'
+  authenticator: { type: bearer, token: '${token}' }
+paginator: { type: offset, limit_param: $limit, offset_param: $skip, page_size: 5, total_path: [total] }
+selector: { path: [data] }
+check: { stream: people }
+streams:
+  - { name: people, path: /people, primary_key: [id], schema: schemas/people.json }
+`;
+    writeFileSync(
+      join(folder, 'schemas', 'people.json'),
+      '{"type": "object", "properties": {"id": {"type": "string"}}}',
+    );
+    writeFileSync(join(folder, 'manifest.yaml'), manifest('{{ config.api_token }}'));
+    const cfg = join(dir, 'my-people.yaml');
+    writeFileSync(cfg, `api_token: ${TOKEN}\nbase_url: ${humaans.baseUrl}\n`);
+    try {
+      const r = await read([folder, '--config', cfg, '--stream', 'people', '--pages', '1', '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      const doc = JSON.parse(r.stdout) as TestReadResult;
+      expect(doc).toMatchObject({ connector: 'my_people', stream: 'people', syncMode: 'full_refresh' });
+      expect(doc.pages[0]!.requests[0]).toMatchObject({
+        status: 200,
+        headers: { authorization: 'Bearer ***' },
+      });
+      expect(doc.pages[0]!.recordCount).toBeGreaterThan(0);
+
+      writeFileSync(join(folder, 'manifest.yaml'), manifest('{{ config.apitoken }}'));
+      const bad = await read([folder, '--config', cfg, '--stream', 'people']);
+      expect(bad.code).toBe(2);
+      expect(bad.stdout).toBe('');
+      expect(bad.stderr).toContain(
+        `error [TRB_MANIFEST_INVALID]: manifest ${join(folder, 'manifest.yaml')} has a template that cannot resolve:`,
+      );
+      expect(bad.stderr).toMatch(
+        /manifest\.yaml:11:42: requester\.authenticator\.token: "\{\{ config\.apitoken \}\}" names config key "apitoken", which the spec does not declare; did you mean \{\{ config\.api_token \}\}\?/,
+      );
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+      rmSync(cfg);
     }
   });
 

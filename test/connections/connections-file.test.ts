@@ -1,5 +1,5 @@
 /** The connections file: every problem names the file, the connection and the field; secrets resolve on demand. */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -172,6 +172,24 @@ connections:
       `${path}: connection "b": connector: unknown connector "salesforce" (available: hellobaton, humaans)`,
       `${path}: connection "c": namespace: "a" in the same destination is already connection "a"'s; give each connection its own namespace`,
     ]);
+  });
+
+  it("a connector folder is named relative to the file's own folder; a missing one names its path", () => {
+    const sub = join(dir, `project-${n++}`);
+    mkdirSync(join(sub, 'orders_api'), { recursive: true });
+    writeFileSync(join(sub, 'orders_api', 'manifest.yaml'), 'version: 1\n');
+    const path = join(sub, 'tributary.yaml');
+    writeFileSync(
+      path,
+      'connections:\n  - { name: orders, connector: ./orders_api }\n  - { name: gone, connector: ./nowhere }\n',
+    );
+    const { problems } = loadError(path);
+    expect(problems).toEqual([
+      `${path}: connection "gone": connector: connector folder ${join(sub, 'nowhere')} does not exist`,
+    ]);
+    writeFileSync(path, 'connections:\n  - { name: orders, connector: ./orders_api }\n');
+    const file = loadConnectionsFile(path, {}, { resolveSecrets: false });
+    expect(file.connections[0]!.connector).toBe(realpathSync(join(sub, 'orders_api')));
   });
 
   it('a bad cron field count, a missing file, bad YAML and bad top-level keys are clear', () => {

@@ -6,7 +6,7 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { DestinationError } from '../../errors.js';
+import { ConfigError, DestinationError } from '../../errors.js';
 import { BOOKKEEPING_TABLES } from '../destination.js';
 import { SqlReader } from '../sql-reader.js';
 import { quoteIdent, quoteLiteral } from './duckdb-sql.js';
@@ -76,6 +76,42 @@ export class DuckDbReader extends SqlReader {
   async close(): Promise<void> {
     this.conn.closeSync();
     this.instance.closeSync();
+  }
+
+  /**
+   * Any query, read-only (the file is opened READ_ONLY, so a write fails in DuckDB): `tributary sql`.
+   * Column names in order, and each row's values as text (JSON for nested values).
+   */
+  async query(sql: string): Promise<{ columns: string[]; rows: string[][] }> {
+    let reader: Awaited<ReturnType<DuckDBConnection['runAndReadAll']>>;
+    try {
+      reader = await this.conn.runAndReadAll(sql);
+    } catch (err) {
+      // The query is the user's to fix (a typo, a write on a read-only file): a usage error.
+      const first = err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err);
+      // DuckDB names the catalog after the file: shop.duckdb with a schema "shop" makes `shop.t` ambiguous.
+      const hint = /Ambiguous reference to catalog or schema/.test(first)
+        ? ' (the file is named like the schema: write catalog.schema.table, as the message says)'
+        : '';
+      throw new ConfigError(`query on ${this.description} failed: ${first}${hint}`, {
+        code: 'TRB_USAGE',
+        cause: err,
+      });
+    }
+    const text = (v: unknown): string =>
+      v === null || v === undefined
+        ? ''
+        : typeof v === 'string'
+          ? v
+          : typeof v === 'object' && !(v instanceof Date)
+            ? JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x))
+            : v instanceof Date
+              ? v.toISOString()
+              : String(v);
+    return {
+      columns: reader.columnNames(),
+      rows: (reader.getRowsJS() as unknown[][]).map((r) => r.map(text)),
+    };
   }
 
   protected async rows(sql: string): Promise<Record<string, unknown>[]> {
