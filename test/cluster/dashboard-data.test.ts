@@ -75,6 +75,7 @@ describeRedis('cluster: what the workers record for the dashboard', () => {
     connector: 'humaans',
     config: {
       // From the worker's environment, as in production: the file holds no secret.
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a connections-file ${ENV} reference, on purpose
       api_token: '${DASH_TEST_TOKEN}',
       base_url: s.baseUrl,
       initial_sync_days: 0,
