@@ -242,6 +242,36 @@ describe(`secret scanner (${FULL ? 'full' : 'quick'})`, () => {
     ).toBe(2); // TRB_AUTH: fix the config (exit-code table, src/errors.ts)
     expect((await cliFull('discover humaans', ['discover', 'humaans', '--config', hCfg]))?.code ?? 0).toBe(0);
     expect((await cli('discover hellobaton', ['discover', 'hellobaton', '--config', bCfg])).code).toBe(0);
+    // A test read prints requests (URLs and headers), records and state, here at trace level too.
+    expect(
+      (
+        await cli('read humaans', [
+          'read',
+          'humaans',
+          '--config',
+          hCfg,
+          '--stream',
+          'documents',
+          '--log-level',
+          'trace',
+        ])
+      ).code,
+    ).toBe(0);
+    expect(
+      (
+        await cli('read hellobaton --json', [
+          'read',
+          'hellobaton',
+          '--config',
+          bCfg,
+          '--stream',
+          'tasks',
+          '--json',
+          '--log-level',
+          'trace',
+        ])
+      ).code,
+    ).toBe(0);
 
     // Syncs: plain, killed and resumed, with faults and retries, from an env-var config, with a bad token.
     expect(
