@@ -47,7 +47,7 @@ export const TEMPLATE_ROOTS: Readonly<Record<string, TemplateRoot>> = {
   },
 };
 
-/** Sections whose strings are documentation or the spec itself, never resolved: not checked. */
+/** Top-level sections whose strings are documentation or the spec itself, never resolved: not checked. */
 const UNCHECKED_KEYS = new Set(['spec', 'description', 'title', 'examples']);
 
 /** Every `{{ … }}` in a string, whatever is inside (so `{{ config.api-token }}` is caught too). */
@@ -90,7 +90,6 @@ export function findTemplateProblems(text: string, configKeys: readonly string[]
         if (!isPair(pair)) continue;
         const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
         if (path.length === 0 && UNCHECKED_KEYS.has(key)) continue;
-        if (key === 'description' || key === 'title') continue;
         visit(pair.value, [...path, key], stream);
       }
     } else if (isSeq(node)) {

@@ -113,6 +113,14 @@ describe('strict templates at load time', () => {
     );
   });
 
+  it('only the top-level description and title are skipped: a param named title is checked', () => {
+    expect(
+      findTemplateProblems('title: "{{ x }}"\nrequester:\n  params:\n    title: "{{ config.nope }}"\n', [
+        'a',
+      ]).map((p) => [p.line, p.at]),
+    ).toEqual([[4, 'requester.params.title']]);
+  });
+
   it('block scalars report the line of the template inside them', () => {
     const problems = findTemplateProblems(
       'requester:\n  headers:\n    x-note: |\n      first line\n      second {{ config.nope }}\n',
