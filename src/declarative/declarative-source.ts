@@ -43,6 +43,8 @@ export interface SourceOptions {
   now?: Date;
   /** Override of the page concurrency (e.g. 1 for the sequential baseline). */
   pageConcurrency?: number;
+  /** Override of `max_windows`: parallel keyset windows per incremental stream (1 = sequential). */
+  maxWindows?: number;
   /** Where the credential's rate budget lives: this process (default) or Redis, shared by every worker. */
   budgets?: BudgetRegistry;
 }
@@ -96,6 +98,7 @@ export class DeclarativeSource implements Source {
       logger: this.logger,
       redactor: this.redactor,
       ...(opts.pageConcurrency === undefined ? {} : { pageConcurrency: opts.pageConcurrency }),
+      ...(opts.maxWindows === undefined ? {} : { maxWindows: opts.maxWindows }),
       ...(opts.budgets === undefined ? {} : { budgets: opts.budgets }),
     }).build();
     this.requester = components.requester;
@@ -150,6 +153,8 @@ export class DeclarativeSource implements Source {
       // API's field name for both connectors; a record without it is simply not checked.
       idField: pk.length === 1 ? pk[0] : undefined,
       signal: opts.signal,
+      metrics,
+      logger: opts.logger ?? this.logger,
     };
     if (b.cursor && opts.syncMode === 'incremental' && !b.paginator.pagesByCursor) {
       (opts.logger ?? this.logger).info(

@@ -10,6 +10,7 @@
  *   checked before the last page is yielded.
  */
 import { KeysetPager } from './keyset-pager.js';
+import { isWindowedState, WindowedKeyset } from './windowed-keyset.js';
 import { countValue, PassAudit, pageCount } from './pass-audit.js';
 import { PassEnd } from './pass-end.js';
 import type { PaginationContext, Paginator, RawPage } from './paginator.js';
@@ -26,6 +27,11 @@ export interface OffsetOptions {
    * stays so, and fails after a few requests rather than many.
    */
   maxEmptyPages?: number;
+  /**
+   * At most this many keyset windows paged at once under an incremental window (WindowedKeyset); 1 (the
+   * default) pages one request after another. Needs the cursor's upper filter (`upper_filter_param`).
+   */
+  maxWindows?: number;
 }
 
 export class OffsetPaginator implements Paginator {
@@ -35,7 +41,10 @@ export class OffsetPaginator implements Paginator {
 
   async *pages(ctx: PaginationContext): AsyncGenerator<RawPage> {
     if (ctx.incremental) {
-      yield* new KeysetPager(this.o).pages(ctx);
+      // A windowed checkpoint resumes windowed whatever the limit now (with 1, one window at a time).
+      const windows = ctx.incremental.upperFilterParam ? (this.o.maxWindows ?? 1) : 1;
+      if (windows > 1 || isWindowedState(ctx.state)) yield* new WindowedKeyset(this.o, windows).pages(ctx);
+      else yield* new KeysetPager(this.o).pages(ctx);
       return;
     }
     const saved = ctx.state?.in_progress === true ? ctx.state : undefined;
