@@ -39,6 +39,8 @@ export interface SyncCliOptions {
   replace?: boolean;
   concurrency?: number;
   pageConcurrency?: number;
+  /** Parallel keyset windows per incremental stream (overrides the connector's `max_windows`). */
+  windows?: number;
   batchRows?: number;
   json?: boolean;
   logLevel?: string;
@@ -77,6 +79,14 @@ export function registerSync(program: Command): void {
         "pages fetched at once per stream where the API allows it (default: the connector's setting)",
         1,
         64,
+      ),
+    )
+    .addOption(
+      intOption(
+        '--windows <n>',
+        "parallel updatedAt windows per stream for large keyset reads, under the one rate budget; 1 = sequential (default: the connector's max_windows)",
+        1,
+        32,
       ),
     )
     .addOption(
@@ -120,6 +130,22 @@ function checkPageConcurrency(connector: LoadedConnector, name: string, streams:
     throw new ConfigError(
       `--page-concurrency has no effect on ${name}: ${streams.length === 1 ? 'its stream pages' : 'the streams synced page'} ` +
         `by ${[...new Set(types.map((t) => t ?? 'none'))].join(', ')}, one page after another. Drop --page-concurrency.`,
+      { code: 'TRB_USAGE' },
+    );
+  }
+}
+
+/** `--windows` only changes streams paged by offset under a cursor with an upper filter; refuse it otherwise. */
+function checkWindows(connector: LoadedConnector, name: string, streams: string[]): void {
+  const { manifest } = connector;
+  const windowed = streams.some((s) => {
+    const def = manifest.streams.find((d) => d.name === s);
+    const inc = def?.incremental === null ? undefined : (def?.incremental ?? manifest.incremental);
+    return (def?.paginator ?? manifest.paginator)?.type === 'offset' && inc?.upper_filter_param !== undefined;
+  });
+  if (!windowed) {
+    throw new ConfigError(
+      `--windows has no effect on ${name}: none of the streams synced is paged by offset under a cursor with an upper filter (upper_filter_param), so none can be split into windows. Drop --windows.`,
       { code: 'TRB_USAGE' },
     );
   }
@@ -199,11 +225,16 @@ export async function syncCommand(
     const prepared = selected
       ? await prepareConnection(selected.connection, selected.file)
       : await prepareConnector(connectorName, o.config);
-    const source = buildSource(prepared, logger, { pageConcurrency: o.pageConcurrency, budgets });
+    const source = buildSource(prepared, logger, {
+      pageConcurrency: o.pageConcurrency,
+      ...(o.windows === undefined ? {} : { maxWindows: o.windows }),
+      budgets,
+    });
     try {
       // Validate stream names before the destination is opened, so a typo changes nothing.
       const selected = selectStreams(source, parseList(o.streams)).map((s) => s.name);
       if (o.pageConcurrency !== undefined) checkPageConcurrency(prepared.connector, connectorName, selected);
+      if (o.windows !== undefined) checkWindows(prepared.connector, connectorName, selected);
       const destination = await openDestination(
         o.destination,
         prepared.destination,

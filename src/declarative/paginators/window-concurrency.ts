@@ -1,6 +1,7 @@
 /**
  * How many keyset windows of one stream may have a request out at once (K), adapted like TCP's AIMD:
- * start small, add one after every K answers that came back fast without a 429, halve on a 429, and take
+ * start small, double K (at first; add one once there was trouble) after every K answers that came back fast
+ * without a 429, halve on a 429, and take
  * one away when answers come back slow (over 4× the fastest seen) without the rate budget being the reason.
  * Bounded by `max`. It only shapes how many requests a stream asks for at a time: every request still
  * acquires its slot from the credential's one rate budget (src/http/rate-budget.ts), which no number of
@@ -25,6 +26,8 @@ export class WindowConcurrency {
   private fastest = Number.POSITIVE_INFINITY;
   private goodRun = 0;
   private slowRun = 0;
+  /** Until the first sign of trouble K doubles instead of adding one (TCP's slow start). */
+  private slowStart = true;
 
   constructor(
     readonly max: number,
@@ -72,6 +75,7 @@ export class WindowConcurrency {
     if (s.throttled) {
       this.goodRun = 0;
       this.slowRun = 0;
+      this.slowStart = false;
       if (this.k > 1) this.set(Math.max(1, Math.floor(this.k / 2)), 'a 429 answered: halving');
       return;
     }
@@ -82,6 +86,7 @@ export class WindowConcurrency {
       this.goodRun = 0;
       if (++this.slowRun >= this.k && this.k > 1) {
         this.slowRun = 0;
+        this.slowStart = false;
         this.set(this.k - 1, `answers slowed to ${Math.round(s.latencyMs)} ms (fastest ${Math.round(this.fastest)} ms): narrowing`);
       }
       return;
@@ -89,7 +94,8 @@ export class WindowConcurrency {
     this.slowRun = 0;
     if (s.latencyMs <= 2 * this.fastest && ++this.goodRun >= this.k && this.k < this.max) {
       this.goodRun = 0;
-      this.set(this.k + 1, `${this.k} answers in a row came back fast without a 429: widening`);
+      const k = this.slowStart ? Math.min(this.max, 2 * this.k) : this.k + 1;
+      this.set(k, `${this.k} answers in a row came back fast without a 429: widening`);
     }
   }
 
