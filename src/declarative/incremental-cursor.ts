@@ -81,7 +81,8 @@ export class DatetimeCursor {
   }
 
   private window(startBound: string | undefined): IncrementalWindow {
-    const { cursorField, filterParam, sortParam, sortValue, tieBreakerParam, idField, upperFilterParam } = this.o;
+    const { cursorField, filterParam, sortParam, sortValue, tieBreakerParam, idField, upperFilterParam } =
+      this.o;
     return {
       cursorField,
       filterParam,

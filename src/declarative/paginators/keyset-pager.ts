@@ -44,7 +44,10 @@ export class KeysetPager {
         const res = await ahead.take();
         const { fresh, step } = w.take(res);
         if (fullList) passCount = w.firstTotal;
-        if (w.maxCursor !== undefined && (maxCursor === undefined || compareCursors(w.maxCursor, maxCursor) > 0))
+        if (
+          w.maxCursor !== undefined &&
+          (maxCursor === undefined || compareCursors(w.maxCursor, maxCursor) > 0)
+        )
           maxCursor = w.maxCursor;
         const last = step === 'last';
         // The next keyset request needs only this page's last cursor and the ids at it, known right after

@@ -87,7 +87,10 @@ export class WindowConcurrency {
       if (++this.slowRun >= this.k && this.k > 1) {
         this.slowRun = 0;
         this.slowStart = false;
-        this.set(this.k - 1, `answers slowed to ${Math.round(s.latencyMs)} ms (fastest ${Math.round(this.fastest)} ms): narrowing`);
+        this.set(
+          this.k - 1,
+          `answers slowed to ${Math.round(s.latencyMs)} ms (fastest ${Math.round(this.fastest)} ms): narrowing`,
+        );
       }
       return;
     }

@@ -67,7 +67,11 @@ type WindowEvent =
       done: boolean;
       maxCursor: string | undefined;
     }
-  | { kind: 'split'; parent: { id: number; hi: string }; children: Array<{ id: number; snapshot: StoredWindow }> };
+  | {
+      kind: 'split';
+      parent: { id: number; hi: string };
+      children: Array<{ id: number; snapshot: StoredWindow }>;
+    };
 
 export class WindowedKeyset {
   constructor(
@@ -115,7 +119,8 @@ export class WindowedKeyset {
       });
       initial.push(add(w.bound, w));
     }
-    for (const win of initial) view.set(win.id, { snapshot: { ...win.w.state(), ...lo(win.lo) }, done: false });
+    for (const win of initial)
+      view.set(win.id, { snapshot: { ...win.w.state(), ...lo(win.lo) }, done: false });
 
     const stop = new AbortController();
     const signal = ctx.signal ? AbortSignal.any([ctx.signal, stop.signal]) : stop.signal;
@@ -201,7 +206,10 @@ export class WindowedKeyset {
       const children: Open[] = [];
       for (let i = 0; i < cuts.length; i++) {
         const hi = i + 1 < cuts.length ? cuts[i + 1] : oldHi;
-        const child = new KeysetWindow(this.o, inc, upper, { bound: cuts[i], ...(hi === undefined ? {} : { hi }) });
+        const child = new KeysetWindow(this.o, inc, upper, {
+          bound: cuts[i],
+          ...(hi === undefined ? {} : { hi }),
+        });
         children.push(add(cuts[i], child));
       }
       w.hi = cuts[0];
@@ -274,7 +282,10 @@ export class WindowedKeyset {
           continue;
         }
         view.set(ev.id, { snapshot: ev.snapshot, done: ev.done });
-        if (ev.maxCursor !== undefined && (maxCursor === undefined || compareCursors(ev.maxCursor, maxCursor) > 0))
+        if (
+          ev.maxCursor !== undefined &&
+          (maxCursor === undefined || compareCursors(ev.maxCursor, maxCursor) > 0)
+        )
           maxCursor = ev.maxCursor;
         const remaining = [...view.values()].filter((v) => !v.done).map((v) => v.snapshot);
         remaining.sort(byStart);
