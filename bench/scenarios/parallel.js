@@ -13,7 +13,7 @@ import { startSim } from '../sim.js';
 const TOKEN = 'bench-token';
 const LATENCY = 200;
 const WINDOWS = 16;
-const RPM = 3000;
+const RPM = 1200;
 
 /** Rows, distinct ids and the newest updated_at of the synced documents table. */
 async function tableFacts(file) {

@@ -164,7 +164,11 @@ export async function runTrial(s: Scenario, dir: string, trial: number, seed: nu
 
   function syncArgs(config: string, extra: string[] = []): string[] {
     const connector =
-      s.connector === 'evolution' ? 'hellobaton' : s.connector === 'humaans-windows' ? 'humaans' : s.connector;
+      s.connector === 'evolution'
+        ? 'hellobaton'
+        : s.connector === 'humaans-windows'
+          ? 'humaans'
+          : s.connector;
     return [
       'sync',
       connector,
@@ -181,7 +185,11 @@ export async function runTrial(s: Scenario, dir: string, trial: number, seed: nu
 
   async function humaansTrial(windowed: boolean): Promise<void> {
     // Windowed: more records, so a first sync splits into several windows and each kill lands among them.
-    const sim = await startHumaansSimulator({ seed, records: windowed ? 3000 : 1500, latencyMs: windowed ? 5 : 2 });
+    const sim = await startHumaansSimulator({
+      seed,
+      records: windowed ? 3000 : 1500,
+      latencyMs: windowed ? 5 : 2,
+    });
     const extra = windowed ? ['--windows', String([4, 8][Math.floor(random() * 2)])] : [];
     if (windowed) report.notes.push(`windows ${extra[1]}`);
     try {
