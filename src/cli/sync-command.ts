@@ -135,17 +135,19 @@ function checkPageConcurrency(connector: LoadedConnector, name: string, streams:
   }
 }
 
-/** `--windows` only changes streams paged by offset under a cursor with an upper filter; refuse it otherwise. */
+/** `--windows` only changes streams paged by offset (keyset windows, or offset pages planned from a total); refuse it otherwise. */
 function checkWindows(connector: LoadedConnector, name: string, streams: string[]): void {
   const { manifest } = connector;
   const windowed = streams.some((s) => {
     const def = manifest.streams.find((d) => d.name === s);
     const inc = def?.incremental === null ? undefined : (def?.incremental ?? manifest.incremental);
-    return (def?.paginator ?? manifest.paginator)?.type === 'offset' && inc?.upper_filter_param !== undefined;
+    const p = def?.paginator ?? manifest.paginator;
+    // Keyset windows need the cursor's upper filter; parallel offset pages need the API's total.
+    return p?.type === 'offset' && (inc?.upper_filter_param !== undefined || p.total_path !== undefined);
   });
   if (!windowed) {
     throw new ConfigError(
-      `--windows has no effect on ${name}: none of the streams synced is paged by offset under a cursor with an upper filter (upper_filter_param), so none can be split into windows. Drop --windows.`,
+      `--windows has no effect on ${name}: none of the streams synced is paged by offset with a cursor's upper filter (upper_filter_param) or a total (total_path), so none can be read in parallel windows. Drop --windows.`,
       { code: 'TRB_USAGE' },
     );
   }
