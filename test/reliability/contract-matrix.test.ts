@@ -121,7 +121,25 @@ const CELLS: Cell[] = [
     { behaviours: ['cap-page-size'], fullRefresh: true },
     { behaviours: ['drift-delete'], fullRefresh: true },
   ]),
+  // Without the cursor Humaans' full refresh pages by plain offsets: up to 8 planned from the total at once.
+  ...offsetPlanned([
+    { behaviours: ['cap-page-size'], quick: ['humaans:duckdb'] },
+    { behaviours: ['count-low'] },
+    { behaviours: ['count-high'] },
+    { behaviours: ['empty-page'] },
+    { behaviours: ['drift-insert'] },
+    { behaviours: ['drift-delete'] },
+  ]),
 ];
+
+/** Humaans cells with incremental sync off (every sync a plain-offset full refresh), 8 pages at once. */
+function offsetPlanned(cells: Array<Pick<Cell, 'behaviours' | 'data' | 'quick'>>): Cell[] {
+  return cells.map((c) => ({
+    ...c,
+    connectors: ['humaans'],
+    variant: { name: 'offsets 8', config: { max_windows: 8, enable_incremental_sync: false } },
+  }));
+}
 
 /** Humaans cells read in up to 8 parallel keyset windows. */
 function windowed(
