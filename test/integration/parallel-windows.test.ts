@@ -73,23 +73,24 @@ describe('parallel windows over HTTP', () => {
   }
 
   it('a windowed sync stopped with windows open resumes to the same table', async () => {
-    const sim = await startHumaansSimulator({ seed: 12, records: 4000, latencyMs: 3 });
+    // 25 ms a request: several windows are always waiting on an answer when the test stops a run.
+    const sim = await startHumaansSimulator({ seed: 12, records: 4000, latencyMs: 25 });
     try {
       const ref = dbPath(dir, 'ref.duckdb');
       const db = dbPath(dir, 'stopped.duckdb');
       await syncConnector('humaans', humaansConfig(sim), `duckdb:${ref}`, { streams: STREAMS });
       const cfg = humaansConfig(sim, { max_windows: 8 });
-      // Stop each run after a few committed batches, until one completes.
+      // Stop each run once it committed two batches (a page each), until one completes.
       let sawWindows = false;
       let runs = 0;
-      for (; runs < 30; runs++) {
+      for (; runs < 60; runs++) {
         const stop = new AbortController();
         const run = await syncConnector('humaans', cfg, `duckdb:${db}`, {
           streams: STREAMS,
           batchRows: 100,
           signal: stop.signal,
           onProgress: (s) => {
-            if (s[0]!.batches >= 3) stop.abort(new Error('stopped by the test'));
+            if (s[0]!.batches >= 2) stop.abort(new Error('stopped by the test'));
           },
         });
         const state = await stateOf(db);
