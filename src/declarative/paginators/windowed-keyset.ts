@@ -111,7 +111,9 @@ export class WindowedKeyset {
         if (s === null || typeof s !== 'object') continue;
         initial.push(add(s.lo, KeysetWindow.resume(this.o, inc, upper, s)));
       }
-    } else {
+    }
+    if (initial.length === 0) {
+      // Not a windowed checkpoint with open windows (none is ever written): one window from its resume point.
       const w = new KeysetWindow(this.o, inc, upper, {
         bound: resumedPlain ? (state!.cursor as string) : inc.startBound,
         skip: resumedPlain ? Number(state!.skip ?? 0) : 0,
