@@ -19,12 +19,24 @@ export type EnqueueResult =
   | { added: true; jobId: string }
   | { added: false; jobId: string; why: 'pending' | 'running' };
 
+/** What `tributary run` (and the dashboard's buttons) ask of a run besides the connection. */
+export interface RunRequest {
+  /** Run even when the connection is paused (and un-pause it). */
+  force?: boolean;
+  /** Re-read from the start: every stream of the connection, or `streams`. */
+  fullRefresh?: boolean;
+  /** Forget the state of `streams` (required), under the connection's lease; no sync follows. */
+  resetState?: boolean;
+  /** The streams to read or reset (default: the connection's). */
+  streams?: string[];
+}
+
 export async function enqueueRun(
   redis: Redis,
   queue: SyncQueue,
   keys: ClusterKeys,
   connection: Connection,
-  opts: { force?: boolean } = {},
+  opts: RunRequest = {},
 ): Promise<EnqueueResult> {
   const paused = await pauseInfo(redis, keys, connection.name);
   if (paused && !opts.force) {
@@ -43,6 +55,9 @@ export async function enqueueRun(
     connection: connection.name,
     trigger: 'manual',
     ...(opts.force ? { force: true } : {}),
+    ...(opts.fullRefresh ? { fullRefresh: true } : {}),
+    ...(opts.resetState ? { resetState: true } : {}),
+    ...(opts.streams?.length ? { streams: [...opts.streams] } : {}),
   };
   const job = await queue.add('sync', data, {
     ...jobOptions(connection),

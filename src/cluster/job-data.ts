@@ -11,6 +11,12 @@ export interface SyncJobData {
   trigger: 'schedule' | 'manual';
   /** `run --force`: run even when the connection is paused (and un-pause it). */
   force?: boolean;
+  /** `run --full-refresh`: re-read the streams from the start (every stream, or `streams`). */
+  fullRefresh?: boolean;
+  /** `run --reset-state`: forget the state of `streams` (under the connection's lease), then end: no sync. */
+  resetState?: boolean;
+  /** `run --streams a,b`: the streams this job reads or resets (names only; checked by the worker). */
+  streams?: string[];
 }
 
 /** What a processed job returns (kept by BullMQ with the completed job). */
@@ -30,9 +36,30 @@ export function parseJobData(raw: unknown): SyncJobData {
     !d ||
     typeof d.connection !== 'string' ||
     (d.trigger !== 'schedule' && d.trigger !== 'manual') ||
-    (d.force !== undefined && typeof d.force !== 'boolean')
+    (d.force !== undefined && typeof d.force !== 'boolean') ||
+    (d.fullRefresh !== undefined && typeof d.fullRefresh !== 'boolean') ||
+    (d.resetState !== undefined && typeof d.resetState !== 'boolean') ||
+    (d.streams !== undefined && !isStreamList(d.streams)) ||
+    (d.resetState && d.fullRefresh)
   ) {
     throw new Error(`not a tributary sync job: ${JSON.stringify(raw)?.slice(0, 200)}`);
   }
-  return { connection: d.connection, trigger: d.trigger, ...(d.force ? { force: true } : {}) };
+  return {
+    connection: d.connection,
+    trigger: d.trigger,
+    ...(d.force ? { force: true } : {}),
+    ...(d.fullRefresh ? { fullRefresh: true } : {}),
+    ...(d.resetState ? { resetState: true } : {}),
+    ...(d.streams !== undefined ? { streams: [...d.streams] } : {}),
+  };
+}
+
+/** Stream names as a job carries them: a non-empty list of short names without control characters. */
+function isStreamList(v: unknown): v is string[] {
+  return (
+    Array.isArray(v) &&
+    v.length > 0 &&
+    v.length <= 1000 &&
+    v.every((s) => typeof s === 'string' && s.length > 0 && s.length <= 200 && !/[\u0000-\u001f]/.test(s))
+  );
 }

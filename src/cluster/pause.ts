@@ -55,6 +55,21 @@ export async function recordSuccess(redis: Redis, keys: ClusterKeys, connection:
   await redis.hdel(keys.failures, connection);
 }
 
+/**
+ * `tributary pause NAME [--reason]` (and the dashboard's pause button): pause a connection by hand. Its
+ * scheduled and manual jobs are skipped until `resume` (or `run --force`); a running sync is not stopped
+ * (`cancel` does that). Returns false when it was already paused (the first pause's reason is kept).
+ */
+export async function pauseConnection(
+  redis: Redis,
+  keys: ClusterKeys,
+  connection: string,
+  reason = 'paused by hand',
+): Promise<boolean> {
+  const info: PauseInfo = { reason, at: new Date().toISOString(), failures: 0 };
+  return (await redis.hsetnx(keys.paused, connection, JSON.stringify(info))) === 1;
+}
+
 /** Lift a pause and forget the failures. Returns whether the connection was paused. */
 export async function resumeConnection(
   redis: Redis,
