@@ -26,6 +26,7 @@ export function page(o: PageOptions): Html {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="htmx-config" content='{"includeIndicatorStyles":false,"allowEval":false}'>
 <title>${o.title} · tributary</title>
 <link rel="stylesheet" href="/assets/dashboard.css">
 <script src="/assets/htmx.min.js" defer></script>
@@ -55,6 +56,6 @@ ${o.body}
 }
 
 /** A status badge (text and colour; the text alone carries the meaning). */
-export function badge(status: string): Html {
-  return html`<span class="badge b-${status.replace(/[^a-z-]/g, '')}">${status}</span>`;
+export function badge(status: string, text: string = status): Html {
+  return html`<span class="badge b-${status.replace(/[^a-z-]/g, '')}">${text}</span>`;
 }
