@@ -35,6 +35,7 @@ export async function connectionPage(
 <dl class="kv card">
 <dt>Connector</dt><dd>${c.connector}</dd>
 <dt>Schedule</dt><dd>${s?.schedule ?? '–'}${s?.nextRun ? html`, next ${when(s.nextRun, now)}` : ''}</dd>
+<dt>Last run</dt><dd>${s?.lastRun ? html`${badge(s.lastRun.status)} ${when(s.lastRun.endedAt, now)}${s.lastRun.runId ? html` · <a href="/runs/${seg(s.lastRun.runId)}">details</a>` : ''}${s.lastRun.error ? html`<div class="error-box">${s.lastRun.error}</div>` : ''}` : 'none yet'}</dd>
 ${s?.running ? html`<dt>Running</dt><dd>job ${s.running.jobId} on ${s.running.worker}, since ${when(s.running.since, now)} (attempt ${s.running.attempt}, ${s.running.trigger}) · <a href="/live">watch it live</a></dd>` : ''}
 ${s?.pendingJob ? html`<dt>Queued</dt><dd>job ${s.pendingJob} waits for a worker</dd>` : ''}
 ${s?.paused ? html`<dt>Paused</dt><dd>${when(s.paused.at, now)}: ${s.paused.reason}</dd>` : ''}
