@@ -3,7 +3,8 @@ import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { openDestinationReader } from '../destinations/create-destination.js';
 import { ConfigError } from '../errors.js';
-import { openDestination, parseList } from './common.js';
+import { resetStreamState } from '../cluster/reset-state.js';
+import { parseList } from './common.js';
 import {
   checkStreamNames,
   describePosition,
@@ -135,14 +136,10 @@ async function stateReset(connectorArg: string | undefined, o: StateOptions): Pr
       return;
     }
   }
-  const dest = await openDestination(target.spec.url, target.spec, connectorName, namespace, {
-    connection: target.connection,
-  });
-  try {
-    await dest.resetState(held);
-  } finally {
-    await dest.close();
-  }
+  await resetStreamState(
+    { spec: target.spec, connector: connectorName, namespace, owner: { connection: target.connection } },
+    held,
+  );
   process.stdout.write(
     `state reset for ${held.join(', ')} of ${where}; the next sync reads them from the start\n`,
   );

@@ -38,7 +38,17 @@ export async function enqueueRun(
   connection: Connection,
   opts: RunRequest = {},
 ): Promise<EnqueueResult> {
-  const paused = await pauseInfo(redis, keys, connection.name);
+  if (opts.resetState && !opts.streams?.length) {
+    throw new TributaryError(
+      'TRB_USAGE',
+      '--reset-state needs --streams: name the streams whose state to forget',
+    );
+  }
+  if (opts.resetState && opts.fullRefresh) {
+    throw new TributaryError('TRB_USAGE', '--reset-state and --full-refresh do not go together: pick one');
+  }
+  // Resetting state is not a sync: it is allowed on a paused connection (often the fix) and lifts no pause.
+  const paused = opts.resetState ? undefined : await pauseInfo(redis, keys, connection.name);
   if (paused && !opts.force) {
     throw new TributaryError(
       'TRB_CONNECTION_PAUSED',
@@ -47,9 +57,15 @@ export async function enqueueRun(
     );
   }
   if (paused) await resumeConnection(redis, keys, connection.name);
-  const running = await leaseHolder(redis, keys.lease(connection.name));
-  if (running !== undefined) return { added: false, jobId: running, why: 'running' };
-  const pending = await queue.getDeduplicationJobId(connection.name);
+  // A full refresh or a state reset is an explicit request that waits its turn (the worker delays it while
+  // another job holds the lease) instead of being merged into a plain sync that is pending or running.
+  const special = opts.resetState ? 'reset-state' : opts.fullRefresh ? 'full-refresh' : undefined;
+  const dedupId = special ? `${connection.name}#${special}` : connection.name;
+  if (!special) {
+    const running = await leaseHolder(redis, keys.lease(connection.name));
+    if (running !== undefined) return { added: false, jobId: running, why: 'running' };
+  }
+  const pending = await queue.getDeduplicationJobId(dedupId);
   if (pending) return { added: false, jobId: pending, why: 'pending' };
   const data: SyncJobData = {
     connection: connection.name,
@@ -61,7 +77,7 @@ export async function enqueueRun(
   };
   const job = await queue.add('sync', data, {
     ...jobOptions(connection),
-    deduplication: { id: connection.name },
+    deduplication: { id: dedupId },
   });
   // Two `run`s racing past the check above: BullMQ's deduplication still adds one job; both see its id.
   return { added: true, jobId: job.id! };

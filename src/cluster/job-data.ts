@@ -40,7 +40,7 @@ export function parseJobData(raw: unknown): SyncJobData {
     (d.fullRefresh !== undefined && typeof d.fullRefresh !== 'boolean') ||
     (d.resetState !== undefined && typeof d.resetState !== 'boolean') ||
     (d.streams !== undefined && !isStreamList(d.streams)) ||
-    (d.resetState && d.fullRefresh)
+    (d.resetState && (d.fullRefresh || d.streams === undefined))
   ) {
     throw new Error(`not a tributary sync job: ${JSON.stringify(raw)?.slice(0, 200)}`);
   }

@@ -48,4 +48,59 @@ export class ClusterKeys {
   get cancelChannel(): string {
     return `${this.prefix}:cancel`;
   }
+
+  /** String, JSON LiveRun of the connection's running (or just ended) sync, with a TTL (live-progress.ts). */
+  live(connection: string): string {
+    return `${this.prefix}:live:${connection}`;
+  }
+
+  /** Sorted set connection -> ms of its last live update: which live snapshots to read. */
+  get liveIndex(): string {
+    return `${this.prefix}:live-index`;
+  }
+
+  /** Pub/sub channel carrying every live update (a LiveRun as JSON). */
+  get liveChannel(): string {
+    return `${this.prefix}:live-updates`;
+  }
+
+  /** List of JSON RunRecords of a connection, newest first, capped (run-history.ts). */
+  runs(connection: string): string {
+    return `${this.prefix}:runs:${connection}`;
+  }
+
+  /** String, JSON RunRecord of one run, by run id (with a TTL), for a run's page. */
+  run(runId: string): string {
+    return `${this.prefix}:run:${runId}`;
+  }
+
+  /** List of a run's redacted JSON log lines, oldest first, capped, with a TTL (run-log.ts). */
+  runLog(runId: string): string {
+    return `${this.prefix}:run-log:${runId}`;
+  }
+
+  /** Hash stream -> JSON StreamStatus of a connection, written at each run's end (stream-status.ts). */
+  streams(connection: string): string {
+    return `${this.prefix}:streams:${connection}`;
+  }
+
+  /** A credential's rate budget state (redis-rate-budget.ts); `credentialHash` is a hex hash, never the value. */
+  budget(credentialHash: string): string {
+    return `${this.prefix}:budget:${credentialHash}`;
+  }
+
+  /** Hash {requests, waitMs, http429, limit} of a credential's budget in one minute (ms epoch of its start). */
+  budgetMinute(credentialHash: string, minuteMs: number): string {
+    return `${this.prefix}:budget-minute:${credentialHash}:${minuteMs}`;
+  }
+
+  /** Sorted set credential hash -> ms of its last use: which budgets have metrics. */
+  get budgetIndex(): string {
+    return `${this.prefix}:budget-index`;
+  }
+
+  /** Sorted set connection -> ms it last used the credential: how the dashboard names a credential. */
+  budgetConnections(credentialHash: string): string {
+    return `${this.prefix}:budget-connections:${credentialHash}`;
+  }
 }

@@ -1,5 +1,6 @@
-/** When each scheduled connection runs next (the same computation as the scheduler's: schedule.ts). */
+/** When each connection runs next: the same computation the scheduler and `connections` use (schedule.ts). */
 import type { Connection } from '../connections/connections-file.js';
+import { describeSchedule, nextRun } from '../connections/schedule.js';
 
 export interface NextRun {
   connection: string;
@@ -9,6 +10,17 @@ export interface NextRun {
   schedule: string;
 }
 
-export function nextRuns(_connections: readonly Connection[], _now: Date = new Date()): NextRun[] {
-  throw new Error('not implemented');
+/**
+ * Next scheduled time per connection, in the file's order. A paused connection still has one here: its job
+ * is enqueued at that time and skipped by the worker; the caller shows the pause beside it.
+ */
+export function nextRuns(
+  connections: readonly Pick<Connection, 'name' | 'schedule'>[],
+  now: Date = new Date(),
+): NextRun[] {
+  return connections.map((c) => ({
+    connection: c.name,
+    ...(c.schedule ? { at: nextRun(c.schedule, now) } : {}),
+    schedule: describeSchedule(c.schedule),
+  }));
 }

@@ -10,6 +10,7 @@
  *    never retried; anything else is thrown for BullMQ to retry with the connection's backoff. Every failed
  *    run counts toward the connection's pause; the one that pauses it also stops its retries.
  */
+import { randomUUID } from 'node:crypto';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
@@ -20,6 +21,8 @@ import {
 } from '../connections/connections-file.js';
 import type { RunSummary } from '../engine/index.js';
 
+import { prepareConnection } from '../cli/common.js';
+import { checkStreamNames } from '../cli/inspect.js';
 import { type ErrorCode, exitCodeFor, TributaryError, toTributaryError } from '../errors.js';
 import type { Logger } from '../util/log.js';
 import { globalRedactor } from '../util/redact.js';
@@ -29,8 +32,14 @@ import type { ClusterKeys } from './keys.js';
 import { acquireLease, type Lease } from './lease.js';
 import { pauseInfo, recordFailure, recordSuccess, resumeConnection } from './pause.js';
 import { RedisBudgets } from '../http/redis-rate-budget.js';
+import { LivePublisher } from './live-progress.js';
 import type { RedisTarget } from './redis-connection.js';
-import { runConnection } from './run-connection.js';
+import { jobStreams, runConnection } from './run-connection.js';
+import { appendRun, type RunRecord, summaryRows, toRunError } from './run-history.js';
+import { RunLogSink, teeLogger } from './run-log.js';
+import { resetStreamState, streamsWithState } from './reset-state.js';
+import { type DestinationSnapshot, recordStreamStatus } from './stream-status.js';
+import { openDestinationReader } from '../destinations/create-destination.js';
 
 export interface SyncJobDeps {
   redis: Redis;
@@ -80,7 +89,10 @@ export function syncProcessor(deps: SyncJobDeps) {
     } catch (err) {
       throw new UnrecoverableError((err as Error).message);
     }
-    const log = deps.logger.child({
+    // Made before the run starts: the run's log lines are filed under it from the first one.
+    const runId = randomUUID();
+    const logSink = new RunLogSink(deps.redis, deps.keys, runId);
+    const log = teeLogger(deps.logger, logSink).child({
       job: job.id,
       connection: data.connection,
       attempt: job.attemptsMade + 1,
@@ -92,9 +104,11 @@ export function syncProcessor(deps: SyncJobDeps) {
     } catch (err) {
       const e = toTributaryError(err);
       log.error({ code: e.code, err: globalRedactor.redact(e.message) }, 'cannot run the connection');
+      await logSink.flush();
       throw new UnrecoverableError(`[${e.code}] ${globalRedactor.redact(e.message)}`);
     }
-    const paused = await pauseInfo(deps.redis, deps.keys, connection.name);
+    // A state reset is not a sync: it runs on a paused connection (often the fix) and lifts no pause.
+    const paused = data.resetState ? undefined : await pauseInfo(deps.redis, deps.keys, connection.name);
     if (paused && !data.force) {
       log.warn({ reason: paused.reason }, 'connection is paused; job skipped');
       return { outcome: 'skipped' as const, reason: `paused: ${paused.reason}` };
@@ -110,6 +124,15 @@ export function syncProcessor(deps: SyncJobDeps) {
       deps.leaseMs,
     );
     if ('heldBy' in got) {
+      if (data.resetState || data.fullRefresh) {
+        // An explicit reset or full refresh waits its turn behind the running job (never merged into it).
+        log.info(
+          { heldBy: got.heldBy, delayMs: deps.lockedDelayMs },
+          'another job holds the connection; waiting',
+        );
+        await job.moveToDelayed(Date.now() + deps.lockedDelayMs, token);
+        throw new DelayedError();
+      }
       log.info({ heldBy: got.heldBy }, 'a sync of this connection is already running; trigger dropped');
       return { outcome: 'skipped' as const, reason: `already running as job ${got.heldBy}` };
     }
@@ -137,29 +160,48 @@ export function syncProcessor(deps: SyncJobDeps) {
       }),
     );
     const stopRenewing = renewWhileRunning(got.lease, deps.leaseMs, log);
+    const kind: RunRecord['kind'] = data.resetState ? 'reset-state' : 'sync';
+    const live = new LivePublisher(deps.redis, deps.keys, {
+      connection: connection.name,
+      jobId: job.id!,
+      runId,
+      worker: deps.worker,
+      startedAt: startedAt.toISOString(),
+    });
+    await live.start();
     let run: RunSummary | undefined;
     let failure: TributaryError | undefined;
-    // One registry per job: its lastPark is this job's.
+    let snapshot: DestinationSnapshot | undefined;
+    // One registry per job: its lastPark is this job's. It names the connection beside the budget's metrics.
     const budgets = new RedisBudgets({
       url: deps.target.url,
       prefix: deps.target.prefix,
       maxWaitMs: deps.budgetMaxWaitMs,
+      connection: connection.name,
     });
     try {
-      run = await runConnection(connection, {
-        budgets,
-        logger: log,
-        signal: cancel.signal,
-        fence,
-        run: { trigger, attempt, worker: deps.worker },
-        batchRows: deps.batchRows,
-        file: deps.file,
-      });
-      if (run.status !== 'succeeded') {
-        failure = new TributaryError(
-          (run.error?.code ?? 'TRB_INTERNAL') as ErrorCode,
-          run.error?.message ?? 'the sync failed',
-        );
+      if (data.resetState) {
+        await resetState(connection, data.streams ?? [], fence, deps.file, log);
+      } else {
+        run = await runConnection(connection, {
+          budgets,
+          logger: log,
+          signal: cancel.signal,
+          fence,
+          run: { trigger, attempt, worker: deps.worker },
+          batchRows: deps.batchRows,
+          file: deps.file,
+          runId,
+          onProgress: (streams) => live.update(streams),
+          ...(data.streams ? { streams: data.streams } : {}),
+          ...(data.fullRefresh ? { fullRefresh: true } : {}),
+        });
+        if (run.status !== 'succeeded') {
+          failure = new TributaryError(
+            (run.error?.code ?? 'TRB_INTERNAL') as ErrorCode,
+            run.error?.message ?? 'the sync failed',
+          );
+        }
       }
     } catch (err) {
       failure = toTributaryError(err);
@@ -167,14 +209,48 @@ export function syncProcessor(deps: SyncJobDeps) {
       stopRenewing();
       await budgets.close().catch(() => undefined);
       signal?.removeEventListener('abort', onAbort);
+      // Still under the lease: where the streams stand now, for the dashboard (skipped when the destination
+      // cannot be read: another process holds the DuckDB file, or it is unreachable).
+      if (failure?.code !== 'TRB_DEST_LOCKED' && failure?.code !== 'TRB_FENCED')
+        snapshot = await readSnapshot(connection).catch(() => undefined);
       deps.running.delete(connection.name);
       await forgetRunning(deps, connection.name, fence).catch(() => undefined);
       await got.lease.release().catch(() => undefined);
     }
     if (cancel.signal.aborted) failure = cancel.signal.reason as TributaryError;
     const endedAt = new Date();
+    /** The run's record in the history, its live snapshot's end, its log's last lines. */
+    const finish = async (status: LastRun['status'] | 'delayed', error?: TributaryError) => {
+      await live.end(status === 'delayed' ? 'delayed' : status, run?.streams).catch(() => undefined);
+      await logSink.flush();
+      if (status === 'delayed') return;
+      const record: RunRecord = {
+        connection: connection.name,
+        runId,
+        kind,
+        jobId: job.id!,
+        status,
+        trigger,
+        attempt,
+        worker: deps.worker,
+        startedAt: startedAt.toISOString(),
+        endedAt: endedAt.toISOString(),
+        durationMs: endedAt.getTime() - startedAt.getTime(),
+        ...summaryRows(run),
+        ...(data.fullRefresh ? { fullRefresh: true } : {}),
+        ...(data.streams ? { requestedStreams: data.streams } : {}),
+        ...(error ? { error: toRunError(error) } : {}),
+      };
+      await appendRun(deps.redis, deps.keys, record).catch((err: unknown) =>
+        log.warn({ err: (err as Error).message }, 'could not record the run in Redis'),
+      );
+      await recordStreamStatus(deps.redis, deps.keys, record, snapshot).catch((err: unknown) =>
+        log.warn({ err: (err as Error).message }, 'could not record the streams in Redis'),
+      );
+    };
     const last = (status: LastRun['status'], error?: TributaryError): LastRun => ({
-      ...(run ? { runId: run.runId, records: run.streams.reduce((a, s) => a + s.upserts, 0) } : {}),
+      ...(run ? { records: run.streams.reduce((a, s) => a + s.upserts, 0) } : {}),
+      runId,
       jobId: job.id!,
       status,
       trigger,
@@ -191,10 +267,14 @@ export function syncProcessor(deps: SyncJobDeps) {
       await recordSuccess(deps.redis, deps.keys, connection.name);
       const l = last('succeeded');
       await remember(l);
-      log.info({ durationMs: l.durationMs, records: l.records }, 'sync job succeeded');
+      log.info(
+        { durationMs: l.durationMs, records: l.records },
+        kind === 'sync' ? 'sync job succeeded' : `state reset for ${(data.streams ?? []).join(', ')}`,
+      );
+      await finish('succeeded');
       return {
         outcome: 'succeeded' as const,
-        runId: run!.runId,
+        runId,
         durationMs: l.durationMs,
         records: l.records ?? 0,
       };
@@ -203,6 +283,7 @@ export function syncProcessor(deps: SyncJobDeps) {
     if (failure.code === 'TRB_DEST_LOCKED') {
       // DuckDB is single-writer: another process holds the file. Wait for it; this is not a failure.
       log.info({ delayMs: deps.lockedDelayMs }, 'destination locked by another process; job delayed');
+      await finish('delayed');
       await job.moveToDelayed(Date.now() + deps.lockedDelayMs, token);
       throw new DelayedError();
     }
@@ -211,6 +292,7 @@ export function syncProcessor(deps: SyncJobDeps) {
       // queue and come back when the budget has one. Committed batches stay; the resume starts there.
       const resumeAt = budgets.lastPark?.resumeAt ?? Date.now() + deps.budgetMaxWaitMs;
       log.info({ resumeAt: new Date(resumeAt).toISOString() }, 'rate budget busy; job parked');
+      await finish('delayed');
       await job.moveToDelayed(resumeAt, token);
       throw new DelayedError();
     }
@@ -221,11 +303,14 @@ export function syncProcessor(deps: SyncJobDeps) {
         { err: message },
         'a newer sync of this connection took over; this one committed nothing more',
       );
+      // The live snapshot and the history are the newer sync's now: only this attempt's log is kept.
+      await logSink.flush();
       throw new UnrecoverableError(message);
     }
     if (failure.code === 'TRB_CANCELLED') {
       await remember(last('cancelled', failure));
       log.warn('sync cancelled');
+      await finish('cancelled', failure);
       throw new UnrecoverableError(message);
     }
     await remember(last('failed', failure));
@@ -238,10 +323,61 @@ export function syncProcessor(deps: SyncJobDeps) {
     );
     if (pausedNow) log.error({ reason: pausedNow.reason }, 'connection paused');
     log.error({ code: failure.code, err: message }, 'sync job failed');
+    await finish('failed', failure);
     // Exit code 2 (config, auth, usage): retrying unchanged fails the same way.
     if (pausedNow || exitCodeFor(failure.code) === 2) throw new UnrecoverableError(message);
     throw new Error(message);
   };
+}
+
+/**
+ * A `run --reset-state` job: forget the state of `streams`, by the same code as `tributary state reset`, under
+ * this job's lease and fencing token. No sync follows: the next one (scheduled or `run`) reads the streams
+ * from the start.
+ */
+async function resetState(
+  connection: Connection,
+  streams: string[],
+  fence: number,
+  file: string,
+  log: Logger,
+): Promise<void> {
+  const prepared = await prepareConnection(connection, file);
+  const declared = prepared.connector.manifest.streams.map((s) => s.name);
+  checkStreamNames(connection.connector, declared, jobStreams(connection, streams));
+  const spec = { url: connection.destination, schema: connection.namespace };
+  const held = await streamsWithState(spec, connection.namespace, streams).catch(
+    // No database or schema yet: nothing stored, nothing to reset.
+    (err: unknown) => {
+      if (toTributaryError(err).code === 'TRB_DEST_OPEN') return [];
+      throw err;
+    },
+  );
+  if (held.length === 0) {
+    log.info({ streams }, 'no state stored for these streams; nothing to reset');
+    return;
+  }
+  await resetStreamState(
+    {
+      spec,
+      connector: connection.connector,
+      namespace: connection.namespace,
+      owner: { connection: connection.name, fence, streams: declared },
+    },
+    held,
+  );
+}
+
+/** The destination's states and row counts of the connection's namespace, read after a run. */
+async function readSnapshot(connection: Connection): Promise<DestinationSnapshot> {
+  const reader = await openDestinationReader({ url: connection.destination });
+  try {
+    const states = await reader.readStateRows(connection.namespace);
+    const counts = await reader.tableCounts(connection.namespace);
+    return { states, counts };
+  } finally {
+    await reader.close();
+  }
 }
 
 /** Remove the connection's "running" entry if it is still this sync's (a zombie must not erase its successor's). */

@@ -268,6 +268,7 @@ export class HttpClient {
           Math.min(parseRetryAfter(retryAfterHeader) ?? 0, this.opts.backoff.maxMs) || undefined;
         if (status === 429) {
           metrics.http429++;
+          budget.count429?.();
           // A 429 is a surprise: the proactive budget should have prevented it. Pause every request of
           // this credential for Retry-After, or else a backoff step that grows with this request's own
           // retries (not with every 429 the stream ever met, which made a long sync's sporadic 429s

@@ -32,6 +32,8 @@ export interface RateBudget {
    * expects to resume. Returns the unsubscribe function. (The Airbyte runner reports RATE_LIMITED with it.)
    */
   observeWaits?(listener: WaitListener): () => void;
+  /** Optional: count a 429 the server answered despite the budget (the Redis budget keeps per-minute metrics). */
+  count429?(): void;
 }
 
 export type WaitListener = (resumeAt: number) => void;

@@ -13,6 +13,7 @@
  * workers with skewed clocks still space their requests correctly.
  */
 import { Redis, ReplyError } from 'ioredis';
+import { ClusterKeys } from '../cluster/keys.js';
 import { type BudgetParkError, ConfigError, RedisUnreachableError } from '../errors.js';
 import { displayUrl } from '../util/display-url.js';
 import { globalRedactor } from '../util/redact.js';
@@ -105,7 +106,15 @@ export interface RedisBudgetsOptions {
    */
   graceMs?: number;
   gcra?: GcraOptions;
+  /**
+   * The connection this registry's budgets serve (a worker makes one registry per job). Recorded beside the
+   * budget's per-minute metrics, so the dashboard names a credential by the connections that use it.
+   */
+  connection?: string;
 }
+
+/** How long a budget's per-minute metrics are kept: the dashboard shows the last hour. */
+const METRICS_TTL_S = 2 * 3600;
 
 /** A credential hash as `src/declarative/requester.ts` makes it: hex, so a key can never carry the credential. */
 const HASH = /^[0-9a-f]{16,128}$/;
@@ -119,6 +128,7 @@ export class RedisBudgets implements BudgetRegistry {
   /** The URL without userinfo, for messages. */
   readonly displayUrl: string;
   private readonly redis: Redis & BudgetCommands;
+  private readonly keys: ClusterKeys;
   private readonly budgets = new Map<string, RedisRateBudget>();
   private readonly graceMs: number;
   private everReady = false;
@@ -132,6 +142,7 @@ export class RedisBudgets implements BudgetRegistry {
 
   constructor(private readonly opts: RedisBudgetsOptions) {
     this.prefix = opts.prefix ?? 'trb';
+    this.keys = new ClusterKeys(this.prefix);
     this.graceMs = opts.graceMs ?? 10_000;
     this.displayUrl = displayUrl(opts.url, globalRedactor);
     let url: URL | undefined;
@@ -175,13 +186,42 @@ export class RedisBudgets implements BudgetRegistry {
     const key = `${credentialHash}:${limitPerMinute ?? 'unlimited'}`;
     let b = this.budgets.get(key);
     if (!b) {
-      b = new RedisRateBudget(this, `${this.prefix}:budget:${credentialHash}`, limitPerMinute, {
+      b = new RedisRateBudget(this, credentialHash, limitPerMinute, {
         ...this.opts.gcra,
         maxWaitMs: this.opts.maxWaitMs,
       });
       this.budgets.set(key, b);
     }
     return b;
+  }
+
+  /**
+   * Count into the credential's metrics of the current minute (Redis's clock is not needed: a minute's
+   * bucket is coarse). One pipelined round trip, not awaited by the request: metrics must never slow or fail
+   * a sync, so a failure is dropped.
+   */
+  recordMetrics(
+    credentialHash: string,
+    limitPerMinute: number,
+    counts: { requests?: number; waitMs?: number; http429?: number },
+  ): void {
+    if (this.redis.status !== 'ready') return;
+    const now = Date.now();
+    const minute = Math.floor(now / 60_000) * 60_000;
+    const key = this.keys.budgetMinute(credentialHash, minute);
+    const p = this.redis.pipeline();
+    if (counts.requests) p.hincrby(key, 'requests', counts.requests);
+    if (counts.waitMs) p.hincrby(key, 'waitMs', Math.round(counts.waitMs));
+    if (counts.http429) p.hincrby(key, 'http429', counts.http429);
+    if (Number.isFinite(limitPerMinute)) p.hset(key, 'limit', limitPerMinute);
+    p.expire(key, METRICS_TTL_S);
+    p.zadd(this.keys.budgetIndex, now, credentialHash);
+    if (this.opts.connection !== undefined) {
+      const conns = this.keys.budgetConnections(credentialHash);
+      p.zadd(conns, now, this.opts.connection);
+      p.expire(conns, METRICS_TTL_S);
+    }
+    p.exec().catch(() => undefined);
   }
 
   /** Connect now; rejects with `RedisUnreachableError` naming the URL (without password) if Redis does not answer. */
@@ -243,13 +283,16 @@ export class RedisRateBudget implements RateBudget {
   private pending: Promise<unknown> = Promise.resolve();
   private pauseError: unknown;
 
+  /** `<prefix>:budget:<credential hash>`. */
+  readonly key: string;
+
   constructor(
     private readonly owner: RedisBudgets,
-    /** `<prefix>:budget:<credential hash>`. */
-    readonly key: string,
+    private readonly credentialHash: string,
     limitPerMinute: number | undefined,
     opts: GcraOptions & { maxWaitMs?: number } = {},
   ) {
+    this.key = `${owner.prefix}:budget:${credentialHash}`;
     if (limitPerMinute !== undefined && limitPerMinute > 0) {
       this.limitPerMinute = limitPerMinute;
       ({ interval: this.interval, tolerance: this.tolerance } = gcraParameters(limitPerMinute, opts));
@@ -292,6 +335,7 @@ export class RedisRateBudget implements RateBudget {
       this.counters.acquired++;
       const waited = Date.now() - start;
       this.counters.waitMs += waited;
+      this.owner.recordMetrics(this.credentialHash, this.limitPerMinute, { requests: 1, waitMs: waited });
       return waited;
     }
   }
@@ -311,6 +355,10 @@ export class RedisRateBudget implements RateBudget {
           },
         ),
     );
+  }
+
+  count429(): void {
+    this.owner.recordMetrics(this.credentialHash, this.limitPerMinute, { http429: 1 });
   }
 
   stats(): BudgetStats {
