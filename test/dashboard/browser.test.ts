@@ -170,8 +170,11 @@ describeBrowser('dashboard in Chromium', () => {
     );
     // Only that stream: the others keep theirs.
     expect(after.map((r) => r.stream).filter((s) => s !== 'people').length).toBe(before.length - 1);
-    const runs = await readRuns(f.cluster.redis, f.cluster.keys, 'people-hr', 5);
-    expect(runs.some((r) => r.kind === 'reset-state')).toBe(true);
+    // The history records it as a reset (written just after the destination's change).
+    const reset = await waitFor('the reset in the run history', async () =>
+      (await readRuns(f.cluster.redis, f.cluster.keys, 'people-hr', 5)).find((r) => r.kind === 'reset-state'),
+    );
+    expect(reset.requestedStreams).toEqual(['people']);
   });
 
   it("a hostile API's <script> error shows as text; no script runs and no dialog opens", async () => {
