@@ -34,7 +34,9 @@ export function registerServe(program: Command): void {
   withClusterOptions(
     program
       .command('serve')
-      .description('schedule the connections of the file (the one scheduler process) and serve the dashboard'),
+      .description(
+        'schedule the connections of the file (the one scheduler process) and serve the dashboard',
+      ),
   )
     .option('--once', 'update the schedules and exit (instead of keeping them updated; no dashboard)', false)
     .option(

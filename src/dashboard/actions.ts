@@ -42,7 +42,9 @@ export function isAction(name: string): name is ActionName {
 
 /** A stream name as an action takes it: short, no control characters (the worker checks it exists). */
 export function validStream(stream: unknown): stream is string {
-  return typeof stream === 'string' && stream.length > 0 && stream.length <= 200 && !/[\u0000-\u001f]/.test(stream);
+  return (
+    typeof stream === 'string' && stream.length > 0 && stream.length <= 200 && !/[\u0000-\u001f]/.test(stream)
+  );
 }
 
 function explain(action: ActionName, c: Connection, stream: string | undefined): Html {
@@ -113,7 +115,12 @@ export async function perform(
             ? { fullRefresh: true, streams: [stream!] }
             : { resetState: true, streams: [stream!] },
       );
-      const what = action === 'sync' ? 'sync' : action === 'full-refresh' ? `full refresh of ${stream}` : `reset of ${stream}'s state`;
+      const what =
+        action === 'sync'
+          ? 'sync'
+          : action === 'full-refresh'
+            ? `full refresh of ${stream}`
+            : `reset of ${stream}'s state`;
       return r.added
         ? `Queued the ${what} of ${c.name} (job ${r.jobId}).`
         : `Nothing added: a job of ${c.name} is already ${r.why} (job ${r.jobId}).`;
@@ -131,6 +138,8 @@ export async function perform(
         ? `Paused ${c.name}.`
         : `${c.name} was already paused.`;
     case 'resume':
-      return (await resumeConnection(redis, keys, c.name)) ? `Resumed ${c.name}.` : `${c.name} was not paused.`;
+      return (await resumeConnection(redis, keys, c.name))
+        ? `Resumed ${c.name}.`
+        : `${c.name} was not paused.`;
   }
 }

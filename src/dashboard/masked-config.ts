@@ -44,11 +44,16 @@ export async function maskedConfig(connection: Connection): Promise<MaskedConfig
     }
   }
   const entries: [string, string][] = Object.entries(config).map(([k, v]) => {
-    if (problem !== undefined && problem.startsWith('connector')) return [k, MASK];
+    if (problem?.startsWith('connector')) return [k, MASK];
     if (secret.has(k) || SECRET_NAME.test(k)) return [k, MASK];
     return [k, globalRedactor.redact(typeof v === 'string' ? v : JSON.stringify(v))];
   });
-  return { entries, destination: showDestination(connection.destination), source, ...(problem ? { problem } : {}) };
+  return {
+    entries,
+    destination: showDestination(connection.destination),
+    source,
+    ...(problem ? { problem } : {}),
+  };
 }
 
 /** A destination as shown: no userinfo, no registered secret. */

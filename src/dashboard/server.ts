@@ -18,12 +18,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import {
-  readBudgets,
-  readLive,
-  readRun,
-  readRunLog,
-} from '../cluster/dashboard-data.js';
+import { readBudgets, readLive, readRun, readRunLog } from '../cluster/dashboard-data.js';
 import { isTributaryError } from '../errors.js';
 import { globalRedactor } from '../util/redact.js';
 import { ACTIONS, confirmPage, isAction, perform, validStream } from './actions.js';
@@ -79,10 +74,7 @@ export async function buildDashboard(o: DashboardOptions): Promise<FastifyInstan
   });
 
   app.addHook('onSend', async (req, reply, payload) => {
-    reply.header(
-      'content-security-policy',
-      req.url.startsWith('/queues') ? CSP_QUEUES : CSP_PAGES,
-    );
+    reply.header('content-security-policy', req.url.startsWith('/queues') ? CSP_QUEUES : CSP_PAGES);
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
     reply.header('x-frame-options', 'DENY');
@@ -125,18 +117,28 @@ export async function buildDashboard(o: DashboardOptions): Promise<FastifyInstan
     if (err.code?.startsWith('FST_CSRF')) {
       return send(
         reply,
-        errorPage('Request refused', 'This form is out of date or did not come from this dashboard (CSRF check failed).', html`Go back, reload the page and try again.`),
+        errorPage(
+          'Request refused',
+          'This form is out of date or did not come from this dashboard (CSRF check failed).',
+          html`Go back, reload the page and try again.`,
+        ),
         403,
       );
     }
     const code = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
     return send(
       reply,
-      errorPage('Something went wrong', message, html`Reload the page; if it persists, check the <code>serve</code> process's output. <a href="/">Back to the connections</a>`),
+      errorPage(
+        'Something went wrong',
+        message,
+        html`Reload the page; if it persists, check the <code>serve</code> process's output. <a href="/">Back to the connections</a>`,
+      ),
       code,
     );
   });
-  app.setNotFoundHandler((req, reply) => send(reply, notFoundPage(`Nothing at ${req.url.split('?')[0]}.`), 404));
+  app.setNotFoundHandler((req, reply) =>
+    send(reply, notFoundPage(`Nothing at ${req.url.split('?')[0]}.`), 404),
+  );
 
   // Assets (no auth: they hold nothing but code and style).
   const asset = (type: string, body: string) => (_req: FastifyRequest, reply: FastifyReply) =>
@@ -178,7 +180,12 @@ export async function buildDashboard(o: DashboardOptions): Promise<FastifyInstan
   app.get('/runs/:runId', async (req, reply) => {
     const { runId } = req.params as { runId: string };
     const run = await readRun(ctx.redis, ctx.keys, runId);
-    if (!run) return send(reply, notFoundPage(`No run ${runId} is kept (Redis keeps each connection's last 100 runs).`), 404);
+    if (!run)
+      return send(
+        reply,
+        notFoundPage(`No run ${runId} is kept (Redis keeps each connection's last 100 runs).`),
+        404,
+      );
     return send(reply, await runPage(ctx, run));
   });
   app.get('/runs/:runId/log.ndjson', async (req, reply) => {
@@ -187,7 +194,10 @@ export async function buildDashboard(o: DashboardOptions): Promise<FastifyInstan
     const body = lines.map((l) => `${globalRedactor.redact(JSON.stringify(l))}\n`).join('');
     return reply
       .type('application/x-ndjson; charset=utf-8')
-      .header('content-disposition', `attachment; filename="run-${runId.replace(/[^A-Za-z0-9_-]/g, '_')}.ndjson"`)
+      .header(
+        'content-disposition',
+        `attachment; filename="run-${runId.replace(/[^A-Za-z0-9_-]/g, '_')}.ndjson"`,
+      )
       .send(body);
   });
   app.get('/live', async (_req, reply) => {
@@ -207,9 +217,16 @@ export async function buildDashboard(o: DashboardOptions): Promise<FastifyInstan
     if (!c || !isAction(action)) return send(reply, notFoundPage(`No action ${action} for "${name}".`), 404);
     const stream = (req.query as Record<string, unknown>).stream;
     if (ACTIONS[action].stream && !validStream(stream)) {
-      return send(reply, notFoundPage(`${ACTIONS[action].title} needs a stream: pick one on the connection's page.`), 404);
+      return send(
+        reply,
+        notFoundPage(`${ACTIONS[action].title} needs a stream: pick one on the connection's page.`),
+        404,
+      );
     }
-    return send(reply, confirmPage(action, c, ACTIONS[action].stream ? (stream as string) : undefined, reply.generateCsrf()));
+    return send(
+      reply,
+      confirmPage(action, c, ACTIONS[action].stream ? (stream as string) : undefined, reply.generateCsrf()),
+    );
   });
   app.post('/connections/:name/actions/:action', { preHandler: app.csrfProtection }, async (req, reply) => {
     const { name, action } = req.params as { name: string; action: string };
@@ -217,11 +234,22 @@ export async function buildDashboard(o: DashboardOptions): Promise<FastifyInstan
     if (!c || !isAction(action)) return send(reply, notFoundPage(`No action ${action} for "${name}".`), 404);
     const stream = ((req.body ?? {}) as Record<string, unknown>).stream;
     if (ACTIONS[action].stream && !validStream(stream)) {
-      return send(reply, errorPage('Which stream?', `${ACTIONS[action].title} needs a stream.`, html`<a href="/connections/${encodeURIComponent(c.name)}">Pick one on the connection's page</a>`), 400);
+      return send(
+        reply,
+        errorPage(
+          'Which stream?',
+          `${ACTIONS[action].title} needs a stream.`,
+          html`<a href="/connections/${encodeURIComponent(c.name)}">Pick one on the connection's page</a>`,
+        ),
+        400,
+      );
     }
     let flash: Flash;
     try {
-      flash = { kind: 'ok', text: await perform(ctx, action, c, ACTIONS[action].stream ? (stream as string) : undefined) };
+      flash = {
+        kind: 'ok',
+        text: await perform(ctx, action, c, ACTIONS[action].stream ? (stream as string) : undefined),
+      };
     } catch (err) {
       if (!isTributaryError(err)) throw err;
       flash = { kind: 'error', text: `[${err.code}] ${globalRedactor.redact(err.message)}` };

@@ -53,7 +53,11 @@ export function serveLiveEvents(ctx: DashboardContext, req: FastifyRequest, repl
       const message = globalRedactor.redact(err instanceof Error ? err.message : String(err));
       if (!closed)
         res.write(
-          sseEvent('live', html`<div class="error-box" role="alert">Cannot read live progress: ${message}. Retrying.</div>`.value),
+          sseEvent(
+            'live',
+            html`<div class="error-box" role="alert">Cannot read live progress: ${message}. Retrying.</div>`
+              .value,
+          ),
         );
     } finally {
       busy = false;

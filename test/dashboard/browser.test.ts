@@ -90,7 +90,10 @@ describeBrowser('dashboard in Chromium', () => {
   /** The sum of the records cells of a connection on the Live page. */
   const liveRecords = (page: Page, connection: string) =>
     page.$$eval(`section[data-connection="${connection}"] td[data-records]`, (cells) =>
-      cells.reduce((a, c) => a + Number((c as unknown as { dataset: Record<string, string> }).dataset.records), 0),
+      cells.reduce(
+        (a, c) => a + Number((c as unknown as { dataset: Record<string, string> }).dataset.records),
+        0,
+      ),
     );
 
   it('sync now from the pages; the live counts rise over SSE without a reload; the run lands in the history', async () => {
@@ -122,11 +125,11 @@ describeBrowser('dashboard in Chromium', () => {
     await expect
       .poll(async () => (first = await liveRecords(live, 'people-hr')), { timeout: 30_000 })
       .toBeGreaterThan(0);
-    await expect
-      .poll(() => liveRecords(live, 'people-hr'), { timeout: 30_000 })
-      .toBeGreaterThan(first);
+    await expect.poll(() => liveRecords(live, 'people-hr'), { timeout: 30_000 }).toBeGreaterThan(first);
     await shoot(live, 'live');
-    expect(await live.evaluate(() => (globalThis as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
+    expect(
+      await live.evaluate(() => (globalThis as unknown as { __sameDocument?: boolean }).__sameDocument),
+    ).toBe(true);
 
     const last = await f.cluster.nextLastRun('people-hr', since, 120_000);
     expect(last.status).toBe('succeeded');
@@ -189,7 +192,9 @@ describeBrowser('dashboard in Chromium', () => {
       await page.goto(url);
       const text = await page.textContent('main');
       expect(text).toContain("<script>window.__pwned=1;document.title='pwned'</script>");
-      expect(await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+      expect(
+        await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned),
+      ).toBeUndefined();
       expect(await page.title()).not.toBe('pwned');
       expect(await page.locator('main script, main img').count()).toBe(0);
     }

@@ -24,7 +24,9 @@ import { HUMAANS_TOKEN } from '../helpers/simulator.js';
 
 const available = await redisReachable();
 if (!available && process.env.CI !== 'true')
-  console.warn('dashboard route tests skipped: no Redis at TRIBUTARY_TEST_REDIS_URL (default redis://127.0.0.1:6379)');
+  console.warn(
+    'dashboard route tests skipped: no Redis at TRIBUTARY_TEST_REDIS_URL (default redis://127.0.0.1:6379)',
+  );
 const describeRedis = available || process.env.CI === 'true' ? describe : describe.skip;
 
 const HTML = { accept: 'text/html' };
@@ -69,7 +71,9 @@ describeRedis('dashboard routes', () => {
     expect(r.body).toMatch(/b-failing">failing/);
     const last = (await f.cluster.lastRun('people-hr'))!;
     expect(r.body).toContain(last.records!.toLocaleString('en-US'));
-    expect(r.body).toMatch(/<time datetime="[^"]+">[^<]+ <span class="abs">\(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\)/);
+    expect(r.body).toMatch(
+      /<time datetime="[^"]+">[^<]+ <span class="abs">\(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\)/,
+    );
     const frag = await get('/fragments/connections');
     expect(frag.body).toContain('hx-trigger="every 5s"');
   });
@@ -90,12 +94,16 @@ describeRedis('dashboard routes', () => {
   });
 
   it('a run: the per-stream summary with the numbers of the run record, and its log, downloadable as NDJSON', async () => {
-    const [run] = (await readRuns(f.cluster.redis, f.cluster.keys, 'people-hr', 1)).filter((x) => x.runId === goodRun);
+    const [run] = (await readRuns(f.cluster.redis, f.cluster.keys, 'people-hr', 1)).filter(
+      (x) => x.runId === goodRun,
+    );
     const r = await get(`/runs/${goodRun}`);
     expect(r.statusCode).toBe(200);
     for (const s of run!.streams) {
       expect(r.body).toContain(`<td data-label="Stream">${s.stream}</td>`);
-      expect(r.body).toContain(`<td data-label="Upserts" class="num">${s.upserts.toLocaleString('en-US')}</td>`);
+      expect(r.body).toContain(
+        `<td data-label="Upserts" class="num">${s.upserts.toLocaleString('en-US')}</td>`,
+      );
     }
     const log = await get(`/runs/${goodRun}/log.ndjson`, {});
     expect(log.statusCode).toBe(200);
@@ -112,7 +120,9 @@ describeRedis('dashboard routes', () => {
       expect(r.statusCode).toBe(200);
       expect(r.body).not.toContain('<script>window.__pwned');
       expect(r.body).not.toContain('<img src=x');
-      expect(r.body).toContain('&lt;script&gt;window.__pwned=1;document.title=&#39;pwned&#39;&lt;/script&gt;');
+      expect(r.body).toContain(
+        '&lt;script&gt;window.__pwned=1;document.title=&#39;pwned&#39;&lt;/script&gt;',
+      );
       expect(r.body).toContain('TRB_SOURCE_HTTP');
     }
     expect(HOSTILE_MESSAGE).toContain('<script>');
@@ -253,8 +263,12 @@ describeRedis('dashboard routes', () => {
       expect((await app.inject({ url: '/budgets' })).statusCode).toBe(401);
       expect((await app.inject({ url: '/queues' })).statusCode).toBe(401);
       expect((await app.inject({ url: '/live/events' })).statusCode).toBe(401);
-      expect((await app.inject({ url: '/', headers: { authorization: 'Bearer wrong' } })).statusCode).toBe(401);
-      expect((await app.inject({ url: '/', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(200);
+      expect((await app.inject({ url: '/', headers: { authorization: 'Bearer wrong' } })).statusCode).toBe(
+        401,
+      );
+      expect((await app.inject({ url: '/', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(
+        200,
+      );
 
       const login = await app.inject({ url: '/login?next=/budgets', headers: HTML });
       expect(login.statusCode).toBe(200);

@@ -9,7 +9,14 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCli, runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/duckdb.js';
-import { dropPrefix, freePort, REDIS_TEST_URL, redisReachable, testPrefix, waitFor } from '../helpers/redis.js';
+import {
+  dropPrefix,
+  freePort,
+  REDIS_TEST_URL,
+  redisReachable,
+  testPrefix,
+  waitFor,
+} from '../helpers/redis.js';
 
 const available = await redisReachable();
 if (!available && process.env.CI !== 'true')
@@ -32,7 +39,11 @@ describeRedis('serve: the dashboard', () => {
           {
             name: 'hr',
             connector: 'humaans',
-            config: { api_token: 'serve-test-secret', base_url: 'http://127.0.0.1:9/api', initial_sync_days: 0 },
+            config: {
+              api_token: 'serve-test-secret',
+              base_url: 'http://127.0.0.1:9/api',
+              initial_sync_days: 0,
+            },
             destination: `duckdb:${join(dir, 'hr.duckdb')}`,
             schedule: { every: '1h' },
           },
@@ -76,7 +87,11 @@ describeRedis('serve: the dashboard', () => {
       stderr += d;
     });
     try {
-      await waitFor('the dashboard address', () => (stderr.includes('dashboard at') ? true : undefined), 30_000);
+      await waitFor(
+        'the dashboard address',
+        () => (stderr.includes('dashboard at') ? true : undefined),
+        30_000,
+      );
       expect(stderr).toContain(`dashboard at http://127.0.0.1:${port}/`);
       expect(stderr).not.toContain(token);
       const url = `http://127.0.0.1:${port}/`;

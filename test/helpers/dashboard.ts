@@ -21,8 +21,7 @@ import { testPrefix } from './redis.js';
 import { HUMAANS_TOKEN } from './simulator.js';
 
 /** What the hostile API answers: markup that would run if the dashboard did not escape it. */
-export const HOSTILE_MESSAGE =
-  `<script>window.__pwned=1;document.title='pwned'</script><img src=x onerror="window.__pwned=2">`;
+export const HOSTILE_MESSAGE = `<script>window.__pwned=1;document.title='pwned'</script><img src=x onerror="window.__pwned=2">`;
 export const HOSTILE_TOKEN = 'hostile-api-secret-4711';
 
 export interface DashboardFixture {
@@ -128,7 +127,10 @@ export function csrfOf(body: string): string {
 }
 
 /** `name=value` pairs of a response's Set-Cookie headers, as one Cookie header. */
-export function cookiesOf(setCookie: string | string[] | undefined, jar: Record<string, string> = {}): Record<string, string> {
+export function cookiesOf(
+  setCookie: string | string[] | undefined,
+  jar: Record<string, string> = {},
+): Record<string, string> {
   for (const c of [setCookie ?? []].flat()) {
     const [pair] = c.split(';');
     const i = pair!.indexOf('=');

@@ -1,10 +1,5 @@
 /** Page 2, a connection: its streams, its run timeline and chart, its config (secrets masked), its actions. */
-import {
-  clusterStatus,
-  readRuns,
-  readStreamStatus,
-  type RunRecord,
-} from '../../cluster/dashboard-data.js';
+import { clusterStatus, readRuns, readStreamStatus, type RunRecord } from '../../cluster/dashboard-data.js';
 import type { Connection } from '../../connections/connections-file.js';
 import { runChart } from '../chart.js';
 import { type DashboardContext, load } from '../context.js';
@@ -29,7 +24,9 @@ export async function connectionPage(
   ]);
   const s = status.ok ? status.value : undefined;
   const h = s ? health(s) : undefined;
-  const nextHint = s?.nextRun ? html`wait for the next scheduled run (${when(s.nextRun, now)})` : html`(it has no schedule)`;
+  const nextHint = s?.nextRun
+    ? html`wait for the next scheduled run (${when(s.nextRun, now)})`
+    : html`(it has no schedule)`;
 
   const header = html`<h1>${c.name} ${h ? badge(h, HEALTH_TEXT[h]) : ''}</h1>
 <dl class="kv card">

@@ -51,7 +51,10 @@ Check that Redis is up (<code>redis-cli ping</code>) and that serve uses the rig
 </div>`;
 }
 
-export async function connectionsPage(ctx: DashboardContext, flash?: { kind: 'ok' | 'error'; text: string }): Promise<Html> {
+export async function connectionsPage(
+  ctx: DashboardContext,
+  flash?: { kind: 'ok' | 'error'; text: string },
+): Promise<Html> {
   const file = ctx.file();
   return page({
     title: 'Connections',

@@ -1,5 +1,5 @@
 /** Page 3, a run: the per-stream summary (the CLI summary table's numbers), its error with code and hint, its log. */
-import { readRun, readRunLog, type RunLogLine, type RunRecord } from '../../cluster/dashboard-data.js';
+import { readRunLog, type RunLogLine, type RunRecord } from '../../cluster/dashboard-data.js';
 import { type DashboardContext, load } from '../context.js';
 import { count, duration, when } from '../format.js';
 import { type Html, html, seg } from '../html.js';
