@@ -1,7 +1,7 @@
 /**
  * The commands that act on one connection through the queue: `run NAME` (enqueue now, deduplicated;
- * `--wait` for its result), `cancel NAME` (stop the running sync at its next page) and `resume NAME`
- * (lift a pause).
+ * `--wait` for its result; `--full-refresh` or `--reset-state` of some `--streams`), `cancel NAME` (stop the
+ * running sync at its next page), `pause NAME` and `resume NAME`. The dashboard calls the same functions.
  */
 import type { Command } from 'commander';
 import { QueueEvents } from 'bullmq';
@@ -9,10 +9,10 @@ import { type Connection, findConnection } from '../connections/connections-file
 import { cancelConnection } from '../cluster/cancel.js';
 import { enqueueRun } from '../cluster/enqueue.js';
 import { QUEUE } from '../cluster/keys.js';
-import { resumeConnection } from '../cluster/pause.js';
+import { pauseConnection, resumeConnection } from '../cluster/pause.js';
 import { openRedis } from '../cluster/redis-connection.js';
-import { exitCodeFor } from '../errors.js';
-import { intOption } from './common.js';
+import { ConfigError, exitCodeFor } from '../errors.js';
+import { intOption, parseList } from './common.js';
 import {
   type ClusterCliOptions,
   type ClusterSession,
@@ -22,6 +22,9 @@ import {
 
 interface RunCliOptions extends ClusterCliOptions {
   force?: boolean;
+  fullRefresh?: boolean;
+  resetState?: boolean;
+  streams?: string;
   wait?: boolean;
   timeout: number;
 }
@@ -33,6 +36,13 @@ export function registerQueueCommands(program: Command): void {
     'enqueue a sync of a connection now (a worker runs it; deduplicated while one is pending or running)',
   )
     .option('--force', 'run even if the connection is paused (and un-pause it)', false)
+    .option('--full-refresh', 're-read the streams from the start (all, or --streams)', false)
+    .option(
+      '--reset-state',
+      'forget the state of --streams (no sync; the next sync reads them from the start); waits for a running sync',
+      false,
+    )
+    .option('--streams <list>', 'comma-separated streams for --full-refresh or --reset-state')
     .option('--wait', 'wait for the sync to finish; exit with its exit code', false)
     .addOption(
       intOption(
@@ -45,8 +55,15 @@ export function registerQueueCommands(program: Command): void {
     )
     .action((name: string, o: RunCliOptions) =>
       onConnection(o, name, async (session, connection) => {
+        const streams = parseList(o.streams);
+        if (streams !== undefined && !o.fullRefresh && !o.resetState) {
+          throw new ConfigError('--streams goes with --full-refresh or --reset-state', { code: 'TRB_USAGE' });
+        }
         const result = await enqueueRun(session.redis, session.queue, session.keys, connection, {
           force: o.force,
+          fullRefresh: o.fullRefresh,
+          resetState: o.resetState,
+          ...(streams ? { streams } : {}),
         });
         process.stdout.write(
           result.added
@@ -75,12 +92,28 @@ export function registerQueueCommands(program: Command): void {
     }),
   );
 
-  connectionCommand(program, 'resume', 'un-pause a connection paused after repeated failures').action(
-    (name: string, o: ClusterCliOptions) =>
+  connectionCommand(
+    program,
+    'pause',
+    'pause a connection: its scheduled and manual runs are skipped until `resume` (a running sync goes on)',
+  )
+    .option('--reason <text>', 'why, shown by `status` and the dashboard', 'paused by hand')
+    .action((name: string, o: ClusterCliOptions & { reason: string }) =>
       onConnection(o, name, async (session) => {
-        const was = await resumeConnection(session.redis, session.keys, name);
-        process.stdout.write(was ? `${name} resumed\n` : `${name} was not paused\n`);
+        const now = await pauseConnection(session.redis, session.keys, name, o.reason);
+        process.stdout.write(now ? `${name} paused\n` : `${name} was already paused\n`);
       }),
+    );
+
+  connectionCommand(
+    program,
+    'resume',
+    'un-pause a connection (paused by hand or after repeated failures)',
+  ).action((name: string, o: ClusterCliOptions) =>
+    onConnection(o, name, async (session) => {
+      const was = await resumeConnection(session.redis, session.keys, name);
+      process.stdout.write(was ? `${name} resumed\n` : `${name} was not paused\n`);
+    }),
   );
 }
 

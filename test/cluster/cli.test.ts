@@ -1,7 +1,8 @@
 /**
  * The cluster commands as a user runs them (the built CLI): bad input gets clear errors with the README's
  * exit codes (an unknown connection, a bad cron, Redis unreachable, with its password never printed), and
- * `serve --once`, `run --wait`, `status --file`, `resume` and `cancel` against a worker process.
+ * `serve --once`, `run --wait`, `status --file`, `resume` and `cancel` against a worker process; `pause` and
+ * the `run` flags of the dashboard's actions (`--full-refresh`, `--reset-state`, `--streams`).
  * Skipped without Redis (fails instead when CI=true), except the unreachable-Redis cases.
  */
 import { rmSync } from 'node:fs';
@@ -63,7 +64,7 @@ describeRedis('cluster commands', () => {
     ]);
     const e = env();
     try {
-      for (const cmd of ['run', 'cancel', 'resume']) {
+      for (const cmd of ['run', 'cancel', 'pause', 'resume']) {
         const r = await runCli([cmd, 'gamma', '--file', file], e);
         expect(r.code, r.stderr).toBe(2);
         expect(r.stderr).toContain(
@@ -130,6 +131,35 @@ describeRedis('cluster commands', () => {
     } finally {
       worker.child.kill('SIGTERM');
       await worker.done;
+      await dropPrefix(e.TRIBUTARY_REDIS_PREFIX);
+    }
+  });
+
+  it('pause keeps runs from being queued until resume; run --reset-state needs --streams, and queues while paused', async () => {
+    const file = writeConnections(tempDir('tributary-cli-pause-'), [connection('hu')]);
+    const e = env();
+    try {
+      const paused = await runCli(['pause', 'hu', '--file', file, '--reason', 'vendor maintenance'], e);
+      expect(paused.code, paused.stderr).toBe(0);
+      expect(paused.stdout).toBe('hu paused\n');
+      expect((await runCli(['pause', 'hu', '--file', file], e)).stdout).toBe('hu was already paused\n');
+      const status = await runCli(['status', '--file', file, '--json'], e);
+      expect(JSON.parse(status.stdout)[0].paused).toMatchObject({ reason: 'vendor maintenance' });
+      const refused = await runCli(['run', 'hu', '--file', file], e);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain('TRB_CONNECTION_PAUSED');
+      const noStreams = await runCli(['run', 'hu', '--file', file, '--reset-state'], e);
+      expect(noStreams.code).toBe(2);
+      expect(noStreams.stderr).toMatch(/TRB_USAGE.*--reset-state needs --streams/);
+      const streamsAlone = await runCli(['run', 'hu', '--file', file, '--streams', 'people'], e);
+      expect(streamsAlone.code).toBe(2);
+      expect(streamsAlone.stderr).toMatch(/TRB_USAGE.*--streams goes with --full-refresh or --reset-state/);
+      // Resetting state is not a sync: allowed on a paused connection (often the fix), and it lifts no pause.
+      const reset = await runCli(['run', 'hu', '--file', file, '--reset-state', '--streams', 'people'], e);
+      expect(reset.code, reset.stderr).toBe(0);
+      expect(reset.stdout).toMatch(/^queued hu as job \S+\n$/);
+      expect((await runCli(['resume', 'hu', '--file', file], e)).stdout).toBe('hu resumed\n');
+    } finally {
       await dropPrefix(e.TRIBUTARY_REDIS_PREFIX);
     }
   });
