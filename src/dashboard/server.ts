@@ -46,10 +46,15 @@ export interface DashboardOptions extends DashboardContext {
 const CSP_PAGES =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
   "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-/** Bull Board's React UI sets inline styles and loads fonts; its scripts still come from 'self' only. */
+/**
+ * Bull Board's React UI sets inline styles and a `<base href="/queues/">`; its scripts still come from
+ * 'self' only.
+ */
 const CSP_QUEUES =
   "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
-  "font-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+  "font-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'";
+/** Bull Board's page links Google Fonts; nothing may load from a CDN, so that link is dropped (system fonts). */
+const CDN_FONTS = /<link[^>]+href="https:\/\/fonts\.googleapis\.com[^>]*>/g;
 
 /** Flash messages after an action travel in a query parameter as a fixed code only (never free text). */
 type Flash = { kind: 'ok' | 'error'; text: string };
@@ -74,11 +79,14 @@ export async function buildDashboard(o: DashboardOptions): Promise<FastifyInstan
   });
 
   app.addHook('onSend', async (req, reply, payload) => {
-    reply.header('content-security-policy', req.url.startsWith('/queues') ? CSP_QUEUES : CSP_PAGES);
+    const queues = req.url.startsWith('/queues');
+    reply.header('content-security-policy', queues ? CSP_QUEUES : CSP_PAGES);
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
     reply.header('x-frame-options', 'DENY');
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    if (queues && typeof payload === 'string' && payload.includes('fonts.googleapis.com'))
+      return payload.replace(CDN_FONTS, '');
     return payload;
   });
 

@@ -201,4 +201,21 @@ describeBrowser('dashboard in Chromium', () => {
     await shoot(page, 'run-failed');
     expect(dialogs).toEqual([]);
   });
+
+  it('Bull Board at /queues renders the sync queue under the same CSP', async () => {
+    const page = await newPage();
+    const blocked: string[] = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) blocked.push(m.text());
+    });
+    const outside: string[] = [];
+    page.on('request', (r) => {
+      if (!r.url().startsWith(base)) outside.push(r.url());
+    });
+    await page.goto(`${base}/queues`);
+    await page.waitForSelector('text=sync', { timeout: 30_000 });
+    await shoot(page, 'queues');
+    expect(blocked).toEqual([]);
+    expect(outside).toEqual([]); // nothing from a CDN
+  });
 });

@@ -166,6 +166,7 @@ describeRedis('dashboard routes', () => {
     const r = await get('/queues');
     expect(r.statusCode).toBe(200);
     expect(r.body).toContain('tributary queues');
+    expect(r.body).not.toContain('fonts.googleapis.com');
   });
 
   /** GET the confirm page, then POST its form with its CSRF token and cookie; return the page after the redirect. */
