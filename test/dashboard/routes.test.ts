@@ -19,7 +19,7 @@ import {
   HOSTILE_TOKEN,
   startDashboardFixture,
 } from '../helpers/dashboard.js';
-import { redisReachable } from '../helpers/redis.js';
+import { redisReachable, waitFor } from '../helpers/redis.js';
 import { HUMAANS_TOKEN } from '../helpers/simulator.js';
 
 const available = await redisReachable();
@@ -42,7 +42,8 @@ describeRedis('dashboard routes', () => {
   let badRun: string;
 
   beforeAll(async () => {
-    f = await startDashboardFixture('dash-routes');
+    // Pages of 10 records at 100 ms each: a sync lasts a few seconds, long enough to cancel it.
+    f = await startDashboardFixture('dash-routes', { latencyMs: 100 });
     const file = f.ctx.file();
     const since = Date.now();
     for (const name of ['people-hr', 'hostile'])
@@ -223,9 +224,20 @@ describeRedis('dashboard routes', () => {
     if (reset.page.includes('Queued')) expect(data).toMatchObject({ resetState: true, streams: ['people'] });
   });
 
-  it('cancel with nothing running says so', async () => {
-    const r = await act('/connections/hostile/actions/cancel');
-    expect(r.page).toMatch(/Nothing to cancel|Removed the queued job|Asked the worker/);
+  it('cancel with nothing running says so; cancel of a running sync stops it (the run ends cancelled)', async () => {
+    const none = await act('/connections/hostile/actions/cancel');
+    expect(none.page).toContain('Nothing to cancel: hostile has no running or queued job.');
+    const since = Date.now();
+    await act('/connections/people-hr/actions/sync');
+    await waitFor('the sync to run', async () =>
+      (await f.cluster.redis.hget(f.cluster.keys.running, 'people-hr')) ? true : undefined,
+    );
+    const page = await get('/connections/people-hr');
+    expect(page.body).toContain('/connections/people-hr/actions/cancel');
+    const r = await act('/connections/people-hr/actions/cancel');
+    expect(r.page).toMatch(/Asked the worker to stop the running sync of people-hr \(job [^)]+\)\./);
+    const last = await f.cluster.nextLastRun('people-hr', since, 60_000);
+    expect(last.status).toBe('cancelled');
   });
 
   it('refuses a state-changing request without a valid CSRF token, and a GET does nothing', async () => {
