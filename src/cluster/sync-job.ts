@@ -266,12 +266,14 @@ export function syncProcessor(deps: SyncJobDeps) {
     if (!failure) {
       await recordSuccess(deps.redis, deps.keys, connection.name);
       const l = last('succeeded');
-      await remember(l);
       log.info(
         { durationMs: l.durationMs, records: l.records },
         kind === 'sync' ? 'sync job succeeded' : `state reset for ${(data.streams ?? []).join(', ')}`,
       );
+      // The history first, `last-run` last: whoever waits for `last-run` finds the history written, and the
+      // job completes right after it (as before the history existed).
       await finish('succeeded');
+      await remember(l);
       return {
         outcome: 'succeeded' as const,
         runId,
@@ -308,12 +310,11 @@ export function syncProcessor(deps: SyncJobDeps) {
       throw new UnrecoverableError(message);
     }
     if (failure.code === 'TRB_CANCELLED') {
-      await remember(last('cancelled', failure));
       log.warn('sync cancelled');
       await finish('cancelled', failure);
+      await remember(last('cancelled', failure));
       throw new UnrecoverableError(message);
     }
-    await remember(last('failed', failure));
     const pausedNow = await recordFailure(
       deps.redis,
       deps.keys,
@@ -324,6 +325,7 @@ export function syncProcessor(deps: SyncJobDeps) {
     if (pausedNow) log.error({ reason: pausedNow.reason }, 'connection paused');
     log.error({ code: failure.code, err: message }, 'sync job failed');
     await finish('failed', failure);
+    await remember(last('failed', failure));
     // Exit code 2 (config, auth, usage): retrying unchanged fails the same way.
     if (pausedNow || exitCodeFor(failure.code) === 2) throw new UnrecoverableError(message);
     throw new Error(message);
