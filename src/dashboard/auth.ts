@@ -6,17 +6,21 @@
  *
  * Tokens are compared with crypto.timingSafeEqual over their SHA-256 digests (equal lengths whatever was
  * sent, so neither the content nor the length leaks through timing). Sessions are random ids kept in this
- * process's memory (a restart logs everyone out, which is fine for an admin panel), capped in number.
+ * process's memory (a restart logs everyone out, which is fine for an admin panel), capped in number, and
+ * last 12 hours.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { TributaryError } from '../errors.js';
 
 export const SESSION_COOKIE = 'trb_session';
 const MAX_SESSIONS = 1000;
+/** A session lasts 12 hours; then the login form asks for the token again. */
+export const SESSION_SECONDS = 12 * 3600;
 
 export class DashboardAuth {
   private readonly digest: Buffer | undefined;
-  private readonly sessions = new Set<string>();
+  /** Session id -> when it expires (ms epoch). */
+  private readonly sessions = new Map<string, number>();
 
   constructor(token: string | undefined) {
     this.digest = token ? sha256(token) : undefined;
@@ -37,17 +41,22 @@ export class DashboardAuth {
     if (!this.required) return true;
     const bearer = authorization?.match(/^Bearer\s+(.+)$/i)?.[1];
     if (bearer !== undefined && this.check(bearer.trim())) return true;
-    return session !== undefined && this.sessions.has(session);
+    if (session === undefined) return false;
+    const expires = this.sessions.get(session);
+    if (expires === undefined) return false;
+    if (expires > Date.now()) return true;
+    this.sessions.delete(session);
+    return false;
   }
 
   /** A new session id (after a correct token in the login form). */
   newSession(): string {
     if (this.sessions.size >= MAX_SESSIONS) {
-      const oldest = this.sessions.values().next().value;
+      const oldest = this.sessions.keys().next().value;
       if (oldest !== undefined) this.sessions.delete(oldest);
     }
     const id = randomBytes(32).toString('base64url');
-    this.sessions.add(id);
+    this.sessions.set(id, Date.now() + SESSION_SECONDS * 1000);
     return id;
   }
 

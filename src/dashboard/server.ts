@@ -22,7 +22,7 @@ import { readBudgets, readLive, readRun, readRunLog } from '../cluster/dashboard
 import { isTributaryError } from '../errors.js';
 import { globalRedactor } from '../util/redact.js';
 import { ACTIONS, confirmPage, isAction, perform, validStream } from './actions.js';
-import { DashboardAuth, SESSION_COOKIE } from './auth.js';
+import { DashboardAuth, SESSION_COOKIE, SESSION_SECONDS } from './auth.js';
 import { connectionNamed, type DashboardContext, load } from './context.js';
 import { type Html, html } from './html.js';
 import { budgetsPage } from './pages/budgets.js';
@@ -167,7 +167,12 @@ export async function buildDashboard(o: DashboardOptions): Promise<FastifyInstan
     if (typeof b.token !== 'string' || !auth.check(b.token)) {
       return reply.redirect(`/login?failed=1&next=${encodeURIComponent(next)}`, 303);
     }
-    reply.setCookie(SESSION_COOKIE, auth.newSession(), { path: '/', httpOnly: true, sameSite: 'strict' });
+    reply.setCookie(SESSION_COOKIE, auth.newSession(), {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'strict',
+      maxAge: SESSION_SECONDS,
+    });
     return reply.redirect(next, 303);
   });
   app.post('/logout', { preHandler: app.csrfProtection }, async (req, reply) => {

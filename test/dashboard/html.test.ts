@@ -1,7 +1,7 @@
 /** The escaping template and the token check the dashboard rests on. */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { checkBinding, DashboardAuth, isLoopback } from '../../src/dashboard/auth.js';
+import { describe, expect, it, vi } from 'vitest';
+import { checkBinding, DashboardAuth, isLoopback, SESSION_SECONDS } from '../../src/dashboard/auth.js';
 import { escapeHtml, html, raw } from '../../src/dashboard/html.js';
 import { TributaryError } from '../../src/errors.js';
 
@@ -49,6 +49,20 @@ describe('dashboard auth', () => {
     auth.endSession(session);
     expect(auth.allows(undefined, session)).toBe(false);
     expect(new DashboardAuth(undefined).allows(undefined, undefined)).toBe(true);
+  });
+
+  it('a session ends after SESSION_SECONDS', () => {
+    vi.useFakeTimers();
+    try {
+      const auth = new DashboardAuth('tok-tok-tok');
+      const session = auth.newSession();
+      vi.advanceTimersByTime(SESSION_SECONDS * 1000 - 1000);
+      expect(auth.allows(undefined, session)).toBe(true);
+      vi.advanceTimersByTime(2000);
+      expect(auth.allows(undefined, session)).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('refuses a non-loopback host without a token (TRB_DASHBOARD_AUTH_REQUIRED, exit 2)', () => {
