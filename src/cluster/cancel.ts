@@ -5,6 +5,7 @@
  * without retry. A pending job of the connection (not running yet) is removed instead.
  */
 import type { Redis } from 'ioredis';
+import { deduplicationId, SPECIAL_RUNS } from './enqueue.js';
 import type { ClusterKeys } from './keys.js';
 import { leaseHolder } from './lease.js';
 import type { SyncQueue } from './sync-queue.js';
@@ -25,8 +26,11 @@ export async function cancelConnection(
     const workers = await redis.publish(keys.cancelChannel, connection);
     return { cancelled: 'running', jobId: running, workers };
   }
-  const pending = await queue.getDeduplicationJobId(connection);
-  if (pending) {
+  // A plain sync's pending job, else a pending full refresh or state reset (enqueue.ts gives those their own
+  // deduplication ids).
+  for (const id of [connection, ...SPECIAL_RUNS.map((k) => deduplicationId(connection, k))]) {
+    const pending = await queue.getDeduplicationJobId(id);
+    if (!pending) continue;
     const job = await queue.getJob(pending);
     if (job && ((await job.isWaiting()) || (await job.isDelayed()))) {
       await job.remove();

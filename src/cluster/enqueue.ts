@@ -31,6 +31,14 @@ export interface RunRequest {
   streams?: string[];
 }
 
+/** The kinds of job that wait their turn instead of being merged into a plain sync. */
+export const SPECIAL_RUNS = ['full-refresh', 'reset-state'] as const;
+
+/** BullMQ's deduplication id of a connection's pending job: its name, with `#kind` for the special ones. */
+export function deduplicationId(connection: string, special?: (typeof SPECIAL_RUNS)[number]): string {
+  return special ? `${connection}#${special}` : connection;
+}
+
 export async function enqueueRun(
   redis: Redis,
   queue: SyncQueue,
@@ -60,7 +68,7 @@ export async function enqueueRun(
   // A full refresh or a state reset is an explicit request that waits its turn (the worker delays it while
   // another job holds the lease) instead of being merged into a plain sync that is pending or running.
   const special = opts.resetState ? 'reset-state' : opts.fullRefresh ? 'full-refresh' : undefined;
-  const dedupId = special ? `${connection.name}#${special}` : connection.name;
+  const dedupId = deduplicationId(connection.name, special);
   if (!special) {
     const running = await leaseHolder(redis, keys.lease(connection.name));
     if (running !== undefined) return { added: false, jobId: running, why: 'running' };

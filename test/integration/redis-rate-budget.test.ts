@@ -303,11 +303,21 @@ describeRedis('RedisRateBudget (shared through Redis)', () => {
         .update(`${new URL(sim.baseUrl).origin}\u0000${secret}`)
         .digest('hex')
         .slice(0, 16);
-      expect(keys).toEqual([`${prefix}:budget:${expected}`]);
-      const values = JSON.stringify(await peek.hgetall(keys[0]!));
-      for (const text of [keys[0]!, values]) {
-        expect(text).not.toContain(secret);
-        expect(text).not.toContain(secret.slice(8));
+      // The budget's state, and its per-minute metrics for the dashboard (src/cluster/budget-metrics.ts).
+      expect(keys.sort()).toEqual([
+        `${prefix}:budget-index`,
+        expect.stringMatching(new RegExp(`^${prefix}:budget-minute:${expected}:\\d+$`)),
+        `${prefix}:budget:${expected}`,
+      ]);
+      for (const key of keys) {
+        const values =
+          (await peek.type(key)) === 'zset'
+            ? JSON.stringify(await peek.zrange(key, '0', '-1'))
+            : JSON.stringify(await peek.hgetall(key));
+        for (const text of [key, values]) {
+          expect(text).not.toContain(secret);
+          expect(text).not.toContain(secret.slice(8));
+        }
       }
       expect(() => reg.forCredential(secret, 600)).toThrow(TypeError);
     } finally {
