@@ -15,6 +15,7 @@ import {
 import { openRedis } from '../cluster/redis-connection.js';
 import { syncSchedulers } from '../cluster/scheduler.js';
 import { checkBinding } from '../dashboard/auth.js';
+import { ConfigError } from '../errors.js';
 import { buildDashboard } from '../dashboard/server.js';
 import { globalRedactor } from '../util/redact.js';
 import { type ClusterCliOptions, openCluster, withClusterOptions } from './cluster-options.js';
@@ -86,7 +87,16 @@ export function registerServe(program: Command): void {
             now: () => new Date(),
             token,
           });
-          await dashboard.listen({ host: o.dashboardHost, port: o.dashboardPort });
+          try {
+            await dashboard.listen({ host: o.dashboardHost, port: o.dashboardPort });
+          } catch (err) {
+            const code = (err as NodeJS.ErrnoException).code;
+            if (code !== 'EADDRINUSE' && code !== 'EADDRNOTAVAIL' && code !== 'EACCES') throw err;
+            throw new ConfigError(
+              `the dashboard cannot listen on ${o.dashboardHost}:${o.dashboardPort} (${code === 'EADDRINUSE' ? 'the port is in use' : code === 'EACCES' ? 'not allowed' : 'no such address here'}): pick another with --dashboard-port / --dashboard-host, or --no-dashboard`,
+              { code: 'TRB_USAGE', details: { host: o.dashboardHost, port: o.dashboardPort } },
+            );
+          }
           const { port } = dashboard.server.address() as { port: number };
           const host = o.dashboardHost.includes(':') ? `[${o.dashboardHost}]` : o.dashboardHost;
           process.stderr.write(

@@ -4,6 +4,7 @@
  * scheduled) and with one it needs it. Skipped without Redis (fails instead when CI=true).
  */
 import { rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,6 +75,22 @@ describeRedis('serve: the dashboard', () => {
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain('TRB_DASHBOARD_AUTH_REQUIRED');
     expect(r.stderr).not.toContain('scheduled');
+  });
+
+  it('a dashboard port in use is a usage error (exit 2) naming the port and the option', async () => {
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    const { port } = busy.address() as AddressInfo;
+    try {
+      const r = await runCli(['serve', ...cluster(), '--dashboard-port', String(port)], {
+        DASH_TOKEN_FOR_TEST: 'x-token-unused',
+      });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`127.0.0.1:${port} (the port is in use)`);
+      expect(r.stderr).toContain('--dashboard-port');
+    } finally {
+      busy.close();
+    }
   });
 
   it('serves on loopback; with a token configured, pages need it (bearer), and the token never shows', async () => {
