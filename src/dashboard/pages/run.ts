@@ -3,6 +3,7 @@ import { readRunLog, type RunLogLine, type RunRecord } from '../../cluster/dashb
 import { type DashboardContext, load } from '../context.js';
 import { count, duration, when } from '../format.js';
 import { type Html, html, seg } from '../html.js';
+import { globalRedactor } from '../../util/redact.js';
 import { badge, page } from '../layout.js';
 
 export async function runPage(ctx: DashboardContext, run: RunRecord): Promise<Html> {
@@ -80,7 +81,8 @@ ${logSection}`,
 
 function logLine(l: RunLogLine): Html {
   const { level, time, msg, ...rest } = l;
-  const extra = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : '';
-  return html`<span class="lv-${String(level).replace(/[^a-z]/g, '')}">${String(time)} ${String(level).toUpperCase()} ${msg ?? ''}${extra}</span>
+  // Stored redacted by the worker; redacted again here, as every text leaving serve is.
+  const extra = Object.keys(rest).length ? ` ${globalRedactor.redact(JSON.stringify(rest))}` : '';
+  return html`<span class="lv-${String(level).replace(/[^a-z]/g, '')}">${String(time)} ${String(level).toUpperCase()} ${globalRedactor.redact(String(msg ?? ''))}${extra}</span>
 `;
 }
