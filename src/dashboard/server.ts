@@ -217,7 +217,10 @@ export async function buildDashboard(o: DashboardOptions): Promise<FastifyInstan
     const live = await load(() => readLive(ctx.redis, ctx.keys));
     return send(reply, livePage(live.ok ? live.value : [], ctx.now(), live.ok ? undefined : live.error));
   });
-  app.get('/live/events', (req, reply) => serveLiveEvents(ctx, req, reply));
+  app.get('/live/events', (req, reply) => {
+    const c = (req.query as Record<string, unknown>).connection;
+    serveLiveEvents(ctx, req, reply, typeof c === 'string' && c !== '' ? c : undefined);
+  });
   app.get('/budgets', async (_req, reply) => {
     const b = await load(() => readBudgets(ctx.redis, ctx.keys, { now: ctx.now() }));
     return send(reply, budgetsPage(b.ok ? b.value : [], ctx.now(), b.ok ? undefined : b.error));

@@ -24,7 +24,13 @@ export function sseEvent(event: string, data: string): string {
     .join('\n')}\n\n`;
 }
 
-export function serveLiveEvents(ctx: DashboardContext, req: FastifyRequest, reply: FastifyReply): void {
+/** Stream the Live fragment: of every running sync, or of one connection's (its page's live panel). */
+export function serveLiveEvents(
+  ctx: DashboardContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  connection?: string,
+): void {
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, {
@@ -47,7 +53,8 @@ export function serveLiveEvents(ctx: DashboardContext, req: FastifyRequest, repl
     }
     busy = true;
     try {
-      const runs = await readLive(ctx.redis, ctx.keys);
+      const all = await readLive(ctx.redis, ctx.keys);
+      const runs = connection === undefined ? all : all.filter((r) => r.connection === connection);
       if (!closed) res.write(sseEvent('live', liveFragment(runs, ctx.now()).value));
     } catch (err) {
       const message = globalRedactor.redact(err instanceof Error ? err.message : String(err));

@@ -234,6 +234,8 @@ describeRedis('dashboard routes', () => {
     );
     const page = await get('/connections/people-hr');
     expect(page.body).toContain('/connections/people-hr/actions/cancel');
+    // Its page has a live panel streaming that connection's progress.
+    expect(page.body).toContain('data-events="/live/events?connection=people-hr"');
     const r = await act('/connections/people-hr/actions/cancel');
     expect(r.page).toMatch(/Asked the worker to stop the running sync of people-hr \(job [^)]+\)\./);
     const last = await f.cluster.nextLastRun('people-hr', since, 60_000);

@@ -1,5 +1,11 @@
 /** Page 2, a connection: its streams, its run timeline and chart, its config (secrets masked), its actions. */
-import { clusterStatus, readRuns, readStreamStatus, type RunRecord } from '../../cluster/dashboard-data.js';
+import {
+  clusterStatus,
+  readLive,
+  readRuns,
+  readStreamStatus,
+  type RunRecord,
+} from '../../cluster/dashboard-data.js';
 import type { Connection } from '../../connections/connections-file.js';
 import { runChart } from '../chart.js';
 import { type DashboardContext, load } from '../context.js';
@@ -7,6 +13,7 @@ import { count, duration, when } from '../format.js';
 import { type Html, html, seg } from '../html.js';
 import { badge, page } from '../layout.js';
 import { maskedConfig } from '../masked-config.js';
+import { liveFragment } from './live.js';
 import { HEALTH_TEXT, health } from '../status.js';
 
 export async function connectionPage(
@@ -16,11 +23,15 @@ export async function connectionPage(
 ): Promise<Html> {
   const now = ctx.now();
   const base = `/connections/${seg(c.name)}`;
-  const [status, streams, runs, config] = await Promise.all([
+  const [status, streams, runs, config, live] = await Promise.all([
     load(async () => (await clusterStatus(ctx.redis, ctx.queue, ctx.keys, [c]))[0]!),
     load(() => readStreamStatus(ctx.redis, ctx.keys, c.name)),
     load(() => readRuns(ctx.redis, ctx.keys, c.name, 50)),
     maskedConfig(c),
+    load(async () => {
+      const one = await readLive(ctx.redis, ctx.keys, c.name);
+      return one ? [one] : [];
+    }),
   ]);
   const s = status.ok ? status.value : undefined;
   const h = s ? health(s) : undefined;
@@ -88,12 +99,20 @@ ${c.streams ? html`<dt>streams</dt><dd>${c.streams.join(', ')}</dd>` : ''}
 ${config.entries.map(([k, v]) => html`<dt>${k}</dt><dd><code>${v}</code></dd>`)}
 </dl>`;
 
+  const livePanel = s?.running
+    ? html`<h2>Running now</h2>
+<p class="muted" id="live-state" role="status" aria-live="polite">Connecting to live updates…</p>
+<div id="live" data-events="/live/events?connection=${seg(c.name)}">${liveFragment(live.ok ? live.value : [], now)}</div>`
+    : '';
+
   return page({
     title: c.name,
     section: 'connections',
     flash,
+    ...(s?.running ? { scripts: ['/assets/live.js'] } : {}),
     body: html`<p><a href="/">← Connections</a></p>
 ${header}
+${livePanel}
 <h2>Streams</h2>
 ${streamSection}
 <h2>Runs</h2>

@@ -5,14 +5,17 @@
   const box = document.getElementById('live');
   const state = document.getElementById('live-state');
   if (!box || !window.EventSource) return;
+  const say = (text) => {
+    if (state) state.textContent = text;
+  };
   const events = new EventSource(box.dataset.events);
   events.addEventListener('open', () => {
-    state.textContent = 'Live: updates as the workers report (no reload needed).';
+    say('Live: updates as the workers report (no reload needed).');
   });
   events.addEventListener('live', (e) => {
     box.innerHTML = e.data;
   });
   events.addEventListener('error', () => {
-    state.textContent = 'Live updates interrupted; reconnecting… (reload the page if this stays)';
+    say('Live updates interrupted; reconnecting… (reload the page if this stays)');
   });
 })();
