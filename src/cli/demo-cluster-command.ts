@@ -276,7 +276,11 @@ export async function runDemoCluster(o: DemoClusterOptions): Promise<number> {
       ]);
     await until(stop.signal, async () => ((await queue.getWorkersCount()) >= 2 ? true : undefined));
     await until(stop.signal, async () => dashboardUrl);
-    at(pc.bold(`dashboard: ${dashboardUrl} (connections, runs, live progress, budgets; Bull Board at /queues)`));
+    at(
+      pc.bold(
+        `dashboard: ${dashboardUrl} (connections, runs, live progress, budgets; Bull Board at /queues)`,
+      ),
+    );
     at(`2 workers ready (concurrency 2 each, lock ${LOCK_MS} ms, stalled check every ${STALLED_MS} ms)`);
 
     const loaded = loadConnectionsFile(file, process.env, { resolveSecrets: false });
