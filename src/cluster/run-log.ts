@@ -29,8 +29,11 @@ export class RunLogSink {
     readonly runId: string,
   ) {}
 
+  private discarded = false;
+
   /** pino's stream interface: one JSON line (with its newline) per call. */
   write(line: string): void {
+    if (this.discarded) return;
     let text = globalRedactor.redact(line.trimEnd());
     if (text.length > MAX_LINE_CHARS) text = cutLine(text);
     this.buffer.push(text);
@@ -42,6 +45,14 @@ export class RunLogSink {
       }, FLUSH_MS);
       this.timer.unref();
     }
+  }
+
+  /** The job turned out not to be a run (skipped, or waiting its turn): keep nothing of it, now or later. */
+  discard(): void {
+    this.discarded = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.buffer = [];
   }
 
   /** Write what is buffered (the run's end awaits this). Failures are dropped: the log is a view. */

@@ -105,12 +105,33 @@ export function syncProcessor(deps: SyncJobDeps) {
       const e = toTributaryError(err);
       log.error({ code: e.code, err: globalRedactor.redact(e.message) }, 'cannot run the connection');
       await logSink.flush();
+      // In the history too: a connection that cannot even start (a missing variable) is what a person
+      // looking at the dashboard most needs to see.
+      const now = new Date().toISOString();
+      await appendRun(deps.redis, deps.keys, {
+        connection: data.connection,
+        runId,
+        kind: data.resetState ? 'reset-state' : 'sync',
+        jobId: job.id!,
+        status: 'failed',
+        trigger: runTrigger(data, job.attemptsMade),
+        attempt: job.attemptsMade + 1,
+        worker: deps.worker,
+        startedAt: now,
+        endedAt: now,
+        durationMs: 0,
+        records: 0,
+        streams: [],
+        error: toRunError(e),
+      }).catch(() => undefined);
       throw new UnrecoverableError(`[${e.code}] ${globalRedactor.redact(e.message)}`);
     }
     // A state reset is not a sync: it runs on a paused connection (often the fix) and lifts no pause.
     const paused = data.resetState ? undefined : await pauseInfo(deps.redis, deps.keys, connection.name);
     if (paused && !data.force) {
       log.warn({ reason: paused.reason }, 'connection is paused; job skipped');
+      // Not a run: nothing of it is kept in the history, nor a log no run points at.
+      logSink.discard();
       return { outcome: 'skipped' as const, reason: `paused: ${paused.reason}` };
     }
     if (paused) await resumeConnection(deps.redis, deps.keys, connection.name);
@@ -130,10 +151,12 @@ export function syncProcessor(deps: SyncJobDeps) {
           { heldBy: got.heldBy, delayMs: deps.lockedDelayMs },
           'another job holds the connection; waiting',
         );
+        logSink.discard();
         await job.moveToDelayed(Date.now() + deps.lockedDelayMs, token);
         throw new DelayedError();
       }
       log.info({ heldBy: got.heldBy }, 'a sync of this connection is already running; trigger dropped');
+      logSink.discard();
       return { outcome: 'skipped' as const, reason: `already running as job ${got.heldBy}` };
     }
     const attempt = job.attemptsMade + 1;
@@ -222,8 +245,13 @@ export function syncProcessor(deps: SyncJobDeps) {
     /** The run's record in the history, its live snapshot's end, its log's last lines. */
     const finish = async (status: LastRun['status'] | 'delayed', error?: TributaryError) => {
       await live.end(status === 'delayed' ? 'delayed' : status, run?.streams).catch(() => undefined);
+      if (status === 'delayed') {
+        // Not a run's end: the job comes back as a new run (with its own log). A file locked for an hour
+        // would otherwise leave hundreds of logs no run points at.
+        logSink.discard();
+        return;
+      }
       await logSink.flush();
-      if (status === 'delayed') return;
       const record: RunRecord = {
         connection: connection.name,
         runId,

@@ -115,6 +115,18 @@ export interface RedisBudgetsOptions {
 
 /** How long a budget's per-minute metrics are kept: the dashboard shows the last hour. */
 const METRICS_TTL_S = 2 * 3600;
+/** How often counted metrics go to Redis. */
+const METRICS_FLUSH_MS = 1_000;
+
+interface PendingMetrics {
+  credentialHash: string;
+  /** Ms epoch of the minute's start. */
+  minute: number;
+  limitPerMinute: number;
+  requests: number;
+  waitMs: number;
+  http429: number;
+}
 
 /** A credential hash as `src/declarative/requester.ts` makes it: hex, so a key can never carry the credential. */
 const HASH = /^[0-9a-f]{16,128}$/;
@@ -129,6 +141,8 @@ export class RedisBudgets implements BudgetRegistry {
   readonly displayUrl: string;
   private readonly redis: Redis & BudgetCommands;
   private readonly keys: ClusterKeys;
+  private readonly pendingMetrics = new Map<string, PendingMetrics>();
+  private metricsTimer: NodeJS.Timeout | undefined;
   private readonly budgets = new Map<string, RedisRateBudget>();
   private readonly graceMs: number;
   private everReady = false;
@@ -196,32 +210,56 @@ export class RedisBudgets implements BudgetRegistry {
   }
 
   /**
-   * Count into the credential's metrics of the current minute (Redis's clock is not needed: a minute's
-   * bucket is coarse). One pipelined round trip, not awaited by the request: metrics must never slow or fail
-   * a sync, so a failure is dropped.
+   * Count into the credential's metrics of the current minute. Counts add up in memory and go to Redis in
+   * one pipelined round trip per second (and at `close`), so a request never waits on them: measured, a
+   * round trip per request made a back-to-back acquire ~0.1 ms slower. A failed write is dropped: metrics
+   * are a view, never a reason to slow or fail a sync.
    */
   recordMetrics(
     credentialHash: string,
     limitPerMinute: number,
     counts: { requests?: number; waitMs?: number; http429?: number },
   ): void {
-    if (this.redis.status !== 'ready') return;
-    const now = Date.now();
-    const minute = Math.floor(now / 60_000) * 60_000;
-    const key = this.keys.budgetMinute(credentialHash, minute);
-    const p = this.redis.pipeline();
-    if (counts.requests) p.hincrby(key, 'requests', counts.requests);
-    if (counts.waitMs) p.hincrby(key, 'waitMs', Math.round(counts.waitMs));
-    if (counts.http429) p.hincrby(key, 'http429', counts.http429);
-    if (Number.isFinite(limitPerMinute)) p.hset(key, 'limit', limitPerMinute);
-    p.expire(key, METRICS_TTL_S);
-    p.zadd(this.keys.budgetIndex, now, credentialHash);
-    if (this.opts.connection !== undefined) {
-      const conns = this.keys.budgetConnections(credentialHash);
-      p.zadd(conns, now, this.opts.connection);
-      p.expire(conns, METRICS_TTL_S);
+    const minute = Math.floor(Date.now() / 60_000) * 60_000;
+    const id = `${credentialHash}:${minute}`;
+    let m = this.pendingMetrics.get(id);
+    if (!m) {
+      m = { credentialHash, minute, limitPerMinute, requests: 0, waitMs: 0, http429: 0 };
+      this.pendingMetrics.set(id, m);
     }
-    p.exec().catch(() => undefined);
+    m.requests += counts.requests ?? 0;
+    m.waitMs += counts.waitMs ?? 0;
+    m.http429 += counts.http429 ?? 0;
+    if (this.metricsTimer === undefined) {
+      this.metricsTimer = setTimeout(() => void this.flushMetrics(), METRICS_FLUSH_MS);
+      this.metricsTimer.unref();
+    }
+  }
+
+  /** Write the counted metrics now (`close` does). */
+  async flushMetrics(): Promise<void> {
+    clearTimeout(this.metricsTimer);
+    this.metricsTimer = undefined;
+    const all = [...this.pendingMetrics.values()];
+    this.pendingMetrics.clear();
+    if (all.length === 0 || this.redis.status !== 'ready') return;
+    const now = Date.now();
+    const p = this.redis.pipeline();
+    for (const m of all) {
+      const key = this.keys.budgetMinute(m.credentialHash, m.minute);
+      if (m.requests) p.hincrby(key, 'requests', m.requests);
+      if (m.waitMs) p.hincrby(key, 'waitMs', Math.round(m.waitMs));
+      if (m.http429) p.hincrby(key, 'http429', m.http429);
+      if (Number.isFinite(m.limitPerMinute)) p.hset(key, 'limit', m.limitPerMinute);
+      p.expire(key, METRICS_TTL_S);
+      p.zadd(this.keys.budgetIndex, now, m.credentialHash);
+      if (this.opts.connection !== undefined) {
+        const conns = this.keys.budgetConnections(m.credentialHash);
+        p.zadd(conns, now, this.opts.connection);
+        p.expire(conns, METRICS_TTL_S);
+      }
+    }
+    await p.exec().catch(() => undefined);
   }
 
   /** Connect now; rejects with `RedisUnreachableError` naming the URL (without password) if Redis does not answer. */
@@ -239,6 +277,7 @@ export class RedisBudgets implements BudgetRegistry {
 
   async close(): Promise<void> {
     if (this.redis.status === 'wait' || this.redis.status === 'end') return;
+    await this.flushMetrics();
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 

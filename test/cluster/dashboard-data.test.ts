@@ -278,9 +278,22 @@ describeRedis('cluster: what the workers record for the dashboard', () => {
     expect(slow.requestCount('people')).toBe(0);
   });
 
-  it('a paused connection skips its scheduled runs until resumed', async () => {
+  it('a paused connection skips its scheduled runs until resumed; one that cannot start is in the history', async () => {
+    const broken = connection('broken', sim);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a connections-file ${ENV} reference, on purpose
+    (broken.config as Record<string, unknown>).api_token = '${DASH_TEST_UNSET_VARIABLE}';
     const { file, cluster } = await setup('paused', [
       connection('sched', sim, { schedule: { every: '1s' } }),
+      broken,
+    ]);
+    await enqueueRun(cluster.redis, cluster.queue, cluster.keys, findConnection(file, 'broken'));
+    const failed = await nthRun(cluster, 'broken', 1);
+    expect(failed).toMatchObject({ status: 'failed', kind: 'sync', records: 0, streams: [] });
+    expect(failed.error).toMatchObject({ code: 'TRB_CONNECTIONS_INVALID', exitCode: 2 });
+    expect(failed.error?.message).toContain('DASH_TEST_UNSET_VARIABLE');
+    expect(failed.error?.hint).toBeTruthy();
+    expect((await readRunLog(cluster.redis, cluster.keys, failed.runId)).map((l) => l.msg)).toEqual([
+      'cannot run the connection',
     ]);
     expect(await pauseConnection(cluster.redis, cluster.keys, 'sched', 'maintenance')).toBe(true);
     expect(await pauseConnection(cluster.redis, cluster.keys, 'sched', 'again')).toBe(false);
@@ -296,6 +309,9 @@ describeRedis('cluster: what the workers record for the dashboard', () => {
     expect(skipped[0]!.returnvalue).toEqual({ outcome: 'skipped', reason: 'paused: maintenance' });
     expect(await readRuns(cluster.redis, cluster.keys, 'sched')).toEqual([]);
     expect(await cluster.lastRun('sched')).toBeUndefined();
+    // A skipped job is not a run: no log of it is kept (only the broken connection's run has one).
+    const logs = (await keysUnder(cluster.redis, cluster.prefix)).filter((k) => k.includes(':run-log:'));
+    expect(logs).toEqual([cluster.keys.runLog(failed.runId)]);
     expect(await resumeConnection(cluster.redis, cluster.keys, 'sched')).toBe(true);
     const run = await nthRun(cluster, 'sched', 1);
     expect(run).toMatchObject({ status: 'succeeded', trigger: 'schedule' });

@@ -298,6 +298,7 @@ describeRedis('RedisRateBudget (shared through Redis)', () => {
       } finally {
         await source.close();
       }
+      await reg.flushMetrics();
       const keys = await keysUnder(peek, prefix);
       const expected = createHash('sha256')
         .update(`${new URL(sim.baseUrl).origin}\u0000${secret}`)
