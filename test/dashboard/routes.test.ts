@@ -136,6 +136,9 @@ describeRedis('dashboard routes', () => {
     const budgets = await get('/budgets');
     expect(budgets.statusCode).toBe(200);
     expect(budgets.body).toContain('Rate budgets');
+    // The credential of people-hr, named by its connection, with the requests its sync made.
+    expect(budgets.body).toContain('Used by <a href="/connections/people-hr">people-hr</a>');
+    expect(budgets.body).toMatch(/Requests \(1 h\)<\/dt><dd>[1-9][\d,]*, peak/);
     await f.app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = f.app.server.address() as { port: number };
     const ac = new AbortController();
