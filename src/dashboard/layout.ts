@@ -49,7 +49,7 @@ ${(o.scripts ?? []).map((s) => html`<script src="${s}" defer></script>`)}
 ${o.flash ? html`<p class="flash ${o.flash.kind}" role="status">${o.flash.text}</p>` : ''}
 ${o.body}
 </main>
-<footer class="foot">Times are shown relative and in UTC. <a href="/queues">Raw queue view (Bull Board)</a></footer>
+<footer class="foot">Times are shown relative and in UTC. <a href="/queues">Raw queue view (Bull Board)</a> · <a href="/logout">Sign out</a></footer>
 </body>
 </html>
 `;

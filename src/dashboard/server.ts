@@ -29,7 +29,7 @@ import { budgetsPage } from './pages/budgets.js';
 import { connectionPage } from './pages/connection.js';
 import { connectionsPage, connectionsTable } from './pages/connections.js';
 import { livePage } from './pages/live.js';
-import { errorPage, loginPage, notFoundPage } from './pages/misc.js';
+import { errorPage, loginPage, logoutPage, notFoundPage } from './pages/misc.js';
 import { runPage } from './pages/run.js';
 import { serveLiveEvents } from './sse.js';
 
@@ -175,6 +175,7 @@ export async function buildDashboard(o: DashboardOptions): Promise<FastifyInstan
     });
     return reply.redirect(next, 303);
   });
+  app.get('/logout', async (_req, reply) => send(reply, logoutPage(reply.generateCsrf(), auth.required)));
   app.post('/logout', { preHandler: app.csrfProtection }, async (req, reply) => {
     auth.endSession(req.cookies[SESSION_COOKIE]);
     reply.clearCookie(SESSION_COOKIE, { path: '/' });

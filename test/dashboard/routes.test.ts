@@ -312,6 +312,21 @@ describeRedis('dashboard routes', () => {
       const page = await app.inject({ url: '/budgets', headers: { cookie: cookieHeader(session) } });
       expect(page.statusCode).toBe(200);
       expect(page.body).not.toContain(token);
+
+      // Sign out: a confirm form (CSRF-checked POST); the session no longer opens pages.
+      const out = await app.inject({ url: '/logout', headers: { cookie: cookieHeader(session) } });
+      expect(out.body).toContain('action="/logout"');
+      const jar2 = cookiesOf(out.headers['set-cookie'], { ...session });
+      const signedOut = await app.inject({
+        method: 'POST',
+        url: '/logout',
+        headers: { cookie: cookieHeader(jar2), 'content-type': 'application/x-www-form-urlencoded' },
+        payload: `_csrf=${encodeURIComponent(csrfOf(out.body))}`,
+      });
+      expect(signedOut.statusCode).toBe(303);
+      expect(
+        (await app.inject({ url: '/budgets', headers: { cookie: cookieHeader(session) } })).statusCode,
+      ).toBe(401);
     } finally {
       await app.close();
     }

@@ -35,3 +35,18 @@ export function errorPage(title: string, message: string, next: Html): Html {
     body: html`<h1>${title}</h1><div class="error-box" role="alert">${message}</div><p>${next}</p>`,
   });
 }
+
+export function logoutPage(csrf: string, required: boolean): Html {
+  return page({
+    title: 'Sign out',
+    section: 'none',
+    body: required
+      ? html`<h1>Sign out?</h1>
+<div class="card"><form method="post" action="/logout">
+<input type="hidden" name="_csrf" value="${csrf}">
+<div class="actions"><button class="primary" type="submit">Sign out</button><a class="button" href="/">Stay signed in</a></div>
+</form></div>`
+      : html`<h1>No sign-in</h1><div class="empty"><p>This dashboard has no token, so nobody signs in (it listens on loopback only).
+Set <code>dashboard: { token: ... }</code> in the connections file to require one.</p><p><a href="/">Back to the connections</a></p></div>`,
+  });
+}
