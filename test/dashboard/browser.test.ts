@@ -43,7 +43,7 @@ describeBrowser('dashboard in Chromium', () => {
 
   beforeAll(async () => {
     // Slow pages, so a sync lasts long enough to watch its counts rise.
-    f = await startDashboardFixture('dash-browser', { records: 300, latencyMs: 120 });
+    f = await startDashboardFixture('dash-browser', { records: 300, latencyMs: 200 });
     await f.app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(f.app.server.address() as { port: number }).port}`;
     profile = mkdtempSync(join(tmpdir(), 'tributary-chromium-'));
