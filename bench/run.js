@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --runs N] [-- --only cpu,incremental,postgres,peer,ratebudget,verify,destinations,sharedbudget,recovery,queue,scaling]
+// `npm run bench [-- --quick] [-- --runs N] [-- --only cpu,incremental,postgres,peer,ratebudget,verify,parallel,destinations,sharedbudget,recovery,queue,scaling]
 //   [-- --out FILE]
 //   [-- --save FILE.json] [-- --include FILE.json,…] [-- --before DIR]`
 // Runs the benchmark scenarios side by side in one run (paired scenarios interleaved, A B A B) and writes
@@ -21,6 +21,7 @@ const SCENARIOS = [
   'peer',
   'ratebudget',
   'verify',
+  'parallel',
   'destinations',
   'sharedbudget',
   'recovery',
@@ -34,6 +35,7 @@ const MODULES = {
   peer: './scenarios/peer.js',
   ratebudget: './scenarios/rate-budget.js',
   verify: './scenarios/verify.js',
+  parallel: './scenarios/parallel.js',
   destinations: './scenarios/destinations.js',
   sharedbudget: './scenarios/shared-budget.js',
   recovery: './scenarios/recovery.js',
@@ -45,7 +47,7 @@ const argv = process.argv.slice(2);
 const arg = (name) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
 const quick = argv.includes('--quick');
 const runs = Number(arg('--runs') ?? (quick ? 1 : 3));
-// Scenario 7 compares with another build of the CLI (a checkout of the previous commit, built).
+// Scenario 13 compares with another build of the CLI (a checkout of the previous commit, built).
 const before = arg('--before');
 const only = arg('--only')?.split(',') ?? SCENARIOS;
 for (const o of only)

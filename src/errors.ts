@@ -49,6 +49,8 @@ export const ERROR_CODES = [
   'TRB_BUDGET_PARKED',
   /** Redis (shared rate budgets, the job queue) cannot be reached. */
   'TRB_REDIS_UNREACHABLE',
+  /** The dashboard would listen on a non-loopback host without a token; it refuses to start. */
+  'TRB_DASHBOARD_AUTH_REQUIRED',
   'TRB_INTERNAL',
 ] as const;
 
@@ -101,6 +103,7 @@ export const EXIT_CODES: { readonly [C in ErrorCode]: Exclude<ExitCode, 0> } = {
   TRB_CONNECTION_PAUSED: 2,
   TRB_BUDGET_PARKED: 1,
   TRB_REDIS_UNREACHABLE: 1,
+  TRB_DASHBOARD_AUTH_REQUIRED: 2,
   TRB_INTERNAL: 1,
 };
 

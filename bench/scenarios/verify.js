@@ -1,4 +1,4 @@
-// Scenario 7: what a change costs on the happy path, as a ratio to another build measured in the same run.
+// Scenario 13 (was 7): what a change costs on the happy path, as a ratio to another build measured in the same run.
 // Two builds of the CLI alternate (before, after, before, after …) on the same simulator processes. Paths: a
 // Humaans `documents` sync into DuckDB, `airbyte humaans read` to /dev/null, and a Hellobaton full-refresh
 // `tasks` sync into DuckDB (page-number paging, proof, sweep). Syncs report every request they made (the
@@ -128,33 +128,33 @@ ${rows.join('\n')}`;
 
 export async function run({ quick, runs, before }) {
   if (!before) {
-    log('== 7 verification cost: skipped (needs --before DIR, a build of the previous commit)');
+    log('== 13 verification cost: skipped (needs --before DIR, a build of the previous commit)');
     return {
       section:
-        '## 7. Verification cost against the previous build\n\nNot measured in this run: it needs `--before DIR`.\n',
+        '## 13. Verification cost against the previous build\n\nNot measured in this run: it needs `--before DIR`.\n',
       headline: [],
     };
   }
   const records = quick ? 20_000 : 100_000;
-  log(`== 7 verification cost: this build against ${before} (${fmt(records)} records, ${runs} run(s))`);
+  log(`== 13 verification cost: this build against ${before} (${fmt(records)} records, ${runs} run(s))`);
   const { table, ratios } = await compareBuilds({ before, records, runs });
   const headline = Object.entries(ratios).flatMap(([path, r]) => [
     {
-      scenario: '7 Verification',
+      scenario: '13 Verification',
       metric: `CPU per record, ${path}, after / before`,
       measured: `${fmt(r.cpu, 2)}×`,
       target: '≤ 1.05×',
       met: r.cpu <= 1.05,
     },
     {
-      scenario: '7 Verification',
+      scenario: '13 Verification',
       metric: `requests on a clean pass, ${path}, before → after`,
       measured: `${r.requestsBefore} → ${r.requestsAfter}`,
       target: 'no more',
       met: Number(r.requestsAfter) <= Number(r.requestsBefore),
     },
   ]);
-  const section = `## 7. Verification cost against the previous build
+  const section = `## 13. Verification cost against the previous build
 
 Issue 11's checks (page-size learning, count and duplicate audits, keyset order and bound checks, the
 proof before a sweep, the exact-number scan of every body) on the happy path: this build against

@@ -42,6 +42,8 @@ interface DemoClusterOptions {
   records?: number;
   rateLimit?: number;
   timeout?: number;
+  keep?: boolean;
+  dashboardPort?: number;
 }
 
 const DEFAULT_POSTGRES = 'postgres://postgres@127.0.0.1:5432/test';
@@ -83,6 +85,10 @@ export function registerDemoCluster(program: Command): void {
       ),
     )
     .addOption(intOption('--timeout <s>', 'give up (and clean up) after this many seconds', 10, 3600, 180))
+    .option('--keep', 'after the report, keep the cluster and its dashboard up until Ctrl-C', false)
+    .addOption(
+      intOption('--dashboard-port <port>', "the dashboard's port (serve's; 0: any free one)", 0, 65535, 4321),
+    )
     .action(async (o: DemoClusterOptions) => {
       process.exitCode = await runDemoCluster(o);
     });
@@ -242,6 +248,8 @@ export async function runDemoCluster(o: DemoClusterOptions): Promise<number> {
       let tail = '';
       child.stderr!.on('data', (d: Buffer) => {
         tail = (tail + d.toString()).slice(-4000);
+        const url = d.toString().match(/dashboard at (http:\/\/\S+)/)?.[1];
+        if (url) dashboardUrl = url;
         for (const line of d.toString().split('\n')) if (line.trim()) at(pc.dim(`${name}: ${logLine(line)}`));
       });
       child.on('exit', (code, signal) => {
@@ -250,7 +258,8 @@ export async function runDemoCluster(o: DemoClusterOptions): Promise<number> {
       });
       return child;
     };
-    start('serve', ['serve']);
+    let dashboardUrl: string | undefined;
+    start('serve', ['serve', '--dashboard-port', String(o.dashboardPort ?? 4321)]);
     for (const w of ['worker-1', 'worker-2'])
       start(w, [
         'worker',
@@ -266,6 +275,12 @@ export async function runDemoCluster(o: DemoClusterOptions): Promise<number> {
         '50',
       ]);
     await until(stop.signal, async () => ((await queue.getWorkersCount()) >= 2 ? true : undefined));
+    await until(stop.signal, async () => dashboardUrl);
+    at(
+      pc.bold(
+        `dashboard: ${dashboardUrl} (connections, runs, live progress, budgets; Bull Board at /queues)`,
+      ),
+    );
     at(`2 workers ready (concurrency 2 each, lock ${LOCK_MS} ms, stalled check every ${STALLED_MS} ms)`);
 
     const loaded = loadConnectionsFile(file, process.env, { resolveSecrets: false });
@@ -425,6 +440,12 @@ export async function runDemoCluster(o: DemoClusterOptions): Promise<number> {
         ? pc.green('\nall four connections are exact copies; one worker was killed and its work taken over')
         : pc.red('\nthe demo did not end as expected (see above)'),
     );
+    if (o.keep) {
+      // The dashboard stays up on what the demo made; only Ctrl-C ends it now (not the --timeout).
+      clearTimeout(timer);
+      say(pc.bold(`\nthe cluster stays up: open ${dashboardUrl} (Ctrl-C stops it and cleans up)`));
+      await until(stop.signal, async () => undefined, 500).catch(() => undefined);
+    }
     return ok ? 0 : 1;
   } catch (err) {
     if (stop.signal.aborted && err === stop.signal.reason) {

@@ -44,6 +44,8 @@ export interface SyncCliOptions {
   replace?: boolean;
   concurrency?: number;
   pageConcurrency?: number;
+  /** Parallel keyset windows per incremental stream (overrides the connector's `max_windows`). */
+  windows?: number;
   batchRows?: number;
   json?: boolean;
   logLevel?: string;
@@ -83,6 +85,14 @@ export function registerSync(program: Command): void {
         "pages fetched at once per stream where the API allows it (default: the connector's setting)",
         1,
         64,
+      ),
+    )
+    .addOption(
+      intOption(
+        '--windows <n>',
+        "parallel updatedAt windows per stream for large keyset reads, under the one rate budget; 1 = sequential (default: the connector's max_windows)",
+        1,
+        32,
       ),
     )
     .addOption(
@@ -126,6 +136,24 @@ function checkPageConcurrency(connector: LoadedConnector, name: string, streams:
     throw new ConfigError(
       `--page-concurrency has no effect on ${name}: ${streams.length === 1 ? 'its stream pages' : 'the streams synced page'} ` +
         `by ${[...new Set(types.map((t) => t ?? 'none'))].join(', ')}, one page after another. Drop --page-concurrency.`,
+      { code: 'TRB_USAGE' },
+    );
+  }
+}
+
+/** `--windows` only changes streams paged by offset (keyset windows, or offset pages planned from a total); refuse it otherwise. */
+function checkWindows(connector: LoadedConnector, name: string, streams: string[]): void {
+  const { manifest } = connector;
+  const windowed = streams.some((s) => {
+    const def = manifest.streams.find((d) => d.name === s);
+    const inc = def?.incremental === null ? undefined : (def?.incremental ?? manifest.incremental);
+    const p = def?.paginator ?? manifest.paginator;
+    // Keyset windows need the cursor's upper filter; parallel offset pages need the API's total.
+    return p?.type === 'offset' && (inc?.upper_filter_param !== undefined || p.total_path !== undefined);
+  });
+  if (!windowed) {
+    throw new ConfigError(
+      `--windows has no effect on ${name}: none of the streams synced is paged by offset with a cursor's upper filter (upper_filter_param) or a total (total_path), so none can be read in parallel windows. Drop --windows.`,
       { code: 'TRB_USAGE' },
     );
   }
@@ -207,11 +235,16 @@ export async function syncCommand(
       : await prepareConnector(ref as string, o.config);
     // A connector folder is known by its manifest's name (the namespace's default), not by its path.
     const connectorName = prepared.connector.manifest.name;
-    const source = buildSource(prepared, logger, { pageConcurrency: o.pageConcurrency, budgets });
+    const source = buildSource(prepared, logger, {
+      pageConcurrency: o.pageConcurrency,
+      ...(o.windows === undefined ? {} : { maxWindows: o.windows }),
+      budgets,
+    });
     try {
       // Validate stream names before the destination is opened, so a typo changes nothing.
       const selected = selectStreams(source, parseList(o.streams)).map((s) => s.name);
       if (o.pageConcurrency !== undefined) checkPageConcurrency(prepared.connector, connectorName, selected);
+      if (o.windows !== undefined) checkWindows(prepared.connector, connectorName, selected);
       const destination = await openDestination(
         o.destination,
         prepared.destination,

@@ -69,6 +69,8 @@ export interface ConnectionsFile {
    * single-machine `sync --connection` needs no Redis, so that is no error here: see resolveRedisUrl).
    */
   redisUrl?: string;
+  /** `dashboard:` as written (its token's `${ENV}` reference unresolved: see dashboardToken). */
+  dashboard?: { token?: string };
   connections: Connection[];
 }
 
@@ -167,7 +169,7 @@ export function loadConnectionsFile(
     }
   });
   if (problems.length) throw invalid(path, problems);
-  return { path, redis: file.redis, redisUrl, connections };
+  return { path, redis: file.redis, redisUrl, dashboard: file.dashboard, connections };
 }
 
 /**
@@ -182,6 +184,22 @@ export function resolveRedisUrl(
   const problems = unsetVariables(file.redis, env, 'redis').map((p) => `${file.path}: ${p}`);
   if (problems.length) throw invalid(file.path, problems);
   return interpolateEnv(file.redis, env, file.path, 'redis');
+}
+
+/**
+ * The dashboard's token: env TRIBUTARY_DASHBOARD_TOKEN, else the file's `dashboard.token` with its `${ENV}`
+ * references resolved (an unset variable is a ConfigError naming it), else undefined (no token).
+ */
+export function dashboardToken(
+  file: ConnectionsFile,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
+  if (env.TRIBUTARY_DASHBOARD_TOKEN) return env.TRIBUTARY_DASHBOARD_TOKEN;
+  const token = file.dashboard?.token;
+  if (token === undefined) return undefined;
+  const problems = unsetVariables(token, env, 'dashboard.token').map((p) => `${file.path}: ${p}`);
+  if (problems.length) throw invalid(file.path, problems);
+  return interpolateEnv(token, env, file.path, 'dashboard.token') || undefined;
 }
 
 /**

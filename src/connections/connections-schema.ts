@@ -113,6 +113,8 @@ export const ConnectionSchema = z
 export const ConnectionsFileSchema = z.strictObject({
   redis: z.string().min(1).optional(),
   defaults: z.strictObject({ retry: RetrySchema.optional() }).optional(),
+  /** The dashboard of `serve`: its token (usually `${TRIBUTARY_DASHBOARD_TOKEN}`), needed off loopback. */
+  dashboard: z.strictObject({ token: z.string().min(1).optional() }).optional(),
   connections: z.array(z.unknown()),
 });
 

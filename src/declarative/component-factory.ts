@@ -69,6 +69,8 @@ export interface FactoryOptions {
   redactor: Redactor;
   /** Override of the page concurrency (e.g. 1 for the sequential baseline). */
   pageConcurrency?: number;
+  /** Override of the offset paginator's `max_windows` (parallel keyset windows; 1 = sequential). */
+  maxWindows?: number;
   /** Where credentials' rate budgets live (default: this process's `globalBudgets`). */
   budgets?: BudgetRegistry;
   /** The clock OAuth2 token expiry is measured with (tests pass a fake one; default Date.now). */
@@ -145,6 +147,9 @@ export class ComponentFactory {
           offsetParam: p.offset_param,
           pageSize: resolveNumber(p.page_size, this.ctx, 'page_size'),
           totalPath: p.total_path,
+          maxWindows:
+            this.opts.maxWindows ??
+            (p.max_windows === undefined ? 1 : resolveNumber(p.max_windows, this.ctx, 'max_windows')),
         });
       case 'page_number':
         return new PageNumberPaginator({
@@ -198,6 +203,9 @@ export class ComponentFactory {
       sortValue: def.sort_value,
       tieBreakerParam: idField === undefined ? undefined : def.tie_breaker_param,
       idField,
+      // Windows need the tie-breaker too: without it a window boundary is still exact (half-open), but a
+      // run of ties longer than a page could not be paged by count within a window.
+      upperFilterParam: idField === undefined ? undefined : def.upper_filter_param,
       lookbackMs: resolveNumber(def.lookback_seconds, this.ctx, 'lookback_seconds') * 1000,
       initialDays: resolveNumber(def.initial_days, this.ctx, 'initial_days'),
       now: this.ctx.now,
@@ -316,7 +324,13 @@ function pagingFingerprint(
       const raw = rawParams[k]!;
       return [k, typeof raw === 'string' && /\{\{\s*now\s*\}\}/.test(raw) ? raw : url.searchParams.get(k)];
     });
-  const { concurrency: _concurrency, ...paginator } = pdef as PaginatorDef & { concurrency?: unknown };
+  // How many requests go out at once does not change what a checkpoint means (a windowed one resumes under
+  // any number of windows), so neither concurrency nor max_windows is part of it.
+  const {
+    concurrency: _concurrency,
+    max_windows: _maxWindows,
+    ...paginator
+  } = pdef as PaginatorDef & { concurrency?: unknown; max_windows?: unknown };
   // Only child streams carry a parent, so every other stream's fingerprint stays what it was.
   const parent = def.parent ? { parent: def.parent } : {};
   return createHash('sha256')

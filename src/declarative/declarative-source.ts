@@ -44,6 +44,8 @@ export interface SourceOptions {
   now?: Date;
   /** Override of the page concurrency (e.g. 1 for the sequential baseline). */
   pageConcurrency?: number;
+  /** Override of `max_windows`: parallel keyset windows per incremental stream (1 = sequential). */
+  maxWindows?: number;
   /** Where the credential's rate budget lives: this process (default) or Redis, shared by every worker. */
   budgets?: BudgetRegistry;
   /** The clock OAuth2 token expiry is measured with (tests pass a fake one; default Date.now). */
@@ -112,6 +114,7 @@ export class DeclarativeSource implements Source {
       logger: this.logger,
       redactor: this.redactor,
       ...(opts.pageConcurrency === undefined ? {} : { pageConcurrency: opts.pageConcurrency }),
+      ...(opts.maxWindows === undefined ? {} : { maxWindows: opts.maxWindows }),
       ...(opts.budgets === undefined ? {} : { budgets: opts.budgets }),
       ...(opts.clock === undefined ? {} : { clock: opts.clock }),
       ...(opts.onRequest === undefined ? {} : { onRequest: opts.onRequest }),
@@ -234,6 +237,8 @@ export class DeclarativeSource implements Source {
       // API's field name for both connectors; a record without it is simply not checked.
       idField: pk.length === 1 ? pk[0] : undefined,
       signal: opts.signal,
+      metrics,
+      logger: opts.logger ?? this.logger,
     };
     return b.cursor
       ? b.cursor.pages(b.paginator, ctx, b.cursor.startBound(sourceState, opts.syncMode))

@@ -81,8 +81,18 @@ export class DatetimeCursor {
   }
 
   private window(startBound: string | undefined): IncrementalWindow {
-    const { cursorField, filterParam, sortParam, sortValue, tieBreakerParam, idField } = this.o;
-    return { cursorField, filterParam, sortParam, sortValue, tieBreakerParam, idField, startBound };
+    const { cursorField, filterParam, sortParam, sortValue, tieBreakerParam, idField, upperFilterParam } =
+      this.o;
+    return {
+      cursorField,
+      filterParam,
+      sortParam,
+      sortValue,
+      tieBreakerParam,
+      idField,
+      ...(upperFilterParam === undefined ? {} : { upperFilterParam }),
+      startBound,
+    };
   }
 
   /** The stream URL with the cursor's filter (from `since`) and sort (then the tie-breaker) parameters. */

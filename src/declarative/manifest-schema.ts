@@ -136,6 +136,11 @@ export const Paginator = z.discriminatedUnion('type', [
       page_size: Template,
       /** Where the body says how many records exist in all; used to stop without an extra empty request. */
       total_path: z.array(z.string()).optional(),
+      /**
+       * Incremental reads only: at most this many keyset windows of the cursor paged at once (parallel
+       * windows, docs/parallel-windows.md); 1 pages one request after another. Needs `upper_filter_param`.
+       */
+      max_windows: Template.optional(),
     })
     .strict(),
   z
@@ -253,6 +258,11 @@ export const Incremental = z
      * by count exactly. Needs a single-field primary key.
      */
     tie_breaker_param: z.string().optional(),
+    /**
+     * Query parameter that filters on the cursor from above, exclusive (`<` the value sent), e.g.
+     * `updatedAt[$lt]`: lets an offset paginator split a read into windows paged in parallel (`max_windows`).
+     */
+    upper_filter_param: z.string().optional(),
     lookback_seconds: Template.default(0),
     /** Days of history on a first sync (0 = all history). */
     initial_days: Template.default(0),

@@ -54,9 +54,12 @@ describe.runIf(runs)('demo-cluster', () => {
       REDIS_TEST_URL,
       '--postgres',
       PG_TEST_URL,
+      '--dashboard-port',
+      '0',
     ]);
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
     const out = r.stdout;
+    expect(out).toMatch(/dashboard: http:\/\/127\.0\.0\.1:\d+\/ /);
     expect(out).toMatch(/serve \(start\): 4 scheduled \[baton-acme, baton-globex, humaans, baton-duck\]/);
     const kill = out.match(/SIGKILL (worker-[12]) \(pid \d+\) while it runs ([a-z-]+(?: and [a-z-]+)*);/);
     expect(kill, out).not.toBeNull();

@@ -1,6 +1,6 @@
 /**
  * An in-memory Feathers-style list endpoint: `$skip`/`$limit`, `updatedAt[$gte]` and `$sort[updatedAt]`
- * over an array, answering `{ total, limit, skip, data }`. Ties on updatedAt keep a stable order (by id),
+ * (and `updatedAt[$lt]`, `$sort[updatedAt]=-1` for parallel windows) over an array, answering `{ total, limit, skip, data }`. Ties on updatedAt keep a stable order (by id),
  * like a database with a clustered key. `beforeAnswer` lets a test mutate the data between requests.
  * It can bend its contract the way real APIs do: cap `$limit`, ignore `$sort` or the `updatedAt[$gte]`
  * filter, or order ties differently on every request (unless asked to sort by id too, and it honours that).
@@ -31,6 +31,8 @@ export class FakeFeathers {
   cap: number | undefined;
   ignoreSort = false;
   ignoreFilter = false;
+  /** Ignore the upper filter `updatedAt[$lt]` (parallel windows' bound). */
+  ignoreUpper = false;
   /** Order records that share updatedAt at random on each request (unless `$sort[id]` is asked and honoured). */
   shuffleTies: (() => number) | undefined;
   /** Whether the server honours `$sort[id]` as a tie-breaker. */
@@ -46,7 +48,13 @@ export class FakeFeathers {
     const asked = Number(u.searchParams.get('$limit') ?? 10);
     const limit = this.cap === undefined ? asked : Math.min(asked, this.cap);
     const gte = this.ignoreFilter ? null : u.searchParams.get('updatedAt[$gte]');
-    let rows = this.items.filter((r) => gte === null || r.updatedAt >= gte);
+    const lt = this.ignoreFilter || this.ignoreUpper ? null : u.searchParams.get('updatedAt[$lt]');
+    let rows = this.items.filter(
+      (r) => (gte === null || r.updatedAt >= gte) && (lt === null || r.updatedAt < lt),
+    );
+    if (u.searchParams.get('$sort[updatedAt]') === '-1' && !this.ignoreSort) {
+      rows = [...rows].sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0));
+    }
     if (u.searchParams.get('$sort[updatedAt]') === '1' && !this.ignoreSort) {
       const byId = this.honoursIdSort && u.searchParams.get('$sort[id]') === '1';
       const rand = this.shuffleTies;

@@ -381,6 +381,22 @@ describe('day-two commands on DuckDB', () => {
     expect(pages.code).toBe(2);
     expect(pages.stderr).toMatch(/TRB_USAGE.*--page-concurrency has no effect on humaans: .* by offset/);
     expect(existsSync(fresh)).toBe(false);
+    // Hellobaton pages by page number, with no cursor to split into windows.
+    const baton = join(dir, 'baton-windows.json');
+    writeFileSync(baton, JSON.stringify({ api_key: 'k', company: 'acme', base_url: 'http://127.0.0.1:9' }));
+    const windows = await runCli([
+      'sync',
+      'hellobaton',
+      '--config',
+      baton,
+      '--windows',
+      '4',
+      '--destination',
+      `duckdb:${fresh}`,
+    ]);
+    expect(windows.code).toBe(2);
+    expect(windows.stderr).toMatch(/TRB_USAGE.*--windows has no effect on hellobaton/);
+    expect(existsSync(fresh)).toBe(false);
     const load = await runCli([
       'load',
       '--from-airbyte',

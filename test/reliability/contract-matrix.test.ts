@@ -105,7 +105,56 @@ const CELLS: Cell[] = [
   { behaviours: [], data: ['big-ids'], connectors: BOTH, quick: ['hellobaton:duckdb'] },
   { behaviours: [], data: ['huge-numbers'], connectors: BOTH },
   { behaviours: [], data: ['colliding-names'], connectors: BOTH, quick: ['humaans:postgres'] },
+  // Parallel keyset windows (Humaans `max_windows`): every misbehaviour again on windowed reads, incremental
+  // and full refresh; each window must prove itself or fail the read, and a failure sweeps nothing.
+  ...windowed([
+    { behaviours: ['cap-page-size'], quick: ['humaans:duckdb'] },
+    { behaviours: ['count-low'] },
+    { behaviours: ['count-high'] },
+    { behaviours: ['empty-page'] },
+    { behaviours: ['unstable-sort'], data: ['tied-timestamps'], quick: ['humaans:duckdb'] },
+    { behaviours: ['ignore-sort'] },
+    { behaviours: ['ignore-filter'], quick: ['humaans:duckdb'] },
+    { behaviours: ['drift-insert'] },
+    { behaviours: ['drift-delete'] },
+    { behaviours: ['drift-balanced'] },
+    { behaviours: ['cap-page-size'], fullRefresh: true },
+    { behaviours: ['drift-delete'], fullRefresh: true },
+  ]),
+  // Without the cursor Humaans' full refresh pages by plain offsets: up to 8 planned from the total at once.
+  ...offsetPlanned([
+    { behaviours: ['cap-page-size'], quick: ['humaans:duckdb'] },
+    { behaviours: ['count-low'] },
+    { behaviours: ['count-high'] },
+    { behaviours: ['empty-page'] },
+    { behaviours: ['drift-insert'] },
+    { behaviours: ['drift-delete'] },
+  ]),
 ];
+
+/** Humaans cells with incremental sync off (every sync a plain-offset full refresh), 8 pages at once. */
+function offsetPlanned(cells: Array<Pick<Cell, 'behaviours' | 'data' | 'quick'>>): Cell[] {
+  return cells.map((c) => ({
+    ...c,
+    connectors: ['humaans'],
+    variant: { name: 'offsets 8', config: { max_windows: 8, enable_incremental_sync: false } },
+  }));
+}
+
+/** Humaans cells read in up to 8 parallel keyset windows. */
+function windowed(
+  cells: Array<Pick<Cell, 'behaviours' | 'data' | 'quick'> & { fullRefresh?: boolean }>,
+): Cell[] {
+  return cells.map(({ fullRefresh, ...c }) => ({
+    ...c,
+    connectors: ['humaans'],
+    variant: {
+      name: fullRefresh ? 'windows 8, full refresh' : 'windows 8',
+      config: { max_windows: 8 },
+      ...(fullRefresh ? { fullRefresh: true } : {}),
+    },
+  }));
+}
 
 const pgOk = await postgresAvailable();
 const mysqlOk = await mysqlAvailable();

@@ -5,7 +5,7 @@
  * into DuckDB, PostgreSQL and MySQL/MariaDB. See support/crash.ts for what each trial checks.
  *
  * Quick (npm test): one trial per scenario. Full (npm run test:reliability): TRIBUTARY_TRIALS in total
- * (default 72), spread over the nine scenarios.
+ * (default 88), spread over the eleven scenarios.
  */
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,10 +24,13 @@ const SCENARIOS: Scenario[] = [
   { connector: 'humaans', dest: 'mysql' },
   { connector: 'hellobaton', dest: 'mysql' },
   { connector: 'evolution', dest: 'mysql' },
+  // Parallel keyset windows: a windowed first sync killed at several points, then resumed.
+  { connector: 'humaans-windows', dest: 'duckdb' },
+  { connector: 'humaans-windows', dest: 'postgres' },
 ];
 
 // Eight trials per scenario by default, as when there were six scenarios and 48 trials.
-const counts = spread(totalTrials(SCENARIOS.length, 72), SCENARIOS.length);
+const counts = spread(totalTrials(SCENARIOS.length, 8 * SCENARIOS.length), SCENARIOS.length);
 const pgOk = await postgresAvailable();
 const mysqlOk = await mysqlAvailable();
 const figures = {

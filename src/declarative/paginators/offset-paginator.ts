@@ -10,9 +10,11 @@
  *   checked before the last page is yielded.
  */
 import { KeysetPager } from './keyset-pager.js';
+import { isWindowedState, WindowedKeyset } from './windowed-keyset.js';
 import { countValue, PassAudit, pageCount } from './pass-audit.js';
 import { PassEnd } from './pass-end.js';
-import type { PaginationContext, Paginator, RawPage } from './paginator.js';
+import { OffsetPlan } from './offset-plan.js';
+import type { FetchedPage, PaginationContext, Paginator, RawPage } from './paginator.js';
 import { ReadAhead } from './paginator.js';
 
 export interface OffsetOptions {
@@ -26,6 +28,12 @@ export interface OffsetOptions {
    * stays so, and fails after a few requests rather than many.
    */
   maxEmptyPages?: number;
+  /**
+   * At most this many keyset windows paged at once under an incremental window (WindowedKeyset; needs the
+   * cursor's upper filter, `upper_filter_param`), or pages requested at once by offset in a plain pass with a
+   * total (OffsetPlan); 1 (the default) pages one request after another.
+   */
+  maxWindows?: number;
 }
 
 export class OffsetPaginator implements Paginator {
@@ -35,7 +43,10 @@ export class OffsetPaginator implements Paginator {
 
   async *pages(ctx: PaginationContext): AsyncGenerator<RawPage> {
     if (ctx.incremental) {
-      yield* new KeysetPager(this.o).pages(ctx);
+      // A windowed checkpoint resumes windowed whatever the limit now (with 1, one window at a time).
+      const windows = ctx.incremental.upperFilterParam ? (this.o.maxWindows ?? 1) : 1;
+      if (windows > 1 || isWindowedState(ctx.state)) yield* new WindowedKeyset(this.o, windows).pages(ctx);
+      else yield* new KeysetPager(this.o).pages(ctx);
       return;
     }
     const saved = ctx.state?.in_progress === true ? ctx.state : undefined;
@@ -55,9 +66,24 @@ export class OffsetPaginator implements Paginator {
     let page = 0;
     const end = new PassEnd(this.o.pageSize, this.o.maxEmptyPages ?? 3);
     const ahead = new ReadAhead(ctx);
+    // With a total, the offsets that follow are known up front: up to `maxWindows` pages are requested at
+    // once (OffsetPlan), still taken and checked in order. Without one, one page after another.
+    const width = this.o.totalPath ? (this.o.maxWindows ?? 1) : 1;
+    const plan = width > 1 ? new OffsetPlan(ctx, (o) => this.plainUrl(ctx, o), width) : undefined;
+    // The page size the server really serves (a short page that is not the end shows a cap).
+    let stepSize = this.o.pageSize;
+    // Sends the request for `offset` now; the returned function takes its answer (so a consumer that stops
+    // early leaves it with ReadAhead or the plan, which abort it).
+    const fetchAt = (offset: number): (() => Promise<FetchedPage>) => {
+      if (plan) {
+        const p = plan.take(offset, stepSize, audit.count);
+        return () => p;
+      }
+      ahead.start(this.plainUrl(ctx, offset));
+      return () => ahead.take();
+    };
     try {
-      ahead.start(this.plainUrl(ctx, skip));
-      let res = await ahead.take();
+      let res = await fetchAt(skip)();
       if (resumable && audit.count !== undefined) {
         const now = pageCount(res, this.o.totalPath);
         if (now !== undefined && now !== audit.count) {
@@ -65,8 +91,8 @@ export class OffsetPaginator implements Paginator {
           // the pass over; every record is read (and stamped) again.
           skip = 0;
           audit = new PassAudit(ctx.baseUrl, ctx.idField);
-          ahead.start(this.plainUrl(ctx, skip));
-          res = await ahead.take();
+          plan?.reset();
+          res = await fetchAt(skip)();
         }
       }
       for (;;) {
@@ -77,16 +103,20 @@ export class OffsetPaginator implements Paginator {
         const total = audit.count;
         const step = res.endOfStream ? 'last' : end.after(res.url, skip, n, total);
         if (step === 'again') {
-          ahead.start(this.plainUrl(ctx, skip));
-          res = await ahead.take();
+          plan?.reset();
+          res = await fetchAt(skip)();
           continue;
+        }
+        if (step === 'next' && n < stepSize) {
+          // Planned offsets assumed full pages: plan again from where the pages really are.
+          stepSize = n;
+          plan?.reset();
         }
         skip += n;
         const last = step === 'last';
         const expectedCount = last ? audit.prove(page + 1) : undefined;
         // The next offset is known now: request it before handing this page over.
-        const nextUrl = last ? undefined : this.plainUrl(ctx, skip);
-        if (nextUrl) ahead.start(nextUrl);
+        const pending = last ? undefined : fetchAt(skip);
         yield {
           records: res.records,
           bytes: res.bytes,
@@ -98,15 +128,16 @@ export class OffsetPaginator implements Paginator {
           position: { page: page++, firstIndex },
           ...(expectedCount === undefined ? {} : { expectedCount }),
           url: res.url,
-          decision: nextUrl
-            ? { next: nextUrl, reason: `offset ${skip}: ${offsetMore(n, total, skip)}` }
-            : { stop: offsetStop(res.endOfStream, n, total, this.o.pageSize) },
+          decision: last
+            ? { stop: offsetStop(res.endOfStream, n, total, this.o.pageSize) }
+            : { next: this.plainUrl(ctx, skip), reason: `offset ${skip}: ${offsetMore(n, total, skip)}` },
         };
         if (last) return;
-        res = await ahead.take();
+        res = await pending!();
       }
     } finally {
       ahead.close();
+      plan?.reset();
     }
   }
 

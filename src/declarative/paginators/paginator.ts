@@ -1,5 +1,7 @@
 /** What every paginator implements: turn a stream's base request into an ordered sequence of pages. */
+import type { StreamMetrics } from '../../engine/source.js';
 import { SourceError } from '../../errors.js';
+import type { Logger } from '../../util/log.js';
 import { displayUrl } from '../../util/display-url.js';
 import { globalRedactor } from '../../util/redact.js';
 
@@ -36,6 +38,11 @@ export interface IncrementalWindow {
    * re-read at a page boundary.
    */
   idField?: string;
+  /**
+   * Query parameter that filters on the cursor from above, exclusive (`cursor < value`, e.g.
+   * `updatedAt[$lt]`): with it a keyset read can be split into windows read in parallel (WindowedKeyset).
+   */
+  upperFilterParam?: string;
   /** Lower bound for a new pass (ISO-8601), or undefined for all history. */
   startBound: string | undefined;
 }
@@ -53,6 +60,10 @@ export interface PaginationContext {
    */
   idField?: string;
   signal?: AbortSignal;
+  /** The stream's live request counters (429s, budget waits): parallel windows adapt to them. */
+  metrics?: Readonly<Pick<StreamMetrics, 'http429' | 'budgetWaitMs'>>;
+  /** Where a paginator logs its decisions (debug); the stream's logger. */
+  logger?: Logger;
 }
 
 export interface RawPage {

@@ -19,7 +19,8 @@ import { D1_DUCKDB_BIG_DOUBLE_TEXT, D2_DUCKDB_WAL_REPLAY, type KnownDefect } fro
 import { runKilled, summaryOf, tail } from './run.js';
 import { type DestKind, makeTarget, type Target } from './targets.js';
 
-export type ScenarioConnector = 'humaans' | 'hellobaton' | 'evolution';
+/** `humaans-windows`: Humaans read in parallel keyset windows (`--windows 8`), killed at several points. */
+export type ScenarioConnector = 'humaans' | 'humaans-windows' | 'hellobaton' | 'evolution';
 
 export interface Scenario {
   connector: ScenarioConnector;
@@ -141,7 +142,8 @@ export async function runTrial(s: Scenario, dir: string, trial: number, seed: nu
   const reference = makeTarget(s.dest, dir, `${name}-ref`, `rel_${s.connector}`);
   const batchRows = [20, 50, 100, 1000][Math.floor(random() * 4)]!;
   try {
-    if (s.connector === 'humaans') await humaansTrial();
+    if (s.connector === 'humaans') await humaansTrial(false);
+    else if (s.connector === 'humaans-windows') await humaansTrial(true);
     else if (s.connector === 'hellobaton') await hellobatonTrial();
     else await evolutionTrial();
   } catch (err) {
@@ -161,7 +163,12 @@ export async function runTrial(s: Scenario, dir: string, trial: number, seed: nu
   return report;
 
   function syncArgs(config: string, extra: string[] = []): string[] {
-    const connector = s.connector === 'evolution' ? 'hellobaton' : s.connector;
+    const connector =
+      s.connector === 'evolution'
+        ? 'hellobaton'
+        : s.connector === 'humaans-windows'
+          ? 'humaans'
+          : s.connector;
     return [
       'sync',
       connector,
@@ -176,8 +183,15 @@ export async function runTrial(s: Scenario, dir: string, trial: number, seed: nu
     ];
   }
 
-  async function humaansTrial(): Promise<void> {
-    const sim = await startHumaansSimulator({ seed, records: 1500, latencyMs: 2 });
+  async function humaansTrial(windowed: boolean): Promise<void> {
+    // Windowed: more records, so a first sync splits into several windows and each kill lands among them.
+    const sim = await startHumaansSimulator({
+      seed,
+      records: windowed ? 3000 : 1500,
+      latencyMs: windowed ? 5 : 2,
+    });
+    const extra = windowed ? ['--windows', String([4, 8][Math.floor(random() * 2)])] : [];
+    if (windowed) report.notes.push(`windows ${extra[1]}`);
     try {
       const pageSize = [25, 50][Math.floor(random() * 2)]!;
       const cfg = {
@@ -191,10 +205,10 @@ export async function runTrial(s: Scenario, dir: string, trial: number, seed: nu
       const streams = sim.streams();
       const full = streams.reduce((a, st) => a + pages(sim.records(st).length, pageSize), 0);
       const progress = () => sim.requestCount();
-      // First sync: killed half of the time.
+      // First sync: killed half of the time; windowed, killed two to four times (many points of one read).
       await killAndResume(
-        syncArgs(config),
-        { kills: random() < 0.5 ? 1 : 0, estimate: full },
+        syncArgs(config, extra),
+        { kills: windowed ? 2 + Math.floor(random() * 3) : random() < 0.5 ? 1 : 0, estimate: full },
         progress,
         random,
         report,
@@ -218,7 +232,7 @@ export async function runTrial(s: Scenario, dir: string, trial: number, seed: nu
       }
       // Second, incremental sync: killed once or twice.
       await killAndResume(
-        syncArgs(config),
+        syncArgs(config, extra),
         { kills: 1 + Math.floor(random() * 2), estimate: Math.ceil(changed / pageSize) + streams.length * 2 },
         progress,
         random,
