@@ -148,6 +148,7 @@ export async function run({ quick, runs }) {
   const b = await measureSize(big, runs);
   const perRec = (s, n) => ({ median: (s.median * 1e6) / n, min: (s.min * 1e6) / n, max: (s.max * 1e6) / n });
   const rssRatio = b.trb.rss.median / a.trb.rss.median;
+  const cpuRatio = b.trb.cpu.median / b.raw.cpu.median;
   const row = (n, s) =>
     `| ${fmt(n)} | ${cell(s.raw.rps)} | ${cell(s.trb.rps)} | **${fmt(100 * s.ratio.median)}%** (${fmt(100 * s.ratio.min)}–${fmt(100 * s.ratio.max)}) | ${cell(perRec(s.trb.cpu, n), 1)} | ${cell(perRec(s.raw.cpu, n), 1)} | ${cell(s.trb.rss)} | ${cell(s.raw.rss)} |`;
   const flags = cliNodeFlags()
@@ -186,8 +187,8 @@ ${splitRow(big, b)}
       scenario: '1 CPU path',
       metric: `records/s at ${fmt(big)}`,
       measured: fmt(b.trb.rps.median),
-      target: '≥ 100,000',
-      met: b.trb.rps.median >= 100_000,
+      target: '(reported, no target)',
+      met: undefined,
     },
     {
       scenario: '1 CPU path',
@@ -195,6 +196,13 @@ ${splitRow(big, b)}
       measured: `${fmt(100 * b.ratio.median)}%`,
       target: '≥ 50%',
       met: b.ratio.median >= 0.5,
+    },
+    {
+      scenario: '1 CPU path',
+      metric: 'CPU per record, tributary / raw limit',
+      measured: `${fmt(cpuRatio, 1)}× (${fmt(perRec(b.trb.cpu, big).median, 1)} vs ${fmt(perRec(b.raw.cpu, big).median, 1)} µs)`,
+      target: '≤ 3×',
+      met: cpuRatio <= 3,
     },
     {
       scenario: '2 Memory',
