@@ -41,15 +41,41 @@ export function runNode(script, args, { env = {}, nodeArgs = [], stdoutTo = 'pip
         stderr,
         peakRssMb: r.maxRssKb / 1024,
         cpuSec: (r.userCpuUs + r.systemCpuUs) / 1e6,
+        ...(r.split ? { memSplit: memSplitMb(r.split) } : {}),
       });
     });
   });
 }
 
-/** Run the built CLI (this checkout's, or `opts.cli`) with args, with the same heap cap as the `tributary` bin's shebang. */
+/**
+ * The node flags a build's `tributary` bin runs with: those on its shebang line
+ * (`#!/usr/bin/env -S node --max-old-space-size=256 …`), read from that build's file so a `--before` build runs
+ * with its own flags.
+ */
+export function cliNodeFlags(cli = CLI) {
+  const first = readFileSync(cli, 'utf8').split('\n', 1)[0];
+  const m = /^#!.*\bnode\s+(.*)$/.exec(first);
+  return m ? m[1].split(/\s+/).filter((f) => f.startsWith('--')) : [];
+}
+
+/** The sampled split of the highest RSS (bench/rusage.cjs, with BENCH_MEM_SPLIT), in MB. */
+function memSplitMb(s) {
+  const mb = (b) => b / 2 ** 20;
+  const anon = s.anonKb / 1024;
+  return {
+    rss: mb(s.rss),
+    file: s.fileKb / 1024,
+    heap: mb(s.heapTotal),
+    external: mb(s.external),
+    // Anonymous memory neither V8's heap nor external buffers: native allocations (DuckDB, V8, Node).
+    nativeAnon: Math.max(0, anon - mb(s.heapTotal) - mb(s.external)),
+  };
+}
+
+/** Run the built CLI (this checkout's, or `opts.cli`) with args, with the node flags of its bin's shebang. */
 export function runMeasured(args, opts = {}) {
   const cli = opts.cli ?? CLI;
-  return runNode(cli, args, { ...opts, nodeArgs: ['--max-old-space-size=256', ...(opts.nodeArgs ?? [])] });
+  return runNode(cli, args, { ...opts, nodeArgs: [...cliNodeFlags(cli), ...(opts.nodeArgs ?? [])] });
 }
 
 export function tempFile(name, content) {

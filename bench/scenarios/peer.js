@@ -4,14 +4,24 @@
 import { createReadStream, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { cell, fmt, interleave, log, runMeasured, runNode, summarize, tempFile } from '../lib.js';
+import {
+  cell,
+  cliNodeFlags,
+  fmt,
+  interleave,
+  log,
+  runMeasured,
+  runNode,
+  summarize,
+  tempFile,
+} from '../lib.js';
 import { startSim } from '../sim.js';
 
 export const RECORDS_FULL = 200_000;
 export const RECORDS_QUICK = 20_000;
 export const PEER = join(import.meta.dirname, '..', 'peer', 'faros-humaans-source.cjs');
-/** The same heap cap as the `tributary` bin (and runMeasured), so neither gets more old space than the other. */
-export const NODE_ARGS = ['--max-old-space-size=256'];
+/** The `tributary` bin's node flags (as runMeasured gives tributary), so both run under the same heap settings. */
+export const NODE_ARGS = cliNodeFlags();
 export const TOKEN = 'bench-peer-token';
 const PAGE = 250;
 const TARGET_RPS_RATIO = 2;
@@ -146,7 +156,7 @@ axios client (faros-js-client, Bearer auth) until a short page, run by the CDK's
 (faros-airbyte-cdk 0.23.19, under commander 14); it emits the records as the API returns them. **tributary** runs
 the declarative Humaans connector (keyset pages on \`updatedAt\`, then its transforms: flatten, snake_case,
 timestamps, added fields) behind \`tributary airbyte humaans read\`. Both run under the same Node flags
-(\`${NODE_ARGS.join(' ')}\`, the tributary bin's heap cap) and log at their quiet defaults (the peer's CDK at info,
+(\`${NODE_ARGS.join(' ')}\`, the tributary bin's shebang) and log at their quiet defaults (the peer's CDK at info,
 tributary at warn). Before the measured runs, one unmeasured run of each is checked: exactly ${fmt(records)} RECORD
 messages, ${fmt(records)} distinct ids, the same id set in both. Then they alternate (peer, tributary, peer, …).
 Records/s is the dataset over the process's wall time, start-up included; CPU is the process's own user + system

@@ -15,7 +15,7 @@ import {
   waiter,
   workersReady,
 } from '../cluster.js';
-import { cell, fmt, interleave, log, summarize } from '../lib.js';
+import { cell, cliNodeFlags, fmt, interleave, log, summarize } from '../lib.js';
 import { startSim } from '../sim.js';
 import { dropSchema, PG_URL } from './postgres.js';
 
@@ -43,7 +43,7 @@ async function once(m, sim, workers, round) {
   const prefix = `trbbench-scaling-${tag}`;
   const bq = openBenchQueue(m, prefix);
   const children = Array.from({ length: workers }, (_, i) =>
-    spawnWorker(file, prefix, `c${i}`, { nodeArgs: ['--max-old-space-size=256'] }),
+    spawnWorker(file, prefix, `c${i}`, { nodeArgs: cliNodeFlags() }),
   );
   try {
     await workersReady(until, bq.queue, workers, 'the workers', 30_000);

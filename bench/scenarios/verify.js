@@ -7,12 +7,11 @@
 // `npm ci && npm run build` done in it), or `node bench/compare-builds.js --before DIR`.
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { cell, fmt, interleave, log, ROOT, runNode, summarize, tempFile } from '../lib.js';
+import { cell, cliNodeFlags, fmt, interleave, log, ROOT, runNode, summarize, tempFile } from '../lib.js';
 import { startSim } from '../sim.js';
 import { inputs, TOKEN } from './peer.js';
 
 export const PATHS = ['humaans-sync', 'airbyte-read', 'hellobaton-sync'];
-const NODE_ARGS = ['--max-old-space-size=256'];
 const HB_KEY = 'bench-key';
 const cli = (dir) => join(resolve(dir), 'dist', 'cli', 'main.js');
 
@@ -63,7 +62,7 @@ export async function compareBuilds({ before, after = ROOT, records, runs, paths
         cli(build),
         ['airbyte', 'humaans', 'read', '--config', config, '--catalog', catalog],
         {
-          nodeArgs: NODE_ARGS,
+          nodeArgs: cliNodeFlags(cli(build)),
           stdoutTo: '/dev/null',
         },
       );
@@ -73,7 +72,7 @@ export async function compareBuilds({ before, after = ROOT, records, runs, paths
         path === 'humaans-sync'
           ? sync('humaans', config, 'documents', file)
           : sync('hellobaton', hbConfig, 'tasks', file);
-      r = await runNode(cli(build), args, { nodeArgs: NODE_ARGS });
+      r = await runNode(cli(build), args, { nodeArgs: cliNodeFlags(cli(build)) });
       rmSync(file, { force: true });
       if (r.code === 0) {
         const run = JSON.parse(r.stdout);

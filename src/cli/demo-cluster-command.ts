@@ -16,7 +16,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,6 +57,11 @@ const SHARED_KEY = 'demo-shared-baton-key';
 const OWN_KEY = 'demo-own-baton-key';
 const HUMAANS_TOKEN = 'demo-humaans-token';
 const CLI = join(dirname(fileURLToPath(import.meta.url)), 'main.js');
+/** The node flags on the bin's shebang (`#!/usr/bin/env -S node --max-old-space-size=256 …`), read from it. */
+function cliNodeFlags(): string[] {
+  const first = readFileSync(CLI, 'utf8').split('\n', 1)[0]!;
+  return (/^#!.*\bnode\s+(.*)$/.exec(first)?.[1] ?? '').split(/\s+/).filter((f) => f.startsWith('--'));
+}
 
 export function registerDemoCluster(program: Command): void {
   program
@@ -239,8 +244,8 @@ export async function runDemoCluster(o: DemoClusterOptions): Promise<number> {
     const env = { DEMO_BATON_KEY: SHARED_KEY, TRIBUTARY_LOG_LEVEL: 'warn', FORCE_COLOR: '0' };
     const cluster = ['--file', file, '--redis', redisUrl, '--prefix', target.prefix];
     const start = (name: string, args: string[]) => {
-      // The heap cap of the `tributary` bin's shebang, as an installed worker runs.
-      const child = spawn(process.execPath, ['--max-old-space-size=256', CLI, ...args, ...cluster], {
+      // The node flags of the `tributary` bin's shebang, as an installed worker runs.
+      const child = spawn(process.execPath, [...cliNodeFlags(), CLI, ...args, ...cluster], {
         env: { ...process.env, ...env },
         stdio: ['ignore', 'ignore', 'pipe'],
       });

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-old-space-size=256
+#!/usr/bin/env -S node --max-old-space-size=256 --max-semi-space-size=4
 /**
  * The `tributary` command line. Exit codes come from one table, EXIT_CODES in src/errors.ts: 0 success, 1 the sync
  * failed (worth retrying), 2 bad config or usage, 3 the destination is locked or busy (try later).

@@ -47,6 +47,8 @@ export interface SyncCliOptions {
   /** Parallel keyset windows per incremental stream (overrides the connector's `max_windows`). */
   windows?: number;
   batchRows?: number;
+  /** Cap of one batch's page bytes, in MB. */
+  batchMb?: number;
   json?: boolean;
   logLevel?: string;
   progress?: boolean;
@@ -97,6 +99,15 @@ export function registerSync(program: Command): void {
     )
     .addOption(
       intOption('--batch-rows <n>', 'rows per destination transaction', 1, 1_000_000, DEFAULTS.batchRows),
+    )
+    .addOption(
+      intOption(
+        '--batch-mb <n>',
+        'response megabytes per destination transaction (whichever of rows and megabytes comes first)',
+        1,
+        1024,
+        DEFAULTS.batchBytes / 2 ** 20,
+      ),
     )
     .option(
       '--redis <url>',
@@ -261,6 +272,7 @@ export async function syncCommand(
           writeMode: o.replace ? 'replace' : 'upsert',
           streamConcurrency: o.concurrency,
           batchRows: o.batchRows,
+          batchBytes: o.batchMb === undefined ? undefined : o.batchMb * 2 ** 20,
           logger,
           onProgress: display ? (s) => display.update(s) : undefined,
         });
