@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 import { ConfigError } from '../errors.js';
 import type { LoadedConnector } from '../declarative/declarative-source.js';
 import { Manifest } from '../declarative/manifest-schema.js';
-import { schemaInfo, type SchemaInfo } from '../declarative/stream-schema.js';
+import { readStreamSchemas } from '../declarative/stream-schema.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Connector folders with their manifests live in src/ (also when running from dist/). */
@@ -55,22 +55,7 @@ async function load(name: string): Promise<LoadedConnector> {
       break;
     }
   }
-  const schemas: Record<string, SchemaInfo> = {};
-  for (const s of manifest.streams) {
-    const file = join(dir, s.schema);
-    let json: Record<string, unknown>;
-    try {
-      json = JSON.parse(readFileSync(file, 'utf8'));
-    } catch (err) {
-      throw new ConfigError(
-        `connector ${name}: schema for stream ${s.name} (${s.schema}) cannot be read: ${(err as Error).message}`,
-        {
-          code: 'TRB_MANIFEST_INVALID',
-        },
-      );
-    }
-    schemas[s.name] = schemaInfo(json);
-  }
+  const schemas = readStreamSchemas(manifest, dir, name);
   return { manifest, schemas, dir };
 }
 

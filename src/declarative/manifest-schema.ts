@@ -183,8 +183,11 @@ export const StreamDef = z
     name: z.string().regex(/^[a-z][a-z0-9_]*$/, 'stream names are snake_case'),
     path: z.string(),
     primary_key: z.array(z.string()).min(1),
-    /** JSON Schema file of the emitted record, relative to the connector folder. */
-    schema: z.string(),
+    /**
+     * JSON Schema file of the emitted record, relative to the connector folder. Optional: without it
+     * `schemas/<name>.json` is used when it exists, else the columns are inferred from the records.
+     */
+    schema: z.string().optional(),
     params: z.record(z.string(), Template).optional(),
     paginator: Paginator.optional(),
     selector: Selector.optional(),
