@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { configJsonSchema } from '../declarative/config-spec.js';
 import { listConnectors, loadConnector } from '../connectors/registry.js';
-import { buildSource, makeLogger, prepareConnector } from './common.js';
+import { buildSource, intOption, makeLogger, parseList, prepareConnector } from './common.js';
+import { describeWritten, writeInferredSchemas } from './write-schemas.js';
 
 export function registerConnectorCommands(program: Command): void {
   program
@@ -58,21 +59,44 @@ export function registerConnectorCommands(program: Command): void {
     .description('list the streams a config can read, with primary keys, sync modes and JSON schemas')
     .argument('<connector>', 'connector name (see `tributary connectors`)')
     .option('-c, --config <file>', 'connector config (JSON or YAML, with $' + '{ENV} interpolation)')
-    .action(async (name: string, o: { config?: string }) => {
-      const prepared = await prepareConnector(name, o.config);
-      const source = buildSource(prepared, makeLogger({ logLevel: 'warn' }));
-      try {
-        const streams = source.streams().map((s) => ({
-          name: s.name,
-          primary_key: s.primaryKey,
-          supported_sync_modes: s.supportedSyncModes,
-          cursor_field: s.cursorField ?? null,
-          resumable: s.resumable,
-          json_schema: s.jsonSchema,
-        }));
-        process.stdout.write(`${JSON.stringify({ streams }, null, 2)}\n`);
-      } finally {
-        await source.close();
-      }
-    });
+    .option(
+      '--write-schemas',
+      "infer each stream's JSON Schema from a short read and write it into the connector folder",
+      false,
+    )
+    .addOption(intOption('--pages <n>', 'with --write-schemas: pages read per stream', 1, 1000, 3))
+    .option('--force', 'with --write-schemas: overwrite schema files that exist', false)
+    .option('--streams <list>', 'with --write-schemas: only these streams (comma-separated)')
+    .action(
+      async (
+        name: string,
+        o: { config?: string; writeSchemas?: boolean; pages: number; force?: boolean; streams?: string },
+      ) => {
+        const prepared = await prepareConnector(name, o.config);
+        // One page at a time: a short read must not fetch pages it will not use.
+        const source = buildSource(prepared, makeLogger({ logLevel: 'warn' }), { pageConcurrency: 1 });
+        try {
+          if (o.writeSchemas) {
+            const written = await writeInferredSchemas(prepared.connector, source, {
+              pages: o.pages,
+              force: o.force === true,
+              ...(o.streams === undefined ? {} : { streams: parseList(o.streams) ?? [] }),
+            });
+            for (const w of written) process.stdout.write(`${describeWritten(w)}\n`);
+            return;
+          }
+          const streams = source.streams().map((s) => ({
+            name: s.name,
+            primary_key: s.primaryKey,
+            supported_sync_modes: s.supportedSyncModes,
+            cursor_field: s.cursorField ?? null,
+            resumable: s.resumable,
+            json_schema: s.jsonSchema,
+          }));
+          process.stdout.write(`${JSON.stringify({ streams }, null, 2)}\n`);
+        } finally {
+          await source.close();
+        }
+      },
+    );
 }
