@@ -106,6 +106,74 @@ export function mergeShapes(a: Shape, b: Shape): Shape {
   return { nullable, kind: 'string', format: 'none' };
 }
 
+function cloneShape(s: Shape): Shape {
+  const out: Shape = { ...s };
+  if (s.properties) out.properties = new Map([...s.properties].map(([k, p]) => [k, cloneShape(p)]));
+  if (s.items) out.items = cloneShape(s.items);
+  return out;
+}
+
+/**
+ * `mergeShapes(s, shapeOf(value))`, updating `s` in place where it can: observing a record allocates
+ * nothing when its shape was seen before (about one object per record otherwise, per nested value).
+ */
+function absorb(s: Shape, value: unknown): Shape {
+  if (value === null || value === undefined) {
+    s.nullable = true;
+    return s;
+  }
+  if (s.kind === undefined) {
+    const fresh = shapeOf(value);
+    fresh.nullable = s.nullable;
+    return fresh;
+  }
+  switch (typeof value) {
+    case 'string':
+      if (s.kind !== 'string') break;
+      if (s.format !== 'none') {
+        const f: StringFormat = isIsoDateTime(value) ? 'date-time' : isIsoDate(value) ? 'date' : 'none';
+        s.format = mergeFormats(s.format ?? 'none', f);
+      }
+      return s;
+    case 'boolean':
+      if (s.kind !== 'boolean') break;
+      return s;
+    case 'number':
+      if (s.kind === 'number') return s;
+      if (s.kind !== 'integer') break;
+      if (!Number.isSafeInteger(value)) s.kind = 'number';
+      return s;
+    case 'object': {
+      if (value instanceof ExactNumber) {
+        if (s.kind === 'number') return s;
+        if (s.kind !== 'integer') break;
+        if (!value.isInt64) s.kind = 'number';
+        return s;
+      }
+      if (Array.isArray(value)) {
+        if (s.kind !== 'array') break;
+        for (const v of value) s.items = s.items === undefined ? shapeOf(v) : absorb(s.items, v);
+        return s;
+      }
+      if (s.kind !== 'object') break;
+      const props = s.properties!;
+      for (const k in value as Record<string, unknown>) {
+        const v = (value as Record<string, unknown>)[k];
+        if (v === undefined) continue;
+        const cur = props.get(k);
+        if (cur === undefined) props.set(k, shapeOf(v));
+        else {
+          const next = absorb(cur, v);
+          if (next !== cur) props.set(k, next);
+        }
+      }
+      return s;
+    }
+    default:
+  }
+  return mergeShapes(s, shapeOf(value));
+}
+
 /** A shape as JSON Schema. */
 export function shapeToJsonSchema(s: Shape): Record<string, unknown> {
   if (s.kind === undefined) return { type: 'null' };
@@ -131,13 +199,14 @@ export class SchemaInference {
   }
 
   observe(record: Record<string, unknown>): void {
-    this.shape = mergeShapes(this.shape, shapeOf(record));
+    this.shape = absorb(this.shape, record);
     this.count++;
   }
 
   /** Merge what another inference saw (another page, another run). */
   merge(other: SchemaInference): void {
-    this.shape = mergeShapes(this.shape, other.shape);
+    // A copy: this shape is updated in place afterwards and must not change the other's.
+    this.shape = mergeShapes(this.shape, cloneShape(other.shape));
     this.count += other.count;
   }
 
