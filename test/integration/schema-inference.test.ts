@@ -24,6 +24,7 @@ import type { RunSummary } from '../../src/engine/summary.js';
 import { runSync } from '../../src/engine/sync.js';
 import { queryDuckDb, tempDir } from '../helpers/duckdb.js';
 import { type FakeApi, json, startFakeApi } from '../helpers/fake-api.js';
+import { MYSQL_TEST_URL, mysqlAdmin, mysqlTestsRun } from '../helpers/mysql.js';
 import { PG_TEST_URL, postgresTestsRun } from '../helpers/postgres.js';
 
 const PAGE_SIZE = 3;
@@ -191,6 +192,32 @@ describe('a stream without a schema file', () => {
       });
     } finally {
       await admin.query(`drop schema if exists "${schema}" cascade`);
+      await admin.end();
+    }
+  });
+  it('MySQL: the same inferred types', async (ctx) => {
+    if (!(await mysqlTestsRun('schema-inference'))) return ctx.skip();
+    const namespace = `trb_infer_${randomBytes(4).toString('hex')}`;
+    const admin = mysqlAdmin();
+    try {
+      const run = await sync(connector(dir), MYSQL_TEST_URL, namespace);
+      expect(run.status, JSON.stringify(run.error)).toBe('succeeded');
+      const [rows] = await admin.query(
+        `SELECT COLUMN_NAME AS name, COLUMN_TYPE AS type FROM information_schema.COLUMNS
+          WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'orders' AND COLUMN_NAME NOT LIKE '\\_tributary%'`,
+        [namespace],
+      );
+      const types = Object.fromEntries(
+        (rows as { name: string; type: string }[]).map((r) => [r.name, String(r.type).toLowerCase()]),
+      );
+      // MariaDB writes a display width (`bigint(20)`), MySQL 8 does not.
+      for (const c of ['id', 'total', 'discount']) expect(types[c], c).toMatch(/^bigint/);
+      expect(types.created_at).toBe('datetime(6)');
+      // Booleans and text: whatever the destination maps them to, never the bigint or datetime above.
+      expect(types.paid).toMatch(/^tinyint|^bool/);
+      expect(types.ship_day).not.toMatch(/datetime|bigint/);
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS "${namespace}"`).catch(() => undefined);
       await admin.end();
     }
   });
