@@ -57,7 +57,10 @@ export function readStreamSchemas(
       json = JSON.parse(readFileSync(file, 'utf8'));
     } catch (err) {
       throw new ConfigError(
-        `connector ${connector}: schema for stream ${s.name} (${rel}) cannot be read: ${(err as Error).message}`,
+        `connector ${connector}: schema for stream ${s.name} (${rel}) cannot be read: ${(err as Error).message}` +
+          (existsSync(file)
+            ? ''
+            : ` (leave out \`schema:\` to infer the column types; \`tributary discover ${connector} --config F --write-schemas\` then writes ${defaultSchemaPath(s.name)})`),
         { code: 'TRB_MANIFEST_INVALID' },
       );
     }

@@ -167,6 +167,19 @@ describe('a stream without a schema file', () => {
     expect(await duckTypes(db)).toEqual({ ...INFERRED_DUCKDB, total: 'DOUBLE', paid: 'VARCHAR' });
   });
 
+  it('an inferred integer key widens to text when a text key comes, keeping every row', async () => {
+    const db = join(dir, 'key.duckdb');
+    const c = connector(dir);
+    expect((await sync(c, `duckdb:${db}`)).status).toBe('succeeded');
+    expect((await duckTypes(db)).id).toBe('BIGINT');
+    orders = [...baseOrders(), { ...baseOrders()[0]!, id: 'A-1' }];
+    const second = await sync(c, `duckdb:${db}`);
+    expect(second.status, JSON.stringify(second.error)).toBe('succeeded');
+    expect((await duckTypes(db)).id).toBe('VARCHAR');
+    const ids = await queryDuckDb(db, 'select id from shop.orders order by id');
+    expect(ids.map((r) => r.id)).toEqual(['1', '2', '3', '4', '5', '6', '7', 'A-1']);
+  });
+
   it('PostgreSQL: the same inferred types', async (ctx) => {
     if (!(await postgresTestsRun('schema-inference'))) return ctx.skip();
     const schema = `trb_infer_${randomBytes(4).toString('hex')}`;
