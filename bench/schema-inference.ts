@@ -48,29 +48,36 @@ const DECLARED = {
 /** A fresh page for every conversion: the tracker converts records in place. */
 const page = () => Array.from({ length: RECORDS }, (_, i) => record(i));
 
-const variants: Record<string, (records: Record<string, unknown>[], state: { t?: unknown }) => void> = {
-  'tracker, schema file (declared)': (rs, st) => {
-    const t = (st.t ??= new ColumnTracker('orders', ['id'], { ...DECLARED })) as ColumnTracker;
-    for (const r of rs) t.toRow(r);
+/** Each variant makes a fresh consumer per run; the consumer takes one page at a time. */
+const variants: Record<string, () => (records: Record<string, unknown>[]) => void> = {
+  'tracker, schema file (declared)': () => {
+    const t = new ColumnTracker('orders', ['id'], { ...DECLARED });
+    return (rs) => {
+      for (const r of rs) t.toRow(r);
+    };
   },
-  'tracker, no schema file (inferred)': (rs, st) => {
-    const t = (st.t ??= new ColumnTracker('orders', ['id'], {}, { infer: true })) as ColumnTracker;
-    for (const r of rs) t.toRow(r);
+  'tracker, no schema file (inferred)': () => {
+    const t = new ColumnTracker('orders', ['id'], {}, { infer: true });
+    return (rs) => {
+      for (const r of rs) t.toRow(r);
+    };
   },
-  'SchemaInference.observe': (rs, st) => {
-    const s = (st.t ??= new SchemaInference()) as SchemaInference;
-    for (const r of rs) s.observe(r);
+  'SchemaInference.observe': () => {
+    const s = new SchemaInference();
+    return (rs) => {
+      for (const r of rs) s.observe(r);
+    };
   },
 };
 
 const times = new Map<string, number[]>(Object.keys(variants).map((k) => [k, []]));
-for (const fn of Object.values(variants)) for (let i = 0; i < 5; i++) fn(page(), {}); // warm up
+for (const make of Object.values(variants)) for (let i = 0; i < 5; i++) make()(page()); // warm up
 for (let run = 0; run < RUNS; run++) {
-  for (const [name, fn] of Object.entries(variants)) {
+  for (const [name, make] of Object.entries(variants)) {
     const pages = Array.from({ length: PAGES }, page);
-    const state = {};
+    const consume = make();
     const start = process.hrtime.bigint();
-    for (const p of pages) fn(p, state);
+    for (const p of pages) consume(p);
     times.get(name)!.push(Number(process.hrtime.bigint() - start) / 1e9);
   }
 }

@@ -79,7 +79,8 @@ export const ConfigSpec = z
   .meta({
     title: 'Config spec',
     description:
-      "What the connector's config holds (`tributary spec` prints it as JSON Schema). Values come from the config file, `${ENV}` interpolated.",
+      "What the connector's config holds (`tributary spec` prints it as JSON Schema). Values come from the config file, `$" +
+      '{ENV}` interpolated.',
     examples: [
       {
         required: ['api_token'],

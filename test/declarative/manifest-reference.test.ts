@@ -109,7 +109,7 @@ describe('the manifest schema', () => {
   );
 
   it('the worked manifest loads as a connector manifest would (YAML text through the loader)', () => {
-    const example = (z.globalRegistry.get(Manifest)?.examples as unknown[])[0];
+    const example = ((z.globalRegistry.get(Manifest)?.examples ?? []) as unknown[])[0];
     const m = parseManifest(stringify(example), 'docs example');
     expect(m.streams.map((s) => s.name)).toEqual(['orders', 'customers']);
   });
