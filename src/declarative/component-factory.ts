@@ -24,6 +24,8 @@ import type {
   StreamDef,
   TransformDef,
 } from './manifest-schema.js';
+import { CursorTokenPaginator } from './paginators/cursor-token-paginator.js';
+import { LinkHeaderPaginator } from './paginators/link-header-paginator.js';
 import { NextLinkPaginator } from './paginators/next-link-paginator.js';
 import { OffsetPaginator } from './paginators/offset-paginator.js';
 import { PageNumberPaginator } from './paginators/page-number-paginator.js';
@@ -34,6 +36,8 @@ import { Requester } from './requester.js';
 import type { SchemaInfo } from './stream-schema.js';
 import { resolveBoolean, resolveNumber, resolveString, type TemplateContext } from './template.js';
 import { compileTransforms } from './transforms.js';
+import { compileRecordFilter, type RecordPredicate } from './record-filter.js';
+import { PARENT_TEMPLATE } from './parent-router.js';
 
 /** One stream's components and what the engine is told about it. */
 export interface StreamComponents {
@@ -47,6 +51,12 @@ export interface StreamComponents {
   cursor?: DatetimeCursor;
   /** The detail endpoint's path template (relative to base_url), when the stream has one. */
   detailPath?: string;
+  /** Keeps the records the manifest's `record_filter` accepts (checked before transforms), when it has one. */
+  filter?: RecordPredicate;
+  /** A child stream: read once per record of `stream`, its path templated from that record (see ParentRouter). */
+  parent?: { stream: string; key: string; partitionField: string };
+  /** The stream's own query parameters (resolved), for URLs built per parent. */
+  params: Record<string, string>;
 }
 
 export interface SourceComponents {
@@ -61,6 +71,8 @@ export interface FactoryOptions {
   pageConcurrency?: number;
   /** Where credentials' rate budgets live (default: this process's `globalBudgets`). */
   budgets?: BudgetRegistry;
+  /** The clock OAuth2 token expiry is measured with (tests pass a fake one; default Date.now). */
+  clock?: () => number;
 }
 
 export class ComponentFactory {
@@ -88,7 +100,10 @@ export class ComponentFactory {
   }
 
   authenticator(def: AuthenticatorDef): Authenticator {
-    return createAuthenticator(def, this.ctx, this.opts.redactor);
+    return createAuthenticator(def, this.ctx, this.opts.redactor, {
+      timeoutMs: resolveNumber(this.manifest.requester.timeout_seconds, this.ctx, 'timeout_seconds') * 1000,
+      ...(this.opts.clock === undefined ? {} : { now: this.opts.clock }),
+    });
   }
 
   requester(def: RequesterDef, authenticator: Authenticator, base: URL): Requester {
@@ -145,6 +160,24 @@ export class ComponentFactory {
           pageSize: p.page_size === undefined ? undefined : resolveNumber(p.page_size, this.ctx, 'page_size'),
           secretParam: authenticator.queryParam,
         });
+      case 'cursor':
+        return new CursorTokenPaginator({
+          cursorPath: p.cursor_path,
+          cursorParam: p.cursor_param,
+          ...(p.page_size_param === undefined ? {} : { pageSizeParam: p.page_size_param }),
+          ...(p.page_size === undefined
+            ? {}
+            : { pageSize: resolveNumber(p.page_size, this.ctx, 'page_size') }),
+        });
+      case 'link_header':
+        return new LinkHeaderPaginator({
+          rel: p.rel,
+          ...(p.page_size_param === undefined ? {} : { pageSizeParam: p.page_size_param }),
+          ...(p.page_size === undefined
+            ? {}
+            : { pageSize: resolveNumber(p.page_size, this.ctx, 'page_size') }),
+          ...(authenticator.queryParam === undefined ? {} : { secretParam: authenticator.queryParam }),
+        });
       case 'none':
         return new SinglePagePaginator();
     }
@@ -152,7 +185,9 @@ export class ComponentFactory {
 
   incrementalCursor(def: IncrementalDef, stream: StreamDef): DatetimeCursor {
     // Ids break ties and drop re-read records only when the key is one field (the API's field name).
-    const idField = stream.primary_key.length === 1 ? stream.primary_key[0] : undefined;
+    // A child's partition field is not in the API's record: within one parent the rest is the key.
+    const key = stream.primary_key.filter((k) => k !== stream.parent?.partition_field);
+    const idField = key.length === 1 ? key[0] : undefined;
     return new DatetimeCursor({
       cursorField: def.cursor_field,
       filterParam: def.filter_param,
@@ -169,7 +204,9 @@ export class ComponentFactory {
   stream(def: StreamDef, requester: Requester, authenticator: Authenticator): StreamComponents {
     const { manifest } = this;
     const schema = this.connector.schemas[def.name]!;
-    const url = requester.url(def.path, this.resolveAll(def.params ?? {}));
+    checkParent(manifest, def);
+    const params = this.resolveAll(def.params ?? {});
+    const url = requester.url(def.path, params);
     const incDef = def.incremental === null ? undefined : (def.incremental ?? manifest.incremental);
     const cursor =
       incDef && resolveBoolean(incDef.enabled, this.ctx) ? this.incrementalCursor(incDef, def) : undefined;
@@ -225,6 +262,17 @@ export class ComponentFactory {
       selector,
       ...(cursor ? { cursor } : {}),
       ...(detailPath !== undefined ? { detailPath } : {}),
+      ...(def.record_filter ? { filter: compileRecordFilter(def.record_filter, this.ctx) } : {}),
+      ...(def.parent
+        ? {
+            parent: {
+              stream: def.parent.stream,
+              key: def.parent.key,
+              partitionField: def.parent.partition_field,
+            },
+          }
+        : {}),
+      params,
     };
   }
 
@@ -238,7 +286,10 @@ export class ComponentFactory {
 /** The page size a paginator definition requests, when it requests one. */
 function pageSizeOf(p: PaginatorDef, ctx: TemplateContext): number | undefined {
   if (p.type === 'offset' || p.type === 'page_number') return resolveNumber(p.page_size, ctx, 'page_size');
-  if (p.type === 'next_link' && p.page_size !== undefined)
+  if (
+    (p.type === 'next_link' || p.type === 'cursor' || p.type === 'link_header') &&
+    p.page_size !== undefined
+  )
     return resolveNumber(p.page_size, ctx, 'page_size');
   return undefined;
 }
@@ -266,6 +317,8 @@ function pagingFingerprint(
       return [k, typeof raw === 'string' && /\{\{\s*now\s*\}\}/.test(raw) ? raw : url.searchParams.get(k)];
     });
   const { concurrency: _concurrency, ...paginator } = pdef as PaginatorDef & { concurrency?: unknown };
+  // Only child streams carry a parent, so every other stream's fingerprint stays what it was.
+  const parent = def.parent ? { parent: def.parent } : {};
   return createHash('sha256')
     .update(
       JSON.stringify({
@@ -276,10 +329,35 @@ function pagingFingerprint(
         cursor: incDef
           ? [incDef.cursor_field, incDef.filter_param, incDef.sort_param ?? null, incDef.sort_value]
           : null,
+        ...parent,
       }),
     )
     .digest('hex')
     .slice(0, 16);
+}
+
+/**
+ * A child stream's parent must be another stream of the manifest that has no parent itself (one level keeps
+ * state and resumes simple), and `{{ parent.x }}` may appear only in a child's path.
+ */
+function checkParent(manifest: Manifest, def: StreamDef): void {
+  const fail = (what: string) => {
+    throw new ConfigError(`manifest ${manifest.name}: stream ${def.name}: ${what}`, {
+      code: 'TRB_MANIFEST_INVALID',
+      details: { stream: def.name },
+    });
+  };
+  const usesParent = new RegExp(PARENT_TEMPLATE.source).test(def.path);
+  if (!def.parent) {
+    if (usesParent)
+      fail(`path ${JSON.stringify(def.path)} names {{ parent.… }} but the stream has no parent`);
+    return;
+  }
+  const parent = manifest.streams.find((s) => s.name === def.parent!.stream);
+  if (!parent) fail(`parent.stream "${def.parent.stream}" is not one of the manifest's streams`);
+  if (parent!.name === def.name) fail('a stream cannot be its own parent');
+  if (parent!.parent)
+    fail(`parent.stream "${parent!.name}" has a parent itself; only one level is supported`);
 }
 
 export const DETAIL_PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;

@@ -24,6 +24,7 @@ import { ComponentFactory, DETAIL_PLACEHOLDER, type StreamComponents } from './c
 import { type ResolvedConfig, secretKeys, validateConfig } from './config-spec.js';
 import type { Manifest } from './manifest-schema.js';
 import type { FetchedPage, PaginationContext, RawPage } from './paginators/paginator.js';
+import { childPass, parentPath } from './parent-router.js';
 import { getComponent } from './registry.js';
 import type { Requester } from './requester.js';
 import type { SchemaInfo } from './stream-schema.js';
@@ -45,6 +46,8 @@ export interface SourceOptions {
   pageConcurrency?: number;
   /** Where the credential's rate budget lives: this process (default) or Redis, shared by every worker. */
   budgets?: BudgetRegistry;
+  /** The clock OAuth2 token expiry is measured with (tests pass a fake one; default Date.now). */
+  clock?: () => number;
 }
 
 /** Config normalizers (escape hatch) receive and return the resolved config. */
@@ -97,6 +100,7 @@ export class DeclarativeSource implements Source {
       redactor: this.redactor,
       ...(opts.pageConcurrency === undefined ? {} : { pageConcurrency: opts.pageConcurrency }),
       ...(opts.budgets === undefined ? {} : { budgets: opts.budgets }),
+      ...(opts.clock === undefined ? {} : { clock: opts.clock }),
     }).build();
     this.requester = components.requester;
     this.built = components.streams;
@@ -134,16 +138,72 @@ export class DeclarativeSource implements Source {
         },
       );
     }
+    const log = opts.logger ?? this.logger;
+    if (b.cursor && opts.syncMode === 'incremental' && !b.paginator.pagesByCursor) {
+      log.info(
+        { stream, paginator: b.def.paginator?.type ?? this.connector.manifest.paginator.type },
+        `stream "${stream}": its paginator cannot prove the order of ${b.cursor.cursorField}, so the cursor advances only when the pass ends proven complete, to the newest value read`,
+      );
+    }
     const metrics = this.metrics(stream);
-    const fetch = async (url: URL, signal?: AbortSignal): Promise<FetchedPage> =>
-      b.selector.select(await this.requester.get(url, metrics, signal ?? opts.signal, opts.logger));
+    if (b.parent) {
+      const parent = b.parent;
+      yield* childPass({
+        stream,
+        key: parent.key,
+        partitionField: parent.partitionField,
+        state: opts.state,
+        resume: opts.syncMode === 'incremental' || opts.state?.in_progress === true,
+        // Every parent, whatever the child's mode: an unchanged parent can have changed children.
+        parentPages: () =>
+          this.read(parent.stream, {
+            syncMode: 'full_refresh',
+            state: undefined,
+            ...(opts.signal ? { signal: opts.signal } : {}),
+            ...(opts.logger ? { logger: opts.logger } : {}),
+          }),
+        partitionPages: (record, partitionState) =>
+          this.rawPages(b, this.requester.url(parentPath(stream, b.def.path, record), b.params), {
+            ...opts,
+            state: partitionState,
+          }),
+        toRecords: (raw, extra) => this.toRecords(b, raw, metrics, log, extra).records,
+      });
+      return;
+    }
+    // Whether this read continues a pass whose earlier pages (and their filtered records) were counted before.
+    const resumed = opts.state?.in_progress === true;
+    let filteredInPass = 0;
+    for await (const raw of this.rawPages(b, b.url, opts)) {
+      const { records, filtered } = this.toRecords(b, raw, metrics, log);
+      filteredInPass += filtered;
+      let expectedCount = raw.expectedCount;
+      // The API's count includes the records the filter dropped; a resumed pass does not know how many
+      // earlier pages dropped, so it gives no count (the paginator still proved the pass itself).
+      if (expectedCount !== undefined && b.filter)
+        expectedCount = resumed ? undefined : expectedCount - filteredInPass;
+      yield {
+        records,
+        checkpoint: raw.checkpoint,
+        bytes: raw.bytes,
+        ...(expectedCount === undefined ? {} : { expectedCount }),
+      };
+    }
+  }
+
+  /** A stream's raw pages from `url` (its list URL, or a child's URL for one parent), through its cursor. */
+  private rawPages(b: StreamComponents, url: URL, opts: ReadOptions): AsyncIterable<RawPage> {
+    const metrics = this.metrics(b.def.name);
+    const fetch = async (u: URL, signal?: AbortSignal): Promise<FetchedPage> =>
+      b.selector.select(await this.requester.get(u, metrics, signal ?? opts.signal, opts.logger));
     const sourceState = opts.state;
     // A full refresh that was not interrupted starts from the top; an interrupted one resumes.
     const paginationState =
       opts.syncMode === 'full_refresh' && sourceState?.in_progress !== true ? undefined : sourceState;
-    const pk = b.def.primary_key;
+    // A child's partition field is added after the API's record: within one parent the rest is the key.
+    const pk = b.def.primary_key.filter((k) => k !== b.parent?.partitionField);
     const ctx: PaginationContext = {
-      baseUrl: b.url,
+      baseUrl: url,
       fetch,
       state: paginationState,
       // A pass checks that no record comes twice by this field. It is the key's column name, which is the
@@ -151,23 +211,33 @@ export class DeclarativeSource implements Source {
       idField: pk.length === 1 ? pk[0] : undefined,
       signal: opts.signal,
     };
-    if (b.cursor && opts.syncMode === 'incremental' && !b.paginator.pagesByCursor) {
-      (opts.logger ?? this.logger).info(
-        { stream, paginator: b.def.paginator?.type ?? this.connector.manifest.paginator.type },
-        `stream "${stream}": its paginator cannot prove the order of ${b.cursor.cursorField}, so the cursor advances only when the pass ends proven complete, to the newest value read`,
-      );
-    }
-    const pages: AsyncIterable<RawPage> = b.cursor
+    return b.cursor
       ? b.cursor.pages(b.paginator, ctx, b.cursor.startBound(sourceState, opts.syncMode))
       : b.paginator.pages(ctx);
-    for await (const raw of pages) {
-      yield {
-        records: b.selector.records(raw),
-        checkpoint: raw.checkpoint,
-        bytes: raw.bytes,
-        ...(raw.expectedCount === undefined ? {} : { expectedCount: raw.expectedCount }),
-      };
+  }
+
+  /** A raw page's records: the record filter first (on the API's record), then checks and transforms. */
+  private toRecords(
+    b: StreamComponents,
+    raw: RawPage,
+    metrics: StreamMetrics,
+    log: Logger,
+    extra?: Record<string, unknown>,
+  ): { records: SourceRecord[]; filtered: number } {
+    if (!b.filter) return { records: b.selector.records(raw, extra), filtered: 0 };
+    // A record that is not an object is kept, so the selector fails its page naming it.
+    const kept = raw.records.filter(
+      (r) => r === null || typeof r !== 'object' || Array.isArray(r) || b.filter!(r),
+    );
+    const filtered = raw.records.length - kept.length;
+    if (filtered > 0) {
+      metrics.filtered = (metrics.filtered ?? 0) + filtered;
+      log.debug(
+        { stream: b.def.name, filtered, kept: kept.length, filteredTotal: metrics.filtered },
+        `stream "${b.def.name}": the record filter dropped ${filtered} of ${raw.records.length} records on this page`,
+      );
     }
+    return { records: b.selector.records({ ...raw, records: kept }, extra), filtered };
   }
 
   /**

@@ -44,7 +44,11 @@ function parentOf(s: ZodType): ZodType | undefined {
 export function manifestComponents(root: ZodType = Manifest): ManifestComponent[] {
   const out: ManifestComponent[] = [];
   const seen = new Set<string>();
+  const visited = new Set<ZodType>();
   const walk = (s: ZodType, parent: string | undefined): void => {
+    // Recursive schemas (a condition made of conditions) are walked once.
+    if (visited.has(s)) return;
+    visited.add(s);
     const t = titled(s);
     let inUnion = parent;
     if (t && !seen.has(t.title)) {
@@ -70,6 +74,9 @@ export function manifestComponents(root: ZodType = Manifest): ManifestComponent[
         return;
       case 'pipe':
         walk(def.in as ZodType, undefined);
+        return;
+      case 'lazy':
+        walk((def.getter as () => ZodType)(), parent);
         return;
       case 'object':
         for (const f of Object.values(def.shape as Record<string, ZodType>)) walk(f, undefined);
@@ -101,22 +108,39 @@ function jsonSchemaOf(s: ZodType): JsonNode {
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const code = (v: unknown) => `\`${JSON.stringify(v)}\``;
 
+/** What a type is rendered against: the component titles, and the document's `$defs` for `$ref`s. */
+interface RenderContext {
+  titles: Set<string>;
+  root: JsonNode;
+}
+
+/** A `$ref` (zod writes them for recursive schemas) resolved within the document. */
+function deref(node: JsonNode, ctx: RenderContext): JsonNode {
+  const ref = node.$ref;
+  if (typeof ref !== 'string') return node;
+  if (ref === '#') return ctx.root;
+  const m = /^#\/\$defs\/(.+)$/.exec(ref);
+  const target = m ? ((ctx.root.$defs ?? {}) as Record<string, JsonNode>)[m[1]!] : undefined;
+  return target ?? node;
+}
+
 /** A property's type as Markdown: components link to their section. */
-function typeText(node: JsonNode, titles: Set<string>): string {
-  if (typeof node.title === 'string' && titles.has(node.title))
+function typeText(raw: JsonNode, ctx: RenderContext): string {
+  const node = deref(raw, ctx);
+  if (typeof node.title === 'string' && ctx.titles.has(node.title))
     return `[${node.title}](#${anchor(node.title)})`;
   const alts = (node.anyOf ?? node.oneOf) as JsonNode[] | undefined;
-  if (alts) return alts.map((a) => typeText(a, titles)).join(' or ');
+  if (alts) return alts.map((a) => typeText(a, ctx)).join(' or ');
   if (node.const !== undefined) return code(node.const);
   if (Array.isArray(node.enum)) return node.enum.map(code).join(' or ');
   const type = node.type;
   if (Array.isArray(type)) return type.join(' or ');
   switch (type) {
     case 'array':
-      return `list of ${node.items ? typeText(node.items as JsonNode, titles) : 'any'}`;
+      return `list of ${node.items ? typeText(node.items as JsonNode, ctx) : 'any'}`;
     case 'object':
       if (node.properties === undefined && typeof node.additionalProperties === 'object')
-        return `map of string to ${typeText(node.additionalProperties as JsonNode, titles)}`;
+        return `map of string to ${typeText(node.additionalProperties as JsonNode, ctx)}`;
       return 'object';
     case undefined:
       return 'any';
@@ -126,6 +150,7 @@ function typeText(node: JsonNode, titles: Set<string>): string {
 }
 
 function fieldTable(node: JsonNode, titles: Set<string>): string[] {
+  const ctx: RenderContext = { titles, root: node };
   const props = (node.properties ?? {}) as Record<string, JsonNode>;
   const required = new Set((node.required ?? []) as string[]);
   const lines = ['| Field | Type | Required | Default | Description |', '| --- | --- | --- | --- | --- |'];
@@ -133,7 +158,7 @@ function fieldTable(node: JsonNode, titles: Set<string>): string[] {
     const def = p.default === undefined ? '' : code(p.default);
     const desc = typeof p.description === 'string' ? p.description : '';
     lines.push(
-      `| \`${name}\` | ${cell(typeText(p, titles))} | ${required.has(name) ? 'yes' : 'no'} | ${cell(def)} | ${cell(desc)} |`,
+      `| \`${name}\` | ${cell(typeText(p, ctx))} | ${required.has(name) ? 'yes' : 'no'} | ${cell(def)} | ${cell(desc)} |`,
     );
   }
   return lines;

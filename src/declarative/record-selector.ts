@@ -50,11 +50,15 @@ export class RecordSelector {
       bytes: res.bytes,
       url: res.url,
       endOfStream: false,
+      ...(res.headers === undefined ? {} : { headers: res.headers }),
     };
   }
 
-  /** The page's records, checked and transformed; throws TRB_SOURCE_RECORD naming the first bad one. */
-  records(raw: RawPage): SourceRecord[] {
+  /**
+   * The page's records, checked and transformed, each with the `extra` fields (a child stream's partition
+   * field) added before the primary key is checked; throws TRB_SOURCE_RECORD naming the first bad one.
+   */
+  records(raw: RawPage, extra?: Record<string, unknown>): SourceRecord[] {
     const { stream, primaryKey, transform, check } = this.o;
     const out = new Array<SourceRecord>(raw.records.length);
     for (let i = 0; i < raw.records.length; i++) {
@@ -65,6 +69,7 @@ export class RecordSelector {
       const problem = check?.(rec);
       if (problem !== undefined) throw recordError(stream, raw.position, i, problem);
       const t = transform(rec);
+      if (extra) Object.assign(t, extra);
       for (const key of primaryKey) {
         const v = t[key];
         if (v === null || v === undefined || v === '') {

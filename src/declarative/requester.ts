@@ -55,6 +55,7 @@ export class Requester {
       policy: o.policy,
       allowedOrigins: [o.base.origin],
       authorize: o.authenticator.authorize,
+      reauthorize: o.authenticator.reauthorize,
       redactor: o.redactor,
       logger: o.logger,
       headers,

@@ -75,6 +75,8 @@ export interface StreamMetrics {
   bytes: number;
   /** Response bytes on the wire (compressed, when the API compressed them). */
   wireBytes?: number;
+  /** Records read but dropped by the stream's record filter (declarative `record_filter`). */
+  filtered?: number;
 }
 
 export interface Source {

@@ -25,8 +25,16 @@ export interface HttpClientOptions {
   policy?: ErrorPolicy;
   /** Origins (scheme://host:port) requests may go to. Anything else is refused before a byte is sent. */
   allowedOrigins: string[];
-  /** Adds credentials to a request (query param or header). Called for every attempt and redirect hop. */
-  authorize?: (url: URL, headers: Record<string, string>) => void;
+  /**
+   * Adds credentials to a request (query param or header). Called for every attempt and redirect hop; may be
+   * async (an OAuth2 token fetched or refreshed first).
+   */
+  authorize?: (url: URL, headers: Record<string, string>) => void | Promise<void>;
+  /**
+   * Called when the API answers 401 to a request sent with `headers`: true when the credential was dropped and
+   * a new one may succeed (an expired OAuth2 token), so the request is sent once more, re-authorized.
+   */
+  reauthorize?: (headers: Record<string, string>) => boolean;
   redactor?: Redactor;
   logger?: Logger;
   maxRedirects?: number;
@@ -49,6 +57,8 @@ export interface JsonResponse {
   wireBytes: number;
   /** True when the error policy says this status ends the stream (e.g. 404 past the last page). */
   endOfStream: boolean;
+  /** The response's headers (lower-case names; a repeated header is an array), e.g. `link` for RFC 8288 paging. */
+  headers?: Record<string, string | string[] | undefined>;
 }
 
 export function emptyMetrics(): StreamMetrics {
@@ -57,8 +67,8 @@ export function emptyMetrics(): StreamMetrics {
 
 export class HttpClient {
   private readonly agent: Agent;
-  private readonly opts: Required<Omit<HttpClientOptions, 'authorize' | 'headers'>> &
-    Pick<HttpClientOptions, 'authorize' | 'headers'>;
+  private readonly opts: Required<Omit<HttpClientOptions, 'authorize' | 'reauthorize' | 'headers'>> &
+    Pick<HttpClientOptions, 'authorize' | 'reauthorize' | 'headers'>;
 
   constructor(opts: HttpClientOptions) {
     this.opts = {
@@ -137,6 +147,8 @@ export class HttpClient {
   ): Promise<JsonResponse> {
     const { redactor, budget, timeoutMs, policy } = this.opts;
     let url = new URL(startUrl);
+    // A 401 may mean an expired token: the request is re-authorized and sent once more, never twice.
+    let reauthorized = false;
     for (let hop = 0; ; hop++) {
       this.assertAllowed(url);
       const headers: Record<string, string> = {
@@ -144,8 +156,9 @@ export class HttpClient {
         'accept-encoding': ACCEPT_ENCODING,
         ...this.opts.headers,
       };
-      this.opts.authorize?.(url, headers);
       metrics.budgetWaitMs += await budget.acquire(signal);
+      // After the budget wait, so a token fetched or refreshed here is fresh when the request goes out.
+      await this.opts.authorize?.(url, headers);
       metrics.requests++;
       // Redacting the URL costs a scan per secret: only error paths need it. Readable (decoded), then masked.
       const redactedUrl = () => displayUrl(url, redactor);
@@ -157,6 +170,7 @@ export class HttpClient {
       let location: string | undefined;
       let retryAfterHeader: string | string[] | undefined;
       let contentType = '';
+      let resHeaders: Record<string, string | string[] | undefined> = {};
       try {
         const res = await request(url, {
           method: 'GET',
@@ -165,6 +179,7 @@ export class HttpClient {
           signal: deadline.signal,
         });
         status = res.statusCode;
+        resHeaders = res.headers;
         location = first(res.headers.location);
         retryAfterHeader = res.headers['retry-after'];
         contentType = first(res.headers['content-type']) ?? '';
@@ -251,13 +266,22 @@ export class HttpClient {
             { retryable: true, details: { url: where, status } },
           );
         }
-        return { status, url, body, bytes, wireBytes, endOfStream: false };
+        return { status, url, body, bytes, wireBytes, endOfStream: false, headers: resHeaders };
       }
       if (action === 'end_of_stream')
         return { status, url, body: undefined, bytes, wireBytes, endOfStream: true };
       const where = redactedUrl();
       const snippet = redactor.redact(text).slice(0, 200).replace(/\s+/g, ' ');
       if (action === 'auth') {
+        if (status === 401 && !reauthorized && this.opts.reauthorize?.(headers)) {
+          reauthorized = true;
+          logger.debug(
+            { url: where, status },
+            'HTTP 401: credential dropped, sending the request again with a new one',
+          );
+          hop--;
+          continue;
+        }
         throw new AuthError(
           `${where}: HTTP ${status} ${status === 401 ? 'Unauthorized: the API rejected the credentials' : 'Forbidden: the credentials lack access'} (${snippet})`,
           { details: { url: where, status } },

@@ -35,6 +35,8 @@ function gaps(node: Node, path = '(root)'): string[] {
     const child = node[key];
     if (child && typeof child === 'object') out.push(...gaps(child as Node, `${path}[${key}]`));
   }
+  for (const [k, child] of Object.entries((node.$defs ?? {}) as Record<string, Node>))
+    out.push(...gaps(child, `$defs.${k}`));
   for (const key of ['anyOf', 'oneOf', 'allOf']) {
     for (const [i, child] of ((node[key] ?? []) as Node[]).entries())
       out.push(...gaps(child, `${path}|${i}`));

@@ -8,11 +8,17 @@
  * and no record may come twice in a pass (PassAudit, checked before the last page is yielded).
  */
 import { PassAudit } from './pass-audit.js';
-import type { PaginationContext, Paginator, RawPage } from './paginator.js';
+import type { FetchedPage, PaginationContext, Paginator, RawPage } from './paginator.js';
 import { emptyPagesError, getPath, LinkLoopGuard, ReadAhead, resolveNextLink } from './paginator.js';
 
 export interface NextLinkOptions {
+  /** Where the body gives the next URL. */
   nextPath: string[];
+  /**
+   * Where else the next URL comes from (e.g. the `Link` header, see LinkHeaderPaginator); replaces `nextPath`
+   * when given.
+   */
+  nextLink?: (res: FetchedPage) => unknown;
   pageSizeParam?: string;
   pageSize?: number;
   /** Query parameter that carries credentials, removed before a URL is stored in state. */
@@ -45,7 +51,11 @@ export class NextLinkPaginator implements Paginator {
       ahead.start(url);
       for (;;) {
         const res = await ahead.take();
-        const next = res.endOfStream ? undefined : getPath(res.body, this.o.nextPath);
+        const next = res.endOfStream
+          ? undefined
+          : this.o.nextLink
+            ? this.o.nextLink(res)
+            : getPath(res.body, this.o.nextPath);
         // Only the link ends the pass: an empty page that still links on is not the end.
         const last = typeof next !== 'string' || next === '';
         if (!last && res.records.length === 0) {

@@ -11,6 +11,8 @@ export interface FetchedPage {
   url: URL;
   /** The error policy said this response ends the stream (e.g. 404 "Invalid page."). */
   endOfStream: boolean;
+  /** The response's headers (lower-case names), for paginators that read them (RFC 8288 `Link`). */
+  headers?: Record<string, string | string[] | undefined>;
 }
 
 /** Fetch one page. `signal` (when given) replaces the stream's own signal: it is derived from it. */

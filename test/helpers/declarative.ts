@@ -1,0 +1,57 @@
+/** Building a DeclarativeSource from an inline manifest (YAML text) for component tests over loopback HTTP. */
+import { parseManifest } from '../../src/connectors/registry.js';
+import type { Page, SyncMode } from '../../src/engine/source.js';
+import {
+  DeclarativeSource,
+  type LoadedConnector,
+  resolveConnectorConfig,
+  type SourceOptions,
+} from '../../src/declarative/declarative-source.js';
+import { schemaInfo } from '../../src/declarative/stream-schema.js';
+
+/** A connector from manifest text; every stream gets a permissive schema unless `schemas` names one. */
+export function inlineConnector(
+  yaml: string,
+  schemas: Record<string, Record<string, unknown>> = {},
+): LoadedConnector {
+  const manifest = parseManifest(yaml, 'inline');
+  const out: LoadedConnector['schemas'] = {};
+  for (const s of manifest.streams)
+    out[s.name] = schemaInfo(schemas[s.name] ?? { type: 'object', properties: {} });
+  return { manifest, schemas: out, dir: '.' };
+}
+
+export function inlineSource(
+  yaml: string,
+  config: Record<string, unknown>,
+  opts: SourceOptions = {},
+  schemas: Record<string, Record<string, unknown>> = {},
+): DeclarativeSource {
+  const connector = inlineConnector(yaml, schemas);
+  return new DeclarativeSource(connector, resolveConnectorConfig(connector, config), opts);
+}
+
+export interface ReadResult {
+  pages: Page[];
+  error: (Error & { code?: string; details?: Record<string, unknown> }) | undefined;
+}
+
+/** Every page of one read (stopping after `maxPages`), and the error that ended it, if any. */
+export async function readPages(
+  source: DeclarativeSource,
+  stream: string,
+  mode: SyncMode = 'full_refresh',
+  state?: Record<string, unknown>,
+  maxPages = Number.POSITIVE_INFINITY,
+): Promise<ReadResult> {
+  const pages: Page[] = [];
+  try {
+    for await (const p of source.read(stream, { syncMode: mode, state })) {
+      pages.push(p);
+      if (pages.length >= maxPages) break;
+    }
+    return { pages, error: undefined };
+  } catch (error) {
+    return { pages, error: error as ReadResult['error'] };
+  }
+}
