@@ -1,13 +1,15 @@
 /**
  * `tributary discover --write-schemas`: infer each stream's JSON Schema from a short read and write it into
- * the connector folder for the user to review and commit. A file that exists is kept unless `force`.
+ * the connector folder for the user to review and commit. A file that exists is kept unless `force`, except
+ * a placeholder that declares no property (`{"type": "object"}`, as `tributary init` writes): it holds
+ * nothing to lose, and replacing it is what the placeholder asks for.
  * Where a stream's schema goes: its manifest `schema:` path, else `schemas/<stream>.json`, which the loader
  * picks up by itself from then on (stream-schema.ts).
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { LoadedConnector } from '../declarative/declarative-source.js';
-import { defaultSchemaPath } from '../declarative/stream-schema.js';
+import { defaultSchemaPath, isPlaceholderSchema } from '../declarative/stream-schema.js';
 import { sampleStream } from '../engine/sample-schema.js';
 import type { Source } from '../engine/source.js';
 
@@ -25,6 +27,8 @@ export interface WrittenSchema {
   /** Relative to the connector folder. */
   file: string;
   status: 'written' | 'kept' | 'empty';
+  /** The file was a placeholder declaring no property, now replaced. */
+  replacedPlaceholder?: boolean;
   records: number;
   pages: number;
 }
@@ -39,7 +43,8 @@ export async function writeInferredSchemas(
     if (opts.streams && !opts.streams.includes(def.name)) continue;
     const file = def.schema ?? defaultSchemaPath(def.name);
     const path = join(connector.dir, file);
-    if (existsSync(path) && !opts.force) {
+    const placeholder = existsSync(path) && isPlaceholder(path);
+    if (existsSync(path) && !opts.force && !placeholder) {
       out.push({ stream: def.name, file, status: 'kept', records: 0, pages: 0 });
       continue;
     }
@@ -55,16 +60,31 @@ export async function writeInferredSchemas(
     });
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, `${JSON.stringify(schema, null, 2)}\n`);
-    out.push({ stream: def.name, file, status: 'written', records: inference.records, pages });
+    out.push({
+      stream: def.name,
+      file,
+      status: 'written',
+      records: inference.records,
+      pages,
+      ...(placeholder ? { replacedPlaceholder: true } : {}),
+    });
   }
   return out;
+}
+
+function isPlaceholder(path: string): boolean {
+  try {
+    return isPlaceholderSchema(JSON.parse(readFileSync(path, 'utf8')));
+  } catch {
+    return false; // not JSON: the user's to fix, never overwritten without --force
+  }
 }
 
 /** One line per stream, for the terminal. */
 export function describeWritten(w: WrittenSchema): string {
   switch (w.status) {
     case 'written':
-      return `${w.stream}: wrote ${w.file} (inferred from ${w.records} records in ${w.pages} pages; review it before committing)`;
+      return `${w.stream}: wrote ${w.file}${w.replacedPlaceholder ? ', replacing its placeholder' : ''} (inferred from ${w.records} records in ${w.pages} pages; review it before committing)`;
     case 'kept':
       return `${w.stream}: kept ${w.file} (it exists; --force overwrites it)`;
     case 'empty':

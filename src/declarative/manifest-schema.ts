@@ -806,7 +806,7 @@ export const StreamDef = z
       .string()
       .optional()
       .describe(
-        'JSON Schema file of the emitted record, relative to the connector folder. Optional: without it `schemas/<name>.json` is used when it exists, else the column types are inferred from the records (`tributary discover --write-schemas` writes the inferred schema for review).',
+        'JSON Schema file of the emitted record, relative to the connector folder. Optional: without it `schemas/<name>.json` is used when it exists, else the column types are inferred from the records, as they are when the file declares no property (a placeholder such as `{"type": "object"}`). `tributary discover --write-schemas` writes the inferred schema for review.',
       ),
     params: z
       .record(z.string(), Template)

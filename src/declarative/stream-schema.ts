@@ -1,7 +1,8 @@
 /**
  * Reading a stream's JSON Schema file: declared column types and the fields that hold date-times. A stream
- * may have none: its manifest entry names no `schema:` and `schemas/<stream>.json` does not exist. Then
- * its columns are inferred from the records (the engine's column tracker, src/engine/schema-inference.ts).
+ * may have none: its manifest entry names no `schema:` and `schemas/<stream>.json` does not exist, or the
+ * file is a placeholder that declares no property (`{"type": "object"}`). Then its columns are inferred from
+ * the records (the engine's column tracker, src/engine/schema-inference.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -64,9 +65,21 @@ export function readStreamSchemas(
         { code: 'TRB_MANIFEST_INVALID' },
       );
     }
-    schemas[s.name] = schemaInfo(json);
+    // A placeholder (`{"type": "object"}`, as `tributary init` writes) declares no column: inferred too.
+    schemas[s.name] = isPlaceholderSchema(json)
+      ? { jsonSchema: json, declaredColumns: {}, dateTimeFields: [], inferred: true }
+      : schemaInfo(json);
   }
   return schemas;
+}
+
+/** A schema that declares no property: it types no column, so the stream's columns are inferred. */
+export function isPlaceholderSchema(json: unknown): boolean {
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) return false;
+  const props = (json as Record<string, unknown>).properties;
+  return (
+    props === undefined || (typeof props === 'object' && props !== null && Object.keys(props).length === 0)
+  );
 }
 
 interface Prop {

@@ -96,6 +96,31 @@ describe('readStreamSchemas', () => {
     }
   });
 
+  it('a placeholder that declares no property ({"type": "object"}) is inferred too', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tributary-schemas-'));
+    try {
+      mkdirSync(join(dir, 'schemas'));
+      writeFileSync(join(dir, 'schemas', 'a.json'), '{"type": "object"}');
+      writeFileSync(join(dir, 'schemas', 'b.json'), '{"type": "object", "properties": {}}');
+      const schemas = readStreamSchemas(
+        manifest([
+          { name: 'a', path: 'a', primary_key: ['id'], schema: 'schemas/a.json' },
+          { name: 'b', path: 'b', primary_key: ['id'] },
+        ]),
+        dir,
+        'shop',
+      );
+      expect(schemas.a).toMatchObject({
+        inferred: true,
+        declaredColumns: {},
+        jsonSchema: { type: 'object' },
+      });
+      expect(schemas.b).toMatchObject({ inferred: true, declaredColumns: {} });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a named file that is missing is a manifest error that says how to infer instead', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tributary-schemas-'));
     try {

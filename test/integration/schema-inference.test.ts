@@ -7,7 +7,7 @@
  * then declares the same column types the inference gave.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -295,6 +295,26 @@ describe('discover --write-schemas', () => {
       const run = await sync(declared, `duckdb:${db}`);
       expect(run.status, JSON.stringify(run.error)).toBe('succeeded');
       expect(await duckTypes(db)).toEqual(INFERRED_DUCKDB);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('a placeholder schema ({"type": "object"}, as init writes) syncs inferred types and is replaced without --force', async () => {
+    const folder = tempDir('tributary-write-schemas-');
+    try {
+      const file = join(folder, 'schemas', 'orders.json');
+      mkdirSync(join(folder, 'schemas'));
+      writeFileSync(file, '{"type": "object"}\n');
+      const c = connector(folder);
+      expect(c.schemas.orders!.inferred).toBe(true);
+      const db = join(folder, 'placeholder.duckdb');
+      const run = await sync(c, `duckdb:${db}`);
+      expect(run.status, JSON.stringify(run.error)).toBe('succeeded');
+      expect(await duckTypes(db)).toEqual(INFERRED_DUCKDB);
+      const written = await writeInferredSchemas(c, source(c), { pages: 1, force: false });
+      expect(written[0]).toMatchObject({ status: 'written', replacedPlaceholder: true });
+      expect(JSON.parse(readFileSync(file, 'utf8')).properties.id).toEqual({ type: 'integer' });
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }
