@@ -1,9 +1,10 @@
 /**
  * The incremental cursor composes with any paginator: a date-time cursor paired with page-number paging
- * (Django REST style: count, next), next-link paging, cursor (token) paging and RFC 8288 Link headers, synced end to end over HTTP into DuckDB. The
- * second sync asks only for records updated since the committed cursor; a pass that fails half-way commits
- * its pages but not a new cursor (the paginator cannot prove the order, so the cursor advances only at the
- * proven end of a pass), and the next sync resumes it and only then advances.
+ * (Django REST style: count, next), next-link paging, cursor (token) paging and RFC 8288 Link headers,
+ * synced end to end over HTTP into DuckDB. The second sync asks only for records updated since the committed
+ * cursor; a pass that fails half-way commits its pages but not a new cursor (the paginator cannot prove the
+ * order, so the cursor advances only at the proven end of a pass), and the next sync resumes it and only then
+ * advances.
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -242,114 +243,113 @@ function update(ids: number[], minutes: number): void {
   }
 }
 
-describe.each<Kind>(['page_number', 'next_link', 'cursor', 'link_header'])(
-  'a date-time cursor with %s paging',
-  (kind) => {
-    it('the second sync reads only the records updated since the committed cursor', async () => {
-      const db = join(dir, `${kind}-second.duckdb`);
-      const first = await sync(kind, db);
-      expect(first.status, JSON.stringify(first.error)).toBe('succeeded');
-      expect(first.streams[0]!.mode).toBe('incremental');
-      expect(first.streams[0]!.records).toBe(10);
-      // The first sync asked for all history, sorted by the cursor.
-      expect(filters().every((f) => f === null)).toBe(true);
-      expect(server.hits.every((h) => h.includes('ordering=updatedAt'))).toBe(true);
-      let state = await storedState(db);
-      expect(state).toMatchObject({ mode: 'incremental', complete: true });
-      expect(state.source).toEqual({ cursor: at(9), in_progress: false });
-      // The log says why the cursor waits for the end of the pass.
-      expect(logLines.join('')).toContain(
-        'its paginator cannot prove the order of updatedAt, so the cursor advances only when the pass ends proven complete',
-      );
+const KINDS: Kind[] = ['page_number', 'next_link', 'cursor', 'link_header'];
 
-      // Two records change, one is created.
-      update([2, 5], 100);
-      api.items.push({ id: 'i10', name: 'item 10', updatedAt: at(200) });
-      server.hits.length = 0;
-      const second = await sync(kind, db);
-      expect(second.status, JSON.stringify(second.error)).toBe('succeeded');
-      // The re-read record at the cursor (the filter is >=) plus the three changes, and nothing else.
-      expect(second.streams[0]!.records).toBe(4);
-      expect(filters().every((f) => f === at(9))).toBe(true);
-      state = await storedState(db);
-      expect(state.complete).toBe(true);
-      expect(state.source).toEqual({ cursor: at(200), in_progress: false });
-      const landed = await rows(db);
-      expect(landed).toHaveLength(11);
-      expect(landed.filter((r) => String(r.name).endsWith('v2')).map((r) => r.id)).toEqual(['i02', 'i05']);
-    });
+describe.each<Kind>(KINDS)('a date-time cursor with %s paging', (kind) => {
+  it('the second sync reads only the records updated since the committed cursor', async () => {
+    const db = join(dir, `${kind}-second.duckdb`);
+    const first = await sync(kind, db);
+    expect(first.status, JSON.stringify(first.error)).toBe('succeeded');
+    expect(first.streams[0]!.mode).toBe('incremental');
+    expect(first.streams[0]!.records).toBe(10);
+    // The first sync asked for all history, sorted by the cursor.
+    expect(filters().every((f) => f === null)).toBe(true);
+    expect(server.hits.every((h) => h.includes('ordering=updatedAt'))).toBe(true);
+    let state = await storedState(db);
+    expect(state).toMatchObject({ mode: 'incremental', complete: true });
+    expect(state.source).toEqual({ cursor: at(9), in_progress: false });
+    // The log says why the cursor waits for the end of the pass.
+    expect(logLines.join('')).toContain(
+      'its paginator cannot prove the order of updatedAt, so the cursor advances only when the pass ends proven complete',
+    );
 
-    it('a pass that fails half-way commits its pages but not a new cursor; the next sync resumes it and advances', async () => {
-      const db = join(dir, `${kind}-crash.duckdb`);
-      expect((await sync(kind, db)).status).toBe('succeeded');
-      const committed = at(9);
+    // Two records change, one is created.
+    update([2, 5], 100);
+    api.items.push({ id: 'i10', name: 'item 10', updatedAt: at(200) });
+    server.hits.length = 0;
+    const second = await sync(kind, db);
+    expect(second.status, JSON.stringify(second.error)).toBe('succeeded');
+    // The re-read record at the cursor (the filter is >=) plus the three changes, and nothing else.
+    expect(second.streams[0]!.records).toBe(4);
+    expect(filters().every((f) => f === at(9))).toBe(true);
+    state = await storedState(db);
+    expect(state.complete).toBe(true);
+    expect(state.source).toEqual({ cursor: at(200), in_progress: false });
+    const landed = await rows(db);
+    expect(landed).toHaveLength(11);
+    expect(landed.filter((r) => String(r.name).endsWith('v2')).map((r) => r.id)).toEqual(['i02', 'i05']);
+  });
 
-      // Six records change (the pass is two pages: 4 + 3 with the one at the cursor), and page 2 fails.
-      update([0, 1, 2, 3, 4, 5], 100);
-      const secondPage = (url: URL) =>
-        kind === 'page_number'
-          ? url.searchParams.get('page') === '2'
-          : kind === 'cursor'
-            ? url.searchParams.get('after') === `p${PAGE_SIZE}`
-            : url.searchParams.get('pos') === String(PAGE_SIZE);
-      api.failWhen = secondPage;
-      const failed = await sync(kind, db);
-      expect(failed.status).toBe('failed');
-      expect(failed.error?.code).toBe('TRB_SOURCE_HTTP');
-      let state = await storedState(db);
-      expect(state.complete).toBe(false);
-      // Page 1 is committed (its rows are in), and the cursor has not moved: page 2 may hold older values.
-      expect(state.source.cursor).toBe(committed);
-      expect(state.source.since).toBe(committed);
-      expect(state.source.in_progress).toBe(true);
-      expect(state.source.max_seen).toBe(at(102));
-      expect(state.lastComplete).toEqual({ cursor: committed, in_progress: false });
-      const afterCrash = await rows(db);
-      expect(afterCrash.filter((r) => String(r.name).endsWith('v2')).map((r) => r.id)).toEqual([
-        'i00',
-        'i01',
-        'i02',
-      ]);
+  it('a pass that fails half-way commits its pages but not a new cursor; the next sync resumes it and advances', async () => {
+    const db = join(dir, `${kind}-crash.duckdb`);
+    expect((await sync(kind, db)).status).toBe('succeeded');
+    const committed = at(9);
 
-      // The API heals: the next sync resumes at page 2 of the same list, and only then advances the cursor.
-      api.failWhen = undefined;
-      server.hits.length = 0;
-      const resumed = await sync(kind, db);
-      expect(resumed.status, JSON.stringify(resumed.error)).toBe('succeeded');
-      expect(resumed.streams[0]!.resumed).toBe(true);
-      expect(resumed.streams[0]!.records).toBe(3);
-      expect(server.hits).toHaveLength(1);
-      expect(secondPage(new URL(server.hits[0]!, server.origin))).toBe(true);
-      expect(filters()).toEqual([committed]);
-      state = await storedState(db);
-      expect(state.complete).toBe(true);
-      expect(state.source.cursor).toBe(at(105));
-      expect(state.source.in_progress).toBe(false);
-      const landed = await rows(db);
-      expect(landed.filter((r) => String(r.name).endsWith('v2')).map((r) => r.id)).toEqual([
-        'i00',
-        'i01',
-        'i02',
-        'i03',
-        'i04',
-        'i05',
-      ]);
-    });
+    // Six records change (the pass is two pages: 4 + 3 with the one at the cursor), and page 2 fails.
+    update([0, 1, 2, 3, 4, 5], 100);
+    const secondPage = (url: URL) =>
+      kind === 'page_number'
+        ? url.searchParams.get('page') === '2'
+        : kind === 'cursor'
+          ? url.searchParams.get('after') === `p${PAGE_SIZE}`
+          : url.searchParams.get('pos') === String(PAGE_SIZE);
+    api.failWhen = secondPage;
+    const failed = await sync(kind, db);
+    expect(failed.status).toBe('failed');
+    expect(failed.error?.code).toBe('TRB_SOURCE_HTTP');
+    let state = await storedState(db);
+    expect(state.complete).toBe(false);
+    // Page 1 is committed (its rows are in), and the cursor has not moved: page 2 may hold older values.
+    expect(state.source.cursor).toBe(committed);
+    expect(state.source.since).toBe(committed);
+    expect(state.source.in_progress).toBe(true);
+    expect(state.source.max_seen).toBe(at(102));
+    expect(state.lastComplete).toEqual({ cursor: committed, in_progress: false });
+    const afterCrash = await rows(db);
+    expect(afterCrash.filter((r) => String(r.name).endsWith('v2')).map((r) => r.id)).toEqual([
+      'i00',
+      'i01',
+      'i02',
+    ]);
 
-    it('a server that ignores the filter fails the pass unproven, and the cursor stays where it was', async () => {
-      const db = join(dir, `${kind}-filter.duckdb`);
-      expect((await sync(kind, db)).status).toBe('succeeded');
-      update([7], 100);
-      api.ignoreFilter = true;
-      const run = await sync(kind, db);
-      expect(run.status).toBe('failed');
-      expect(run.error?.code).toBe('TRB_SOURCE_CONTRACT');
-      expect(run.error?.message).toContain('ignores the filter');
-      const state = await storedState(db);
-      expect(state.complete).toBe(false);
-      expect(state.restart).toBeDefined();
-      expect(state.source.cursor).toBe(at(9));
-      expect(state.source.max_seen).toBeUndefined();
-    });
-  },
-);
+    // The API heals: the next sync resumes at page 2 of the same list, and only then advances the cursor.
+    api.failWhen = undefined;
+    server.hits.length = 0;
+    const resumed = await sync(kind, db);
+    expect(resumed.status, JSON.stringify(resumed.error)).toBe('succeeded');
+    expect(resumed.streams[0]!.resumed).toBe(true);
+    expect(resumed.streams[0]!.records).toBe(3);
+    expect(server.hits).toHaveLength(1);
+    expect(secondPage(new URL(server.hits[0]!, server.origin))).toBe(true);
+    expect(filters()).toEqual([committed]);
+    state = await storedState(db);
+    expect(state.complete).toBe(true);
+    expect(state.source.cursor).toBe(at(105));
+    expect(state.source.in_progress).toBe(false);
+    const landed = await rows(db);
+    expect(landed.filter((r) => String(r.name).endsWith('v2')).map((r) => r.id)).toEqual([
+      'i00',
+      'i01',
+      'i02',
+      'i03',
+      'i04',
+      'i05',
+    ]);
+  });
+
+  it('a server that ignores the filter fails the pass unproven, and the cursor stays where it was', async () => {
+    const db = join(dir, `${kind}-filter.duckdb`);
+    expect((await sync(kind, db)).status).toBe('succeeded');
+    update([7], 100);
+    api.ignoreFilter = true;
+    const run = await sync(kind, db);
+    expect(run.status).toBe('failed');
+    expect(run.error?.code).toBe('TRB_SOURCE_CONTRACT');
+    expect(run.error?.message).toContain('ignores the filter');
+    const state = await storedState(db);
+    expect(state.complete).toBe(false);
+    expect(state.restart).toBeDefined();
+    expect(state.source.cursor).toBe(at(9));
+    expect(state.source.max_seen).toBeUndefined();
+  });
+});
