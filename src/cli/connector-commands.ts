@@ -8,9 +8,12 @@ import {
   CONNECTOR_ARG_HELP,
   CONNECTOR_FLAG,
   connectorRef,
+  intOption,
   makeLogger,
+  parseList,
   prepareConnector,
 } from './common.js';
+import { describeWritten, writeInferredSchemas } from './write-schemas.js';
 
 /** The connector of a command that needs one, from its argument or `--connector`. */
 function required(argument: string | undefined, o: { connector?: string }, command: string): string {
@@ -83,21 +86,50 @@ export function registerConnectorCommands(program: Command): void {
     .argument('[connector]', CONNECTOR_ARG_HELP)
     .option(...CONNECTOR_FLAG)
     .option('-c, --config <file>', 'connector config (JSON or YAML, with $' + '{ENV} interpolation)')
-    .action(async (argument: string | undefined, o: { connector?: string; config?: string }) => {
-      const prepared = await prepareConnector(required(argument, o, 'discover'), o.config);
-      const source = buildSource(prepared, makeLogger({ logLevel: 'warn' }));
-      try {
-        const streams = source.streams().map((s) => ({
-          name: s.name,
-          primary_key: s.primaryKey,
-          supported_sync_modes: s.supportedSyncModes,
-          cursor_field: s.cursorField ?? null,
-          resumable: s.resumable,
-          json_schema: s.jsonSchema,
-        }));
-        process.stdout.write(`${JSON.stringify({ streams }, null, 2)}\n`);
-      } finally {
-        await source.close();
-      }
-    });
+    .option(
+      '--write-schemas',
+      "infer each stream's JSON Schema from a short read and write it into the connector folder",
+      false,
+    )
+    .addOption(intOption('--pages <n>', 'with --write-schemas: pages read per stream', 1, 1000, 3))
+    .option('--force', 'with --write-schemas: overwrite schema files that exist', false)
+    .option('--streams <list>', 'with --write-schemas: only these streams (comma-separated)')
+    .action(
+      async (
+        argument: string | undefined,
+        o: {
+          connector?: string;
+          config?: string;
+          writeSchemas?: boolean; pages: number;
+          force?: boolean;
+          streams?: string;
+        },
+      ) => {
+        const prepared = await prepareConnector(required(argument, o, 'discover'), o.config);
+        // One page at a time: a short read must not fetch pages it will not use.
+        const source = buildSource(prepared, makeLogger({ logLevel: 'warn' }), { pageConcurrency: 1 });
+        try {
+          if (o.writeSchemas) {
+            const written = await writeInferredSchemas(prepared.connector, source, {
+              pages: o.pages,
+              force: o.force === true,
+              ...(o.streams === undefined ? {} : { streams: parseList(o.streams) ?? [] }),
+            });
+            for (const w of written) process.stdout.write(`${describeWritten(w)}\n`);
+            return;
+          }
+          const streams = source.streams().map((s) => ({
+            name: s.name,
+            primary_key: s.primaryKey,
+            supported_sync_modes: s.supportedSyncModes,
+            cursor_field: s.cursorField ?? null,
+            resumable: s.resumable,
+            json_schema: s.jsonSchema,
+          }));
+          process.stdout.write(`${JSON.stringify({ streams }, null, 2)}\n`);
+        } finally {
+          await source.close();
+        }
+      },
+    );
 }

@@ -15,7 +15,7 @@ import { parse } from 'yaml';
 import { ConfigError } from '../errors.js';
 import type { LoadedConnector } from '../declarative/declarative-source.js';
 import { Manifest } from '../declarative/manifest-schema.js';
-import { schemaInfo, type SchemaInfo } from '../declarative/stream-schema.js';
+import { readStreamSchemas } from '../declarative/stream-schema.js';
 import { checkTemplates } from '../declarative/template-check.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -107,22 +107,7 @@ async function load(dir: string): Promise<LoadedConnector> {
   const manifestPath = join(dir, 'manifest.yaml');
   const manifest = parseManifest(readFileSync(manifestPath, 'utf8'), manifestPath);
   await importComponents(dir);
-  const schemas: Record<string, SchemaInfo> = {};
-  for (const s of manifest.streams) {
-    const file = join(dir, s.schema);
-    let json: Record<string, unknown>;
-    try {
-      json = JSON.parse(readFileSync(file, 'utf8'));
-    } catch (err) {
-      throw new ConfigError(
-        `connector ${manifest.name}: schema for stream ${s.name} (${file}) cannot be read: ${(err as Error).message}`,
-        {
-          code: 'TRB_MANIFEST_INVALID',
-        },
-      );
-    }
-    schemas[s.name] = schemaInfo(json);
-  }
+  const schemas = readStreamSchemas(manifest, dir, manifest.name);
   return { manifest, schemas, dir };
 }
 

@@ -242,10 +242,10 @@ records updated since the last committed cursor (\`updated_since\`) and upserts 
 |---|---|---|---|
 | ${o.stream} | \`GET /${o.stream}\` | id | updated_at |
 
-The schema in \`schemas/${o.stream}.json\` is a placeholder (\`{"type": "object"}\`): every field lands as text.
-Declare the fields' types there (integers, numbers, booleans, \`"format": "date-time"\`), or, when your
-tributary has it, let \`tributary discover ./${o.name} --config CONFIG --write-schemas\` write them from the
-records it reads, and review the result.
+The schema in \`schemas/${o.stream}.json\` is a placeholder (\`{"type": "object"}\`): until it declares
+properties, column types are inferred from the records (integers, numbers, booleans, date-times). To pin them,
+run \`tributary discover ./${o.name} --config CONFIG --write-schemas\`: it writes the inferred schema over the
+placeholder from the first pages it reads. Review the result and commit it.
 
 ## Getting started
 

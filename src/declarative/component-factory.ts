@@ -23,6 +23,7 @@ import type {
   PaginatorDef,
   RequesterDef,
   StreamDef,
+  TransformDef,
 } from './manifest-schema.js';
 import { CursorTokenPaginator } from './paginators/cursor-token-paginator.js';
 import { LinkHeaderPaginator } from './paginators/link-header-paginator.js';
@@ -244,8 +245,11 @@ export class ComponentFactory {
       primaryKey: def.primary_key,
       jsonSchema: schema.jsonSchema,
       declaredColumns: schema.declaredColumns,
+      ...(schema.inferred ? { inferSchema: true } : {}),
       supportedSyncModes: cursor ? ['full_refresh', 'incremental'] : ['full_refresh'],
-      cursorField: incDef ? outputName(incDef.cursor_field, schema) : undefined,
+      cursorField: incDef
+        ? outputName(incDef.cursor_field, schema, def.transforms ?? manifest.transforms)
+        : undefined,
       resumable: true,
       unchangedField,
       paging: {
@@ -390,8 +394,10 @@ function checkDetailPath(connector: string, def: StreamDef, path: string): strin
   return path;
 }
 
-function outputName(apiField: string, schema: SchemaInfo): string {
+function outputName(apiField: string, schema: SchemaInfo, transforms: TransformDef[]): string {
   const snake = apiField.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+  // Without a schema file there are no declared columns to look in: the transforms say.
+  if (schema.inferred) return transforms.some((t) => t.type === 'snake_case') ? snake : apiField;
   return snake in schema.declaredColumns ? snake : apiField;
 }
 

@@ -11,6 +11,7 @@ import {
   widenType,
 } from '../destinations/destination.js';
 import { ExactNumber, stringifyJson } from '../util/exact-number.js';
+import { isIsoDateTime } from '../util/iso-date.js';
 import { renamedFieldsOf } from './renamed-fields.js';
 import type { SourceRecord } from './source.js';
 
@@ -25,13 +26,21 @@ export class ColumnTracker {
   private version = 0;
   private cachedSpec: TableSpec | undefined;
   private cachedVersion = -1;
+  /**
+   * A stream without a schema file: every column is inferred from its values (schema-inference.ts has the
+   * same rules). Date-time strings make timestamp columns, the primary key's type comes from its values, and
+   * a column is created on its first non-null value, so a null first does not pin it to varchar.
+   */
+  private readonly infer: boolean;
 
   constructor(
     readonly stream: string,
     readonly primaryKey: string[],
     declared: Record<string, ColumnType>,
+    opts: { infer?: boolean } = {},
   ) {
-    for (const k of primaryKey) if (!(k in declared)) this.types.set(k, 'varchar');
+    this.infer = opts.infer === true;
+    if (!this.infer) for (const k of primaryKey) if (!(k in declared)) this.types.set(k, 'varchar');
     for (const [name, type] of Object.entries(declared)) this.types.set(name, type);
   }
 
@@ -60,10 +69,17 @@ export class ColumnTracker {
           needed = 'varchar';
         }
       } else if (v === null) {
-        if (current === undefined) this.setType(key, 'varchar', true);
+        if (current === undefined) {
+          // Inferring, a null says nothing about the type: the column waits for a value (a row without
+          // the field stores NULL in it, as this null would).
+          if (this.infer) {
+            hasUndefined = true;
+            record[key] = undefined;
+          } else this.setType(key, 'varchar', true);
+        }
         continue;
       } else {
-        needed = valueType(v as string | number | boolean, current);
+        needed = valueType(v as string | number | boolean, current, this.infer);
         if (needed === 'double' && current === 'bigint' && this.exactIntegers.has(key)) needed = 'decimal';
       }
       if (current === undefined) this.setType(key, needed, true);
@@ -100,6 +116,8 @@ export class ColumnTracker {
   /** The table as it must be for every row converted so far. */
   spec(): TableSpec {
     if (this.cachedVersion !== this.version || !this.cachedSpec) {
+      // Inferring, a key column no record has typed yet (an empty first batch) is text, as when declared.
+      if (this.infer) for (const k of this.primaryKey) if (!this.types.has(k)) this.types.set(k, 'varchar');
       const columns: Column[] = [];
       for (const [name, type] of this.types) {
         const sourcePath = this.sourcePaths.get(name);
@@ -120,8 +138,16 @@ export class ColumnTracker {
   }
 }
 
-/** The column type a value needs, given the column's current type (so declared timestamps stay timestamps). */
-function valueType(v: string | number | boolean, current: ColumnType | undefined): ColumnType {
+/**
+ * The column type a value needs, given the column's current type (so declared timestamps stay timestamps).
+ * Inferring, a date-time string with a zone makes (and keeps) a timestamp column; declared timestamp fields
+ * were normalised to UTC by the `utc_timestamps` transform, so there only UTC text stays a timestamp.
+ */
+function valueType(
+  v: string | number | boolean,
+  current: ColumnType | undefined,
+  infer: boolean,
+): ColumnType {
   switch (typeof v) {
     case 'boolean':
       return 'boolean';
@@ -129,6 +155,10 @@ function valueType(v: string | number | boolean, current: ColumnType | undefined
       if (current === 'double') return 'double';
       return Number.isSafeInteger(v) ? 'bigint' : 'double';
     default:
+      if (infer)
+        return (current === undefined || current === 'timestamp') && isIsoDateTime(v)
+          ? 'timestamp'
+          : 'varchar';
       if (current === 'timestamp') return ISO_UTC.test(v) ? 'timestamp' : 'varchar';
       return 'varchar';
   }

@@ -32,6 +32,11 @@ export interface StreamDescriptor {
   jsonSchema: Record<string, unknown>;
   /** Declared column types (after transforms), from the schema file. The engine infers the rest. */
   declaredColumns: Record<string, ColumnType>;
+  /**
+   * The stream has no schema file: every column, the primary key's included, is inferred from the records
+   * (date-time strings become timestamps; see src/engine/schema-inference.ts).
+   */
+  inferSchema?: boolean;
   supportedSyncModes: SyncMode[];
   cursorField?: string;
   /** Whether a full refresh can resume mid-stream from its checkpoint. */

@@ -233,7 +233,9 @@ export async function runSync(opts: SyncOptions): Promise<RunSummary> {
       logger.info({ reason: restartReason }, 'starting a fresh pass instead of resuming');
     const pass =
       mode === 'full_refresh' ? (resuming && stored?.pass ? stored.pass : randomUUID()) : undefined;
-    const tracker = new ColumnTracker(stream.name, stream.primaryKey, stream.declaredColumns);
+    const tracker = new ColumnTracker(stream.name, stream.primaryKey, stream.declaredColumns, {
+      infer: stream.inferSchema === true,
+    });
     // The API's count of the pass, from its last page: still to be proven against the rows stamped.
     let expectedCount = alreadyRead ? stored?.expectedCount : undefined;
     const stateFor = (source: Record<string, unknown>, complete: boolean): StoredStreamState => ({

@@ -193,4 +193,49 @@ describe('ColumnTracker and exact numbers', () => {
       { name: 'foo_bar__2', type: 'varchar', sourcePath: 'fooBar' },
     ]);
   });
+
+  describe('inferring (a stream without a schema file)', () => {
+    it('types the primary key, date-time strings and numbers from the values', () => {
+      const t = new ColumnTracker('x', ['id'], {}, { infer: true });
+      t.toRow({ id: 42, at: '2024-01-01T10:00:00+02:00', day: '2024-01-01', n: 1.5, ok: false, o: { a: 1 } });
+      expect(typesOf(t)).toEqual({
+        id: 'bigint',
+        at: 'timestamp',
+        day: 'varchar',
+        n: 'double',
+        ok: 'boolean',
+        o: 'varchar',
+      });
+    });
+
+    it('a null does not pin a new column to varchar: the column waits for a value', () => {
+      const t = new ColumnTracker('x', ['id'], {}, { infer: true });
+      const row = t.toRow({ id: 1, later: null });
+      expect(row).toEqual({ id: 1 });
+      expect(typesOf(t)).toEqual({ id: 'bigint' });
+      t.toRow({ id: 2, later: '2024-05-05T00:00:00Z' });
+      expect(typesOf(t)).toEqual({ id: 'bigint', later: 'timestamp' });
+      // Once the column exists, a null is a value like any other.
+      expect(t.toRow({ id: 3, later: null })).toEqual({ id: 3, later: null });
+    });
+
+    it('widens a timestamp to text on a value that is not a date-time, and never back', () => {
+      const t = new ColumnTracker('x', ['id'], {}, { infer: true });
+      t.toRow({ id: 1, at: '2024-01-01T00:00:00Z' });
+      t.toRow({ id: 2, at: 'yesterday' });
+      t.toRow({ id: 3, at: '2024-01-01T00:00:00Z' });
+      expect(typesOf(t)).toEqual({ id: 'bigint', at: 'varchar' });
+    });
+
+    it('gives a key no record typed yet text, as an undeclared key always had', () => {
+      const t = new ColumnTracker('x', ['id'], {}, { infer: true });
+      expect(typesOf(t)).toEqual({ id: 'varchar' });
+    });
+
+    it('without inference, date-time strings of undeclared columns stay text (declared streams unchanged)', () => {
+      const t = new ColumnTracker('x', ['id'], {});
+      t.toRow({ id: 1, at: '2024-01-01T00:00:00Z' });
+      expect(typesOf(t)).toEqual({ id: 'varchar', at: 'varchar' });
+    });
+  });
 });
