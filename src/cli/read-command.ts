@@ -136,9 +136,9 @@ function formatVerdict(r: TestReadResult): string {
   const pages = r.pages.filter((p) => p.error === undefined).length;
   const why =
     r.stopped === 'end_of_stream'
-      ? 'the pass ended'
+      ? 'at the end of the pass'
       : r.stopped === 'page_limit'
-        ? 'the --pages limit was reached'
-        : 'an error';
-  return `${r.connector}/${r.stream} (${r.syncMode}): ${pages} page${pages === 1 ? '' : 's'}, ${r.records} record${r.records === 1 ? '' : 's'}; stopped by ${why}; nothing was written\n`;
+        ? 'at the --pages limit'
+        : 'on an error';
+  return `${r.connector}/${r.stream} (${r.syncMode}): ${pages} page${pages === 1 ? '' : 's'}, ${r.records} record${r.records === 1 ? '' : 's'}; stopped ${why}; nothing was written\n`;
 }

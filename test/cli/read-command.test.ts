@@ -74,7 +74,7 @@ describe('tributary read', () => {
     expect(/\n {2}GET (\S+)/.exec(pages[1]!)![1]).toBe(next1);
     expect(pages[1]).toMatch(/\[not read: --pages reached\]/);
     expect(out).toMatch(
-      /humaans\/documents \(incremental\): 2 pages, \d+ records; stopped by the --pages limit was reached; nothing was written/,
+      /humaans\/documents \(incremental\): 2 pages, \d+ records; stopped at the --pages limit; nothing was written/,
     );
     // Nothing written: no default DuckDB file (or any other) appeared where the command ran.
     expect(readdirSync(dir).sort()).toEqual(['humaans.yaml']);
@@ -180,7 +180,7 @@ describe('tributary read', () => {
       expect(r.stdout).toMatch(
         /page 1\n {2}GET .*\n(.*\n)* {4}-> HTTP 401 in \d+ ms\n {2}error \[TRB_AUTH\] \(exit 2\): /,
       );
-      expect(r.stdout).toMatch(/stopped by an error; nothing was written/);
+      expect(r.stdout).toMatch(/stopped on an error; nothing was written/);
       expect(r.stderr).toMatch(/error \[TRB_AUTH\]/);
       expect(r.stdout + r.stderr).not.toContain('wrong-token-5151');
       const json = await read(['humaans', '--config', bad, '--stream', 'people', '--json']);
