@@ -1,4 +1,5 @@
 /** Building a DeclarativeSource from an inline manifest (YAML text) for component tests over loopback HTTP. */
+import { afterEach } from 'vitest';
 import { parseManifest } from '../../src/connectors/registry.js';
 import type { Page, SyncMode } from '../../src/engine/source.js';
 import {
@@ -8,6 +9,7 @@ import {
   type SourceOptions,
 } from '../../src/declarative/declarative-source.js';
 import { schemaInfo } from '../../src/declarative/stream-schema.js';
+import { type Handler, startServer, type TestServer } from './test-server.js';
 
 /** A connector from manifest text; every stream gets a permissive schema unless `schemas` names one. */
 export function inlineConnector(
@@ -54,4 +56,40 @@ export async function readPages(
   } catch (error) {
     return { pages, error: error as ReadResult['error'] };
   }
+}
+
+interface Closable {
+  close(): Promise<unknown>;
+}
+
+/** Opens loopback servers and inline sources for a test file and closes them after each test. */
+export interface OpenedPerTest {
+  /** A loopback test server (test-server.ts), closed after the test. */
+  serve(handler: Handler): Promise<TestServer>;
+  /** inlineSource, closed after the test. */
+  source(...args: Parameters<typeof inlineSource>): DeclarativeSource;
+  /** Anything else with a close() (a destination, a fake API), closed after the test. */
+  add<T extends Closable>(thing: T): T;
+}
+
+/**
+ * Registers an afterEach that closes, newest first (a source before the server it reads), everything the
+ * returned opener made during the test: the one teardown the component tests over loopback HTTP share.
+ */
+export function closeAfterEach(): OpenedPerTest {
+  let opened: Closable[] = [];
+  afterEach(async () => {
+    const now = opened.reverse();
+    opened = [];
+    for (const c of now) await c.close();
+  });
+  const add = <T extends Closable>(thing: T): T => {
+    opened.push(thing);
+    return thing;
+  };
+  return {
+    serve: async (handler) => add(await startServer(handler)),
+    source: (...args) => add(inlineSource(...args)),
+    add,
+  };
 }
