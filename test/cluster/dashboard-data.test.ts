@@ -27,12 +27,11 @@ import {
 } from '../../src/cluster/dashboard-data.js';
 import { openRedis } from '../../src/cluster/redis-connection.js';
 import { syncSchedulers } from '../../src/cluster/scheduler.js';
-import { type RunningWorker, startWorker } from '../../src/cluster/worker.js';
+import type { RunningWorker } from '../../src/cluster/worker.js';
 import { findConnection, loadConnectionsFile } from '../../src/connections/connections-file.js';
 import { startHumaansSimulator } from '../../src/connectors/humaans/simulator/index.js';
 import type { SimulatorHandle } from '../../src/simulator/index.js';
-import { silentLogger } from '../../src/util/log.js';
-import { type TestCluster, testCluster, writeConnections } from '../helpers/cluster.js';
+import { startTestWorker, type TestCluster, testCluster, writeConnections } from '../helpers/cluster.js';
 import { queryDuckDb, tempDir } from '../helpers/duckdb.js';
 import { keysUnder, redisReachable, testPrefix, waitFor } from '../helpers/redis.js';
 
@@ -92,16 +91,8 @@ describeRedis('cluster: what the workers record for the dashboard', () => {
     const prefix = testPrefix(name);
     cluster = testCluster(prefix);
     const file = writeConnections(tempDir(`tributary-${name}-`), connections);
-    const worker = await startWorker({
-      target: { url: cluster.url, prefix },
-      file,
-      concurrency: 2,
-      lockDurationMs: 5_000,
-      stalledIntervalMs: 2_000,
-      maxStalledCount: 3,
+    const worker = await startTestWorker(cluster, file, {
       lockedDelayMs: 300,
-      budgetMaxWaitMs: 60_000,
-      logger: silentLogger,
       env: { ...process.env, DASH_TEST_TOKEN: SECRET },
     });
     workers.push(worker);

@@ -13,7 +13,7 @@ import { cancelConnection } from '../../src/cluster/cancel.js';
 import { enqueueRun } from '../../src/cluster/enqueue.js';
 import { pauseInfo, resumeConnection } from '../../src/cluster/pause.js';
 import { syncSchedulers } from '../../src/cluster/scheduler.js';
-import { type RunningWorker, startWorker } from '../../src/cluster/worker.js';
+import type { RunningWorker } from '../../src/cluster/worker.js';
 import { findConnection, loadConnectionsFile } from '../../src/connections/connections-file.js';
 import { startHumaansSimulator } from '../../src/connectors/humaans/simulator/index.js';
 import type { SimulatorHandle } from '../../src/simulator/index.js';
@@ -21,7 +21,7 @@ import { silentLogger } from '../../src/util/log.js';
 import { dumpDuckDb } from '../helpers/compare.js';
 import { queryDuckDb, tempDir } from '../helpers/duckdb.js';
 import { redisReachable, testPrefix, waitFor } from '../helpers/redis.js';
-import { type TestCluster, testCluster, writeConnections } from '../helpers/cluster.js';
+import { startTestWorker, type TestCluster, testCluster, writeConnections } from '../helpers/cluster.js';
 
 const available = await redisReachable();
 if (!available && process.env.CI !== 'true')
@@ -77,18 +77,7 @@ describeRedis('cluster: scheduler, workers, run, cancel, pause', () => {
     const prefix = testPrefix(name);
     cluster = testCluster(prefix);
     const file = writeConnections(tempDir(`tributary-${name}-`), connections);
-    const worker = await startWorker({
-      target: { url: cluster.url, prefix },
-      file,
-      concurrency: 2,
-      lockDurationMs: 5_000,
-      stalledIntervalMs: 2_000,
-      maxStalledCount: 3,
-      lockedDelayMs: 500,
-      budgetMaxWaitMs: 60_000,
-      logger: silentLogger,
-      ...workerOpts,
-    });
+    const worker = await startTestWorker(cluster, file, workerOpts);
     workers.push(worker);
     return { file: loadConnectionsFile(file, process.env, { resolveSecrets: false }), cluster, worker };
   }

@@ -6,6 +6,8 @@ import { ClusterKeys } from '../../src/cluster/keys.js';
 import { openRedis } from '../../src/cluster/redis-connection.js';
 import type { LastRun } from '../../src/cluster/sync-job.js';
 import { openQueue, type SyncQueue } from '../../src/cluster/sync-queue.js';
+import { type RunningWorker, startWorker, type WorkerOptions } from '../../src/cluster/worker.js';
+import { silentLogger } from '../../src/util/log.js';
 import { dropPrefix, REDIS_TEST_URL, waitFor } from './redis.js';
 
 /** Write a connections file (JSON is YAML) and return its path. */
@@ -29,6 +31,29 @@ export interface TestCluster {
   /** Wait until the connection's last run is one that ended after `since` (ms epoch). */
   nextLastRun(connection: string, since: number, timeoutMs?: number): Promise<LastRun>;
   close(): Promise<void>;
+}
+
+/**
+ * A worker on the test cluster with the timings the cluster tests share: short locks and stall checks (a
+ * crashed worker's job comes back within seconds), a short delay for a locked file, silent logs.
+ */
+export function startTestWorker(
+  cluster: Pick<TestCluster, 'url' | 'prefix'>,
+  file: string,
+  opts: Partial<Omit<WorkerOptions, 'target' | 'file'>> = {},
+): Promise<RunningWorker> {
+  return startWorker({
+    target: { url: cluster.url, prefix: cluster.prefix },
+    file,
+    concurrency: 2,
+    lockDurationMs: 5_000,
+    stalledIntervalMs: 2_000,
+    maxStalledCount: 3,
+    lockedDelayMs: 500,
+    budgetMaxWaitMs: 60_000,
+    logger: silentLogger,
+    ...opts,
+  });
 }
 
 export function testCluster(prefix: string, url = REDIS_TEST_URL): TestCluster {
