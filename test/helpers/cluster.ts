@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
+import { afterEach } from 'vitest';
 import { ClusterKeys } from '../../src/cluster/keys.js';
 import { openRedis } from '../../src/cluster/redis-connection.js';
 import type { LastRun } from '../../src/cluster/sync-job.js';
@@ -54,6 +55,40 @@ export function startTestWorker(
     logger: silentLogger,
     ...opts,
   });
+}
+
+/** Opens a test cluster and its workers for one test; clusterPerTest closes them after it. */
+export interface ClusterPerTest {
+  /** testCluster(prefix), closed after the test. */
+  open(prefix: string): TestCluster;
+  /** startTestWorker, closed after the test (before the cluster). */
+  worker(...args: Parameters<typeof startTestWorker>): Promise<RunningWorker>;
+}
+
+/**
+ * Registers (in the calling describe) an afterEach that closes the workers, then the cluster, the test opened:
+ * the teardown the in-process cluster tests share.
+ */
+export function clusterPerTest(): ClusterPerTest {
+  let cluster: TestCluster | undefined;
+  let workers: RunningWorker[] = [];
+  afterEach(async () => {
+    for (const w of workers) await w.close();
+    workers = [];
+    await cluster?.close();
+    cluster = undefined;
+  });
+  return {
+    open: (prefix) => {
+      cluster = testCluster(prefix);
+      return cluster;
+    },
+    worker: async (...args) => {
+      const w = await startTestWorker(...args);
+      workers.push(w);
+      return w;
+    },
+  };
 }
 
 export function testCluster(prefix: string, url = REDIS_TEST_URL): TestCluster {
