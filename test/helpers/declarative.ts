@@ -8,6 +8,7 @@ import {
   resolveConnectorConfig,
   type SourceOptions,
 } from '../../src/declarative/declarative-source.js';
+import type { RawPage } from '../../src/declarative/paginators/paginator.js';
 import { schemaInfo } from '../../src/declarative/stream-schema.js';
 import { type Handler, startServer, type TestServer } from './test-server.js';
 
@@ -31,6 +32,19 @@ export function inlineSource(
 ): DeclarativeSource {
   const connector = inlineConnector(yaml, schemas);
   return new DeclarativeSource(connector, resolveConnectorConfig(connector, config), opts);
+}
+
+/** A paginator's pages (stopping after `stopAfter`), for paginator tests that drive `pages()` directly. */
+export async function collectPages(
+  gen: AsyncGenerator<RawPage>,
+  stopAfter = Number.POSITIVE_INFINITY,
+): Promise<RawPage[]> {
+  const pages: RawPage[] = [];
+  for await (const p of gen) {
+    pages.push(p);
+    if (pages.length >= stopAfter) break;
+  }
+  return pages;
 }
 
 export interface ReadResult {
