@@ -5,7 +5,7 @@ import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { cell, fmt, log, runNode, summarize, tempFile } from './lib.js';
-import { humaansConfig } from './scenarios/cpu-memory.js';
+import { documentsSyncArgs, humaansConfig } from './scenarios/cpu-memory.js';
 import { startSim } from './sim.js';
 
 const { values } = parseArgs({
@@ -48,16 +48,7 @@ try {
         destination = `duckdb:${file}`;
       } else destination = PG;
       const args = [
-        'sync',
-        'humaans',
-        '--config',
-        config,
-        '--destination',
-        destination,
-        '--streams',
-        'documents',
-        '--json',
-        ...(values.dest === 'duckdb' ? [] : ['--namespace', ns]),
+        ...documentsSyncArgs(config, destination, values.dest === 'duckdb' ? undefined : ns),
         ...v.extra,
       ];
       const r = await runNode(v.cli, args, { nodeArgs: v.nodeArgs, env: v.env });

@@ -26,6 +26,22 @@ export function humaansConfig(baseUrl) {
   );
 }
 
+/** The arguments of `tributary sync humaans --streams documents --json` into `destination` (bench/ab.js too). */
+export function documentsSyncArgs(config, destination, namespace) {
+  return [
+    'sync',
+    'humaans',
+    '--config',
+    config,
+    '--destination',
+    destination,
+    ...(namespace ? ['--namespace', namespace] : []),
+    '--streams',
+    'documents',
+    '--json',
+  ];
+}
+
 /**
  * One `tributary sync humaans --streams documents` into `destination`; throws unless it read every record.
  * `batchRows: null` leaves the batch caps at the CLI's defaults (scenarios 1–2 measure those).
@@ -43,16 +59,7 @@ export async function syncDocuments({
 }) {
   const r = await runMeasured(
     [
-      'sync',
-      'humaans',
-      '--config',
-      config,
-      '--destination',
-      destination,
-      ...(namespace ? ['--namespace', namespace] : []),
-      '--streams',
-      'documents',
-      '--json',
+      ...documentsSyncArgs(config, destination, namespace),
       ...(batchRows === null ? [] : ['--batch-rows', String(batchRows)]),
       ...extra,
     ],

@@ -242,6 +242,18 @@ export function syncProcessor(deps: SyncJobDeps) {
     }
     if (cancel.signal.aborted) failure = cancel.signal.reason as TributaryError;
     const endedAt = new Date();
+    /** What the run's record in the history and its last-run entry both say of it. */
+    const ended = (status: LastRun['status']) => ({
+      runId,
+      jobId: job.id!,
+      status,
+      trigger,
+      attempt,
+      worker: deps.worker,
+      startedAt: startedAt.toISOString(),
+      endedAt: endedAt.toISOString(),
+      durationMs: endedAt.getTime() - startedAt.getTime(),
+    });
     /** The run's record in the history, its live snapshot's end, its log's last lines. */
     const finish = async (status: LastRun['status'] | 'delayed', error?: TributaryError) => {
       await live.end(status === 'delayed' ? 'delayed' : status, run?.streams).catch(() => undefined);
@@ -254,16 +266,8 @@ export function syncProcessor(deps: SyncJobDeps) {
       await logSink.flush();
       const record: RunRecord = {
         connection: connection.name,
-        runId,
         kind,
-        jobId: job.id!,
-        status,
-        trigger,
-        attempt,
-        worker: deps.worker,
-        startedAt: startedAt.toISOString(),
-        endedAt: endedAt.toISOString(),
-        durationMs: endedAt.getTime() - startedAt.getTime(),
+        ...ended(status),
         ...summaryRows(run),
         ...(data.fullRefresh ? { fullRefresh: true } : {}),
         ...(data.streams ? { requestedStreams: data.streams } : {}),
@@ -278,15 +282,7 @@ export function syncProcessor(deps: SyncJobDeps) {
     };
     const last = (status: LastRun['status'], error?: TributaryError): LastRun => ({
       ...(run ? { records: run.streams.reduce((a, s) => a + s.upserts, 0) } : {}),
-      runId,
-      jobId: job.id!,
-      status,
-      trigger,
-      attempt,
-      worker: deps.worker,
-      startedAt: startedAt.toISOString(),
-      endedAt: endedAt.toISOString(),
-      durationMs: endedAt.getTime() - startedAt.getTime(),
+      ...ended(status),
       ...(error ? { error: `[${error.code}] ${globalRedactor.redact(error.message)}` } : {}),
     });
     const remember = (l: LastRun) => deps.redis.hset(deps.keys.lastRun, connection.name, JSON.stringify(l));

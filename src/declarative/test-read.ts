@@ -32,18 +32,11 @@ export interface TestReadOptions {
   now?: Date;
 }
 
-/** One request as the test read shows it. */
-export interface TestReadRequest {
-  method: string;
-  url: string;
-  headers: Record<string, string>;
-  /** Absent when no response came (network error, timeout; see `error`). */
-  status?: number;
-  ms: number;
-  /** 0 for the first try, 1 for the first retry, … */
-  attempt: number;
-  error?: string;
-}
+/**
+ * One request as the test read shows it: the client's own report of it (masked URL and headers, status,
+ * timing, attempt, failure code) without the unmasked URLs that only tie it to its page.
+ */
+export type TestReadRequest = Omit<RequestEvent, 'requested' | 'sent'>;
 
 /**
  * After a page: why the pass stops, or the next request and why (`followed`: whether this read goes on to

@@ -14,16 +14,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enqueueRun } from '../../src/cluster/enqueue.js';
 import { QUEUE } from '../../src/cluster/keys.js';
 import { openRedis } from '../../src/cluster/redis-connection.js';
-import { startWorker } from '../../src/cluster/worker.js';
 import { RedisBudgets } from '../../src/http/redis-rate-budget.js';
 import { findConnection, loadConnectionsFile } from '../../src/connections/connections-file.js';
 import { startHumaansSimulator } from '../../src/connectors/humaans/simulator/index.js';
 import type { SimulatorHandle } from '../../src/simulator/index.js';
-import { silentLogger } from '../../src/util/log.js';
 import { type CliResult, startCli } from '../helpers/cli.js';
 import { queryDuckDb, tempDir } from '../helpers/duckdb.js';
 import { REDIS_TEST_URL, redisReachable, testPrefix, waitFor } from '../helpers/redis.js';
-import { testCluster, writeConnections } from '../helpers/cluster.js';
+import { startTestWorker, testCluster, writeConnections } from '../helpers/cluster.js';
 
 const available = await redisReachable();
 if (!available && process.env.CI !== 'true') console.warn('cluster budget tests skipped: no Redis');
@@ -114,17 +112,7 @@ describeRedis('cluster: one rate budget per credential, shared by the workers', 
       prefix: cluster.keys.bullPrefix,
     });
     const file = writeConnections(tempDir('tributary-park-'), [connection('parked', sim, 6000)]);
-    const worker = await startWorker({
-      target: { url: REDIS_TEST_URL, prefix },
-      file,
-      concurrency: 1,
-      lockDurationMs: 5000,
-      stalledIntervalMs: 2000,
-      maxStalledCount: 3,
-      lockedDelayMs: 500,
-      budgetMaxWaitMs: 1000,
-      logger: silentLogger,
-    });
+    const worker = await startTestWorker(cluster, file, { concurrency: 1, budgetMaxWaitMs: 1000 });
     const budgets = new RedisBudgets({ url: REDIS_TEST_URL, prefix });
     try {
       await events.waitUntilReady();

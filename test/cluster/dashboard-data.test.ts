@@ -9,7 +9,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   enqueueRun,
   type LiveRun,
@@ -27,12 +27,10 @@ import {
 } from '../../src/cluster/dashboard-data.js';
 import { openRedis } from '../../src/cluster/redis-connection.js';
 import { syncSchedulers } from '../../src/cluster/scheduler.js';
-import { type RunningWorker, startWorker } from '../../src/cluster/worker.js';
 import { findConnection, loadConnectionsFile } from '../../src/connections/connections-file.js';
 import { startHumaansSimulator } from '../../src/connectors/humaans/simulator/index.js';
 import type { SimulatorHandle } from '../../src/simulator/index.js';
-import { silentLogger } from '../../src/util/log.js';
-import { type TestCluster, testCluster, writeConnections } from '../helpers/cluster.js';
+import { clusterPerTest, type TestCluster, writeConnections } from '../helpers/cluster.js';
 import { queryDuckDb, tempDir } from '../helpers/duckdb.js';
 import { keysUnder, redisReachable, testPrefix, waitFor } from '../helpers/redis.js';
 
@@ -50,8 +48,7 @@ describeRedis('cluster: what the workers record for the dashboard', () => {
   let sim: SimulatorHandle;
   let slow: SimulatorHandle;
   let dir: string;
-  let cluster: TestCluster | undefined;
-  let workers: RunningWorker[] = [];
+  const opened = clusterPerTest();
 
   beforeAll(async () => {
     sim = await startHumaansSimulator({ seed: 11, records: 120, token: SECRET });
@@ -62,12 +59,6 @@ describeRedis('cluster: what the workers record for the dashboard', () => {
     await sim.close();
     await slow.close();
     rmSync(dir, { recursive: true, force: true });
-  });
-  afterEach(async () => {
-    for (const w of workers) await w.close();
-    workers = [];
-    await cluster?.close();
-    cluster = undefined;
   });
 
   const connection = (name: string, s: SimulatorHandle, extra: Record<string, unknown> = {}) => ({
@@ -90,21 +81,12 @@ describeRedis('cluster: what the workers record for the dashboard', () => {
 
   async function setup(name: string, connections: Record<string, unknown>[]) {
     const prefix = testPrefix(name);
-    cluster = testCluster(prefix);
+    const cluster = opened.open(prefix);
     const file = writeConnections(tempDir(`tributary-${name}-`), connections);
-    const worker = await startWorker({
-      target: { url: cluster.url, prefix },
-      file,
-      concurrency: 2,
-      lockDurationMs: 5_000,
-      stalledIntervalMs: 2_000,
-      maxStalledCount: 3,
+    const worker = await opened.worker(cluster, file, {
       lockedDelayMs: 300,
-      budgetMaxWaitMs: 60_000,
-      logger: silentLogger,
       env: { ...process.env, DASH_TEST_TOKEN: SECRET },
     });
-    workers.push(worker);
     return { file: loadConnectionsFile(file, process.env, { resolveSecrets: false }), cluster, worker };
   }
 

@@ -8,12 +8,11 @@ import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cancelConnection } from '../../src/cluster/cancel.js';
 import { enqueueRun } from '../../src/cluster/enqueue.js';
 import { pauseInfo, resumeConnection } from '../../src/cluster/pause.js';
 import { syncSchedulers } from '../../src/cluster/scheduler.js';
-import { type RunningWorker, startWorker } from '../../src/cluster/worker.js';
 import { findConnection, loadConnectionsFile } from '../../src/connections/connections-file.js';
 import { startHumaansSimulator } from '../../src/connectors/humaans/simulator/index.js';
 import type { SimulatorHandle } from '../../src/simulator/index.js';
@@ -21,7 +20,7 @@ import { silentLogger } from '../../src/util/log.js';
 import { dumpDuckDb } from '../helpers/compare.js';
 import { queryDuckDb, tempDir } from '../helpers/duckdb.js';
 import { redisReachable, testPrefix, waitFor } from '../helpers/redis.js';
-import { type TestCluster, testCluster, writeConnections } from '../helpers/cluster.js';
+import { clusterPerTest, writeConnections } from '../helpers/cluster.js';
 
 const available = await redisReachable();
 if (!available && process.env.CI !== 'true')
@@ -34,8 +33,7 @@ describeRedis('cluster: scheduler, workers, run, cancel, pause', () => {
   let sim: SimulatorHandle;
   let slow: SimulatorHandle;
   let dir: string;
-  let cluster: TestCluster | undefined;
-  let workers: RunningWorker[] = [];
+  const opened = clusterPerTest();
 
   beforeAll(async () => {
     sim = await startHumaansSimulator({ seed: 5, records: 120 });
@@ -46,12 +44,6 @@ describeRedis('cluster: scheduler, workers, run, cancel, pause', () => {
     await sim.close();
     await slow.close();
     rmSync(dir, { recursive: true, force: true });
-  });
-  afterEach(async () => {
-    for (const w of workers) await w.close();
-    workers = [];
-    await cluster?.close();
-    cluster = undefined;
   });
 
   const connection = (name: string, s: SimulatorHandle, extra: Record<string, unknown> = {}) => ({
@@ -75,21 +67,9 @@ describeRedis('cluster: scheduler, workers, run, cancel, pause', () => {
     workerOpts: { batchRows?: number } = {},
   ) {
     const prefix = testPrefix(name);
-    cluster = testCluster(prefix);
+    const cluster = opened.open(prefix);
     const file = writeConnections(tempDir(`tributary-${name}-`), connections);
-    const worker = await startWorker({
-      target: { url: cluster.url, prefix },
-      file,
-      concurrency: 2,
-      lockDurationMs: 5_000,
-      stalledIntervalMs: 2_000,
-      maxStalledCount: 3,
-      lockedDelayMs: 500,
-      budgetMaxWaitMs: 60_000,
-      logger: silentLogger,
-      ...workerOpts,
-    });
-    workers.push(worker);
+    const worker = await opened.worker(cluster, file, workerOpts);
     return { file: loadConnectionsFile(file, process.env, { resolveSecrets: false }), cluster, worker };
   }
 

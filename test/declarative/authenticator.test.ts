@@ -1,17 +1,12 @@
 /** HTTP basic authentication over loopback HTTP: the header the API receives, and the password kept out of errors. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DeclarativeSource } from '../../src/declarative/declarative-source.js';
-import { inlineSource, readPages } from '../helpers/declarative.js';
-import { sendJson, startServer, type TestServer } from '../helpers/test-server.js';
+import { closeAfterEach, readPages } from '../helpers/declarative.js';
+import { sendJson, type TestServer } from '../helpers/test-server.js';
 
 let server: TestServer | undefined;
 let source: DeclarativeSource | undefined;
-afterEach(async () => {
-  await source?.close();
-  await server?.close();
-  source = undefined;
-  server = undefined;
-});
+const opened = closeAfterEach();
 
 const manifest = `
 version: 1
@@ -36,12 +31,12 @@ streams:
 
 describe('basic authenticator', () => {
   it('sends Authorization: Basic base64(username:password)', async () => {
-    server = await startServer((_req, res, seen) => {
+    server = await opened.serve((_req, res, seen) => {
       const expected = `Basic ${Buffer.from('ann:p@ss:w0rd-SECRET').toString('base64')}`;
       if (seen.headers.authorization !== expected) return sendJson(res, 401, { error: 'no' });
       sendJson(res, 200, [{ id: 1 }]);
     });
-    source = inlineSource(manifest, {
+    source = opened.source(manifest, {
       base_url: server.origin,
       username: 'ann',
       password: 'p@ss:w0rd-SECRET',
@@ -53,10 +48,10 @@ describe('basic authenticator', () => {
 
   it('a rejected login is TRB_AUTH, and neither the password nor its base64 form is in the error', async () => {
     const encoded = Buffer.from('ann:wrong-SECRET').toString('base64');
-    server = await startServer((_req, res, seen) =>
+    server = await opened.serve((_req, res, seen) =>
       sendJson(res, 401, { error: 'bad credentials', echo: seen.headers.authorization }),
     );
-    source = inlineSource(manifest, { base_url: server.origin, username: 'ann', password: 'wrong-SECRET' });
+    source = opened.source(manifest, { base_url: server.origin, username: 'ann', password: 'wrong-SECRET' });
     const { error } = await readPages(source, 'things');
     expect(error).toMatchObject({ code: 'TRB_AUTH' });
     expect(error!.message).not.toContain('wrong-SECRET');

@@ -5,13 +5,13 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { Writable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DeclarativeSource } from '../../src/declarative/declarative-source.js';
 import { ClientCredentials } from '../../src/declarative/oauth2-client-credentials.js';
 import { createLogger } from '../../src/util/log.js';
 import { Redactor } from '../../src/util/redact.js';
-import { inlineSource, readPages } from '../helpers/declarative.js';
-import { sendJson, startServer, type TestServer } from '../helpers/test-server.js';
+import { closeAfterEach, inlineSource, readPages } from '../helpers/declarative.js';
+import { sendJson, type TestServer } from '../helpers/test-server.js';
 
 const SECRET = 'cl1ent-SECRET-shh';
 let tokenServer: TestServer | undefined;
@@ -19,14 +19,7 @@ let apiServer: TestServer | undefined;
 let source: DeclarativeSource | undefined;
 let clientSeq = 0;
 
-afterEach(async () => {
-  await source?.close();
-  await tokenServer?.close();
-  await apiServer?.close();
-  source = undefined;
-  tokenServer = undefined;
-  apiServer = undefined;
-});
+const opened = closeAfterEach();
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve) => {
@@ -48,7 +41,7 @@ interface TokenOpts {
 async function startTokenServer(o: TokenOpts = {}) {
   const forms: URLSearchParams[] = [];
   let issued = 0;
-  tokenServer = await startServer((req, res) => {
+  tokenServer = await opened.serve((req, res) => {
     void readBody(req).then((text) => {
       forms.push(new URLSearchParams(text));
       if (o.fail) return sendJson(res, o.fail.status, o.fail.body);
@@ -65,7 +58,7 @@ async function startTokenServer(o: TokenOpts = {}) {
 
 /** An API of 3 pages that accepts the tokens in `valid()` and answers 401 to any other. */
 async function startApi(valid: () => string[]) {
-  apiServer = await startServer((_req, res, seen) => {
+  apiServer = await opened.serve((_req, res, seen) => {
     const auth = seen.headers.authorization ?? '';
     if (!valid().some((t) => auth === `Bearer ${t}`))
       return sendJson(res, 401, { error: 'invalid_token', got: auth });
@@ -123,7 +116,7 @@ describe('OAuth2 client credentials', () => {
     const t = await startTokenServer({ expiresIn: 3600 });
     const api = await startApi(() => ['tok-1']);
     const cfg = config(`${t.server.origin}/oauth/token`, api.origin);
-    source = inlineSource(manifest(), cfg);
+    source = opened.source(manifest(), cfg);
     const { pages, error } = await readPages(source, 'items');
     expect(error).toBeUndefined();
     expect(pages.flatMap((p) => p.records.map((r) => r.id))).toEqual([11, 12, 21, 22, 31, 32]);
@@ -155,7 +148,7 @@ describe('OAuth2 client credentials', () => {
     const api = await startApi(() => [`tok-${issuedSoFar}`]);
     let now = 1_000_000;
     const cfg = config(`${t.server.origin}/token`, api.origin);
-    source = inlineSource(manifest(), cfg, { clock: () => now });
+    source = opened.source(manifest(), cfg, { clock: () => now });
     issuedSoFar = 1;
     expect((await readPages(source, 'items')).error).toBeUndefined();
     expect(t.issued()).toBe(1);
@@ -196,7 +189,7 @@ describe('OAuth2 client credentials', () => {
     const t = await startTokenServer({ expiresIn: 3600 });
     // The API revoked tok-1 early (it accepts only tok-2): one 401, one new token, then every page.
     const api = await startApi(() => ['tok-2']);
-    source = inlineSource(manifest(), config(`${t.server.origin}/token`, api.origin));
+    source = opened.source(manifest(), config(`${t.server.origin}/token`, api.origin));
     const { pages, error } = await readPages(source, 'items');
     expect(error).toBeUndefined();
     expect(pages).toHaveLength(3);
@@ -207,7 +200,7 @@ describe('OAuth2 client credentials', () => {
   it('a credential the API keeps rejecting is TRB_AUTH (exit 2) after exactly one new token', async () => {
     const t = await startTokenServer({ expiresIn: 3600 });
     const api = await startApi(() => []);
-    source = inlineSource(manifest(), config(`${t.server.origin}/token`, api.origin));
+    source = opened.source(manifest(), config(`${t.server.origin}/token`, api.origin));
     const { error } = await readPages(source, 'items');
     expect(error).toMatchObject({ code: 'TRB_AUTH' });
     expect((error as unknown as { exitCode: number }).exitCode).toBe(2);
@@ -221,7 +214,7 @@ describe('OAuth2 client credentials', () => {
       fail: { status: 401, body: { error: 'invalid_client', error_description: `bad secret ${SECRET}` } },
     });
     const api = await startApi(() => []);
-    source = inlineSource(manifest(), config(`${t.server.origin}/token`, api.origin));
+    source = opened.source(manifest(), config(`${t.server.origin}/token`, api.origin));
     const { error } = await readPages(source, 'items');
     expect(error).toMatchObject({ code: 'TRB_AUTH' });
     expect(error!.message).toContain('invalid_client');
@@ -233,12 +226,12 @@ describe('OAuth2 client credentials', () => {
   it('a token endpoint 5xx is a retryable TRB_SOURCE_HTTP, a body without access_token TRB_SOURCE_BAD_RESPONSE', async () => {
     const t = await startTokenServer({ fail: { status: 503, body: { error: 'down' } } });
     const api = await startApi(() => []);
-    source = inlineSource(manifest(), config(`${t.server.origin}/token`, api.origin));
-    expect((await readPages(source, 'items')).error).toMatchObject({ code: 'TRB_SOURCE_HTTP' });
-    await source.close();
-    await tokenServer!.close();
+    // Closed here, before the second source: the first token server closes after the test (closeAfterEach).
+    const first = inlineSource(manifest(), config(`${t.server.origin}/token`, api.origin));
+    expect((await readPages(first, 'items')).error).toMatchObject({ code: 'TRB_SOURCE_HTTP' });
+    await first.close();
     const t2 = await startTokenServer({ fail: { status: 200, body: { token: 'nope' } } });
-    source = inlineSource(manifest(), config(`${t2.server.origin}/token`, api.origin));
+    source = opened.source(manifest(), config(`${t2.server.origin}/token`, api.origin));
     expect((await readPages(source, 'items')).error).toMatchObject({ code: 'TRB_SOURCE_BAD_RESPONSE' });
   });
 
@@ -280,7 +273,7 @@ describe('OAuth2 client credentials', () => {
         },
       }),
     });
-    source = inlineSource(manifest(), config(`${t.server.origin}/token`, api.origin), { logger });
+    source = opened.source(manifest(), config(`${t.server.origin}/token`, api.origin), { logger });
     const { error } = await readPages(source, 'items');
     expect(error).toBeUndefined();
     expect(log).toContain('HTTP 401');

@@ -4,25 +4,18 @@
  * only what its proven pass did not see (a task removed, and every task of a removed project).
  */
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DuckDbDestination } from '../../src/destinations/duckdb/duckdb-destination.js';
 import type { DeclarativeSource } from '../../src/declarative/declarative-source.js';
 import { runSync } from '../../src/engine/sync.js';
-import { inlineSource } from '../helpers/declarative.js';
+import { closeAfterEach } from '../helpers/declarative.js';
 import { tempDir } from '../helpers/duckdb.js';
-import { sendJson, startServer, type TestServer } from '../helpers/test-server.js';
+import { sendJson, type TestServer } from '../helpers/test-server.js';
 
 let server: TestServer | undefined;
 let source: DeclarativeSource | undefined;
 let dest: DuckDbDestination | undefined;
-afterEach(async () => {
-  await source?.close();
-  await dest?.close();
-  await server?.close();
-  source = undefined;
-  dest = undefined;
-  server = undefined;
-});
+const opened = closeAfterEach();
 
 const manifest = `
 version: 1
@@ -58,7 +51,7 @@ describe('a child stream synced into DuckDB', () => {
       [3, ['i']],
     ]);
     let failOnce: string | undefined;
-    server = await startServer((_req, res, seen) => {
+    server = await opened.serve((_req, res, seen) => {
       const u = seen.url;
       if (u.pathname === '/projects')
         return sendJson(res, 200, { data: [...projects.keys()].map((id) => ({ id })) });
@@ -76,12 +69,14 @@ describe('a child stream synced into DuckDB', () => {
       const more = titles.slice(after + 2).length > 0;
       sendJson(res, 200, { data, next: more ? String(after + 2) : null });
     });
-    dest = new DuckDbDestination(join(tempDir(), 'children.duckdb'), {
-      namespace: 'projsync',
-      connector: 'projsync',
-    });
+    dest = opened.add(
+      new DuckDbDestination(join(tempDir(), 'children.duckdb'), {
+        namespace: 'projsync',
+        connector: 'projsync',
+      }),
+    );
     await dest.open();
-    source = inlineSource(manifest, { base_url: server.origin });
+    source = opened.source(manifest, { base_url: server.origin });
     const sync = () =>
       runSync({ source: source!, destination: dest!, streams: ['tasks'], fullRefresh: true, batchRows: 1 });
     const table = async () =>

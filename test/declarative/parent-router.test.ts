@@ -4,11 +4,11 @@
  * parents, an incremental cursor per parent, and the child's pass proven only when the parent's and every
  * child's are.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from '../../src/engine/source.js';
 import type { DeclarativeSource } from '../../src/declarative/declarative-source.js';
-import { inlineConnector, inlineSource, readPages } from '../helpers/declarative.js';
-import { sendJson, startServer, type TestServer } from '../helpers/test-server.js';
+import { closeAfterEach, inlineConnector, inlineSource, readPages } from '../helpers/declarative.js';
+import { sendJson, type TestServer } from '../helpers/test-server.js';
 
 interface Task {
   id: number;
@@ -29,12 +29,7 @@ const TASKS = new Map(PROJECTS.map((key, p) => [key, tasksOf(p, [7, 0, 3, 12, 5]
 
 let server: TestServer | undefined;
 let source: DeclarativeSource | undefined;
-afterEach(async () => {
-  await source?.close();
-  await server?.close();
-  source = undefined;
-  server = undefined;
-});
+const opened = closeAfterEach();
 
 interface ApiOpts {
   /** Project whose task list repeats a record (a broken pass). */
@@ -45,7 +40,7 @@ interface ApiOpts {
 
 /** Projects: 2 a page by next link. Tasks: 5 a page by page number, filtered by `since`. */
 async function api(o: ApiOpts = {}) {
-  server = await startServer((_req, res, seen) => {
+  server = await opened.serve((_req, res, seen) => {
     const u = seen.url;
     if (u.pathname === '/projects') {
       const page = Number(u.searchParams.get('page') ?? 1);
@@ -116,7 +111,7 @@ const taskRequests = () => server!.requests.filter((r) => r.url.pathname.endsWit
 describe('parent -> child streams', () => {
   it("reads every parent, then each parent's children with the partition field; ends proven", async () => {
     const s = await api();
-    source = inlineSource(manifest(), { base_url: s.origin });
+    source = opened.source(manifest(), { base_url: s.origin });
     const { pages, error } = await readPages(source, 'tasks');
     expect(error).toBeUndefined();
     expect(records(pages)).toEqual(allTasks());
@@ -131,7 +126,7 @@ describe('parent -> child streams', () => {
 
   it('a crash mid-pass resumes at the parent and page it stopped at; finished parents are not read again', async () => {
     const s = await api();
-    source = inlineSource(manifest(), { base_url: s.origin });
+    source = opened.source(manifest(), { base_url: s.origin });
     const all = await readPages(source, 'tasks');
     for (let stop = 1; stop < all.pages.length - 1; stop++) {
       const first = await readPages(source, 'tasks', 'full_refresh', undefined, stop);
@@ -155,7 +150,7 @@ describe('parent -> child streams', () => {
     'incremental with %s paging: a cursor per parent, each parent filtered from its own',
     async (_name, m) => {
       const s = await api();
-      source = inlineSource(manifest(m), { base_url: s.origin });
+      source = opened.source(manifest(m), { base_url: s.origin });
       const first = await readPages(source, 'tasks', 'incremental');
       expect(first.error).toBeUndefined();
       const state = first.pages.at(-1)!.checkpoint;
@@ -184,7 +179,7 @@ describe('parent -> child streams', () => {
 
   it('a child pass that fails its proof fails the stream; no checkpoint claims the pass complete', async () => {
     const s = await api({ duplicateIn: 'p4' });
-    source = inlineSource(manifest(), { base_url: s.origin });
+    source = opened.source(manifest(), { base_url: s.origin });
     const { pages, error } = await readPages(source, 'tasks');
     expect(error).toMatchObject({ code: 'TRB_SOURCE_CONTRACT' });
     expect(pages.every((p) => p.checkpoint.in_progress === true)).toBe(true);
@@ -192,7 +187,7 @@ describe('parent -> child streams', () => {
 
   it('a parent list that cannot be read fails the child stream before it ends', async () => {
     const s = await api({ projectsFail: true });
-    source = inlineSource(manifest(), { base_url: s.origin });
+    source = opened.source(manifest(), { base_url: s.origin });
     const { pages, error } = await readPages(source, 'tasks');
     expect(error).toMatchObject({ code: 'TRB_SOURCE_HTTP' });
     expect(pages.length).toBeGreaterThan(0);

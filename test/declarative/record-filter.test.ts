@@ -1,10 +1,10 @@
 /** The record filter: each comparison, all/any, templates; and over HTTP, what it drops and how it is counted. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DeclarativeSource } from '../../src/declarative/declarative-source.js';
 import { Condition, type ConditionDef } from '../../src/declarative/manifest-schema.js';
 import { compileRecordFilter } from '../../src/declarative/record-filter.js';
-import { inlineSource, readPages } from '../helpers/declarative.js';
-import { sendJson, startServer, type TestServer } from '../helpers/test-server.js';
+import { closeAfterEach, readPages } from '../helpers/declarative.js';
+import { sendJson, type TestServer } from '../helpers/test-server.js';
 
 const ctx = {
   config: { min: 10, status: 'active', since: '2024-01-01T00:00:00Z' },
@@ -72,12 +72,7 @@ describe('record filter conditions', () => {
 
 let server: TestServer | undefined;
 let source: DeclarativeSource | undefined;
-afterEach(async () => {
-  await source?.close();
-  await server?.close();
-  source = undefined;
-  server = undefined;
-});
+const opened = closeAfterEach();
 
 describe('record filter over HTTP', () => {
   const N = 30;
@@ -109,11 +104,11 @@ streams:
 `;
 
   it('drops the records the condition rejects, counts them, and lowers the pass count by them', async () => {
-    server = await startServer((_req, res, seen) => {
+    server = await opened.serve((_req, res, seen) => {
       const page = Number(seen.url.searchParams.get('page'));
       sendJson(res, 200, { count: N, results: rows.slice((page - 1) * 10, page * 10) });
     });
-    source = inlineSource(manifest, { base_url: server.origin });
+    source = opened.source(manifest, { base_url: server.origin });
     const { pages, error } = await readPages(source, 'rows');
     expect(error).toBeUndefined();
     const kept = pages.flatMap((p) => p.records);
@@ -123,11 +118,11 @@ streams:
   });
 
   it('a resumed pass gives no count (it cannot know what earlier pages dropped)', async () => {
-    server = await startServer((_req, res, seen) => {
+    server = await opened.serve((_req, res, seen) => {
       const page = Number(seen.url.searchParams.get('page'));
       sendJson(res, 200, { count: N, results: rows.slice((page - 1) * 10, page * 10) });
     });
-    source = inlineSource(manifest, { base_url: server.origin });
+    source = opened.source(manifest, { base_url: server.origin });
     const first = await readPages(source, 'rows', 'full_refresh', undefined, 1);
     const rest = await readPages(source, 'rows', 'full_refresh', first.pages[0]!.checkpoint);
     expect(rest.error).toBeUndefined();

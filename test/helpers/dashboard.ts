@@ -7,14 +7,13 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { openRedis } from '../../src/cluster/redis-connection.js';
-import { type RunningWorker, startWorker } from '../../src/cluster/worker.js';
+import type { RunningWorker } from '../../src/cluster/worker.js';
 import { loadConnectionsFile } from '../../src/connections/connections-file.js';
 import { startHumaansSimulator } from '../../src/connectors/humaans/simulator/index.js';
 import type { DashboardContext } from '../../src/dashboard/context.js';
 import { buildDashboard } from '../../src/dashboard/server.js';
 import type { SimulatorHandle } from '../../src/simulator/index.js';
-import { silentLogger } from '../../src/util/log.js';
-import { type TestCluster, testCluster, writeConnections } from './cluster.js';
+import { startTestWorker, type TestCluster, testCluster, writeConnections } from './cluster.js';
 import { tempDir } from './duckdb.js';
 import { type FakeApi, json, startFakeApi } from './fake-api.js';
 import { testPrefix } from './redis.js';
@@ -76,18 +75,7 @@ export async function startDashboardFixture(
       retry: { attempts: 1, backoff: '1s', pauseAfter: 100 },
     },
   ]);
-  const worker = await startWorker({
-    target: { url: cluster.url, prefix },
-    file,
-    concurrency: 2,
-    lockDurationMs: 5_000,
-    stalledIntervalMs: 2_000,
-    maxStalledCount: 3,
-    lockedDelayMs: 500,
-    budgetMaxWaitMs: 60_000,
-    batchRows: 20,
-    logger: silentLogger,
-  });
+  const worker = await startTestWorker(cluster, file, { batchRows: 20 });
   const connections = loadConnectionsFile(file, process.env, { resolveSecrets: false });
   const ctx: DashboardContext = {
     redis: cluster.redis,

@@ -18,7 +18,7 @@ import { displayUrl } from '../../util/display-url.js';
 import { globalRedactor } from '../../util/redact.js';
 import { PassAudit } from './pass-audit.js';
 import type { PaginationContext, Paginator, RawPage } from './paginator.js';
-import { emptyPagesError, getPath, ReadAhead } from './paginator.js';
+import { emptyPagesError, getPath, ReadAhead, stopDecision } from './paginator.js';
 
 export interface CursorTokenOptions {
   /** Where the body gives the next page's token. */
@@ -104,11 +104,7 @@ export class CursorTokenPaginator implements Paginator {
           position: { page: page++, firstIndex: index },
           url: res.url,
           decision: last
-            ? {
-                stop: res.endOfStream
-                  ? 'the error policy ends the stream at this response'
-                  : `no cursor in the body's ${this.o.cursorPath.join('.')}`,
-              }
+            ? stopDecision(res.endOfStream, `no cursor in the body's ${this.o.cursorPath.join('.')}`)
             : loop === undefined
               ? {
                   next: this.urlFor(ctx.baseUrl, token),

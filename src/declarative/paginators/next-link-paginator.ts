@@ -9,7 +9,14 @@
  */
 import { PassAudit } from './pass-audit.js';
 import type { FetchedPage, PaginationContext, Paginator, RawPage } from './paginator.js';
-import { emptyPagesError, getPath, LinkLoopGuard, ReadAhead, resolveNextLink } from './paginator.js';
+import {
+  emptyPagesError,
+  getPath,
+  LinkLoopGuard,
+  ReadAhead,
+  resolveNextLink,
+  stopDecision,
+} from './paginator.js';
 
 export interface NextLinkOptions {
   /** Where the body gives the next URL. */
@@ -95,11 +102,7 @@ export class NextLinkPaginator implements Paginator {
           position: { page: page++, firstIndex: index },
           url: res.url,
           decision: last
-            ? {
-                stop: res.endOfStream
-                  ? 'the error policy ends the stream at this response'
-                  : `no next link in ${this.linkName}`,
-              }
+            ? stopDecision(res.endOfStream, `no next link in ${this.linkName}`)
             : { next: url, reason: `the next link in ${this.linkName}` },
         };
         index += res.records.length;

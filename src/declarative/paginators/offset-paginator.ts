@@ -15,7 +15,7 @@ import { countValue, PassAudit, pageCount } from './pass-audit.js';
 import { PassEnd } from './pass-end.js';
 import { OffsetPlan } from './offset-plan.js';
 import type { FetchedPage, PaginationContext, Paginator, RawPage } from './paginator.js';
-import { ReadAhead } from './paginator.js';
+import { POLICY_STOP, ReadAhead } from './paginator.js';
 
 export interface OffsetOptions {
   limitParam: string;
@@ -162,7 +162,7 @@ export function offsetStop(
   /** What `total` counts, as the reason names it. */
   totalOf = "the API's total",
 ): string {
-  if (endOfStream) return 'the error policy ends the stream at this response';
+  if (endOfStream) return POLICY_STOP;
   if (n === 0) return 'the page is empty';
   if (total !== undefined) return `every record of ${totalOf} (${total}) was read`;
   return `the page held ${n} records, fewer than the page size ${pageSize}`;

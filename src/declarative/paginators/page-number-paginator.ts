@@ -18,7 +18,7 @@
  *   count at the end (PassAudit); a failure throws before the last page is yielded.
  */
 import type { FetchedPage, PageDecision, PaginationContext, Paginator, RawPage } from './paginator.js';
-import { emptyPagesError, getPath, LinkLoopGuard, resolveNextLink } from './paginator.js';
+import { emptyPagesError, getPath, LinkLoopGuard, POLICY_STOP, resolveNextLink } from './paginator.js';
 import { PassAudit, pageCount } from './pass-audit.js';
 
 export interface PageNumberOptions {
@@ -226,7 +226,7 @@ export class PageNumberPaginator implements Paginator {
     read: number,
     size: number,
   ): string {
-    if (res.endOfStream) return 'the error policy ends the stream at this response';
+    if (res.endOfStream) return POLICY_STOP;
     if (next === null) return `the body's "next" (${this.o.nextPath!.join('.')}) is empty`;
     if (count !== undefined) return `${read} of the API's count ${count} read`;
     if (res.records.length === 0) return 'the page is empty';

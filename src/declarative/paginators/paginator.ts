@@ -93,6 +93,14 @@ export interface RawPage {
  */
 export type PageDecision = { stop: string } | { next: URL; reason: string };
 
+/** The stop reason when the error policy ends the stream at a response (e.g. 404 past the last page). */
+export const POLICY_STOP = 'the error policy ends the stream at this response';
+
+/** The decision after a pass's last page: the error policy's end, or `reason` when the page itself ended it. */
+export function stopDecision(endOfStream: boolean, reason: string): PageDecision {
+  return { stop: endOfStream ? POLICY_STOP : reason };
+}
+
 export interface Paginator {
   /**
    * True when the paginator pages an incremental window by the cursor itself (offset paging becomes a keyset

@@ -3,10 +3,10 @@
  * token: every record read once, the pass proven at its end, loops and empty runs failing loudly, resumes
  * exact, and the incremental date-time cursor composed with it.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DeclarativeSource } from '../../../src/declarative/declarative-source.js';
-import { inlineSource, readPages } from '../../helpers/declarative.js';
-import { sendJson, startServer, type TestServer } from '../../helpers/test-server.js';
+import { closeAfterEach, readPages } from '../../helpers/declarative.js';
+import { sendJson, type TestServer } from '../../helpers/test-server.js';
 
 const N = 25;
 const rows = Array.from({ length: N }, (_, i) => ({
@@ -16,12 +16,7 @@ const rows = Array.from({ length: N }, (_, i) => ({
 
 let server: TestServer | undefined;
 let source: DeclarativeSource | undefined;
-afterEach(async () => {
-  await source?.close();
-  await server?.close();
-  source = undefined;
-  server = undefined;
-});
+const opened = closeAfterEach();
 
 interface ApiOpts {
   /** What the last page says instead of a token: null, '' or nothing at all. */
@@ -36,7 +31,7 @@ interface ApiOpts {
 
 /** Tokens are `t<offset>` (`t10x` after an empty page also means 10); `limit` records a page; `since` filters on updatedAt >= since. */
 async function api(o: ApiOpts = {}) {
-  server = await startServer((_req, res, seen) => {
+  server = await opened.serve((_req, res, seen) => {
     const q = seen.url.searchParams;
     const limit = Number(q.get('limit') ?? 10);
     const token = q.get('cursor');
@@ -93,7 +88,7 @@ describe('cursor (token) paginator over HTTP', () => {
     'sends each token back as a query parameter and ends when it is %s',
     async (end) => {
       const s = await api({ end });
-      source = inlineSource(manifest(), { base_url: s.origin });
+      source = opened.source(manifest(), { base_url: s.origin });
       const { pages, error } = await readPages(source, 'items');
       expect(error).toBeUndefined();
       expect(ids(pages)).toEqual(rows.map((r) => r.id));
@@ -109,7 +104,7 @@ describe('cursor (token) paginator over HTTP', () => {
 
   it('resumes an interrupted pass at the committed token', async () => {
     const s = await api();
-    source = inlineSource(manifest(), { base_url: s.origin });
+    source = opened.source(manifest(), { base_url: s.origin });
     const { pages, error } = await readPages(source, 'items', 'full_refresh', {
       token: 't20',
       in_progress: true,
@@ -121,7 +116,7 @@ describe('cursor (token) paginator over HTTP', () => {
 
   it('follows an empty page that still carries a token (the token, not the page, says whether more follows)', async () => {
     const s = await api({ emptyAt: [10] });
-    source = inlineSource(manifest(), { base_url: s.origin });
+    source = opened.source(manifest(), { base_url: s.origin });
     const { pages, error } = await readPages(source, 'items');
     expect(error).toBeUndefined();
     expect(ids(pages)).toEqual(rows.map((r) => r.id));
@@ -130,7 +125,7 @@ describe('cursor (token) paginator over HTTP', () => {
 
   it('a token handed out twice in a pass is a loop: fails with TRB_SOURCE_BAD_RESPONSE instead of reading forever', async () => {
     const s = await api({ loopAt: 10 });
-    source = inlineSource(manifest(), { base_url: s.origin });
+    source = opened.source(manifest(), { base_url: s.origin });
     // The first page hands out t10; the second hands out t0, which is new; the third (offset 0 again) hands
     // out t10 again: the loop.
     const { pages, error } = await readPages(source, 'items');
@@ -142,7 +137,7 @@ describe('cursor (token) paginator over HTTP', () => {
 
   it('a record that comes twice in a pass fails its proof (TRB_SOURCE_CONTRACT) before the last page is yielded', async () => {
     const s = await api({ duplicateAt: 10 });
-    source = inlineSource(manifest(), { base_url: s.origin });
+    source = opened.source(manifest(), { base_url: s.origin });
     const { pages, error } = await readPages(source, 'items');
     expect(error).toMatchObject({ code: 'TRB_SOURCE_CONTRACT' });
     expect(pages.every((p) => p.checkpoint.in_progress === true)).toBe(true);
@@ -155,7 +150,7 @@ describe('cursor (token) paginator over HTTP', () => {
 
     it('filters from the committed cursor and advances only at the proven end of the pass', async () => {
       const s = await api();
-      source = inlineSource(manifest(inc), { base_url: s.origin });
+      source = opened.source(manifest(inc), { base_url: s.origin });
       const from = rows[4]!.updatedAt;
       const { pages, error } = await readPages(source, 'items', 'incremental', {
         cursor: from,
@@ -171,7 +166,7 @@ describe('cursor (token) paginator over HTTP', () => {
 
     it('a resume keeps the pass filter and the token, and ends at the newest value', async () => {
       const s = await api();
-      source = inlineSource(manifest(inc), { base_url: s.origin });
+      source = opened.source(manifest(inc), { base_url: s.origin });
       const first = await readPages(source, 'items', 'incremental', undefined, 1);
       const cp = first.pages[0]!.checkpoint;
       expect(cp).toMatchObject({ token: 't10', in_progress: true, since: null });
@@ -186,7 +181,7 @@ describe('cursor (token) paginator over HTTP', () => {
 
     it('a failed pass never advances the cursor', async () => {
       const s = await api({ duplicateAt: 10 });
-      source = inlineSource(manifest(inc), { base_url: s.origin });
+      source = opened.source(manifest(inc), { base_url: s.origin });
       const from = rows[0]!.updatedAt;
       const { pages, error } = await readPages(source, 'items', 'incremental', {
         cursor: from,

@@ -3,10 +3,10 @@
  * absolute links, the end when no rel="next" is left, links to another origin refused, loops failing loudly,
  * and the incremental date-time cursor composed with it.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DeclarativeSource } from '../../../src/declarative/declarative-source.js';
-import { inlineSource, readPages } from '../../helpers/declarative.js';
-import { sendJson, startServer, type TestServer } from '../../helpers/test-server.js';
+import { closeAfterEach, readPages } from '../../helpers/declarative.js';
+import { sendJson, type TestServer } from '../../helpers/test-server.js';
 
 const N = 23;
 const rows = Array.from({ length: N }, (_, i) => ({
@@ -16,12 +16,7 @@ const rows = Array.from({ length: N }, (_, i) => ({
 
 let server: TestServer | undefined;
 let source: DeclarativeSource | undefined;
-afterEach(async () => {
-  await source?.close();
-  await server?.close();
-  source = undefined;
-  server = undefined;
-});
+const opened = closeAfterEach();
 
 interface ApiOpts {
   relative?: boolean;
@@ -32,7 +27,7 @@ interface ApiOpts {
 }
 
 async function api(o: ApiOpts = {}) {
-  server = await startServer((_req, res, seen) => {
+  server = await opened.serve((_req, res, seen) => {
     const q = seen.url.searchParams;
     const per = Number(q.get('per_page') ?? 10);
     const page = Number(q.get('page') ?? 1);
@@ -88,7 +83,7 @@ const ids = (pages: { records: Record<string, unknown>[] }[]) =>
 describe('Link-header paginator over HTTP', () => {
   it.each([false, true])('follows rel="next" until none is left (relative links: %s)', async (relative) => {
     const s = await api({ relative });
-    source = inlineSource(manifest(), { base_url: s.origin, token: 'tok-SECRET-1' });
+    source = opened.source(manifest(), { base_url: s.origin, token: 'tok-SECRET-1' });
     const { pages, error } = await readPages(source, 'issues');
     expect(error).toBeUndefined();
     expect(ids(pages)).toEqual(rows.map((r) => r.id));
@@ -101,7 +96,7 @@ describe('Link-header paginator over HTTP', () => {
 
   it('resumes at the committed next link', async () => {
     const s = await api();
-    source = inlineSource(manifest(), { base_url: s.origin, token: 'tok' });
+    source = opened.source(manifest(), { base_url: s.origin, token: 'tok' });
     const first = await readPages(source, 'issues', 'full_refresh', undefined, 1);
     const rest = await readPages(source, 'issues', 'full_refresh', first.pages[0]!.checkpoint);
     expect(rest.error).toBeUndefined();
@@ -110,7 +105,7 @@ describe('Link-header paginator over HTTP', () => {
 
   it('refuses a next link to another origin: the credential stays at the configured one', async () => {
     const s = await api({ foreignAt: 1 });
-    source = inlineSource(manifest(), { base_url: s.origin, token: 'tok' });
+    source = opened.source(manifest(), { base_url: s.origin, token: 'tok' });
     const { error } = await readPages(source, 'issues');
     expect(error).toMatchObject({ code: 'TRB_SOURCE_REDIRECT' });
     expect(s.requests).toHaveLength(1);
@@ -118,7 +113,7 @@ describe('Link-header paginator over HTTP', () => {
 
   it('a link back to a page already read fails the pass instead of reading forever', async () => {
     const s = await api({ loopAt: 2 });
-    source = inlineSource(manifest(), { base_url: s.origin, token: 'tok' });
+    source = opened.source(manifest(), { base_url: s.origin, token: 'tok' });
     const { pages, error } = await readPages(source, 'issues');
     expect(error).toMatchObject({ code: 'TRB_SOURCE_BAD_RESPONSE' });
     expect(error!.message).toContain('circle');
@@ -127,7 +122,7 @@ describe('Link-header paginator over HTTP', () => {
 
   it('composes with the incremental cursor: filtered requests, cursor moved only by the proven last page', async () => {
     const s = await api();
-    source = inlineSource(manifest('incremental:\n  cursor_field: updated_at\n  filter_param: since'), {
+    source = opened.source(manifest('incremental:\n  cursor_field: updated_at\n  filter_param: since'), {
       base_url: s.origin,
       token: 'tok',
     });

@@ -5,6 +5,7 @@ import type {
   PaginationContext,
   RawPage,
 } from '../../../src/declarative/paginators/paginator.js';
+import { collectPages } from '../../helpers/declarative.js';
 
 const SECRET = 'k3y-SECRET-42';
 const BASE = 'https://api.example.com/v1/contacts';
@@ -56,25 +57,13 @@ const paginator = (o: Partial<ConstructorParameters<typeof NextLinkPaginator>[0]
     ...o,
   });
 
-async function collect(
-  gen: AsyncGenerator<RawPage>,
-  stopAfter = Number.POSITIVE_INFINITY,
-): Promise<RawPage[]> {
-  const pages: RawPage[] = [];
-  for await (const p of gen) {
-    pages.push(p);
-    if (pages.length >= stopAfter) break;
-  }
-  return pages;
-}
-
 const ids = (pages: RawPage[]) => pages.flatMap((p) => p.records.map((r) => r.id as number));
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 describe('NextLinkPaginator', () => {
   it('follows next links until there is none', async () => {
     const api = new FakeCursorApi(35);
-    const pages = await collect(paginator().pages(ctx(api)));
+    const pages = await collectPages(paginator().pages(ctx(api)));
     expect(ids(pages)).toEqual(range(1, 35));
     expect(api.requests).toHaveLength(4);
     expect(api.requests[0]!.searchParams.get('limit')).toBe('10');
@@ -89,7 +78,7 @@ describe('NextLinkPaginator', () => {
 
   it('never puts the secret query parameter in the state', async () => {
     const api = new FakeCursorApi(35);
-    const pages = await collect(paginator().pages(ctx(api)));
+    const pages = await collectPages(paginator().pages(ctx(api)));
     const inProgress = pages.filter((p) => p.checkpoint.in_progress === true);
     expect(inProgress).toHaveLength(3);
     for (const p of pages) {
@@ -104,7 +93,7 @@ describe('NextLinkPaginator', () => {
   it('resolves a relative next link against the URL that answered', async () => {
     const api = new FakeCursorApi(25);
     api.relative = true;
-    const pages = await collect(paginator().pages(ctx(api)));
+    const pages = await collectPages(paginator().pages(ctx(api)));
     expect(ids(pages)).toEqual(range(1, 25));
     expect(api.requests.map((u) => u.origin + u.pathname)).toEqual([BASE, BASE, BASE]);
     for (const p of pages) expect(JSON.stringify(p.checkpoint)).not.toContain(SECRET);
@@ -112,17 +101,17 @@ describe('NextLinkPaginator', () => {
 
   it('resumes from the stored next link', async () => {
     const api = new FakeCursorApi(45);
-    const first = await collect(paginator().pages(ctx(api)), 2);
+    const first = await collectPages(paginator().pages(ctx(api)), 2);
     const state = first.at(-1)!.checkpoint;
     const api2 = new FakeCursorApi(45);
-    const rest = await collect(paginator().pages(ctx(api2, state)));
+    const rest = await collectPages(paginator().pages(ctx(api2, state)));
     expect(api2.requests[0]!.searchParams.get('after')).toBe('20');
     expect([...ids(first), ...ids(rest)]).toEqual(range(1, 45));
   });
 
   it('starts over when the stored state is not in progress', async () => {
     const api = new FakeCursorApi(15);
-    await collect(paginator().pages(ctx(api, { next: `${BASE}?after=10`, in_progress: false })));
+    await collectPages(paginator().pages(ctx(api, { next: `${BASE}?after=10`, in_progress: false })));
     expect(api.requests[0]!.searchParams.has('after')).toBe(false);
   });
 
@@ -133,7 +122,7 @@ describe('NextLinkPaginator', () => {
       // The server answers the second page empty, but its link leads on to the rest.
       return url.searchParams.get('after') === '10' ? { ...page, records: [] } : page;
     };
-    const pages = await collect(paginator().pages({ baseUrl: new URL(BASE), fetch, state: undefined }));
+    const pages = await collectPages(paginator().pages({ baseUrl: new URL(BASE), fetch, state: undefined }));
     expect(ids(pages)).toEqual([...range(1, 10), ...range(21, 35)]);
     expect(pages[1]).toMatchObject({ records: [], checkpoint: { in_progress: true } });
     expect(pages.at(-1)!.checkpoint).toEqual({ in_progress: false });
@@ -193,13 +182,13 @@ describe('NextLinkPaginator', () => {
       url,
       endOfStream: true,
     });
-    const pages = await collect(paginator().pages({ baseUrl: new URL(BASE), fetch, state: undefined }));
+    const pages = await collectPages(paginator().pages({ baseUrl: new URL(BASE), fetch, state: undefined }));
     expect(pages.map((p) => p.checkpoint)).toEqual([{ in_progress: false }]);
   });
 
   it('omits the page size parameter when none is configured', async () => {
     const api = new FakeCursorApi(5);
-    await collect(paginator({ pageSizeParam: undefined, pageSize: undefined }).pages(ctx(api)));
+    await collectPages(paginator({ pageSizeParam: undefined, pageSize: undefined }).pages(ctx(api)));
     expect(api.requests[0]!.searchParams.has('limit')).toBe(false);
   });
 });
@@ -239,7 +228,7 @@ describe('NextLinkPaginator, reading ahead', () => {
       signals.push(signal);
       return api.fetch(url);
     };
-    await collect(paginator().pages({ baseUrl: new URL(BASE), fetch, state: undefined }), 1);
+    await collectPages(paginator().pages({ baseUrl: new URL(BASE), fetch, state: undefined }), 1);
     expect(signals).toHaveLength(2);
     expect(signals[1]?.aborted).toBe(true);
   });

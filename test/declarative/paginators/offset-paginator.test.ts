@@ -2,24 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { OffsetPaginator } from '../../../src/declarative/paginators/offset-paginator.js';
 import type { PaginationContext, RawPage } from '../../../src/declarative/paginators/paginator.js';
 import { BASE, FakeFeathers, type Item, items, ts, WINDOW } from '../../helpers/fake-feathers.js';
+import { collectPages } from '../../helpers/declarative.js';
 
 const plain = (pageSize: number, totalPath?: string[]) =>
   new OffsetPaginator({ limitParam: '$limit', offsetParam: '$skip', pageSize, totalPath });
 
 function ctxFor(api: FakeFeathers, opts: Partial<PaginationContext> = {}): PaginationContext {
   return { baseUrl: new URL(BASE), fetch: api.fetch, state: undefined, ...opts };
-}
-
-async function collect(
-  gen: AsyncGenerator<RawPage>,
-  stopAfter = Number.POSITIVE_INFINITY,
-): Promise<RawPage[]> {
-  const pages: RawPage[] = [];
-  for await (const p of gen) {
-    pages.push(p);
-    if (pages.length >= stopAfter) break;
-  }
-  return pages;
 }
 
 const ids = (pages: RawPage[]) => pages.flatMap((p) => p.records.map((r) => String(r.id)));
@@ -39,7 +28,7 @@ function mulberry32(seed: number): () => number {
 describe('OffsetPaginator, plain offsets', () => {
   it('pages with $skip/$limit until a short page', async () => {
     const api = new FakeFeathers(items([1, 2, 3, 4, 5, 6, 7]));
-    const pages = await collect(plain(3).pages(ctxFor(api)));
+    const pages = await collectPages(plain(3).pages(ctxFor(api)));
     expect(ids(pages)).toEqual(allIds(api.items));
     expect(api.requests.map((u) => [u.searchParams.get('$skip'), u.searchParams.get('$limit')])).toEqual([
       ['0', '3'],
@@ -60,20 +49,20 @@ describe('OffsetPaginator, plain offsets', () => {
 
   it('keeps the query parameters already on the base URL', async () => {
     const api = new FakeFeathers(items([1]));
-    await collect(plain(3).pages(ctxFor(api, { baseUrl: new URL(`${BASE}?personId=p1`) })));
+    await collectPages(plain(3).pages(ctxFor(api, { baseUrl: new URL(`${BASE}?personId=p1`) })));
     expect(api.requests[0]!.searchParams.get('personId')).toBe('p1');
   });
 
   it('needs one empty request to end an exact multiple without a total', async () => {
     const api = new FakeFeathers(items([1, 2, 3, 4, 5, 6]));
-    const pages = await collect(plain(3).pages(ctxFor(api)));
+    const pages = await collectPages(plain(3).pages(ctxFor(api)));
     expect(api.requests).toHaveLength(3);
     expect(pages.at(-1)).toMatchObject({ records: [], checkpoint: { skip: 6, in_progress: false } });
   });
 
   it('stops on the total without an extra request when the last page is short', async () => {
     const api = new FakeFeathers(items([1, 2, 3, 4, 5]));
-    const pages = await collect(plain(3, ['total']).pages(ctxFor(api)));
+    const pages = await collectPages(plain(3, ['total']).pages(ctxFor(api)));
     expect(api.requests).toHaveLength(2);
     expect(ids(pages)).toEqual(allIds(api.items));
     expect(pages.at(-1)!.checkpoint).toEqual({ skip: 5, in_progress: false });
@@ -81,7 +70,7 @@ describe('OffsetPaginator, plain offsets', () => {
 
   it('confirms a last page that is exactly full with one more request (a total too low must not end the pass)', async () => {
     const api = new FakeFeathers(items([1, 2, 3, 4, 5, 6]));
-    const pages = await collect(plain(3, ['total']).pages(ctxFor(api)));
+    const pages = await collectPages(plain(3, ['total']).pages(ctxFor(api)));
     expect(api.requests.map((u) => u.searchParams.get('$skip'))).toEqual(['0', '3', '6']);
     expect(ids(pages)).toEqual(allIds(api.items));
     expect(pages.at(-1)!.checkpoint).toEqual({ skip: 6, in_progress: false });
@@ -95,7 +84,7 @@ describe('OffsetPaginator, plain offsets', () => {
       if (++calls === 2) res.records = [];
       return res;
     };
-    const pages = await collect(
+    const pages = await collectPages(
       plain(3, ['total']).pages({ baseUrl: new URL(BASE), fetch, state: undefined }),
     );
     expect(ids(pages)).toEqual(allIds(api.items));
@@ -105,7 +94,7 @@ describe('OffsetPaginator, plain offsets', () => {
 
   it('reads nothing more than one request for an empty list', async () => {
     const api = new FakeFeathers([]);
-    const pages = await collect(plain(3, ['total']).pages(ctxFor(api)));
+    const pages = await collectPages(plain(3, ['total']).pages(ctxFor(api)));
     expect(api.requests).toHaveLength(1);
     expect(pages).toEqual([
       {
@@ -122,13 +111,15 @@ describe('OffsetPaginator, plain offsets', () => {
 
   it('resumes from an in-progress checkpoint and ignores a finished one', async () => {
     const api = new FakeFeathers(items([1, 2, 3, 4, 5, 6, 7]));
-    const resumed = await collect(plain(3).pages(ctxFor(api, { state: { skip: 6, in_progress: true } })));
+    const resumed = await collectPages(
+      plain(3).pages(ctxFor(api, { state: { skip: 6, in_progress: true } })),
+    );
     expect(api.requests[0]!.searchParams.get('$skip')).toBe('6');
     expect(ids(resumed)).toEqual(['r006']);
     expect(resumed[0]!.position.firstIndex).toBe(6);
 
     const api2 = new FakeFeathers(items([1, 2, 3, 4]));
-    await collect(plain(3).pages(ctxFor(api2, { state: { skip: 3, in_progress: false } })));
+    await collectPages(plain(3).pages(ctxFor(api2, { state: { skip: 3, in_progress: false } })));
     expect(api2.requests[0]!.searchParams.get('$skip')).toBe('0');
   });
 
@@ -138,7 +129,7 @@ describe('OffsetPaginator, plain offsets', () => {
       const page = await api.fetch(url);
       return Number(url.searchParams.get('$skip')) >= 3 ? { ...page, records: [], endOfStream: true } : page;
     };
-    const pages = await collect(plain(3).pages({ baseUrl: new URL(BASE), fetch, state: undefined }));
+    const pages = await collectPages(plain(3).pages({ baseUrl: new URL(BASE), fetch, state: undefined }));
     expect(pages).toHaveLength(2);
     expect(pages[1]!.checkpoint.in_progress).toBe(false);
   });
@@ -150,7 +141,7 @@ describe('OffsetPaginator, keyset incremental mode', () => {
 
   it('filters on the bound, sorts by the cursor and reads every record', async () => {
     const api = new FakeFeathers(items([5, 1, 9, 3, 7, 2, 8, 4, 6, 10]));
-    const pages = await collect(keyset(3).pages(ctxFor(api, { incremental: inc() })));
+    const pages = await collectPages(keyset(3).pages(ctxFor(api, { incremental: inc() })));
     expect(new Set(ids(pages))).toEqual(new Set(allIds(api.items)));
     expect(api.requests[0]!.searchParams.has('updatedAt[$gte]')).toBe(false);
     for (const u of api.requests) expect(u.searchParams.get('$sort[updatedAt]')).toBe('1');
@@ -169,14 +160,16 @@ describe('OffsetPaginator, keyset incremental mode', () => {
     ];
     for (const cursors of cases) {
       const api = new FakeFeathers(items(cursors));
-      const pages = await collect(keyset(3).pages(ctxFor(api, { incremental: { ...inc(), idField: 'id' } })));
+      const pages = await collectPages(
+        keyset(3).pages(ctxFor(api, { incremental: { ...inc(), idField: 'id' } })),
+      );
       expect(ids(pages).sort(), JSON.stringify(cursors)).toEqual(allIds(api.items));
     }
   });
 
   it('starts a pass at the start bound', async () => {
     const api = new FakeFeathers(items([1, 2, 3, 4, 5, 6]));
-    const pages = await collect(keyset(10).pages(ctxFor(api, { incremental: inc(ts(4)) })));
+    const pages = await collectPages(keyset(10).pages(ctxFor(api, { incremental: inc(ts(4)) })));
     expect(api.requests[0]!.searchParams.get('updatedAt[$gte]')).toBe(ts(4));
     expect(ids(pages).sort()).toEqual(['r003', 'r004', 'r005']);
   });
@@ -190,7 +183,7 @@ describe('OffsetPaginator, keyset incremental mode', () => {
     ];
     for (const cursors of cases) {
       const api = new FakeFeathers(items(cursors));
-      const pages = await collect(keyset(3).pages(ctxFor(api, { incremental: inc() })));
+      const pages = await collectPages(keyset(3).pages(ctxFor(api, { incremental: inc() })));
       expect(new Set(ids(pages)), JSON.stringify(cursors)).toEqual(new Set(allIds(api.items)));
       expect(pages.at(-1)!.checkpoint).toEqual({ cursor: ts(Math.max(...cursors)), in_progress: false });
       expect(api.requests.length).toBeLessThanOrEqual(cursors.length + 2);
@@ -202,7 +195,7 @@ describe('OffsetPaginator, keyset incremental mode', () => {
     api.beforeAnswer = (i) => {
       if (i === 2) api.update('r001', ts(50));
     };
-    const pages = await collect(keyset(3).pages(ctxFor(api, { incremental: inc() })));
+    const pages = await collectPages(keyset(3).pages(ctxFor(api, { incremental: inc() })));
     expect(new Set(ids(pages))).toEqual(new Set(allIds(api.items)));
     const seenUpdated = pages.flatMap((p) => p.records).some((r) => r.id === 'r001' && r.version === 1);
     expect(seenUpdated).toBe(true);
@@ -215,7 +208,7 @@ describe('OffsetPaginator, keyset incremental mode', () => {
     api.beforeAnswer = (i) => {
       if (i === 1) api.update('r001', ts(60));
     };
-    const pages = await collect(keyset(3).pages(ctxFor(api, { incremental: inc() })));
+    const pages = await collectPages(keyset(3).pages(ctxFor(api, { incremental: inc() })));
     expect(new Set(ids(pages))).toEqual(new Set(allIds(api.items)));
   });
 
@@ -236,7 +229,7 @@ describe('OffsetPaginator, keyset incremental mode', () => {
           api.update(victim.id, ts(clock++));
         }
       };
-      const pages = await collect(keyset(8).pages(ctxFor(api, { incremental: inc() })));
+      const pages = await collectPages(keyset(8).pages(ctxFor(api, { incremental: inc() })));
       const seen = new Set(ids(pages));
       const missing = original.filter((id) => !seen.has(id));
       expect(missing, `seed ${seed}`).toEqual([]);
@@ -246,7 +239,7 @@ describe('OffsetPaginator, keyset incremental mode', () => {
   it('resumes from a mid-pass checkpoint and reads the rest', async () => {
     const cursors = [1, 2, 2, 3, 4, 4, 4, 5, 6, 7, 8, 8, 9];
     const api = new FakeFeathers(items(cursors));
-    const first = await collect(keyset(3).pages(ctxFor(api, { incremental: inc() })), 2);
+    const first = await collectPages(keyset(3).pages(ctxFor(api, { incremental: inc() })), 2);
     const checkpoint = first.at(-1)!.checkpoint;
     expect(checkpoint).toMatchObject({
       cursor: expect.any(String),
@@ -255,7 +248,9 @@ describe('OffsetPaginator, keyset incremental mode', () => {
     });
 
     const before = api.requests.length;
-    const rest = await collect(keyset(3).pages(ctxFor(api, { incremental: inc(ts(0)), state: checkpoint })));
+    const rest = await collectPages(
+      keyset(3).pages(ctxFor(api, { incremental: inc(ts(0)), state: checkpoint })),
+    );
     const resumedFirst = api.requests[before]!;
     expect(resumedFirst.searchParams.get('updatedAt[$gte]')).toBe(checkpoint.cursor);
     expect(resumedFirst.searchParams.get('$skip')).toBe(String(checkpoint.skip));
@@ -268,19 +263,19 @@ describe('OffsetPaginator, keyset incremental mode', () => {
     for (let stopAfter = 1; stopAfter <= 4; stopAfter++) {
       const api = new FakeFeathers(items(cursors));
       const incremental = { ...inc(), idField: 'id' };
-      const first = await collect(keyset(3).pages(ctxFor(api, { incremental })), stopAfter);
+      const first = await collectPages(keyset(3).pages(ctxFor(api, { incremental })), stopAfter);
       const checkpoint = first.at(-1)!.checkpoint;
-      const rest = await collect(keyset(3).pages(ctxFor(api, { incremental, state: checkpoint })));
+      const rest = await collectPages(keyset(3).pages(ctxFor(api, { incremental, state: checkpoint })));
       expect([...ids(first), ...ids(rest)].sort(), `stopped after ${stopAfter}`).toEqual(allIds(api.items));
     }
   });
 
   it('resumes correctly when records changed while the sync was down', async () => {
     const api = new FakeFeathers(items([1, 2, 2, 2, 3, 4, 5, 6, 7]));
-    const first = await collect(keyset(3).pages(ctxFor(api, { incremental: inc() })), 1);
+    const first = await collectPages(keyset(3).pages(ctxFor(api, { incremental: inc() })), 1);
     api.update('r001', ts(40));
     api.update('r005', ts(41));
-    const rest = await collect(
+    const rest = await collectPages(
       keyset(3).pages(ctxFor(api, { incremental: inc(), state: first[0]!.checkpoint })),
     );
     expect(new Set([...ids(first), ...ids(rest)])).toEqual(new Set(allIds(api.items)));
@@ -290,7 +285,7 @@ describe('OffsetPaginator, keyset incremental mode', () => {
   it('never moves the committed cursor backwards on a pass that finds nothing newer', async () => {
     const api = new FakeFeathers(items([1, 2, 3]));
     const committed = ts(5);
-    const pages = await collect(
+    const pages = await collectPages(
       keyset(3).pages(
         ctxFor(api, { incremental: inc(committed), state: { cursor: committed, in_progress: false } }),
       ),
@@ -302,7 +297,7 @@ describe('OffsetPaginator, keyset incremental mode', () => {
 
   it('keeps the committed cursor when a lookback re-reads only older records', async () => {
     const api = new FakeFeathers(items([1, 2, 3, 4]));
-    const pages = await collect(
+    const pages = await collectPages(
       keyset(3).pages(ctxFor(api, { incremental: inc(ts(3)), state: { cursor: ts(6), in_progress: false } })),
     );
     expect(ids(pages).sort()).toEqual(['r002', 'r003']);
@@ -311,14 +306,14 @@ describe('OffsetPaginator, keyset incremental mode', () => {
 
   it('gives a null cursor on a first pass over an empty list', async () => {
     const api = new FakeFeathers([]);
-    const pages = await collect(keyset(3).pages(ctxFor(api, { incremental: inc() })));
+    const pages = await collectPages(keyset(3).pages(ctxFor(api, { incremental: inc() })));
     expect(pages.map((p) => p.checkpoint)).toEqual([{ cursor: null, in_progress: false }]);
   });
 
   it('stops on the total without requesting an empty page', async () => {
     for (const n of [6, 7, 8, 9, 12]) {
       const api = new FakeFeathers(items(Array.from({ length: n }, (_, i) => i + 1)));
-      const pages = await collect(keyset(3, ['total']).pages(ctxFor(api, { incremental: inc() })));
+      const pages = await collectPages(keyset(3, ['total']).pages(ctxFor(api, { incremental: inc() })));
       expect(new Set(ids(pages)), `n=${n}`).toEqual(new Set(allIds(api.items)));
       for (const answered of api.answered) expect(answered.length, `n=${n}`).toBeGreaterThan(0);
       expect(pages.at(-1)!.checkpoint).toEqual({ cursor: ts(n), in_progress: false });
@@ -347,7 +342,9 @@ describe('OffsetPaginator, reading ahead', () => {
   it('yields the same pages and checkpoints as a paginator that waits for each page', async () => {
     const cursors = [1, 2, 2, 2, 3, 4, 4, 5, 6, 6, 6, 6, 7, 8, 9, 9];
     for (const incremental of [undefined, inc]) {
-      const eager = await collect(plain(3).pages(ctxFor(new FakeFeathers(items(cursors)), { incremental })));
+      const eager = await collectPages(
+        plain(3).pages(ctxFor(new FakeFeathers(items(cursors)), { incremental })),
+      );
       // A consumer that pauses on every page: the request for the next page completes meanwhile.
       const slow: RawPage[] = [];
       for await (const p of plain(3).pages(ctxFor(new FakeFeathers(items(cursors)), { incremental }))) {
@@ -363,9 +360,9 @@ describe('OffsetPaginator, reading ahead', () => {
     const cursors = [1, 2, 2, 3, 4, 4, 4, 5, 6, 7, 8, 8, 9, 10, 10, 11];
     for (let stopAfter = 1; stopAfter <= 5; stopAfter++) {
       const api = new FakeFeathers(items(cursors));
-      const first = await collect(plain(3).pages(ctxFor(api, { incremental: inc })), stopAfter);
+      const first = await collectPages(plain(3).pages(ctxFor(api, { incremental: inc })), stopAfter);
       const checkpoint = first.at(-1)!.checkpoint;
-      const rest = await collect(plain(3).pages(ctxFor(api, { incremental: inc, state: checkpoint })));
+      const rest = await collectPages(plain(3).pages(ctxFor(api, { incremental: inc, state: checkpoint })));
       expect([...ids(first), ...ids(rest)].sort(), `stopped after ${stopAfter}`).toEqual(allIds(api.items));
     }
   });
@@ -377,7 +374,7 @@ describe('OffsetPaginator, reading ahead', () => {
       signals.push(signal);
       return api.fetch(url);
     };
-    const pages = await collect(plain(3).pages({ baseUrl: new URL(BASE), fetch, state: undefined }), 1);
+    const pages = await collectPages(plain(3).pages({ baseUrl: new URL(BASE), fetch, state: undefined }), 1);
     expect(pages).toHaveLength(1);
     expect(signals).toHaveLength(2);
     expect(signals[1]?.aborted).toBe(true);
@@ -435,7 +432,7 @@ describe('OffsetPaginator, against an API that bends its contract', () => {
   it('plain: a capped $limit (asked 250, served 100, total 1000) reads all 1,000 records', async () => {
     const api = new FakeFeathers(items(minutes(1000)));
     api.cap = 100;
-    const pages = await collect(plain(250, ['total']).pages(ctxFor(api, { idField: 'id' })));
+    const pages = await collectPages(plain(250, ['total']).pages(ctxFor(api, { idField: 'id' })));
     expect(ids(pages)).toEqual(allIds(api.items));
     // Ten capped pages, then one request to confirm that the exactly full last page is the end.
     expect(api.requests.map((u) => u.searchParams.get('$skip'))).toEqual(
@@ -502,14 +499,14 @@ describe('OffsetPaginator, against an API that bends its contract', () => {
 
   it('plain: resumes with the total it started with, and starts over when it cannot prove a resume', async () => {
     const api = new FakeFeathers(items(minutes(25)));
-    const first = await collect(plain(10, ['total']).pages(ctxFor(api)), 1);
-    const rest = await collect(plain(10, ['total']).pages(ctxFor(api, { state: first[0]!.checkpoint })));
+    const first = await collectPages(plain(10, ['total']).pages(ctxFor(api)), 1);
+    const rest = await collectPages(plain(10, ['total']).pages(ctxFor(api, { state: first[0]!.checkpoint })));
     expect([...ids(first), ...ids(rest)]).toEqual(allIds(api.items));
     expect(rest.at(-1)!.expectedCount).toBe(25);
 
     // A checkpoint without the total (written before checkpoints carried it) starts the pass over.
     const legacy = new FakeFeathers(items(minutes(25)));
-    const all = await collect(
+    const all = await collectPages(
       plain(10, ['total']).pages(ctxFor(legacy, { state: { skip: 10, in_progress: true } })),
     );
     expect(legacy.requests[0]!.searchParams.get('$skip')).toBe('0');
@@ -518,7 +515,7 @@ describe('OffsetPaginator, against an API that bends its contract', () => {
     // The list changed while the sync was down: start over rather than resume at shifted offsets.
     const changed = new FakeFeathers(items(minutes(25)));
     changed.items.unshift({ id: 'new', updatedAt: ts(0) });
-    const again = await collect(
+    const again = await collectPages(
       plain(10, ['total']).pages(ctxFor(changed, { state: { skip: 10, in_progress: true, total: 25 } })),
     );
     expect(changed.requests.map((u) => u.searchParams.get('$skip')).slice(0, 2)).toEqual(['10', '0']);
@@ -531,7 +528,7 @@ describe('OffsetPaginator, against an API that bends its contract', () => {
       const api = new FakeFeathers(items(cursors));
       api.cap = 100;
       const incremental = { ...WINDOW, startBound: undefined, idField: 'id', tieBreakerParam: '$sort[id]' };
-      const pages = await collect(plain(250, ['total']).pages(ctxFor(api, { incremental })));
+      const pages = await collectPages(plain(250, ['total']).pages(ctxFor(api, { incremental })));
       expect(ids(pages).sort()).toEqual(allIds(api.items));
       expect(pages.at(-1)).toMatchObject({ checkpoint: { in_progress: false }, expectedCount: 1000 });
       expect(api.requests.length).toBeLessThan(20);
@@ -541,7 +538,7 @@ describe('OffsetPaginator, against an API that bends its contract', () => {
   it('keyset: sends the id tie-breaker after the cursor sort', async () => {
     const api = new FakeFeathers(items([1, 2, 3]));
     const incremental = { ...WINDOW, startBound: undefined, idField: 'id', tieBreakerParam: '$sort[id]' };
-    await collect(plain(10, ['total']).pages(ctxFor(api, { incremental })));
+    await collectPages(plain(10, ['total']).pages(ctxFor(api, { incremental })));
     const keys = [...api.requests[0]!.searchParams.keys()];
     expect(keys.indexOf('$sort[id]')).toBe(keys.indexOf('$sort[updatedAt]') + 1);
     expect(api.requests[0]!.searchParams.get('$sort[id]')).toBe('1');
@@ -632,7 +629,7 @@ describe('OffsetPaginator, against an API that bends its contract', () => {
       const api = new FakeFeathers(items(cursors));
       api.shuffleTies = rand;
       const incremental = { ...WINDOW, startBound: undefined, idField: 'id', tieBreakerParam: '$sort[id]' };
-      const pages = await collect(plain(10, ['total']).pages(ctxFor(api, { incremental })));
+      const pages = await collectPages(plain(10, ['total']).pages(ctxFor(api, { incremental })));
       expect(ids(pages).sort(), `seed ${seed}`).toEqual(allIds(api.items));
     }
   });
@@ -661,16 +658,16 @@ describe('OffsetPaginator, against an API that bends its contract', () => {
   it('keyset: a pass over all history carries the first total to its last page, through a resume', async () => {
     const api = new FakeFeathers(items([1, 2, 2, 3, 4, 4, 4, 5, 6, 7, 8, 8, 9]));
     const incremental = { ...WINDOW, startBound: undefined, idField: 'id', tieBreakerParam: '$sort[id]' };
-    const first = await collect(plain(3, ['total']).pages(ctxFor(api, { incremental })), 2);
+    const first = await collectPages(plain(3, ['total']).pages(ctxFor(api, { incremental })), 2);
     expect(first.at(-1)!.checkpoint).toMatchObject({ count: 13, in_progress: true });
-    const rest = await collect(
+    const rest = await collectPages(
       plain(3, ['total']).pages(ctxFor(api, { incremental, state: first.at(-1)!.checkpoint })),
     );
     expect([...ids(first), ...ids(rest)].sort()).toEqual(allIds(api.items));
     expect(rest.at(-1)!.expectedCount).toBe(13);
 
     // A window with a lower bound is not the whole list: no count to prove against.
-    const windowed = await collect(
+    const windowed = await collectPages(
       plain(3, ['total']).pages(ctxFor(api, { incremental: { ...incremental, startBound: ts(4) } })),
     );
     expect(windowed.at(-1)!.expectedCount).toBeUndefined();

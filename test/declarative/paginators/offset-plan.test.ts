@@ -5,8 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { OffsetPaginator } from '../../../src/declarative/paginators/offset-paginator.js';
-import type { PaginationContext, RawPage } from '../../../src/declarative/paginators/paginator.js';
+import type { PaginationContext } from '../../../src/declarative/paginators/paginator.js';
 import { BASE, FakeFeathers, items } from '../../helpers/fake-feathers.js';
+import { collectPages } from '../../helpers/declarative.js';
 
 const offsets = (pageSize: number, maxWindows: number) =>
   new OffsetPaginator({
@@ -34,18 +35,6 @@ function tracked(api: FakeFeathers) {
   return { fetch, stats };
 }
 
-async function collect(
-  gen: AsyncGenerator<RawPage>,
-  stopAfter = Number.POSITIVE_INFINITY,
-): Promise<RawPage[]> {
-  const pages: RawPage[] = [];
-  for await (const p of gen) {
-    pages.push(p);
-    if (pages.length >= stopAfter) break;
-  }
-  return pages;
-}
-
 const data = () => items(Array.from({ length: 1000 }, (_, i) => i));
 const ctx = (fetch: PaginationContext['fetch'], state?: Record<string, unknown>): PaginationContext => ({
   baseUrl: new URL(BASE),
@@ -56,9 +45,9 @@ const ctx = (fetch: PaginationContext['fetch'], state?: Record<string, unknown>)
 
 describe('OffsetPaginator, several offset pages at once', () => {
   it('yields the same pages and checkpoints as one page at a time, with several requests out', async () => {
-    const seq = await collect(offsets(50, 1).pages(ctx(new FakeFeathers(data()).fetch)));
+    const seq = await collectPages(offsets(50, 1).pages(ctx(new FakeFeathers(data()).fetch)));
     const t = tracked(new FakeFeathers(data()));
-    const par = await collect(offsets(50, 8).pages(ctx(t.fetch)));
+    const par = await collectPages(offsets(50, 8).pages(ctx(t.fetch)));
     expect(par.map((p) => [p.records.map((r) => r.id), p.checkpoint, p.expectedCount])).toEqual(
       seq.map((p) => [p.records.map((r) => r.id), p.checkpoint, p.expectedCount]),
     );
@@ -70,7 +59,7 @@ describe('OffsetPaginator, several offset pages at once', () => {
   it('learns a capped page size and plans again from where the pages are', async () => {
     const api = new FakeFeathers(data());
     api.cap = 30;
-    const pages = await collect(offsets(50, 8).pages(ctx(tracked(api).fetch)));
+    const pages = await collectPages(offsets(50, 8).pages(ctx(tracked(api).fetch)));
     const ids = pages.flatMap((p) => p.records.map((r) => r.id));
     expect(ids).toEqual(data().map((r) => r.id));
     expect(pages.at(-1)!.expectedCount).toBe(1000);
@@ -88,13 +77,13 @@ describe('OffsetPaginator, several offset pages at once', () => {
       }
       return res;
     };
-    const pages = await collect(offsets(50, 8).pages(ctx(fetch)));
+    const pages = await collectPages(offsets(50, 8).pages(ctx(fetch)));
     expect(pages.flatMap((p) => p.records.map((r) => r.id))).toEqual(data().map((r) => r.id));
   });
 
   it('resumes from a checkpoint like one page at a time', async () => {
-    const first = await collect(offsets(50, 8).pages(ctx(tracked(new FakeFeathers(data())).fetch)), 5);
-    const rest = await collect(
+    const first = await collectPages(offsets(50, 8).pages(ctx(tracked(new FakeFeathers(data())).fetch)), 5);
+    const rest = await collectPages(
       offsets(50, 8).pages(ctx(tracked(new FakeFeathers(data())).fetch, first.at(-1)!.checkpoint)),
     );
     expect([...first, ...rest].flatMap((p) => p.records.map((r) => r.id))).toEqual(data().map((r) => r.id));
@@ -102,7 +91,7 @@ describe('OffsetPaginator, several offset pages at once', () => {
 
   it('aborts the planned requests when the consumer stops', async () => {
     const t = tracked(new FakeFeathers(data()));
-    await collect(offsets(50, 8).pages(ctx(t.fetch)), 2);
+    await collectPages(offsets(50, 8).pages(ctx(t.fetch)), 2);
     expect(t.stats.aborted).toBeGreaterThan(0);
   });
 });

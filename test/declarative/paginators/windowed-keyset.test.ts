@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { OffsetPaginator } from '../../../src/declarative/paginators/offset-paginator.js';
 import type { PaginationContext, RawPage } from '../../../src/declarative/paginators/paginator.js';
 import { BASE, FakeFeathers, type Item, WINDOW } from '../../helpers/fake-feathers.js';
+import { collectPages } from '../../helpers/declarative.js';
 
 const PAGE = 50;
 const pager = (maxWindows: number) =>
@@ -52,18 +53,6 @@ function ctx(
   return { baseUrl: new URL(BASE), fetch, state, incremental: { ...INC, startBound } };
 }
 
-async function collect(
-  gen: AsyncGenerator<RawPage>,
-  stopAfter = Number.POSITIVE_INFINITY,
-): Promise<RawPage[]> {
-  const pages: RawPage[] = [];
-  for await (const p of gen) {
-    pages.push(p);
-    if (pages.length >= stopAfter) break;
-  }
-  return pages;
-}
-
 const idsOf = (pages: RawPage[]) => pages.flatMap((p) => p.records.map((r) => String(r.id)));
 const iso = (ms: number) => new Date(ms).toISOString();
 const T0 = Date.UTC(2024, 0, 1);
@@ -86,10 +75,10 @@ function dataset(): Item[] {
 describe('WindowedKeyset', () => {
   it('reads the same records as the sequential keyset, each once, several windows at a time', async () => {
     const data = dataset();
-    const seq = await collect(pager(1).pages(ctx(new FakeFeathers(data.map((r) => ({ ...r }))).fetch)));
+    const seq = await collectPages(pager(1).pages(ctx(new FakeFeathers(data.map((r) => ({ ...r }))).fetch)));
     const api = new FakeFeathers(data.map((r) => ({ ...r })));
     const t = tracked(api);
-    const par = await collect(pager(8).pages(ctx(t.fetch)));
+    const par = await collectPages(pager(8).pages(ctx(t.fetch)));
     const got = idsOf(par);
     expect(new Set(got).size).toBe(got.length);
     expect([...got].sort()).toEqual(idsOf(seq).sort());
@@ -111,7 +100,7 @@ describe('WindowedKeyset', () => {
       updatedAt: iso(T0 + (i % 4) * 3),
     }));
     const api = new FakeFeathers(data);
-    const pages = await collect(pager(6).pages(ctx(tracked(api).fetch)));
+    const pages = await collectPages(pager(6).pages(ctx(tracked(api).fetch)));
     const got = idsOf(pages);
     expect(new Set(got).size).toBe(1200);
     expect(got.length).toBe(1200);
@@ -127,7 +116,7 @@ describe('WindowedKeyset', () => {
       let runs = 0;
       for (; runs < 500; runs++) {
         // The state a resume gets is the checkpoint of the last page the consumer took (committed).
-        const pages = await collect(pager(8).pages(ctx(t.fetch, state)), every);
+        const pages = await collectPages(pager(8).pages(ctx(t.fetch, state)), every);
         got.push(...idsOf(pages));
         state = pages[pages.length - 1]!.checkpoint;
         if (state.in_progress === false) break;
@@ -145,7 +134,7 @@ describe('WindowedKeyset', () => {
 
   it('keeps the committed prefix as the cursor while windows are open', async () => {
     const data = dataset();
-    const pages = await collect(pager(8).pages(ctx(tracked(new FakeFeathers(data)).fetch)));
+    const pages = await collectPages(pager(8).pages(ctx(tracked(new FakeFeathers(data)).fetch)));
     let prev = '';
     for (const p of pages.slice(0, -1)) {
       const c = p.checkpoint;
@@ -172,12 +161,12 @@ describe('WindowedKeyset', () => {
       if (i % 7 === 3)
         for (const k of [i % 1000, 2200 + ((i * 13) % 800)]) api.update(data[k]!.id, iso(clock++));
     };
-    const first = await collect(pager(8).pages(ctx(tracked(api).fetch)));
+    const first = await collectPages(pager(8).pages(ctx(tracked(api).fetch)));
     api.beforeAnswer = undefined;
     const cursor = String(first[first.length - 1]!.checkpoint.cursor);
     // The next incremental sync starts from the cursor (no lookback here): together they hold every record's
     // newest version.
-    const second = await collect(
+    const second = await collectPages(
       pager(8).pages(ctx(tracked(api).fetch, { cursor, in_progress: false }, cursor)),
     );
     const newest = new Map<string, unknown>();
@@ -202,7 +191,7 @@ describe('WindowedKeyset', () => {
     const data = dataset();
     const api = new FakeFeathers(data);
     api.cap = 20;
-    const got = idsOf(await collect(pager(8).pages(ctx(tracked(api).fetch))));
+    const got = idsOf(await collectPages(pager(8).pages(ctx(tracked(api).fetch))));
     expect(new Set(got).size).toBe(data.length);
     expect(got.length).toBe(data.length);
   });
@@ -215,18 +204,18 @@ describe('WindowedKeyset', () => {
       seed = (seed * 16807) % 2147483647;
       return seed;
     };
-    await expect(collect(pager(8).pages(ctx(tracked(api).fetch)))).rejects.toMatchObject({
+    await expect(collectPages(pager(8).pages(ctx(tracked(api).fetch)))).rejects.toMatchObject({
       code: 'TRB_SOURCE_CONTRACT',
     });
   });
 
   it('resumes a sequential keyset checkpoint as one window, then splits it', async () => {
     const data = dataset();
-    const seqPages = await collect(pager(1).pages(ctx(new FakeFeathers(data).fetch)), 3);
+    const seqPages = await collectPages(pager(1).pages(ctx(new FakeFeathers(data).fetch)), 3);
     const state = seqPages[2]!.checkpoint;
     expect(state.windows).toBeUndefined();
     const api = new FakeFeathers(data);
-    const rest = await collect(pager(8).pages(ctx(tracked(api).fetch, state)));
+    const rest = await collectPages(pager(8).pages(ctx(tracked(api).fetch, state)));
     const got = [...idsOf(seqPages), ...idsOf(rest)];
     expect(new Set(got).size).toBe(data.length);
     expect(got.length).toBe(data.length);
