@@ -385,6 +385,17 @@ export async function runDemoCluster(o: DemoClusterOptions): Promise<number> {
       100,
     );
 
+    // Every connection has a last run, but that is not yet "every worker is done with it": an attempt that lost
+    // its job lock under load (a zombie) writes its last run while the attempt that took its job over (in a
+    // DuckDB file's case, delayed because the zombie held the file) comes back later and opens the file again.
+    // The checks below open the destinations, so they wait until no sync job is pending or running (the
+    // schedulers' next runs, an hour away, are not) and no sync says it runs.
+    await until(
+      stop.signal,
+      async () => ((await syncsInFlight(queue, redis, keys)) === 0 ? true : undefined),
+      200,
+    );
+
     // The shared budget, as the simulator saw it: every request it served with the shared key.
     const times = shared
       .requests()
@@ -413,7 +424,9 @@ export async function runDemoCluster(o: DemoClusterOptions): Promise<number> {
     for (const c of connections) {
       const l = done.get(c.name)!;
       const check =
-        l.status === 'succeeded' ? await exactCopy(c) : `not checked (${l.status}: ${l.error ?? ''})`;
+        l.status === 'succeeded'
+          ? await exactCopy(c).catch((err: unknown) => `NOT CHECKED: ${(err as Error).message}`)
+          : `not checked (${l.status}: ${l.error ?? ''})`;
       ok &&= l.status === 'succeeded' && check.startsWith('exact copy');
       rows.push([
         c.name,
@@ -509,9 +522,70 @@ async function cleanUp(x: {
   rmSync(x.dir, { recursive: true, force: true });
 }
 
+/**
+ * Sync jobs still to run or running, besides the schedulers' next runs (BullMQ gives those a repeatJobKey),
+ * plus the syncs that say they run (the `running` hash): 0 when no worker will open a destination again.
+ */
+async function syncsInFlight(
+  queue: ReturnType<typeof openQueue>,
+  redis: ReturnType<typeof openRedis>,
+  keys: ClusterKeys,
+): Promise<number> {
+  // Bounded: the demo queues four runs; a page of 100 covers them and their retries many times over.
+  const jobs = await queue.getJobs(['active', 'waiting', 'delayed', 'prioritized'], 0, 99);
+  return (
+    jobs.filter((j) => j !== undefined && j.repeatJobKey === undefined).length +
+    (await redis.hlen(keys.running))
+  );
+}
+
+/** How long the DuckDB check waits for another process to let go of the file. */
+const DUCKDB_FREE_MS = 20_000;
+
+/**
+ * A read-only SQL connection to a connection's destination. A DuckDB file is opened READ_ONLY (the check
+ * changes nothing); while another process holds it (DuckDB's file lock), the open is retried for up to
+ * DUCKDB_FREE_MS, then it fails naming the holder DuckDB reported.
+ */
+async function connectForCheck(
+  destination: string,
+): Promise<{ query: (sql: string) => Promise<Record<string, unknown>[]>; close: () => Promise<void> }> {
+  if (!destination.startsWith('duckdb:')) return connect(destination);
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const path = destination.slice('duckdb:'.length);
+  const deadline = Date.now() + DUCKDB_FREE_MS;
+  for (let wait = 50; ; wait = Math.min(wait * 2, 1000)) {
+    try {
+      const instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
+      const conn = await instance.connect();
+      return {
+        query: async (sql) =>
+          (await conn.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[],
+        close: async () => {
+          conn.closeSync();
+          instance.closeSync();
+        },
+      };
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (!/Could not set lock on file/i.test(message)) throw err;
+      if (Date.now() >= deadline) {
+        const pid = /\bPID (\d+)/i.exec(message)?.[1];
+        throw new DestinationError(
+          'TRB_DEST_LOCKED',
+          `DuckDB file ${path} is still held by another process${pid ? ` (pid ${pid})` : ''} ` +
+            `${DUCKDB_FREE_MS / 1000} s after every sync ended; the exact-copy check cannot read it`,
+          { details: { path, ...(pid ? { pid: Number(pid) } : {}) }, cause: err },
+        );
+      }
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+}
+
 /** Every stream's table holds each of the simulator's records once: the same ids, none twice, none missing. */
 async function exactCopy(c: DemoConnection): Promise<string> {
-  const { query, close } = await connect(c.destination);
+  const { query, close } = await connectForCheck(c.destination);
   let rows = 0;
   try {
     for (const stream of c.sim.streams()) {

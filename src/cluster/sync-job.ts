@@ -241,6 +241,18 @@ export function syncProcessor(deps: SyncJobDeps) {
       await got.lease.release().catch(() => undefined);
     }
     if (cancel.signal.aborted) failure = cancel.signal.reason as TributaryError;
+    if (failure?.code !== 'TRB_FENCED' && !(await holdsJobLock(deps.redis, job, token))) {
+      // A zombie that was not fenced: its job lock lapsed (a loaded machine) and the job went to another
+      // attempt, which could not open the destination this one held (a DuckDB file: one process at a time), so
+      // nothing refused this one's commits. They stand (the other attempt resumes after them), but the
+      // outcome is the other attempt's to record: a `last-run` from here would say the connection is done
+      // while its job is still to run (and to open the destination again). BullMQ refuses this attempt's
+      // completion anyway (its lock is gone).
+      const message = 'this attempt lost its job lock to another attempt; its outcome is not recorded';
+      log.warn({ outcome: failure?.code ?? 'succeeded' }, message);
+      await logSink.flush();
+      throw new UnrecoverableError(message);
+    }
     const endedAt = new Date();
     /** What the run's record in the history and its last-run entry both say of it. */
     const ended = (status: LastRun['status']) => ({
@@ -404,6 +416,16 @@ async function readSnapshot(connection: Connection): Promise<DestinationSnapshot
   } finally {
     await reader.close();
   }
+}
+
+/**
+ * Whether this attempt still holds its BullMQ job lock (the key `<queue>:<job id>:lock` holds its token).
+ * Without a token (not run by a BullMQ Worker) or when Redis cannot say, it is taken as held.
+ */
+async function holdsJobLock(redis: Redis, job: Job, token: string | undefined): Promise<boolean> {
+  if (token === undefined) return true;
+  const held = await redis.get(`${job.queueQualifiedName}:${job.id}:lock`).catch(() => token);
+  return held === token;
 }
 
 /** Remove the connection's "running" entry if it is still this sync's (a zombie must not erase its successor's). */

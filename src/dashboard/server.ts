@@ -94,6 +94,20 @@ export async function buildDashboard(o: DashboardOptions): Promise<FastifyInstan
     const path = req.url.split('?')[0]!;
     if (path === '/login' || path.startsWith('/assets/')) return;
     if (auth.allows(req.headers.authorization, req.cookies[SESSION_COOKIE])) return;
+    if (req.headers['hx-request'] === 'true') {
+      // An htmx request (the 5 s table refresh) whose session expired: a redirect would be followed inside the
+      // XHR and the login page swapped into the table. HX-Redirect makes htmx send the whole page to the login
+      // form instead (htmx reads it before looking at the status), back to the page the browser is on.
+      return reply
+        .code(401)
+        .header(
+          'hx-redirect',
+          `/login?next=${encodeURIComponent(currentPath(req.headers['hx-current-url']))}`,
+        )
+        .header('www-authenticate', 'Bearer realm="tributary dashboard"')
+        .type('text/plain; charset=utf-8')
+        .send('the session has ended: sign in again at /login\n');
+    }
     if (req.method === 'GET' && (req.headers.accept ?? '').includes('text/html')) {
       return reply.redirect(`/login?next=${encodeURIComponent(req.url)}`, 303);
     }
@@ -290,6 +304,17 @@ export async function buildDashboard(o: DashboardOptions): Promise<FastifyInstan
 }
 
 /** Where to go after signing in: a local path only (never another origin). */
+/** The path and query of the page htmx says the browser is on (its HX-Current-URL), for the login's `next`. */
+function currentPath(url: string | string[] | undefined): string {
+  if (typeof url !== 'string') return '/';
+  try {
+    const u = new URL(url, 'http://dashboard.invalid');
+    return safeNext(`${u.pathname}${u.search}`);
+  } catch {
+    return '/';
+  }
+}
+
 function safeNext(next: unknown): string {
   return typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') && !next.includes('\\')
     ? next

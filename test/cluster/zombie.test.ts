@@ -8,6 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enqueueRun } from '../../src/cluster/enqueue.js';
@@ -15,7 +16,7 @@ import { findConnection, loadConnectionsFile } from '../../src/connections/conne
 import { startHumaansSimulator } from '../../src/connectors/humaans/simulator/index.js';
 import type { SimulatorHandle } from '../../src/simulator/index.js';
 import { type CliResult, startCli } from '../helpers/cli.js';
-import { tempDir } from '../helpers/duckdb.js';
+import { queryDuckDb, tempDir } from '../helpers/duckdb.js';
 import { PG_TEST_URL, pgReachable } from '../helpers/postgres.js';
 import { REDIS_TEST_URL, redisReachable, testPrefix, waitFor } from '../helpers/redis.js';
 import { testCluster, writeConnections } from '../helpers/cluster.js';
@@ -167,6 +168,111 @@ describeBoth('cluster: a zombie worker is refused at commit', () => {
       }
       expect((await cluster.lastRun('zomb'))?.worker).toBe('zombie-b');
       b.child.kill('SIGTERM');
+    } finally {
+      await cluster.close();
+    }
+  });
+
+  // DuckDB: B cannot open the file A holds (one process at a time), so B's attempt is delayed and never
+  // raises the fence; A, woken, commits to the end unrefused. Its outcome must not be recorded as the run's:
+  // that `last-run` said the connection was done while B's attempt was still to run and open the file again
+  // (the demo-cluster's exact-copy check then met the file locked).
+  it('DuckDB: A frozen, B cannot open the file and is delayed; A wakes and finishes but records no outcome; B records the run', async () => {
+    const prefix = testPrefix('zombie-duck');
+    const cluster = testCluster(prefix);
+    const dir = tempDir('tributary-zombie-duck-');
+    const path = `${dir}/zomb.duckdb`;
+    try {
+      const file = writeConnections(dir, [
+        {
+          name: 'zduck',
+          connector: 'humaans',
+          config: {
+            api_token: 'sim-token',
+            base_url: sim.baseUrl,
+            initial_sync_days: 0,
+            max_records_per_page: 10,
+            retry_attempts: 3,
+          },
+          destination: `duckdb:${path}`,
+          namespace: 'zduck',
+          retry: { attempts: 1, backoff: '1s', pauseAfter: 5 },
+        },
+      ]);
+      const logs = new Map<string, string>();
+      const worker = (name: string) => {
+        const w = startCli([
+          'worker',
+          '--file',
+          file,
+          '--redis',
+          REDIS_TEST_URL,
+          '--prefix',
+          prefix,
+          '--name',
+          name,
+          '--lock-duration',
+          '1500',
+          '--stalled-interval',
+          '1000',
+          '--batch-rows',
+          '20',
+        ]);
+        logs.set(name, '');
+        w.child.stderr!.on('data', (d) => logs.set(name, logs.get(name) + String(d)));
+        children.push(w);
+        return w;
+      };
+      const a = worker('zduck-a');
+      await waitFor(
+        'worker A',
+        async () => ((await cluster.queue.getWorkersCount()) >= 1 ? true : undefined),
+        20_000,
+      );
+      const c = findConnection(loadConnectionsFile(file, process.env, { resolveSecrets: false }), 'zduck');
+      await enqueueRun(cluster.redis, cluster.queue, cluster.keys, c);
+      const running = (name: string) => async () => {
+        const raw = await cluster.redis.hget(cluster.keys.running, 'zduck');
+        const r = raw ? (JSON.parse(raw) as { worker: string }) : undefined;
+        return r?.worker === name ? r : undefined;
+      };
+      await waitFor('A to run the sync', running('zduck-a'));
+      // A holds the file (open, and written to: DuckDB's write-ahead log is there) when it freezes.
+      await waitFor('A to write', async () => (existsSync(`${path}.wal`) ? true : undefined), 30_000);
+      a.child.kill('SIGSTOP');
+      const b = worker('zduck-b');
+      await waitFor('B to take the job over', running('zduck-b'), 30_000);
+      // B met the file locked by A and gave the job back (delayed): its running entry is gone.
+      await waitFor(
+        'B to be delayed',
+        async () => ((await cluster.redis.hget(cluster.keys.running, 'zduck')) === null ? true : undefined),
+        30_000,
+      );
+      a.child.kill('SIGCONT');
+      const seen: string[] = [];
+      const last = await waitFor(
+        "B's run to be recorded",
+        async () => {
+          const l = await cluster.lastRun('zduck');
+          if (l) seen.push(`${l.worker} ${l.status}`);
+          return l?.worker === 'zduck-b' ? l : undefined;
+        },
+        60_000,
+      );
+      expect(last.status).toBe('succeeded');
+      expect(logs.get('zduck-a')).toContain('lost its job lock to another attempt');
+      expect(seen.filter((w) => w.startsWith('zduck-a'))).toEqual([]);
+      // Both stopped (DuckDB lets the test read the file only then): an exact copy.
+      a.child.kill('SIGKILL');
+      b.child.kill('SIGKILL');
+      await Promise.all(children.slice(-2).map((x) => x.done));
+      for (const stream of sim.streams()) {
+        const [r] = await queryDuckDb(
+          path,
+          `select count(*)::int as n, count(distinct id)::int as d from "zduck"."${stream}"`,
+        );
+        expect(r, stream).toEqual({ n: sim.records(stream).length, d: sim.records(stream).length });
+      }
     } finally {
       await cluster.close();
     }

@@ -312,6 +312,21 @@ describeRedis('dashboard routes', () => {
       const page = await app.inject({ url: '/budgets', headers: { cookie: cookieHeader(session) } });
       expect(page.statusCode).toBe(200);
       expect(page.body).not.toContain(token);
+      // The connections table's htmx refresh, as the browser sends it (htmx's headers; Accept like a page's).
+      const refresh = (cookie: Record<string, string>) =>
+        app.inject({
+          url: '/fragments/connections',
+          headers: {
+            cookie: cookieHeader(cookie),
+            'hx-request': 'true',
+            'hx-current-url': 'http://127.0.0.1:4321/budgets?x=1',
+            accept: 'text/html, */*',
+          },
+        });
+      const live = await refresh(session);
+      expect(live.statusCode).toBe(200);
+      expect(live.headers['hx-redirect']).toBeUndefined();
+      expect(live.body).toContain('id="connections"');
 
       // Sign out: a confirm form (CSRF-checked POST); the session no longer opens pages.
       const out = await app.inject({ url: '/logout', headers: { cookie: cookieHeader(session) } });
@@ -327,6 +342,20 @@ describeRedis('dashboard routes', () => {
       expect(
         (await app.inject({ url: '/budgets', headers: { cookie: cookieHeader(session) } })).statusCode,
       ).toBe(401);
+      // The table's refresh on the ended session: no login page to swap into the table, but a redirect of the
+      // whole page (htmx's HX-Redirect) to the login form, back to where the browser was.
+      const ended = await refresh(session);
+      expect(ended.statusCode).toBe(401);
+      expect(ended.headers['hx-redirect']).toBe(`/login?next=${encodeURIComponent('/budgets?x=1')}`);
+      expect(ended.headers.location).toBeUndefined();
+      expect(ended.body).not.toContain('<form');
+      // A foreign or odd HX-Current-URL never becomes the login's `next` elsewhere: only its path is kept.
+      const odd = await app.inject({
+        url: '/fragments/connections',
+        headers: { 'hx-request': 'true', 'hx-current-url': 'https://evil.example//x' },
+      });
+      expect(odd.statusCode).toBe(401);
+      expect(odd.headers['hx-redirect']).toBe('/login?next=%2F');
     } finally {
       await app.close();
     }
