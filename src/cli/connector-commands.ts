@@ -100,7 +100,8 @@ export function registerConnectorCommands(program: Command): void {
         o: {
           connector?: string;
           config?: string;
-          writeSchemas?: boolean; pages: number;
+          writeSchemas?: boolean;
+          pages: number;
           force?: boolean;
           streams?: string;
         },

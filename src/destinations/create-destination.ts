@@ -23,9 +23,7 @@ export interface DestinationSpec {
 }
 
 /** Which database an address names, or a ConfigError naming the address (password masked). */
-function classify(
-  url: string,
-): { kind: 'postgres' } | { kind: 'mysql' } | { kind: 'duckdb'; path: string } {
+function classify(url: string): { kind: 'postgres' } | { kind: 'mysql' } | { kind: 'duckdb'; path: string } {
   if (/^postgres(ql)?:\/\//i.test(url)) return { kind: 'postgres' };
   if (MYSQL_URL.test(url)) return { kind: 'mysql' };
   if (url.startsWith('duckdb:') || /\.(duckdb|db)$/i.test(url)) {

@@ -175,7 +175,9 @@ describe('tributary CLI', () => {
     // Every command the CLI registers, read from its own help, so a new command cannot be left out.
     const top = await runCli(['--help']);
     const listed = top.stdout.slice(top.stdout.indexOf('Commands:'));
-    const commands = [...listed.matchAll(/^ {2}([a-z][a-z-]*)/gm)].map((m) => m[1]!).filter((c) => c !== 'help');
+    const commands = [...listed.matchAll(/^ {2}([a-z][a-z-]*)/gm)]
+      .map((m) => m[1]!)
+      .filter((c) => c !== 'help');
     expect(commands).toEqual(expect.arrayContaining(['sync', 'state', 'demo', 'worker', 'serve', 'run']));
     for (const cmd of commands) {
       const r = await runCli([cmd, '--help']);

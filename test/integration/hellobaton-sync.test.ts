@@ -325,7 +325,9 @@ describe('hellobaton sync into DuckDB', () => {
         );
         expect(run.error).toMatchObject({
           code: 'TRB_SOURCE_BAD_RESPONSE',
-          message: expect.stringMatching(/without a record list at "results": "results" is an object, not a list; its keys: "id"/),
+          message: expect.stringMatching(
+            /without a record list at "results": "results" is an object, not a list; its keys: "id"/,
+          ),
         });
       } finally {
         await api.close();
