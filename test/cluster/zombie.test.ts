@@ -41,6 +41,44 @@ describeBoth('cluster: a zombie worker is refused at commit', () => {
   const schema = `trb_zombie_${randomBytes(4).toString('hex')}`;
   const children: { child: ChildProcess; done: Promise<CliResult> }[] = [];
 
+  /** One Humaans connection on the simulator, writing to `destination`, retried once. */
+  const connection = (name: string, destination: string, namespace: string) => ({
+    name,
+    connector: 'humaans',
+    config: {
+      api_token: 'sim-token',
+      base_url: sim.baseUrl,
+      initial_sync_days: 0,
+      max_records_per_page: 10,
+      retry_attempts: 3,
+    },
+    destination,
+    namespace,
+    retry: { attempts: 1, backoff: '1s', pauseAfter: 5 },
+  });
+  /** A `tributary worker` process with short lock timings (a frozen one loses its job in ~2.5 s). */
+  const spawnWorker = (file: string, prefix: string, name: string) => {
+    const w = startCli([
+      'worker',
+      '--file',
+      file,
+      '--redis',
+      REDIS_TEST_URL,
+      '--prefix',
+      prefix,
+      '--name',
+      name,
+      '--lock-duration',
+      '1500',
+      '--stalled-interval',
+      '1000',
+      '--batch-rows',
+      '20',
+    ]);
+    children.push(w);
+    return w;
+  };
+
   beforeAll(async () => {
     sim = await startHumaansSimulator({ seed: 12, records: 300, latencyMs: 60 });
     admin = new pg.Client({ connectionString: PG_TEST_URL });
@@ -61,43 +99,8 @@ describeBoth('cluster: a zombie worker is refused at commit', () => {
     const prefix = testPrefix('zombie');
     const cluster = testCluster(prefix);
     try {
-      const file = writeConnections(tempDir('tributary-zombie-'), [
-        {
-          name: 'zomb',
-          connector: 'humaans',
-          config: {
-            api_token: 'sim-token',
-            base_url: sim.baseUrl,
-            initial_sync_days: 0,
-            max_records_per_page: 10,
-            retry_attempts: 3,
-          },
-          destination: PG_TEST_URL,
-          namespace: schema,
-          retry: { attempts: 1, backoff: '1s', pauseAfter: 5 },
-        },
-      ]);
-      const worker = (name: string) => {
-        const w = startCli([
-          'worker',
-          '--file',
-          file,
-          '--redis',
-          REDIS_TEST_URL,
-          '--prefix',
-          prefix,
-          '--name',
-          name,
-          '--lock-duration',
-          '1500',
-          '--stalled-interval',
-          '1000',
-          '--batch-rows',
-          '20',
-        ]);
-        children.push(w);
-        return w;
-      };
+      const file = writeConnections(tempDir('tributary-zombie-'), [connection('zomb', PG_TEST_URL, schema)]);
+      const worker = (name: string) => spawnWorker(file, prefix, name);
       const a = worker('zombie-a');
       await waitFor(
         'worker A',
@@ -183,44 +186,12 @@ describeBoth('cluster: a zombie worker is refused at commit', () => {
     const dir = tempDir('tributary-zombie-duck-');
     const path = `${dir}/zomb.duckdb`;
     try {
-      const file = writeConnections(dir, [
-        {
-          name: 'zduck',
-          connector: 'humaans',
-          config: {
-            api_token: 'sim-token',
-            base_url: sim.baseUrl,
-            initial_sync_days: 0,
-            max_records_per_page: 10,
-            retry_attempts: 3,
-          },
-          destination: `duckdb:${path}`,
-          namespace: 'zduck',
-          retry: { attempts: 1, backoff: '1s', pauseAfter: 5 },
-        },
-      ]);
+      const file = writeConnections(dir, [connection('zduck', `duckdb:${path}`, 'zduck')]);
       const logs = new Map<string, string>();
       const worker = (name: string) => {
-        const w = startCli([
-          'worker',
-          '--file',
-          file,
-          '--redis',
-          REDIS_TEST_URL,
-          '--prefix',
-          prefix,
-          '--name',
-          name,
-          '--lock-duration',
-          '1500',
-          '--stalled-interval',
-          '1000',
-          '--batch-rows',
-          '20',
-        ]);
+        const w = spawnWorker(file, prefix, name);
         logs.set(name, '');
         w.child.stderr!.on('data', (d) => logs.set(name, logs.get(name) + String(d)));
-        children.push(w);
         return w;
       };
       const a = worker('zduck-a');
