@@ -247,5 +247,7 @@ describeBoth('cluster: a zombie worker is refused at commit', () => {
     } finally {
       await cluster.close();
     }
-  });
+    // Its waits add up to more than the default 60 s on a loaded machine: two full syncs, a 5 s delay of the
+    // locked attempt and the takeover (the lock lapses after 1.5 s + a 1 s stall check). It timed out once in CI.
+  }, 180_000);
 });
